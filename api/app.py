@@ -1,0 +1,92 @@
+"""The Litestar app factory: one place that wires settings, database, plugins and transports."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pluggy
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from api.auth import PUBLIC_PATHS, BearerTokenMiddleware
+from api.deps import (
+    provide_actor,
+    provide_expected_version,
+    provide_session,
+    provide_state,
+    require_if_match,
+)
+from api.graphql.schema import graphql_controller
+from api.problems import EXCEPTION_HANDLERS
+from api.rest import CONTROLLERS
+from api.rest.system import health, list_plugins, ready
+from api.state import AppState, TokenCache
+from core.config import Settings
+from core.db import Database
+from core.plugins import build_plugin_manager
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = None) -> Litestar:
+    """Build an app. Nothing connects until it starts; tests build many side by side."""
+    state = AppState(
+        settings=settings,
+        plugins=plugins if plugins is not None else build_plugin_manager(),
+        tokens=TokenCache(ttl=settings.auth_cache_seconds),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        state.db = Database.from_settings(settings)
+        try:
+            state.plugins.hook.startup(settings=settings)
+            yield
+        finally:
+            await state.db.dispose()
+            state.db = None
+
+    api = Router(path=API_PREFIX, route_handlers=[*CONTROLLERS])
+    return Litestar(
+        route_handlers=[health, ready, list_plugins, api, graphql_controller(settings)],
+        dependencies={
+            "app_state": Provide(provide_state, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "session": Provide(provide_session),
+            "expected_version": Provide(provide_expected_version, sync_to_thread=False),
+        },
+        guards=[require_if_match],
+        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        state=State({"vsm": state}),
+        cors_config=CORSConfig(allow_origins=settings.cors_origins)
+        if settings.cors_origins
+        else None,
+        openapi_config=OpenAPIConfig(
+            title="valuestream",
+            version="1",
+            description="Value Stream Mapping as a tracked transformation. "
+            "Send `Authorization: Bearer <token>`; writes need `If-Match` with the ETag.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+        ),
+        request_max_body_size=settings.max_request_body_bytes,
+        debug=False,
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """Entry point for ASGI servers: settings from the environment, read at call time."""
+    logging.captureWarnings(True)
+    return create_app(Settings())

@@ -1,0 +1,83 @@
+"""Bearer-token authentication: every route but health, readiness and the API docs."""
+
+import dataclasses
+import re
+import time
+import uuid
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from api.state import AppState
+from core.db import unit_of_work
+from core.errors import Unauthenticated
+from core.services import tokens
+from core.types import utcnow
+
+PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema"]
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """Keep a caller's X-Request-ID when it is sane, so logs and audit events correlate."""
+    state = connection.scope.setdefault("state", {})
+    existing = state.get("request_id")
+    if existing:
+        return str(existing)
+    given = connection.headers.get("x-request-id", "")
+    request_id = given if REQUEST_ID_PATTERN.fullmatch(given) else uuid.uuid4().hex
+    state["request_id"] = request_id
+    return request_id
+
+
+def bearer_secret(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization")
+    if not header:
+        raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return secret.strip()
+
+
+class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        request_id = request_id_of(connection)
+        if _is_graphiql_page(connection):
+            return AuthenticationResult(user=None, auth=None)
+        state: AppState = connection.app.state.vsm
+        secret = bearer_secret(connection)
+        token_hash = tokens.hash_token(secret)
+        actor = state.tokens.get(token_hash)
+        if actor is None:
+            actor = await _verify(state, secret, token_hash)
+        return AuthenticationResult(
+            user=dataclasses.replace(actor, request_id=request_id), auth=token_hash
+        )
+
+
+async def _verify(state: AppState, secret: str, token_hash: str) -> Any:
+    async with unit_of_work(state.database.sessionmaker(write=False)) as session:
+        token = await tokens.authenticate(session, secret)
+    actor = tokens.actor_for(token)
+    if tokens.needs_touch(token):
+        async with unit_of_work(state.database.sessionmaker(write=True)) as session:
+            await tokens.mark_used(session, token.id)
+    not_after = None
+    if token.expires_at is not None:
+        not_after = time.monotonic() + (token.expires_at - utcnow()).total_seconds()
+    state.tokens.put(token_hash, actor, not_after=not_after)
+    return actor
+
+
+def _is_graphiql_page(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """The GraphiQL page itself holds no data; the queries it sends carry the token."""
+    return (
+        connection.scope.get("method") == "GET"
+        and connection.url.path == "/graphql"
+        and "text/html" in connection.headers.get("accept", "")
+        and not connection.query_params.get("query")
+    )

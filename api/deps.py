@@ -1,0 +1,74 @@
+"""Per-request dependencies of the REST handlers: the caller, the unit of work, versions."""
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.status_codes import HTTP_428_PRECONDITION_REQUIRED
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.state import AppState
+from core.actor import Actor
+from core.db import unit_of_work
+from core.errors import StaleVersion
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ETAG_PATTERN = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+
+
+def provide_state(request: Request[Any, Any, Any]) -> AppState:
+    return request.app.state.vsm
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    return request.user
+
+
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler succeeds, else rolled back.
+
+    Reads take SQLite's shared path, writes its BEGIN IMMEDIATE path.
+    """
+    state: AppState = request.app.state.vsm
+    maker = state.database.sessionmaker(write=request.method not in READ_METHODS)
+    async with unit_of_work(maker) as session:
+        yield session
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def require_if_match(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Guard: a handler that takes `expected_version` needs If-Match (428 without, 412 if stale).
+
+    A guard runs before dependencies are resolved, so a refused write never opens a
+    transaction.
+    """
+    if "expected_version" not in handler.parsed_fn_signature.parameters:
+        return
+    connection.scope.setdefault("state", {})["expected_version"] = parse_if_match(
+        connection.headers.get("if-match")
+    )
+
+
+def provide_expected_version(request: Request[Any, Any, Any]) -> int:
+    return int(request.scope["state"]["expected_version"])
+
+
+def parse_if_match(header: str | None) -> int:
+    if header is None:
+        raise HTTPException(
+            status_code=HTTP_428_PRECONDITION_REQUIRED,
+            detail="send If-Match with the ETag you read, so no one else's change is overwritten",
+        )
+    match = ETAG_PATTERN.fullmatch(header.strip())
+    if match is None:
+        raise StaleVersion(f"If-Match {header!r} does not match the current ETag")
+    return int(match.group(1))

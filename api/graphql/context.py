@@ -1,0 +1,42 @@
+"""The context of one GraphQL request: caller, session, DataLoaders."""
+
+from typing import Any
+
+import msgspec
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
+from strawberry.litestar import BaseContext
+from strawberry.types import Info as StrawberryInfo
+
+from api.state import AppState
+from core.actor import Actor
+from core.errors import Unauthenticated
+
+
+class Context(BaseContext, kw_only=True):
+    state: AppState | None = None
+    actor_or_none: Actor | None = None
+    db_session: AsyncSession | None = None
+    loaders: dict[str, DataLoader[Any, Any]] = msgspec.field(default_factory=dict)
+
+    @property
+    def actor(self) -> Actor:
+        if self.actor_or_none is None:
+            raise Unauthenticated("send an API token as 'Authorization: Bearer <token>'")
+        return self.actor_or_none
+
+    @property
+    def session(self) -> AsyncSession:
+        if self.db_session is None:
+            raise RuntimeError("the unit-of-work extension opens the session before resolvers run")
+        return self.db_session
+
+    def loader(self, name: str, factory: Any) -> DataLoader[Any, Any]:
+        """One DataLoader per kind per request, created on first use."""
+        existing = self.loaders.get(name)
+        if existing is None:
+            existing = self.loaders[name] = factory(self)
+        return existing
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,102 @@
+"""The GraphQL unit of work, per-mutation savepoints, and error codes."""
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from pydantic import ValidationError as PydanticValidationError
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from api.graphql.context import Context
+from core.errors import DomainError
+
+logger = logging.getLogger("valuestream.graphql")
+
+
+class UnitOfWork(SchemaExtension):
+    """One session per operation: a read session for queries, a write one for mutations.
+
+    strawberry answers resolver errors with HTTP 200 and a partial result, so "commit
+    unless an exception" would commit a failed mutation. Each mutation therefore runs in
+    its own savepoint (`Savepoint`), and the operation commits what succeeded.
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context: Context = self.execution_context.context
+        write = self.execution_context.operation_type == OperationType.MUTATION
+        assert context.state is not None
+        maker = context.state.database.sessionmaker(write=write, serialized=True)
+        async with maker() as session:
+            context.db_session = session
+            try:
+                yield
+            except BaseException:
+                await session.rollback()
+                raise
+            if write:
+                await session.commit()
+            else:
+                await session.rollback()
+
+
+class Savepoint(FieldExtension):
+    """A failing mutation leaves nothing half-written, whatever its siblings do."""
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        session = info.context.session
+        async with session.begin_nested():
+            return await next_(source, info, **kwargs)
+
+
+def _code_for(error: GraphQLError) -> tuple[str, dict[str, Any]]:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        extra: dict[str, Any] = dict(original.extra)
+        if original.problems:
+            extra["fields"] = [{"field": p.field, "message": p.message} for p in original.problems]
+        return original.code, extra
+    if isinstance(original, PydanticValidationError):
+        fields = [
+            {"field": ".".join(str(part) for part in err["loc"]), "message": err["msg"]}
+            for err in original.errors()
+        ]
+        return "VALIDATION_FAILED", {"fields": fields}
+    if original is None:
+        if error.message.startswith("Syntax Error"):
+            return "GRAPHQL_PARSE_FAILED", {}
+        return "GRAPHQL_VALIDATION_FAILED", {}
+    return "INTERNAL", {}
+
+
+class ErrorCodes(SchemaExtension):
+    """Every error carries `extensions.code`; unexpected ones are logged and masked."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not getattr(result, "errors", None):
+            return
+        result.errors = [self._convert(error) for error in result.errors]
+
+    @staticmethod
+    def _convert(error: GraphQLError) -> GraphQLError:
+        code, extra = _code_for(error)
+        message = error.message
+        original = error.original_error
+        if code == "INTERNAL":
+            logger.error("unhandled GraphQL error", exc_info=original)
+            message = "internal server error; it has been logged"
+            original = None
+        elif isinstance(original, PydanticValidationError):
+            message = "; ".join(f"{f['field']}: {f['message']}" for f in extra["fields"])
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=original,
+            extensions={**(error.extensions or {}), "code": code, **extra},
+        )

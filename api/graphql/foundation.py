@@ -1,0 +1,412 @@
+"""GraphQL for the foundation: organization, people, teams, tokens, audit, me."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+
+from api.graphql.context import Context, Info
+from api.graphql.extensions import Savepoint
+from api.graphql.inputs import to_model
+from api.graphql.relay import Connection, connection, page_args
+from core.errors import ValidationFailed
+from core.models.organization import OrganizationUpdate
+from core.models.person import Person, PersonCreate, PersonUpdate
+from core.models.team import TeamCreate, TeamMemberAdd, TeamUpdate
+from core.models.token import ApiTokenCreate, Role
+from core.services import audit, crud, organizations, people, teams, tokens
+
+RoleEnum = strawberry.enum(Role, name="Role")
+
+
+def mutation(**kwargs: Any) -> Any:
+    """Every mutation runs in its own savepoint."""
+    return strawberry.mutation(extensions=[Savepoint()], **kwargs)
+
+
+@strawberry.type(name="Organization")
+class OrganizationType:
+    id: strawberry.ID
+    name: str
+    slug: str
+    version: int
+
+
+@strawberry.type(name="Person")
+class PersonType:
+    id: strawberry.ID
+    name: str
+    email: str | None
+    title: str | None
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@strawberry.type(name="TeamMember")
+class TeamMemberType:
+    person_id: strawberry.ID
+    role: str | None
+
+    @strawberry.field
+    async def person(self, info: Info) -> PersonType | None:
+        return await info.context.loader("person", _person_loader).load(self.person_id)
+
+
+@strawberry.type(name="Team")
+class TeamType:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[TeamMemberType]:
+        return await info.context.loader("team_members", _team_members_loader).load(self.id)
+
+
+@strawberry.type(name="ApiToken")
+class ApiTokenType:
+    id: strawberry.ID
+    name: str
+    prefix: str
+    role: RoleEnum  # type: ignore[valid-type]
+    person_id: strawberry.ID | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+@strawberry.type
+class ApiTokenCreatedPayload:
+    token: ApiTokenType
+    secret: str = strawberry.field(description="Shown once; store it now.")
+
+
+@strawberry.type(name="AuditEvent")
+class AuditEventType:
+    id: strawberry.ID
+    actor_token_id: strawberry.ID | None
+    actor_person_id: strawberry.ID | None
+    action: str
+    entity_type: str
+    entity_id: strawberry.ID
+    before: JSON | None
+    after: JSON | None
+    request_id: str | None
+    at: datetime
+
+
+@strawberry.type
+class Me:
+    role: RoleEnum  # type: ignore[valid-type]
+    token_id: strawberry.ID | None
+    person_id: strawberry.ID | None
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType:
+        return await organizations.get_own(info.context.session, info.context.actor)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def person(self, info: Info) -> PersonType | None:
+        if self.person_id is None:
+            return None
+        return await info.context.loader("person", _person_loader).load(self.person_id)
+
+
+def _person_loader(context: Context) -> DataLoader[Any, Any]:
+    async def load(ids: list[Any]) -> list[Any]:
+        found = await crud.get_many(
+            context.session, context.actor, Person, [uuid.UUID(str(i)) for i in ids]
+        )
+        return [found.get(uuid.UUID(str(i))) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _team_members_loader(context: Context) -> DataLoader[Any, Any]:
+    async def load(ids: list[Any]) -> list[Any]:
+        found = await teams.members_of(context.session, context.actor, list(ids))
+        return [found.get(i, []) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+@strawberry.input
+class PersonCreateInput:
+    name: str
+    email: str | None = None
+    title: str | None = None
+    active: bool = True
+
+
+@strawberry.input
+class PersonUpdateInput:
+    name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    active: bool | None = strawberry.UNSET
+
+
+@strawberry.input
+class TeamCreateInput:
+    name: str
+    description: str | None = None
+    member_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class TeamUpdateInput:
+    name: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class ApiTokenCreateInput:
+    name: str
+    role: RoleEnum  # type: ignore[valid-type]
+    person_id: strawberry.ID | None = None
+    expires_at: datetime | None = None
+
+
+@strawberry.input
+class AuditFilterInput:
+    entity_type: str | None = None
+    entity_id: strawberry.ID | None = None
+    actor_token_id: strawberry.ID | None = None
+    actor_person_id: strawberry.ID | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def parse_id(value: Any, field: str = "id") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise ValidationFailed(f"{field} is not a valid id", field=field) from exc
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The caller: role, token and the organization it acts for.")
+    def me(self, info: Info) -> Me:
+        actor = info.context.actor
+        return Me(role=actor.role, token_id=actor.token_id, person_id=actor.person_id)  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> OrganizationType:
+        return await organizations.get_own(info.context.session, info.context.actor)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def person(self, info: Info, id: strawberry.ID) -> PersonType:
+        return await people.get_person(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+
+    @strawberry.field
+    async def people(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        q: str | None = None,
+        active: bool | None = None,
+    ) -> Connection[PersonType]:
+        page = await people.list_people(
+            info.context.session,
+            info.context.actor,
+            people.PersonFilter(q=q, active=active),
+            limit=page_args(first),
+            cursor=after,
+        )
+        return connection(page)
+
+    @strawberry.field
+    async def team(self, info: Info, id: strawberry.ID) -> TeamType:
+        return await teams.get_team(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+
+    @strawberry.field
+    async def teams(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        q: str | None = None,
+        member_id: strawberry.ID | None = None,
+    ) -> Connection[TeamType]:
+        filters = teams.TeamFilter(
+            q=q, member_id=parse_id(member_id, "memberId") if member_id else None
+        )
+        page = await teams.list_teams(
+            info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
+        )
+        return connection(page)
+
+    @strawberry.field(description="Admin only.")
+    async def api_tokens(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        active: bool | None = None,
+    ) -> Connection[ApiTokenType]:
+        page = await tokens.list_tokens(
+            info.context.session,
+            info.context.actor,
+            tokens.TokenFilter(active=active),
+            limit=page_args(first),
+            cursor=after,
+        )
+        return connection(page)
+
+    @strawberry.field(description="The audit trail, newest first.")
+    async def audit_events(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditFilterInput | None = None,
+    ) -> Connection[AuditEventType]:
+        filters = audit.AuditFilter.model_validate(vars(filter) if filter else {})
+        page = await audit.list_events(
+            info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
+        )
+        return connection(page)
+
+
+@strawberry.input
+class OrganizationUpdateInput:
+    name: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class Mutation:
+    @mutation(description="Admin only.")
+    async def update_organization(
+        self, info: Info, expected_version: int, input: OrganizationUpdateInput
+    ) -> OrganizationType:
+        return await organizations.update_own(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            to_model(OrganizationUpdate, input),
+            expected_version=expected_version,
+        )
+
+    @mutation()
+    async def create_person(self, info: Info, input: PersonCreateInput) -> PersonType:
+        data = to_model(PersonCreate, input)
+        return await people.create_person(info.context.session, info.context.actor, data)  # type: ignore[return-value]
+
+    @mutation()
+    async def update_person(
+        self, info: Info, id: strawberry.ID, expected_version: int, input: PersonUpdateInput
+    ) -> PersonType:
+        patch = to_model(PersonUpdate, input)
+        return await people.update_person(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            patch,
+            expected_version=expected_version,
+        )
+
+    @mutation()
+    async def delete_person(
+        self, info: Info, id: strawberry.ID, expected_version: int
+    ) -> strawberry.ID:
+        await people.delete_person(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            expected_version=expected_version,
+        )
+        return id
+
+    @mutation()
+    async def create_team(self, info: Info, input: TeamCreateInput) -> TeamType:
+        data = to_model(TeamCreate, input)
+        return await teams.create_team(info.context.session, info.context.actor, data)  # type: ignore[return-value]
+
+    @mutation()
+    async def update_team(
+        self, info: Info, id: strawberry.ID, expected_version: int, input: TeamUpdateInput
+    ) -> TeamType:
+        return await teams.update_team(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            to_model(TeamUpdate, input),
+            expected_version=expected_version,
+        )
+
+    @mutation()
+    async def delete_team(
+        self, info: Info, id: strawberry.ID, expected_version: int
+    ) -> strawberry.ID:
+        await teams.delete_team(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            expected_version=expected_version,
+        )
+        return id
+
+    @mutation()
+    async def add_team_member(
+        self,
+        info: Info,
+        team_id: strawberry.ID,
+        person_id: strawberry.ID,
+        expected_version: int,
+        role: str | None = None,
+    ) -> TeamType:
+        data = TeamMemberAdd(person_id=parse_id(person_id, "personId"), role=role)
+        return await teams.add_member(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(team_id, "teamId"),
+            data,
+            expected_version=expected_version,
+        )
+
+    @mutation()
+    async def remove_team_member(
+        self, info: Info, team_id: strawberry.ID, person_id: strawberry.ID, expected_version: int
+    ) -> TeamType:
+        return await teams.remove_member(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(team_id, "teamId"),
+            parse_id(person_id, "personId"),
+            expected_version=expected_version,
+        )
+
+    @mutation(description="Admin only. The secret is in this answer and nowhere ever again.")
+    async def create_api_token(
+        self, info: Info, input: ApiTokenCreateInput
+    ) -> ApiTokenCreatedPayload:
+        token, secret = await tokens.issue_token(
+            info.context.session, info.context.actor, to_model(ApiTokenCreate, input)
+        )
+        return ApiTokenCreatedPayload(token=token, secret=secret)  # type: ignore[arg-type]
+
+    @mutation(description="Admin only.")
+    async def revoke_api_token(
+        self, info: Info, id: strawberry.ID, expected_version: int
+    ) -> ApiTokenType:
+        token = await tokens.revoke_token(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            expected_version=expected_version,
+        )
+        assert info.context.state is not None
+        info.context.state.tokens.evict_token(token.id)
+        return token  # type: ignore[return-value]

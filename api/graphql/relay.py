@@ -1,0 +1,52 @@
+"""Relay-style connections over the service layer's keyset pages."""
+
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from core.errors import ValidationFailed
+from core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The nodes of the edges, for clients that need no cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def page_args(first: int | None) -> int:
+    """`first` is capped like REST's `limit`, so no query can ask for everything at once."""
+    if first is None:
+        return DEFAULT_LIMIT
+    if not 1 <= first <= MAX_LIMIT:
+        raise ValidationFailed(f"first must be between 1 and {MAX_LIMIT}", field="first")
+    return first
+
+
+def connection(page: Page[Any]) -> Connection[Any]:
+    edges = [Edge(cursor=c, node=item) for c, item in zip(page.cursors, page.items, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.next_cursor is not None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+    )

@@ -1,0 +1,67 @@
+"""The GraphQL schema: each area's Query and Mutation merged into one, limits built once."""
+
+from typing import Any
+
+import strawberry
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from litestar import Request
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.litestar import make_graphql_controller
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from api.graphql import foundation
+from api.graphql.context import Context
+from api.graphql.extensions import ErrorCodes, UnitOfWork
+from core.config import Settings
+
+QUERIES: tuple[type, ...] = (foundation.Query,)
+MUTATIONS: tuple[type, ...] = (foundation.Mutation,)
+
+
+class Schema(strawberry.Schema):
+    """Logs only what `ErrorCodes` marks internal: client mistakes are answers, not incidents."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        return None
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """Validation rules are built once here: rebuilding them per request defeats the cache."""
+    rules: list[type[ASTValidationRule]] = [
+        max_depth_rule(settings.graphql_max_depth, None, None),
+        max_aliases_rule(settings.graphql_max_aliases),
+    ]
+    if not settings.graphql_introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    frozen_rules = list(rules)
+    return Schema(
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
+        extensions=[
+            lambda: AddValidationRules(frozen_rules),
+            lambda: MaxTokensLimiter(settings.graphql_max_tokens),
+            ParserCache,
+            ValidationCache,
+            UnitOfWork,
+            ErrorCodes,
+        ],
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )
+
+
+async def _context(request: Request[Any, Any, Any]) -> Context:
+    return Context(state=request.app.state.vsm, actor_or_none=request.user)
+
+
+def graphql_controller(settings: Settings) -> type:
+    return make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        graphql_ide="graphiql" if settings.graphql_graphiql else None,
+        allow_queries_via_get=False,
+        context_getter=_context,
+    )

@@ -1,0 +1,58 @@
+"""Shapes shared by every REST controller: pages, ETags, created answers."""
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from litestar import Response
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+from pydantic import BaseModel
+from sqlmodel import SQLModel
+
+from api.deps import etag
+from core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+
+__all__ = ["DEFAULT_LIMIT", "CursorParam", "LimitParam", "PageOut", "page_out", "versioned"]
+
+R = TypeVar("R", bound=SQLModel)
+
+LimitParam = Parameter(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
+CursorParam = Parameter(max_length=512, description="`next_cursor` of the previous page")
+
+
+class PageOut(BaseModel, Generic[R]):
+    items: list[R]
+    next_cursor: str | None
+
+
+def page_out(page: Page[Any], read: type[R] | Callable[[Any], R]) -> PageOut[R]:
+    convert = _converter(read)
+    return PageOut[R](items=[convert(item) for item in page.items], next_cursor=page.next_cursor)
+
+
+def _converter(read: type[R] | Callable[[Any], R]) -> Callable[[Any], R]:
+    if isinstance(read, type) and issubclass(read, BaseModel):
+        return lambda obj: read.model_validate(obj, from_attributes=True)
+    return read
+
+
+def versioned(
+    body: Any, version: int, *, status_code: int = 200, location: str | None = None
+) -> Response[Any]:
+    headers = {"ETag": etag(version)}
+    if location:
+        headers["Location"] = location
+    return Response(body, status_code=status_code, headers=headers)
+
+
+def read_response(obj: Any, read: type[R]) -> Response[R]:
+    return versioned(read.model_validate(obj, from_attributes=True), obj.version)
+
+
+def created_response(obj: Any, read: type[R], location: str) -> Response[R]:
+    return versioned(
+        read.model_validate(obj, from_attributes=True),
+        obj.version,
+        status_code=HTTP_201_CREATED,
+        location=location,
+    )

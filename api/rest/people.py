@@ -1,0 +1,78 @@
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, Parameter
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.rest.common import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    PageOut,
+    created_response,
+    page_out,
+    read_response,
+)
+from core.actor import Actor
+from core.models.person import PersonCreate, PersonRead, PersonUpdate
+from core.services import people
+
+
+class PeopleController(Controller):
+    path = "/people"
+    tags = ["people"]
+
+    @get(summary="List people")
+    async def list_people(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CursorParam] = None,
+        q: Annotated[
+            str | None, Parameter(max_length=200, description="text in name or email")
+        ] = None,
+        active: FromQuery[bool | None] = None,
+        email: Annotated[str | None, Parameter(max_length=320)] = None,
+    ) -> PageOut[PersonRead]:
+        filters = people.PersonFilter(q=q, active=active, email=email)
+        page = await people.list_people(session, actor, filters, limit=limit, cursor=cursor)
+        return page_out(page, PersonRead)
+
+    @post(summary="Create a person")
+    async def create_person(
+        self, session: AsyncSession, actor: Actor, data: PersonCreate
+    ) -> Response[PersonRead]:
+        person = await people.create_person(session, actor, data)
+        return created_response(person, PersonRead, f"/api/v1/people/{person.id}")
+
+    @get("/{person_id:uuid}", summary="Get a person")
+    async def get_person(
+        self, session: AsyncSession, actor: Actor, person_id: FromPath[uuid.UUID]
+    ) -> Response[PersonRead]:
+        return read_response(await people.get_person(session, actor, person_id), PersonRead)
+
+    @patch("/{person_id:uuid}", summary="Change a person (If-Match required)")
+    async def update_person(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        person_id: FromPath[uuid.UUID],
+        data: PersonUpdate,
+        expected_version: int,
+    ) -> Response[PersonRead]:
+        person = await people.update_person(
+            session, actor, person_id, data, expected_version=expected_version
+        )
+        return read_response(person, PersonRead)
+
+    @delete("/{person_id:uuid}", summary="Delete a person (If-Match required)")
+    async def delete_person(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        person_id: FromPath[uuid.UUID],
+        expected_version: int,
+    ) -> None:
+        await people.delete_person(session, actor, person_id, expected_version=expected_version)

@@ -1,0 +1,77 @@
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.rest.common import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    PageOut,
+    created_response,
+    page_out,
+    read_response,
+)
+from api.state import AppState
+from core.actor import Actor
+from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
+from core.services import tokens
+
+
+class TokensController(Controller):
+    """Admin only. The secret is in the answer to create, and nowhere ever again."""
+
+    path = "/tokens"
+    tags = ["tokens"]
+
+    @get(summary="List tokens (admin)")
+    async def list_tokens(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CursorParam] = None,
+        role: FromQuery[Role | None] = None,
+        active: FromQuery[bool | None] = None,
+    ) -> PageOut[ApiTokenRead]:
+        page = await tokens.list_tokens(
+            session, actor, tokens.TokenFilter(role=role, active=active), limit=limit, cursor=cursor
+        )
+        return page_out(page, ApiTokenRead)
+
+    @post(summary="Create a token (admin); the answer holds the secret once")
+    async def create_token(
+        self, session: AsyncSession, actor: Actor, data: ApiTokenCreate
+    ) -> Response[ApiTokenCreated]:
+        token, secret = await tokens.issue_token(session, actor, data)
+        body = ApiTokenCreated.model_validate({**token.model_dump(), "token": secret})
+        response = created_response(token, ApiTokenRead, f"/api/v1/tokens/{token.id}")
+        response.content = body
+        return response
+
+    @get("/{token_id:uuid}", summary="Get a token (admin)")
+    async def get_token(
+        self, session: AsyncSession, actor: Actor, token_id: FromPath[uuid.UUID]
+    ) -> Response[ApiTokenRead]:
+        return read_response(await tokens.get_token(session, actor, token_id), ApiTokenRead)
+
+    @post(
+        "/{token_id:uuid}/revoke",
+        summary="Revoke a token (admin, If-Match required)",
+        status_code=200,
+    )
+    async def revoke_token(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        app_state: AppState,
+        token_id: FromPath[uuid.UUID],
+        expected_version: int,
+    ) -> Response[ApiTokenRead]:
+        token = await tokens.revoke_token(
+            session, actor, token_id, expected_version=expected_version
+        )
+        app_state.tokens.evict_token(token.id)
+        return read_response(token, ApiTokenRead)

@@ -1,0 +1,48 @@
+"""Settings: one pydantic-settings class, read only when someone asks for it."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service, from `VSM_*` environment variables or a `.env` file.
+
+    Nothing reads this at import time: `create_app(settings)` and the CLI build one
+    explicitly, so tests and several apps in one process never share hidden state.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="VSM_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./vsm.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_echo: bool = False
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a verified token is trusted without asking the database again.",
+    )
+    graphql_graphiql: bool = True
+    graphql_introspection: bool = False
+    graphql_max_depth: int = Field(default=12, ge=2)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_tokens: int = Field(default=4000, ge=50)
+    max_request_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Accept a comma-separated list, which is how people write it in an environment."""
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

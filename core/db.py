@@ -1,0 +1,176 @@
+"""Engines and sessions for SQLite (embedded) and PostgreSQL (production).
+
+SQLite needs care to be trustworthy under concurrent writers: pysqlite's own
+transaction handling loses read-modify-write updates and plain BEGIN answers
+"database is locked". We take over BEGIN ourselves: write sessions open with
+BEGIN IMMEDIATE (writers queue on the busy timeout instead of racing), read
+sessions with a deferred BEGIN so readers never wait on each other.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine, begin_statement: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin_statement)
+
+
+def make_engine(
+    url: str, *, write: bool = True, pool_size: int = 10, echo: bool = False
+) -> AsyncEngine:
+    """Build one engine; for SQLite, `write` picks BEGIN IMMEDIATE over a deferred BEGIN."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            raise ValueError(
+                "an in-memory SQLite database is one connection per engine; use a file path"
+            )
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=pool_size,
+            max_overflow=pool_size,
+        )
+        _install_sqlite_pragmas(engine, "BEGIN IMMEDIATE" if write else "BEGIN")
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+    )
+
+
+def make_oneshot_engine(url: str) -> AsyncEngine:
+    """An engine for a CLI command or a migration: no pool left behind when it ends."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    if make_url(url).get_backend_name() == "sqlite":
+        _install_sqlite_pragmas(engine, "BEGIN IMMEDIATE")
+    return engine
+
+
+class SerializedSession(AsyncSession):
+    """An AsyncSession whose operations queue instead of overlapping.
+
+    GraphQL resolves sibling fields and DataLoader batches concurrently; one
+    AsyncSession must not run two statements at once ("concurrent operations are
+    not permitted"), so every call that reaches the database takes a turn.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+
+    async def exec(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        async with self._turn:
+            return await super().exec(*args, **kwargs)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        async with self._turn:
+            return await super().execute(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        async with self._turn:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turn:
+            await super().flush(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        async with self._turn:
+            await super().delete(*args, **kwargs)
+
+
+def _sessionmaker(
+    engine: AsyncEngine, class_: type[AsyncSession] = AsyncSession
+) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=class_, expire_on_commit=False)
+
+
+@dataclass
+class Database:
+    """The engines of one app. A read-only request never takes SQLite's write lock."""
+
+    write_engine: AsyncEngine
+    read_engine: AsyncEngine
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Database":
+        write = make_engine(
+            settings.database_url,
+            write=True,
+            pool_size=settings.db_pool_size,
+            echo=settings.db_echo,
+        )
+        if settings.is_sqlite:
+            read = make_engine(
+                settings.database_url,
+                write=False,
+                pool_size=settings.db_pool_size,
+                echo=settings.db_echo,
+            )
+        else:
+            read = write
+        return cls(write_engine=write, read_engine=read)
+
+    def __post_init__(self) -> None:
+        self._makers = {
+            (write, serialized): _sessionmaker(
+                self.write_engine if write else self.read_engine,
+                SerializedSession if serialized else AsyncSession,
+            )
+            for write in (True, False)
+            for serialized in (True, False)
+        }
+
+    def sessionmaker(
+        self, *, write: bool, serialized: bool = False
+    ) -> async_sessionmaker[AsyncSession]:
+        """`serialized` sessions are for callers that may use one session concurrently."""
+        return self._makers[(write, serialized)]
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+@asynccontextmanager
+async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Commit when the block ends normally, roll back on any exception.
+
+    Services never commit; this is the one place a transaction ends.
+    """
+    async with maker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()

@@ -1,0 +1,108 @@
+"""Keyset (cursor) pagination: stable under inserts, cheap at any depth.
+
+A cursor is opaque to clients: base64 of the sort values of the last row returned.
+"""
+
+import base64
+import binascii
+import enum
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import ValidationFailed
+
+T = TypeVar("T")
+MAX_LIMIT = 100
+DEFAULT_LIMIT = 50
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+    cursors: list[str] = field(default_factory=list)
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_plain(v) for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("cursor is not one this service issued", field="cursor") from exc
+    if not isinstance(values, list) or len(values) != arity:
+        raise ValidationFailed("cursor is not one this service issued", field="cursor")
+    return values
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    return limit
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    keys: Sequence[InstrumentedAttribute[Any]],
+    limit: int,
+    cursor: str | None,
+    descending: bool = False,
+) -> Page[Any]:
+    """Run `statement` ordered by `keys` (the last must be unique) from `cursor` on.
+
+    Reads one row more than asked to know whether a next page exists.
+    """
+    check_limit(limit)
+    columns = list(keys)
+    if cursor:
+        values = decode_cursor(cursor, len(columns))
+        try:
+            values = [_coerce(column, value) for column, value in zip(columns, values, strict=True)]
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed("cursor is not one this service issued", field="cursor") from exc
+        row = tuple_(*columns)
+        bound = tuple_(*values)
+        statement = statement.where(row < bound if descending else row > bound)
+    order = [c.desc() if descending else c.asc() for c in columns]
+    rows = list((await session.exec(statement.order_by(*order).limit(limit + 1))).all())  # type: ignore[call-overload]
+    items = rows[:limit]
+    cursors = [encode_cursor([getattr(row, column.key) for column in columns]) for row in items]
+    next_cursor = cursors[-1] if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor, cursors=cursors)
+
+
+def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:
+    python_type = column.type.python_type
+    if python_type is uuid.UUID:
+        return uuid.UUID(str(value))
+    if python_type is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if value is None or isinstance(value, python_type):
+        return value
+    if python_type in (int, float, str):
+        return python_type(value)
+    raise TypeError(f"cannot use {value!r} for {column.key}")

@@ -1,0 +1,74 @@
+"""The audit trail: every change leaves an event in the same transaction as the change."""
+
+import uuid
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.models.audit import AuditEvent
+from core.pagination import Page, paginate
+
+SECRET_FIELDS = frozenset({"token_hash"})
+
+
+def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
+    """A JSON-ready picture of a row, secrets left out, for before/after."""
+    if obj is None:
+        return None
+    return obj.model_dump(mode="json", exclude=set(SECRET_FIELDS))
+
+
+def record(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        organization_id=actor.organization_id,
+        actor_token_id=actor.token_id,
+        actor_person_id=actor.person_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        request_id=actor.request_id,
+    )
+    session.add(event)
+    return event
+
+
+class AuditFilter(BaseModel):
+    entity_type: str | None = None
+    entity_id: uuid.UUID | None = None
+    actor_token_id: uuid.UUID | None = None
+    actor_person_id: uuid.UUID | None = None
+    action: str | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+async def list_events(
+    session: AsyncSession, actor: Actor, filters: AuditFilter, *, limit: int, cursor: str | None
+) -> Page[AuditEvent]:
+    """Newest first; the trail is readable by every role of the organization."""
+    statement = select(AuditEvent).where(AuditEvent.organization_id == actor.organization_id)
+    for name in ("entity_type", "entity_id", "actor_token_id", "actor_person_id", "action"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(AuditEvent, name) == value)
+    if filters.since is not None:
+        statement = statement.where(AuditEvent.at >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(AuditEvent.at < filters.until)
+    return await paginate(
+        session, statement, keys=[AuditEvent.id], limit=limit, cursor=cursor, descending=True
+    )

@@ -1,0 +1,185 @@
+"""The building blocks every use case shares: scoped reads, versioned writes, audit.
+
+Each aggregate's service composes these; the organization scope and the audit
+event are applied here, once, so no use case can forget them.
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import SQLModel, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import Conflict, StaleVersion, ValidationFailed, not_found
+from core.models.base import Entity, Timestamped, Versioned
+from core.services import audit
+from core.types import utcnow
+
+M = TypeVar("M", bound=Entity)
+V = TypeVar("V", bound=Versioned)
+
+
+def entity_type(model: type[SQLModel] | SQLModel) -> str:
+    cls = model if isinstance(model, type) else type(model)
+    return str(cls.__tablename__)
+
+
+def scoped(model: type[M], actor: Actor) -> Any:
+    """`SELECT model WHERE organization_id = caller's`: the start of every read."""
+    return select(model).where(model.organization_id == actor.organization_id)
+
+
+async def get(
+    session: AsyncSession,
+    actor: Actor,
+    model: type[M],
+    ident: uuid.UUID,
+    *,
+    options: Sequence[Any] = (),
+) -> M:
+    """Another organization's row answers exactly like a missing one."""
+    statement = scoped(model, actor).where(model.id == ident)
+    if options:
+        statement = statement.options(*options)
+    obj = (await session.exec(statement)).first()
+    if obj is None:
+        raise not_found(entity_type(model).replace("_", " "), ident)
+    return obj
+
+
+async def get_many(
+    session: AsyncSession, actor: Actor, model: type[M], idents: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, M]:
+    if not idents:
+        return {}
+    rows = (await session.exec(scoped(model, actor).where(model.id.in_(set(idents))))).all()  # type: ignore[attr-defined]
+    return {row.id: row for row in rows}
+
+
+async def require_reference(
+    session: AsyncSession, actor: Actor, model: type[M], ident: uuid.UUID | None, *, field: str
+) -> M | None:
+    """A foreign id from the client must name a row of the caller's organization."""
+    if ident is None:
+        return None
+    statement = scoped(model, actor).where(model.id == ident)
+    obj = (await session.exec(statement)).first()
+    if obj is None:
+        raise ValidationFailed(
+            f"{field} names no {entity_type(model).replace('_', ' ')} of this organization",
+            field=field,
+        )
+    return obj
+
+
+async def count(session: AsyncSession, statement: Any) -> int:
+    return int((await session.exec(select(func.count()).select_from(statement.subquery()))).one())
+
+
+def check_version(obj: Versioned, expected_version: int | None) -> None:
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleVersion(
+            f"expected version {expected_version}, but the stored version is {obj.version}",
+            extra={"current_version": obj.version},
+        )
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush, turning constraint and concurrency failures into domain errors."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_integrity_message(exc)) from exc
+    except StaleDataError as exc:
+        raise StaleVersion(
+            "another writer changed this object at the same time; read it again"
+        ) from exc
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    text = str(exc.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return "an object with the same unique values already exists"
+    if "foreign key" in text:
+        return "the change refers to an object that does not exist or is still referred to"
+    return "the change conflicts with stored data"
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    model: type[M],
+    data: SQLModel | Mapping[str, Any],
+    **extra: Any,
+) -> M:
+    actor.require_write()
+    values = data.model_dump() if isinstance(data, SQLModel) else dict(data)
+    values.update(extra)
+    obj = model(**values, organization_id=actor.organization_id)
+    session.add(obj)
+    await flush(session)
+    audit.record(
+        session,
+        actor,
+        action="create",
+        entity_type=entity_type(model),
+        entity_id=obj.id,
+        after=audit.snapshot(obj),
+    )
+    return obj
+
+
+async def update(
+    session: AsyncSession,
+    actor: Actor,
+    obj: V,
+    patch: SQLModel | Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    action: str = "update",
+) -> V:
+    """Apply only the fields the client sent; a no-op patch changes nothing and audits nothing."""
+    actor.require_write()
+    check_version(obj, expected_version)
+    changes = patch.model_dump(exclude_unset=True) if isinstance(patch, SQLModel) else dict(patch)
+    changes = {k: v for k, v in changes.items() if getattr(obj, k) != v}
+    if not changes:
+        return obj
+    before = audit.snapshot(obj)
+    obj.sqlmodel_update(changes)
+    if isinstance(obj, Timestamped):
+        obj.updated_at = utcnow()
+    session.add(obj)
+    await flush(session)
+    audit.record(
+        session,
+        actor,
+        action=action,
+        entity_type=entity_type(obj),
+        entity_id=obj.id,  # type: ignore[attr-defined]
+        before=before,
+        after=audit.snapshot(obj),
+    )
+    return obj
+
+
+async def delete(
+    session: AsyncSession, actor: Actor, obj: M, *, expected_version: int | None
+) -> None:
+    actor.require_write()
+    check_version(obj, expected_version)
+    before = audit.snapshot(obj)
+    await session.delete(obj)
+    await flush(session)
+    audit.record(
+        session,
+        actor,
+        action="delete",
+        entity_type=entity_type(obj),
+        entity_id=obj.id,
+        before=before,
+    )

@@ -1,0 +1,59 @@
+"""People of an organization: the owners, champions and participants of everything else."""
+
+import uuid
+
+from pydantic import BaseModel
+from sqlmodel import or_
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.models.person import Person, PersonCreate, PersonUpdate
+from core.pagination import Page, paginate
+from core.services import crud
+
+
+class PersonFilter(BaseModel):
+    q: str | None = None
+    active: bool | None = None
+    email: str | None = None
+
+
+async def create_person(session: AsyncSession, actor: Actor, data: PersonCreate) -> Person:
+    return await crud.create(session, actor, Person, data)
+
+
+async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) -> Person:
+    return await crud.get(session, actor, Person, person_id)
+
+
+async def list_people(
+    session: AsyncSession, actor: Actor, filters: PersonFilter, *, limit: int, cursor: str | None
+) -> Page[Person]:
+    statement = crud.scoped(Person, actor)
+    if filters.q:
+        pattern = f"%{filters.q}%"
+        statement = statement.where(or_(Person.name.ilike(pattern), Person.email.ilike(pattern)))  # type: ignore[union-attr]
+    if filters.active is not None:
+        statement = statement.where(Person.active == filters.active)
+    if filters.email is not None:
+        statement = statement.where(Person.email == filters.email)
+    return await paginate(session, statement, keys=[Person.id], limit=limit, cursor=cursor)
+
+
+async def update_person(
+    session: AsyncSession,
+    actor: Actor,
+    person_id: uuid.UUID,
+    patch: PersonUpdate,
+    *,
+    expected_version: int | None,
+) -> Person:
+    person = await get_person(session, actor, person_id)
+    return await crud.update(session, actor, person, patch, expected_version=expected_version)
+
+
+async def delete_person(
+    session: AsyncSession, actor: Actor, person_id: uuid.UUID, *, expected_version: int | None
+) -> None:
+    person = await get_person(session, actor, person_id)
+    await crud.delete(session, actor, person, expected_version=expected_version)

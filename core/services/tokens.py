@@ -1,0 +1,130 @@
+"""API tokens: creation shows the secret once; only its hash is ever stored."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import Conflict, Unauthenticated, ValidationFailed
+from core.models.person import Person
+from core.models.token import ApiToken, ApiTokenCreate, Role
+from core.pagination import Page, paginate
+from core.services import crud
+from core.types import utcnow
+
+TOKEN_PREFIX = "vsm_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_token(secret: str) -> str:
+    """SHA-256 is enough: tokens carry 256 bits of randomness, so no stretching is needed."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class TokenFilter(BaseModel):
+    role: Role | None = None
+    active: bool | None = None
+
+
+async def issue_token(
+    session: AsyncSession, actor: Actor, data: ApiTokenCreate
+) -> tuple[ApiToken, str]:
+    """Returns the stored token and its secret, which is never retrievable again."""
+    actor.require_admin()
+    if data.expires_at is not None:
+        if data.expires_at.tzinfo is None:
+            raise ValidationFailed("expires_at needs a time zone", field="expires_at")
+        if data.expires_at <= utcnow():
+            raise ValidationFailed("expires_at lies in the past", field="expires_at")
+    await crud.require_reference(session, actor, Person, data.person_id, field="person_id")
+    secret = _new_secret()
+    token = await crud.create(
+        session,
+        actor,
+        ApiToken,
+        data,
+        token_hash=hash_token(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+    )
+    return token, secret
+
+
+async def list_tokens(
+    session: AsyncSession, actor: Actor, filters: TokenFilter, *, limit: int, cursor: str | None
+) -> Page[ApiToken]:
+    actor.require_admin()
+    statement = crud.scoped(ApiToken, actor)
+    if filters.role is not None:
+        statement = statement.where(ApiToken.role == filters.role)
+    if filters.active is True:
+        statement = statement.where(col(ApiToken.revoked_at).is_(None))
+    elif filters.active is False:
+        statement = statement.where(col(ApiToken.revoked_at).is_not(None))
+    return await paginate(session, statement, keys=[ApiToken.id], limit=limit, cursor=cursor)
+
+
+async def get_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) -> ApiToken:
+    actor.require_admin()
+    return await crud.get(session, actor, ApiToken, token_id)
+
+
+async def revoke_token(
+    session: AsyncSession, actor: Actor, token_id: uuid.UUID, *, expected_version: int | None
+) -> ApiToken:
+    token = await get_token(session, actor, token_id)
+    if token.revoked_at is not None:
+        raise Conflict("the token is already revoked")
+    return await crud.update(
+        session,
+        actor,
+        token,
+        {"revoked_at": utcnow()},
+        expected_version=expected_version,
+        action="revoke",
+    )
+
+
+async def authenticate(session: AsyncSession, secret: str) -> ApiToken:
+    """Resolve a bearer secret to its live token, failing alike for every bad secret."""
+    token = (
+        await session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    ).first()
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("the token is not valid")
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        raise Unauthenticated("the token has expired")
+    return token
+
+
+def actor_for(token: ApiToken, *, request_id: str | None = None) -> Actor:
+    return Actor(
+        organization_id=token.organization_id,
+        role=Role(token.role),
+        token_id=token.id,
+        person_id=token.person_id,
+        request_id=request_id,
+    )
+
+
+def needs_touch(token: ApiToken) -> bool:
+    """`last_used_at` is kept at minute resolution so a busy token does not write per request."""
+    return token.last_used_at is None or token.last_used_at < utcnow() - LAST_USED_RESOLUTION
+
+
+async def mark_used(session: AsyncSession, token_id: uuid.UUID) -> None:
+    await session.exec(
+        update(ApiToken)
+        .where(col(ApiToken.id) == token_id)
+        .values(last_used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

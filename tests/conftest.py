@@ -1,0 +1,149 @@
+"""Shared fixtures: a migrated database per test, a running app, and callers with tokens."""
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.app import create_app
+from core.actor import Actor
+from core.config import Settings
+from core.db import make_oneshot_engine, unit_of_work
+from core.models.token import ApiTokenCreate, Role
+from core.plugins import build_plugin_manager
+from core.services import organizations, tokens
+from tests import dbs
+from tests.api_client import Api
+from tests.factories import Factory
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Migrations run once per session; each test then starts from that schema."""
+    base = dbs.backend_url()
+    if dbs.is_postgres():
+        assert base is not None
+        url = dbs.create_postgres_database(base)
+        from core import migrate
+
+        migrate.upgrade(url)
+        yield url
+        dbs.drop_postgres_database(base, url)
+    else:
+        yield dbs.migrated_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def database_url(database_template: Any, tmp_path: Path) -> Iterator[str]:
+    if dbs.is_postgres():
+        yield database_template
+        dbs.truncate_all(database_template)
+    else:
+        yield dbs.fresh_sqlite_copy(database_template, tmp_path)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        auth_cache_seconds=0,
+        graphql_introspection=True,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def run_in_db(url: str, work: Any) -> Any:
+    """Run a use case directly, outside the app: for arranging what an operator would."""
+
+    async def main() -> Any:
+        engine = make_oneshot_engine(url)
+        try:
+            maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+            async with unit_of_work(maker) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+class Tenant:
+    """An organization with one token per role."""
+
+    def __init__(self, url: str, slug: str) -> None:
+        async def work(session: AsyncSession) -> tuple[Any, dict[Role, str]]:
+            org, _token, admin_secret = await organizations.create_organization(
+                session, name=slug.title(), slug=slug
+            )
+            operator = Actor(organization_id=org.id, role=Role.admin)
+            secrets = {Role.admin: admin_secret}
+            for role in (Role.editor, Role.viewer):
+                _t, secrets[role] = await tokens.issue_token(
+                    session, operator, ApiTokenCreate(name=f"{role.value} token", role=role)
+                )
+            return org, secrets
+
+        self.organization, self.secrets = run_in_db(url, work)
+        self.slug = slug
+
+
+@pytest.fixture
+def tenant(database_url: str) -> Tenant:
+    return Tenant(database_url, "acme")
+
+
+@pytest.fixture
+def other_tenant(database_url: str) -> Tenant:
+    return Tenant(database_url, "globex")
+
+
+@pytest.fixture
+def plugin_manager() -> Any:
+    return build_plugin_manager()
+
+
+@pytest.fixture
+def app(settings: Settings, plugin_manager: Any) -> Any:
+    return create_app(settings, plugins=plugin_manager)
+
+
+@pytest.fixture
+def client(app: Any, tenant: Tenant) -> Iterator[TestClient[Any]]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin(client: TestClient[Any], tenant: Tenant) -> Api:
+    return Api(client, tenant.secrets[Role.admin])
+
+
+@pytest.fixture
+def editor(client: TestClient[Any], tenant: Tenant) -> Api:
+    return Api(client, tenant.secrets[Role.editor])
+
+
+@pytest.fixture
+def viewer(client: TestClient[Any], tenant: Tenant) -> Api:
+    return Api(client, tenant.secrets[Role.viewer])
+
+
+@pytest.fixture
+def outsider(client: TestClient[Any], other_tenant: Tenant) -> Api:
+    """The admin of another organization: must never see or touch the tenant's data."""
+    return Api(client, other_tenant.secrets[Role.admin])
+
+
+@pytest.fixture
+def anonymous(client: TestClient[Any]) -> Api:
+    return Api(client, None)
+
+
+@pytest.fixture
+def factory(editor: Api) -> Factory:
+    return Factory(editor)
