@@ -34,3 +34,26 @@ def startup(settings: Any) -> None:
     Returns:
         Nothing. Raising an exception stops the app from starting, with that message.
     """
+
+
+@hookspec
+def classify_waste(flow_map: Any, config: Any) -> Any:
+    """Suggest waste findings for one value stream map.
+
+    Called by ``POST /api/v1/maps/{id}/classify`` on every registered plugin. The
+    suggestions are stored with status ``suggested`` for people to confirm or
+    dismiss; a suggestion equal to one already triaged (same category, step and
+    handoff) is not stored again.
+
+    Args:
+        flow_map: a ``core.flowmap.FlowMap``: the map's steps, handoffs and working
+            calendar as plain, read-only data (no database access).
+        config: a ``dict`` of settings for classifiers, from ``VSM_CLASSIFIER_CONFIG``
+            (JSON); a plugin reads its own keys and uses its defaults for the rest.
+
+    Returns:
+        A list of ``core.waste.WasteSuggestion`` (possibly empty). Each names its
+        category, the step or handoff it concerns, a description, the evidence
+        (the rule and the numbers that triggered it), a confidence from 0 to 1 and,
+        where it can be estimated, the cost in hours per week.
+    """

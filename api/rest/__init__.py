@@ -1,10 +1,14 @@
 """REST controllers under /api/v1, in the order they appear in the API docs."""
 
 from api.rest.audit import AuditController
+from api.rest.engagement import CONTROLLERS as ENGAGEMENT_CONTROLLERS
 from api.rest.organizations import OrganizationController
 from api.rest.people import PeopleController
+from api.rest.playbook import PlaybookController
+from api.rest.portfolio import PortfolioController
 from api.rest.teams import TeamsController
 from api.rest.tokens import TokensController
+from api.rest.value_streams import ValueStreamsController
 
 CONTROLLERS: list[type] = [
     OrganizationController,
@@ -12,4 +16,8 @@ CONTROLLERS: list[type] = [
     TeamsController,
     TokensController,
     AuditController,
+    PlaybookController,
+    ValueStreamsController,
+    *ENGAGEMENT_CONTROLLERS,
+    PortfolioController,
 ]

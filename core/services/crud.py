@@ -81,10 +81,14 @@ async def count(session: AsyncSession, statement: Any) -> int:
 
 
 def check_version(obj: Versioned, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
+    check_version_number(obj.version, expected_version)
+
+
+def check_version_number(current: int, expected_version: int | None) -> None:
+    if expected_version is not None and current != expected_version:
         raise StaleVersion(
-            f"expected version {expected_version}, but the stored version is {obj.version}",
-            extra={"current_version": obj.version},
+            f"expected version {expected_version}, but the stored version is {current}",
+            extra={"current_version": current},
         )
 
 

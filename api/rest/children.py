@@ -1,0 +1,113 @@
+"""REST for a kind of value-stream record: a collection under its stream, items by id.
+
+`/value-streams/{id}/participants` lists and creates; `/participants/{id}` reads,
+changes (If-Match) and deletes (If-Match). Every kind gets exactly the same contract.
+"""
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.di import Provide
+from litestar.params import FromPath
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.rest.common import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    PageOut,
+    created_response,
+    page_out,
+    read_response,
+)
+from core.actor import Actor
+from core.services.children import ChildService
+
+
+def child_resource(
+    *,
+    segment: str,
+    noun: str,
+    service: ChildService[Any],
+    create_model: type[SQLModel],
+    update_model: type[SQLModel],
+    read_model: type[SQLModel],
+    filters: Callable[..., dict[str, Any]],
+) -> list[type[Controller]]:
+    """Two controllers for one kind; `filters` is a dependency declaring its query parameters."""
+    read: Any = read_model
+    create_body: Any = create_model
+    update_body: Any = update_model
+    tag = segment.replace("-", " ")
+
+    class Collection(Controller):
+        path = f"/value-streams/{{value_stream_id:uuid}}/{segment}"
+        tags = [tag]
+        dependencies = {"filters": Provide(filters, sync_to_thread=False)}
+
+        @get(operation_id=f"list_{noun}s", summary=f"List the {tag} of a value stream")
+        async def list_children(
+            self,
+            session: AsyncSession,
+            actor: Actor,
+            value_stream_id: FromPath[uuid.UUID],
+            filters: dict[str, Any],
+            limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
+            cursor: Annotated[str | None, CursorParam] = None,
+        ) -> PageOut[read]:
+            page = await service.list_page(
+                session, actor, value_stream_id, filters=filters, limit=limit, cursor=cursor
+            )
+            return page_out(page, read)
+
+        @post(operation_id=f"create_{noun}", summary=f"Add a {noun.replace('_', ' ')}")
+        async def create_child(
+            self,
+            session: AsyncSession,
+            actor: Actor,
+            value_stream_id: FromPath[uuid.UUID],
+            data: create_body,
+        ) -> Response[read]:
+            obj = await service.create(session, actor, value_stream_id, data)
+            return created_response(obj, read, f"/api/v1/{segment}/{obj.id}")
+
+    class Item(Controller):
+        path = f"/{segment}/{{item_id:uuid}}"
+        tags = [tag]
+
+        @get(operation_id=f"get_{noun}", summary=f"Get a {noun.replace('_', ' ')}")
+        async def get_child(
+            self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID]
+        ) -> Response[read]:
+            return read_response(await service.get(session, actor, item_id), read)
+
+        @patch(operation_id=f"update_{noun}", summary="Change it (If-Match required)")
+        async def update_child(
+            self,
+            session: AsyncSession,
+            actor: Actor,
+            item_id: FromPath[uuid.UUID],
+            data: update_body,
+            expected_version: int,
+        ) -> Response[read]:
+            obj = await service.update(
+                session, actor, item_id, data, expected_version=expected_version
+            )
+            return read_response(obj, read)
+
+        @delete(operation_id=f"delete_{noun}", summary="Delete it (If-Match required)")
+        async def delete_child(
+            self,
+            session: AsyncSession,
+            actor: Actor,
+            item_id: FromPath[uuid.UUID],
+            expected_version: int,
+        ) -> None:
+            await service.delete(session, actor, item_id, expected_version=expected_version)
+
+    Collection.__name__ = f"{noun.title().replace('_', '')}CollectionController"
+    Item.__name__ = f"{noun.title().replace('_', '')}Controller"
+    return [Collection, Item]

@@ -1,0 +1,153 @@
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, Parameter
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.rest.common import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    PageOut,
+    created_response,
+    page_out,
+    read_response,
+    versioned,
+)
+from core.actor import Actor
+from core.models.value_stream import (
+    PhaseTransitionRead,
+    TransitionCreate,
+    ValueStreamCreate,
+    ValueStreamRead,
+    ValueStreamUpdate,
+)
+from core.services import value_streams, workflow
+from core.workflow.gates import GateResult
+
+
+class CriterionOut(BaseModel):
+    key: str
+    description: str
+    passed: bool
+    reason: str
+
+
+class GateOut(BaseModel):
+    phase: str
+    next_phase: str | None
+    passed: bool
+    criteria: list[CriterionOut]
+
+    @classmethod
+    def of(cls, result: GateResult) -> "GateOut":
+        return cls.model_validate(result.as_dict())
+
+
+class TransitionOut(BaseModel):
+    value_stream: ValueStreamRead
+    transition: PhaseTransitionRead
+
+
+class ValueStreamsController(Controller):
+    path = "/value-streams"
+    tags = ["value streams"]
+
+    @get(summary="List value streams")
+    async def list_value_streams(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CursorParam] = None,
+        phase: Annotated[str | None, Parameter(max_length=60)] = None,
+        owner_id: FromQuery[uuid.UUID | None] = None,
+        q: Annotated[str | None, Parameter(max_length=200, description="text in name")] = None,
+    ) -> PageOut[ValueStreamRead]:
+        filters = value_streams.ValueStreamFilter(phase=phase, owner_id=owner_id, q=q)
+        page = await value_streams.list_value_streams(
+            session, actor, filters, limit=limit, cursor=cursor
+        )
+        return page_out(page, ValueStreamRead)
+
+    @post(summary="Start a value stream's engagement (in the playbook's first phase)")
+    async def create_value_stream(
+        self, session: AsyncSession, actor: Actor, data: ValueStreamCreate
+    ) -> Response[ValueStreamRead]:
+        stream = await value_streams.create_value_stream(session, actor, data)
+        return created_response(stream, ValueStreamRead, f"/api/v1/value-streams/{stream.id}")
+
+    @get("/{value_stream_id:uuid}", summary="Get a value stream")
+    async def get_value_stream(
+        self, session: AsyncSession, actor: Actor, value_stream_id: FromPath[uuid.UUID]
+    ) -> Response[ValueStreamRead]:
+        stream = await value_streams.get_value_stream(session, actor, value_stream_id)
+        return read_response(stream, ValueStreamRead)
+
+    @patch("/{value_stream_id:uuid}", summary="Change name, description or owner (If-Match)")
+    async def update_value_stream(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        data: ValueStreamUpdate,
+        expected_version: int,
+    ) -> Response[ValueStreamRead]:
+        stream = await value_streams.update_value_stream(
+            session, actor, value_stream_id, data, expected_version=expected_version
+        )
+        return read_response(stream, ValueStreamRead)
+
+    @delete("/{value_stream_id:uuid}", summary="Delete a value stream and all it holds (If-Match)")
+    async def delete_value_stream(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        expected_version: int,
+    ) -> None:
+        await value_streams.delete_value_stream(
+            session, actor, value_stream_id, expected_version=expected_version
+        )
+
+    @get("/{value_stream_id:uuid}/gate", summary="Every criterion of leaving the current phase")
+    async def get_gate(
+        self, session: AsyncSession, actor: Actor, value_stream_id: FromPath[uuid.UUID]
+    ) -> GateOut:
+        return GateOut.of(await workflow.gate(session, actor, value_stream_id))
+
+    @post(
+        "/{value_stream_id:uuid}/transitions",
+        summary="Move to another phase, or 'iterate' from the last (If-Match of the stream)",
+        status_code=201,
+    )
+    async def create_transition(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        data: TransitionCreate,
+        expected_version: int,
+    ) -> Response[TransitionOut]:
+        stream, record = await workflow.transition(
+            session, actor, value_stream_id, data, expected_version=expected_version
+        )
+        body = TransitionOut(
+            value_stream=ValueStreamRead.model_validate(stream, from_attributes=True),
+            transition=PhaseTransitionRead.model_validate(record, from_attributes=True),
+        )
+        return versioned(body, stream.version, status_code=201)
+
+    @get("/{value_stream_id:uuid}/history", summary="Every transition, oldest first")
+    async def get_history(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, CursorParam] = None,
+    ) -> PageOut[PhaseTransitionRead]:
+        page = await workflow.history(session, actor, value_stream_id, limit=limit, cursor=cursor)
+        return page_out(page, PhaseTransitionRead)

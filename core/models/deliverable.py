@@ -1,0 +1,59 @@
+import uuid
+from datetime import datetime
+
+from pydantic import AnyHttpUrl, ConfigDict
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.base import Entity
+from core.workflow.vocabulary import DeliverableKind, DeliverableStatus
+
+
+class DeliverableFields(SQLModel):
+    kind: DeliverableKind
+    title: str | None = Field(default=None, sa_type=String(200))
+    status: DeliverableStatus = DeliverableStatus.draft
+    text: str | None = Field(default=None, max_length=100_000)
+    link: str | None = Field(default=None, sa_type=String(2000))
+
+
+class Deliverable(DeliverableFields, Entity, table=True):
+    """A phase's written output (business case, agenda, readout...), one per kind and cycle."""
+
+    __table_args__ = (UniqueConstraint("value_stream_id", "cycle", "kind"),)
+
+    value_stream_id: uuid.UUID = Field(
+        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
+    )
+    cycle: int
+    phase: str = Field(max_length=60)
+    kind: DeliverableKind = Field(sa_type=String(60))
+    status: DeliverableStatus = Field(default=DeliverableStatus.draft, sa_type=String(20))
+
+
+class DeliverableCreate(DeliverableFields):
+    model_config = ConfigDict(extra="forbid")
+
+    link: AnyHttpUrl | None = None
+    phase: str | None = Field(
+        default=None, max_length=60, description="default: the phase the value stream is in"
+    )
+
+
+class DeliverableUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, sa_type=String(200))
+    status: DeliverableStatus | None = None
+    text: str | None = Field(default=None, max_length=100_000)
+    link: AnyHttpUrl | None = None
+
+
+class DeliverableRead(DeliverableFields):
+    id: uuid.UUID
+    value_stream_id: uuid.UUID
+    cycle: int
+    phase: str
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,66 @@
+import uuid
+from datetime import datetime
+
+from pydantic import ConfigDict, model_validator
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.base import Entity
+from core.workflow.vocabulary import ChampionKind, Function, ParticipantRole
+
+
+class ParticipantFields(SQLModel):
+    person_id: uuid.UUID
+    role: ParticipantRole
+    champion_kind: ChampionKind | None = None
+    function: Function | None = None
+    trained: bool = False
+
+
+class Participant(ParticipantFields, Entity, table=True):
+    """A person's part in one value stream's engagement."""
+
+    __table_args__ = (UniqueConstraint("value_stream_id", "person_id", "role"),)
+
+    value_stream_id: uuid.UUID = Field(
+        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
+    )
+    person_id: uuid.UUID = Field(foreign_key="person.id", ondelete="CASCADE")
+    role: ParticipantRole = Field(sa_type=String(30))
+    champion_kind: ChampionKind | None = Field(default=None, sa_type=String(30))
+    function: Function | None = Field(default=None, sa_type=String(30))
+
+
+def check_champion(role: ParticipantRole | None, kind: ChampionKind | None) -> None:
+    if role == ParticipantRole.champion and kind is None:
+        raise ValueError(
+            "a champion needs champion_kind: technology_manager or business_stakeholder"
+        )
+    if role is not None and role != ParticipantRole.champion and kind is not None:
+        raise ValueError("champion_kind is only for champions")
+
+
+class ParticipantCreate(ParticipantFields):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _champion_kind(self) -> "ParticipantCreate":
+        check_champion(self.role, self.champion_kind)
+        return self
+
+
+class ParticipantUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: ParticipantRole | None = None
+    champion_kind: ChampionKind | None = None
+    function: Function | None = None
+    trained: bool | None = None
+
+
+class ParticipantRead(ParticipantFields):
+    id: uuid.UUID
+    value_stream_id: uuid.UUID
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,133 @@
+"""The records that belong to one value stream (participants, risks, ...), handled alike.
+
+Each kind is a `ChildService` with its own checks; scoping, versions and audit come
+from `crud`, so every kind gets them the same way.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlmodel import SQLModel, col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import ValidationFailed
+from core.models.base import Entity
+from core.models.person import Person
+from core.models.value_stream import ValueStream
+from core.pagination import Page, paginate
+from core.services import crud
+
+C = TypeVar("C", bound=Entity)
+
+
+class ChildService(Generic[C]):
+    """Create, read, list, change and delete one kind of value-stream record.
+
+    `person_fields` name the fields that must refer to a person of the caller's
+    organization; `filters` name the fields a list may be filtered on by equality.
+    """
+
+    def __init__(
+        self,
+        model: type[C],
+        *,
+        person_fields: Sequence[str] = (),
+        filters: Sequence[str] = (),
+    ) -> None:
+        self.model = model
+        self.person_fields = tuple(person_fields)
+        self.filters = frozenset(filters)
+
+    async def prepare(
+        self, session: AsyncSession, actor: Actor, stream: ValueStream, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Fill or check values that depend on the stream (cycle, phase); override per kind."""
+        return values
+
+    async def check_change(
+        self, session: AsyncSession, actor: Actor, obj: C, changes: dict[str, Any]
+    ) -> None:
+        """Refuse a change that would break a rule of the kind; override per kind."""
+
+    async def _check_people(
+        self, session: AsyncSession, actor: Actor, values: Mapping[str, Any]
+    ) -> None:
+        for name in self.person_fields:
+            if values.get(name) is not None:
+                await crud.require_reference(session, actor, Person, values[name], field=name)
+
+    async def create(
+        self, session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, data: SQLModel
+    ) -> C:
+        actor.require_write()
+        stream = await crud.get(session, actor, ValueStream, value_stream_id)
+        values = data.model_dump()
+        await self._check_people(session, actor, values)
+        values = await self.prepare(session, actor, stream, values)
+        return await crud.create(session, actor, self.model, values, value_stream_id=stream.id)
+
+    async def get(self, session: AsyncSession, actor: Actor, ident: uuid.UUID) -> C:
+        return await crud.get(session, actor, self.model, ident)
+
+    async def list_page(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: uuid.UUID,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[C]:
+        await crud.get(session, actor, ValueStream, value_stream_id)
+        statement = crud.scoped(self.model, actor).where(
+            self.model.value_stream_id == value_stream_id  # type: ignore[attr-defined]
+        )
+        for name, value in (filters or {}).items():
+            if value is None:
+                continue
+            if name not in self.filters:
+                raise ValidationFailed(f"cannot filter on {name}", field=name)
+            statement = statement.where(getattr(self.model, name) == value)
+        return await paginate(session, statement, keys=[self.model.id], limit=limit, cursor=cursor)
+
+    async def for_streams(
+        self, session: AsyncSession, actor: Actor, value_stream_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[C]]:
+        """All records of many streams in one query, for DataLoaders and exports."""
+        grouped: dict[uuid.UUID, list[C]] = defaultdict(list)
+        if not value_stream_ids:
+            return grouped
+        column = col(self.model.value_stream_id)  # type: ignore[attr-defined]
+        rows = await session.exec(
+            crud.scoped(self.model, actor)
+            .where(column.in_(list(value_stream_ids)))
+            .order_by(col(self.model.id))
+        )
+        for row in rows:
+            grouped[row.value_stream_id].append(row)  # type: ignore[attr-defined]
+        return grouped
+
+    async def update(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        ident: uuid.UUID,
+        patch: SQLModel,
+        *,
+        expected_version: int | None,
+    ) -> C:
+        obj = await self.get(session, actor, ident)
+        changes = patch.model_dump(exclude_unset=True)
+        await self._check_people(session, actor, changes)
+        await self.check_change(session, actor, obj, changes)
+        return await crud.update(session, actor, obj, changes, expected_version=expected_version)
+
+    async def delete(
+        self, session: AsyncSession, actor: Actor, ident: uuid.UUID, *, expected_version: int | None
+    ) -> None:
+        obj = await self.get(session, actor, ident)
+        await crud.delete(session, actor, obj, expected_version=expected_version)

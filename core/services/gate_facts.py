@@ -1,0 +1,137 @@
+"""Gathering what the gates look at, for one value stream or a whole portfolio.
+
+The number of queries is fixed, whatever the number of value streams: every query
+groups by value stream.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.models.action_item import ActionItem
+from core.models.deliverable import Deliverable
+from core.models.participant import Participant
+from core.models.risk import Risk
+from core.models.signoff import SponsorSignoff
+from core.models.value_stream import ValueStream
+from core.workflow.facts import GateFacts, ParticipantFact
+from core.workflow.playbook import Playbook
+from core.workflow.vocabulary import ActionKind
+
+
+async def gather(
+    session: AsyncSession, streams: Sequence[ValueStream], playbook: Playbook
+) -> dict[uuid.UUID, GateFacts]:
+    if not streams:
+        return {}
+    ids = [s.id for s in streams]
+    by_id = {s.id: s for s in streams}
+    people = await _participants(session, ids)
+    deliverables = await _deliverables(session, by_id, playbook)
+    risks = await _counts(session, Risk, ids)
+    actions = await _current_cycle_counts(
+        session, ActionItem, by_id, ActionItem.kind == ActionKind.action.value
+    )
+    signoffs = await _signoffs(session, by_id)
+    return {
+        s.id: GateFacts(
+            cycle=s.cycle,
+            participants=tuple(people.get(s.id, ())),
+            deliverables=deliverables.get(s.id, {}),
+            risks=risks.get(s.id, 0),
+            action_items=actions.get(s.id, 0),
+            sponsor_signoffs=signoffs.get(s.id, 0),
+            has_vsm_owner=s.owner_id is not None,
+        )
+        for s in streams
+    }
+
+
+async def _participants(
+    session: AsyncSession, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[ParticipantFact]]:
+    rows = await session.exec(
+        select(
+            Participant.value_stream_id,
+            Participant.role,
+            Participant.champion_kind,
+            Participant.function,
+            Participant.trained,
+        ).where(col(Participant.value_stream_id).in_(ids))
+    )
+    result: dict[uuid.UUID, list[ParticipantFact]] = defaultdict(list)
+    for stream_id, role, kind, function, trained in rows:
+        result[stream_id].append(ParticipantFact(role, kind, function, bool(trained)))
+    return result
+
+
+async def _deliverables(
+    session: AsyncSession, streams: dict[uuid.UUID, ValueStream], playbook: Playbook
+) -> dict[uuid.UUID, dict[str, str]]:
+    """Per kind, the status that counts now.
+
+    Deliverables of phases done once (pre-planning, planning) carry over into later
+    cycles; those of phases repeated every cycle (from `iterate_to` on) must be
+    made again, so only the current cycle's count.
+    """
+    rows = await session.exec(
+        select(
+            Deliverable.value_stream_id,
+            Deliverable.kind,
+            Deliverable.status,
+            Deliverable.cycle,
+            Deliverable.phase,
+        )
+        .where(col(Deliverable.value_stream_id).in_(list(streams)))
+        .order_by(col(Deliverable.cycle))
+    )
+    result: dict[uuid.UUID, dict[str, str]] = defaultdict(dict)
+    for stream_id, kind, status, cycle, phase in rows:
+        current_cycle = streams[stream_id].cycle
+        repeats = phase in playbook.keys and playbook.repeats_each_cycle(phase)
+        if cycle > current_cycle or (repeats and cycle != current_cycle):
+            continue
+        result[stream_id][kind] = status
+    return result
+
+
+async def _counts(session: AsyncSession, model: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    rows = await session.exec(
+        select(model.value_stream_id, func.count())
+        .where(col(model.value_stream_id).in_(ids))
+        .group_by(model.value_stream_id)
+    )
+    return dict(rows.all())
+
+
+async def _current_cycle_counts(
+    session: AsyncSession, model: Any, streams: dict[uuid.UUID, ValueStream], *conditions: Any
+) -> dict[uuid.UUID, int]:
+    statement = select(model.value_stream_id, model.cycle, func.count()).where(
+        col(model.value_stream_id).in_(list(streams)), *conditions
+    )
+    rows = await session.exec(statement.group_by(model.value_stream_id, model.cycle))
+    return {stream_id: n for stream_id, cycle, n in rows if streams[stream_id].cycle == cycle}
+
+
+async def _signoffs(
+    session: AsyncSession, streams: dict[uuid.UUID, ValueStream]
+) -> dict[uuid.UUID, int]:
+    """Sign-offs given in the phase the stream is in now, in its current cycle."""
+    rows = await session.exec(
+        select(
+            SponsorSignoff.value_stream_id, SponsorSignoff.cycle, SponsorSignoff.phase, func.count()
+        )
+        .where(col(SponsorSignoff.value_stream_id).in_(list(streams)))
+        .group_by(SponsorSignoff.value_stream_id, SponsorSignoff.cycle, SponsorSignoff.phase)
+    )
+    result: dict[uuid.UUID, int] = {}
+    for stream_id, cycle, phase, n in rows:
+        stream = streams[stream_id]
+        if cycle == stream.cycle and phase == stream.phase:
+            result[stream_id] = n
+    return result

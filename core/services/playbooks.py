@@ -1,0 +1,93 @@
+"""An organization's playbook: its own when it has one, else the default of DESIGN.md."""
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.models.playbook import PlaybookRecord
+from core.models.value_stream import ValueStream
+from core.services import audit, crud
+from core.workflow.playbook import Playbook, default_playbook
+
+
+async def _record(session: AsyncSession, actor: Actor) -> PlaybookRecord | None:
+    statement = select(PlaybookRecord).where(
+        PlaybookRecord.organization_id == actor.organization_id
+    )
+    return (await session.exec(statement)).first()
+
+
+async def get_playbook(session: AsyncSession, actor: Actor) -> tuple[Playbook, int]:
+    """The playbook and its version; the built-in default has version 0."""
+    record = await _record(session, actor)
+    if record is None:
+        return default_playbook(), 0
+    return Playbook.model_validate(record.data), record.version
+
+
+def parse_playbook(data: dict[str, Any]) -> Playbook:
+    try:
+        return Playbook.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            FieldProblem(".".join(str(p) for p in err["loc"]) or "playbook", err["msg"])
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        raise ValidationFailed(f"the playbook is not valid: {detail}", problems=problems) from exc
+
+
+async def replace_playbook(
+    session: AsyncSession, actor: Actor, data: dict[str, Any], *, expected_version: int
+) -> tuple[Playbook, int]:
+    """Admins replace the whole playbook; a phase still in use cannot disappear."""
+    actor.require_admin()
+    playbook = parse_playbook(data)
+    record = await _record(session, actor)
+    current_version = record.version if record is not None else 0
+    crud.check_version_number(current_version, expected_version)
+    in_use = (
+        await session.exec(
+            select(ValueStream.phase)
+            .where(ValueStream.organization_id == actor.organization_id)
+            .where(col(ValueStream.phase).not_in(playbook.keys))
+            .distinct()
+        )
+    ).all()
+    if in_use:
+        raise Conflict(
+            "value streams are in phases the new playbook lacks: " + ", ".join(sorted(in_use)),
+            field="phases",
+        )
+    stored = playbook.model_dump(mode="json")
+    if record is None:
+        record = PlaybookRecord(organization_id=actor.organization_id, data=stored)
+        session.add(record)
+        await crud.flush(session)
+        audit.record(
+            session,
+            actor,
+            action="create",
+            entity_type="playbook",
+            entity_id=record.id,
+            after=stored,
+        )
+    else:
+        before = dict(record.data)
+        record.data = stored
+        session.add(record)
+        await crud.flush(session)
+        audit.record(
+            session,
+            actor,
+            action="update",
+            entity_type="playbook",
+            entity_id=record.id,
+            before=before,
+            after=stored,
+        )
+    return playbook, record.version

@@ -1,0 +1,83 @@
+"""Value streams: each one engagement moving through the playbook's phases, cycle after cycle."""
+
+import uuid
+
+from pydantic import BaseModel
+from sqlmodel import col, or_
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.models.person import Person
+from core.models.value_stream import ValueStream, ValueStreamCreate, ValueStreamUpdate
+from core.pagination import Page, paginate
+from core.services import crud, playbooks
+
+
+class ValueStreamFilter(BaseModel):
+    phase: str | None = None
+    owner_id: uuid.UUID | None = None
+    q: str | None = None
+
+
+async def create_value_stream(
+    session: AsyncSession, actor: Actor, data: ValueStreamCreate
+) -> ValueStream:
+    """A new engagement starts in the playbook's first phase, cycle 1."""
+    actor.require_write()
+    await crud.require_reference(session, actor, Person, data.owner_id, field="owner_id")
+    playbook, _ = await playbooks.get_playbook(session, actor)
+    return await crud.create(session, actor, ValueStream, data, phase=playbook.keys[0], cycle=1)
+
+
+async def get_value_stream(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID
+) -> ValueStream:
+    return await crud.get(session, actor, ValueStream, value_stream_id)
+
+
+def filtered(actor: Actor, filters: ValueStreamFilter):  # type: ignore[no-untyped-def]
+    statement = crud.scoped(ValueStream, actor)
+    if filters.phase is not None:
+        statement = statement.where(ValueStream.phase == filters.phase)
+    if filters.owner_id is not None:
+        statement = statement.where(ValueStream.owner_id == filters.owner_id)
+    if filters.q:
+        pattern = f"%{filters.q}%"
+        statement = statement.where(
+            or_(col(ValueStream.name).ilike(pattern), col(ValueStream.description).ilike(pattern))
+        )
+    return statement
+
+
+async def list_value_streams(
+    session: AsyncSession,
+    actor: Actor,
+    filters: ValueStreamFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[ValueStream]:
+    statement = filtered(actor, filters)
+    return await paginate(session, statement, keys=[ValueStream.id], limit=limit, cursor=cursor)
+
+
+async def update_value_stream(
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    patch: ValueStreamUpdate,
+    *,
+    expected_version: int | None,
+) -> ValueStream:
+    """Phase and cycle change only through transitions, never through a patch."""
+    stream = await get_value_stream(session, actor, value_stream_id)
+    if "owner_id" in patch.model_fields_set:
+        await crud.require_reference(session, actor, Person, patch.owner_id, field="owner_id")
+    return await crud.update(session, actor, stream, patch, expected_version=expected_version)
+
+
+async def delete_value_stream(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, *, expected_version: int | None
+) -> None:
+    stream = await get_value_stream(session, actor, value_stream_id)
+    await crud.delete(session, actor, stream, expected_version=expected_version)

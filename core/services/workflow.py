@@ -1,0 +1,188 @@
+"""The phase workflow as use cases: gate status, transitions, history, the portfolio view."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import and_, col, false, or_
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.models.value_stream import PhaseTransition, TransitionCreate, ValueStream
+from core.pagination import Page, paginate
+from core.services import crud, gate_facts, playbooks
+from core.services.value_streams import ValueStreamFilter, filtered, get_value_stream
+from core.types import utcnow
+from core.workflow.gates import (
+    GateResult,
+    TransitionRequest,
+    days_between,
+    evaluate_gate,
+    is_overdue,
+    plan_transition,
+)
+from core.workflow.playbook import Playbook
+
+
+async def gate(session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID) -> GateResult:
+    stream = await get_value_stream(session, actor, value_stream_id)
+    playbook, _ = await playbooks.get_playbook(session, actor)
+    return (await gates_of(session, [stream], playbook))[stream.id]
+
+
+async def gates_of(
+    session: AsyncSession, streams: list[ValueStream], playbook: Playbook
+) -> dict[uuid.UUID, GateResult]:
+    facts = await gate_facts.gather(session, streams, playbook)
+    return {s.id: evaluate_gate(playbook, s.phase, facts[s.id]) for s in streams}
+
+
+async def transition(
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    data: TransitionCreate,
+    *,
+    expected_version: int | None,
+) -> tuple[ValueStream, PhaseTransition]:
+    """Move a value stream, recording the gate as it stood at that moment."""
+    actor.require_write()
+    stream = await get_value_stream(session, actor, value_stream_id)
+    crud.check_version(stream, expected_version)
+    playbook, _ = await playbooks.get_playbook(session, actor)
+    result = (await gates_of(session, [stream], playbook))[stream.id]
+    plan = plan_transition(
+        playbook,
+        phase=stream.phase,
+        cycle=stream.cycle,
+        request=TransitionRequest(data.to, data.reason, data.force, data.justification),
+        gate=result,
+        actor_is_admin=actor.is_admin,
+    )
+    record = PhaseTransition(
+        organization_id=actor.organization_id,
+        value_stream_id=stream.id,
+        kind=plan.kind.value,
+        from_phase=stream.phase,
+        to_phase=plan.to_phase,
+        from_cycle=stream.cycle,
+        to_cycle=plan.to_cycle,
+        actor_token_id=actor.token_id,
+        actor_person_id=actor.person_id,
+        reason=data.reason,
+        forced=plan.forced,
+        justification=data.justification if plan.forced else None,
+        gate=result.as_dict(),
+    )
+    session.add(record)
+    stream = await crud.update(
+        session,
+        actor,
+        stream,
+        {"phase": plan.to_phase, "cycle": plan.to_cycle, "phase_entered_at": utcnow()},
+        expected_version=expected_version,
+        action="forced_transition" if plan.forced else "transition",
+    )
+    return stream, record
+
+
+async def history(
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[PhaseTransition]:
+    await get_value_stream(session, actor, value_stream_id)
+    statement = crud.scoped(PhaseTransition, actor).where(
+        PhaseTransition.value_stream_id == value_stream_id
+    )
+    return await paginate(session, statement, keys=[PhaseTransition.id], limit=limit, cursor=cursor)
+
+
+async def histories(
+    session: AsyncSession, actor: Actor, value_stream_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[PhaseTransition]]:
+    grouped: dict[uuid.UUID, list[PhaseTransition]] = {i: [] for i in value_stream_ids}
+    rows = await session.exec(
+        crud.scoped(PhaseTransition, actor)
+        .where(col(PhaseTransition.value_stream_id).in_(value_stream_ids))
+        .order_by(col(PhaseTransition.id))
+    )
+    for row in rows:
+        grouped[row.value_stream_id].append(row)
+    return grouped
+
+
+@dataclass(frozen=True)
+class Timebox:
+    days_in_phase: float
+    timebox_days: float | None
+    overdue: bool
+
+
+def timebox(playbook: Playbook, stream: ValueStream, now: datetime | None = None) -> Timebox:
+    now = now or utcnow()
+    spec = playbook.phase(stream.phase) if stream.phase in playbook.keys else None
+    return Timebox(
+        days_in_phase=round(days_between(stream.phase_entered_at, now), 3),
+        timebox_days=spec.timebox_days if spec else None,
+        overdue=is_overdue(playbook, stream.phase, stream.phase_entered_at, now),
+    )
+
+
+class PortfolioFilter(BaseModel):
+    phase: str | None = None
+    overdue: bool | None = None
+    owner_id: uuid.UUID | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    stream: ValueStream
+    timebox: Timebox
+    gate: GateResult
+
+    @property
+    def blocking_criteria(self) -> int:
+        return len(self.gate.blocking)
+
+
+def _overdue_condition(playbook: Playbook, now: datetime) -> Any:
+    """Overdue in SQL: entered its phase longer ago than that phase's timebox."""
+    clauses = [
+        and_(
+            ValueStream.phase == spec.key,
+            col(ValueStream.phase_entered_at) < now - timedelta(days=spec.timebox_days),
+        )
+        for spec in playbook.phases
+        if spec.timebox_days is not None
+    ]
+    return or_(*clauses) if clauses else false()
+
+
+async def portfolio(
+    session: AsyncSession,
+    actor: Actor,
+    filters: PortfolioFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Page[PortfolioEntry], Playbook]:
+    """Every value stream with phase, cycle, timebox and what blocks its gate."""
+    playbook, _ = await playbooks.get_playbook(session, actor)
+    now = utcnow()
+    statement = filtered(
+        actor, ValueStreamFilter(phase=filters.phase, owner_id=filters.owner_id, q=filters.q)
+    )
+    if filters.overdue is not None:
+        condition = _overdue_condition(playbook, now)
+        statement = statement.where(condition if filters.overdue else ~condition)
+    page = await paginate(session, statement, keys=[ValueStream.id], limit=limit, cursor=cursor)
+    results = await gates_of(session, page.items, playbook)
+    entries = [PortfolioEntry(s, timebox(playbook, s, now), results[s.id]) for s in page.items]
+    return Page(items=entries, next_cursor=page.next_cursor, cursors=page.cursors), playbook

@@ -1,0 +1,1 @@
+"""The engagement workflow as pure rules: playbook, gate criteria, transitions, timeboxes."""
