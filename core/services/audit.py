@@ -18,7 +18,7 @@ def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
     """A JSON-ready picture of a row, secrets left out, for before/after."""
     if obj is None:
         return None
-    return obj.model_dump(mode="json", exclude=set(SECRET_FIELDS))
+    return obj.model_dump(mode="json", exclude=set(SECRET_FIELDS), warnings=False)
 
 
 def record(

@@ -1,0 +1,76 @@
+"""GraphQL types derived from the service layer's pydantic models, so the two never drift.
+
+Inputs get UNSET defaults: a patch then tells "not sent" from "set to null", which
+`api.graphql.inputs.to_model` relies on.
+"""
+
+import enum
+import types
+import typing
+from typing import Any
+
+import strawberry
+from pydantic import AnyUrl, BaseModel
+
+_enums: dict[type[enum.Enum], Any] = {}
+_types: dict[str, Any] = {}
+
+
+def gql_enum(cls: type[enum.Enum]) -> Any:
+    """Register a Python enum once, under its own name."""
+    if cls not in _enums:
+        _enums[cls] = strawberry.enum(cls)
+    return _enums[cls]
+
+
+def _convert(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        inner = _convert(args[0]) if len(args) == 1 else annotation
+        return inner | None
+    if origin is list:
+        return list[_convert(typing.get_args(annotation)[0])]
+    if isinstance(annotation, type):
+        if issubclass(annotation, enum.Enum):
+            return gql_enum(annotation)
+        if issubclass(annotation, AnyUrl):
+            return str
+        if annotation is dict:
+            return strawberry.scalars.JSON
+    if origin is dict:
+        return strawberry.scalars.JSON
+    return annotation
+
+
+def _fields(model: type[BaseModel], *, optional: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    annotations: dict[str, Any] = {}
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation = _convert(info.annotation)
+        if optional or not info.is_required():
+            annotation = annotation | None
+            defaults[name] = strawberry.UNSET
+        annotations[name] = annotation
+    required = {k: v for k, v in annotations.items() if k not in defaults}
+    ordered = {**required, **{k: v for k, v in annotations.items() if k in defaults}}
+    return ordered, defaults
+
+
+def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> Any:
+    """A GraphQL input with the model's fields; `partial` makes every field optional."""
+    if name not in _types:
+        annotations, defaults = _fields(model, optional=partial)
+        cls = type(name, (), {"__annotations__": annotations, **defaults})
+        _types[name] = strawberry.input(cls, name=name, description=model.__doc__)
+    return _types[name]
+
+
+def output_type(model: type[BaseModel], name: str, extra: type | None = None) -> Any:
+    """A GraphQL type with the model's fields, resolved from ORM rows by attribute."""
+    if name not in _types:
+        annotations = {n: _convert(i.annotation) for n, i in model.model_fields.items()}
+        bases = (extra,) if extra is not None else ()
+        cls = type(name, bases, {"__annotations__": annotations})
+        _types[name] = strawberry.type(cls, name=name)
+    return _types[name]

@@ -1,0 +1,416 @@
+"""GraphQL for value streams, their engagement records, the workflow and the portfolio."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlmodel import SQLModel
+from strawberry.scalars import JSON
+
+from api.graphql.context import Context, Info
+from api.graphql.convert import input_type, output_type
+from api.graphql.extensions import Savepoint
+from api.graphql.foundation import PersonType, _person_loader, parse_id
+from api.graphql.inputs import to_model
+from api.graphql.loaders import load
+from api.graphql.relay import Connection, connection, page_args
+from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
+from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
+from core.models.participant import ParticipantCreate, ParticipantRead, ParticipantUpdate
+from core.models.risk import RiskCreate, RiskRead, RiskUpdate
+from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
+from core.models.value_stream import (
+    PhaseTransitionRead,
+    TransitionCreate,
+    ValueStreamCreate,
+    ValueStreamUpdate,
+)
+from core.pagination import Page
+from core.services import engagement, playbooks, value_streams, workflow
+from core.services.children import ChildService
+from core.workflow.gates import GateResult
+
+ParticipantType = output_type(ParticipantRead, "Participant")
+DeliverableType = output_type(DeliverableRead, "Deliverable")
+RiskType = output_type(RiskRead, "Risk")
+ActionItemType = output_type(ActionItemRead, "ActionItem")
+SignoffType = output_type(SignoffRead, "SponsorSignoff")
+TransitionType = output_type(PhaseTransitionRead, "PhaseTransition")
+
+
+@strawberry.type(name="GateCriterion")
+class CriterionType:
+    key: str
+    description: str
+    passed: bool
+    reason: str
+
+
+@strawberry.type(name="Gate")
+class GateType:
+    phase: str
+    next_phase: str | None
+    passed: bool
+    criteria: list[CriterionType]
+
+    @classmethod
+    def of(cls, result: GateResult) -> "GateType":
+        return cls(
+            phase=result.phase,
+            next_phase=result.next_phase,
+            passed=result.passed,
+            criteria=[CriterionType(**vars(c)) for c in result.criteria],
+        )
+
+
+async def _playbook(context: Context) -> Any:
+    async def fetch(ctx: Context, _: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        playbook, _version = await playbooks.get_playbook(ctx.session, ctx.actor)
+        return {ctx.actor.organization_id: playbook}
+
+    return await load(context, "playbook", fetch, context.actor.organization_id, default=dict)
+
+
+async def _gates(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, GateResult]:
+    streams = await _streams(context, ids)
+    return await workflow.gates_of(
+        context.session, list(streams.values()), await _playbook(context)
+    )
+
+
+async def _streams(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    from core.models.value_stream import ValueStream
+    from core.services import crud
+
+    return await crud.get_many(context.session, context.actor, ValueStream, ids)
+
+
+def _children(service: ChildService[Any]) -> Any:
+    async def fetch(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        return await service.for_streams(context.session, context.actor, ids)
+
+    return fetch
+
+
+async def _histories(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await workflow.histories(context.session, context.actor, ids)
+
+
+@strawberry.type(name="ValueStream")
+class ValueStreamType:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    owner_id: strawberry.ID | None
+    phase: str
+    cycle: int
+    phase_entered_at: datetime
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="The VSM owner.")
+    async def owner(self, info: Info) -> PersonType | None:
+        if self.owner_id is None:
+            return None
+        return await info.context.loader("person", _person_loader).load(self.owner_id)
+
+    @strawberry.field
+    async def days_in_phase(self, info: Info) -> float:
+        playbook = await _playbook(info.context)
+        return workflow.timebox(playbook, self).days_in_phase  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def overdue(self, info: Info) -> bool:
+        playbook = await _playbook(info.context)
+        return workflow.timebox(playbook, self).overdue  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def timebox_days(self, info: Info) -> float | None:
+        playbook = await _playbook(info.context)
+        return workflow.timebox(playbook, self).timebox_days  # type: ignore[arg-type]
+
+    @strawberry.field(description="Every criterion of leaving the current phase.")
+    async def gate(self, info: Info) -> GateType:
+        result = await load(info.context, "gate", _gates, self.id, default=lambda: None)
+        return GateType.of(result)
+
+    @strawberry.field
+    async def participants(self, info: Info) -> list[ParticipantType]:  # type: ignore[valid-type]
+        return await load(info.context, "participants", _children(engagement.participants), self.id)
+
+    @strawberry.field
+    async def deliverables(self, info: Info) -> list[DeliverableType]:  # type: ignore[valid-type]
+        return await load(info.context, "deliverables", _children(engagement.deliverables), self.id)
+
+    @strawberry.field
+    async def risks(self, info: Info) -> list[RiskType]:  # type: ignore[valid-type]
+        return await load(info.context, "risks", _children(engagement.risks), self.id)
+
+    @strawberry.field
+    async def action_items(self, info: Info) -> list[ActionItemType]:  # type: ignore[valid-type]
+        return await load(info.context, "action_items", _children(engagement.action_items), self.id)
+
+    @strawberry.field
+    async def signoffs(self, info: Info) -> list[SignoffType]:  # type: ignore[valid-type]
+        return await load(info.context, "signoffs", _children(engagement.signoffs), self.id)
+
+    @strawberry.field(description="Every transition, oldest first.")
+    async def history(self, info: Info) -> list[TransitionType]:  # type: ignore[valid-type]
+        return await load(info.context, "history", _histories, self.id)
+
+
+@strawberry.type(name="PortfolioEntry")
+class PortfolioEntryType:
+    value_stream: ValueStreamType
+    phase_name: str | None
+    days_in_phase: float
+    timebox_days: float | None
+    overdue: bool
+    blocking_criteria: int
+    gate: GateType
+
+
+@strawberry.type
+class TransitionPayload:
+    value_stream: ValueStreamType
+    transition: TransitionType  # type: ignore[valid-type]
+
+
+@strawberry.type
+class PlaybookPayload:
+    version: int
+    playbook: JSON
+
+
+ValueStreamCreateInput = input_type(ValueStreamCreate, "ValueStreamCreateInput")
+ValueStreamUpdateInput = input_type(ValueStreamUpdate, "ValueStreamUpdateInput", partial=True)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStreamType:
+        stream = await value_streams.get_value_stream(
+            info.context.session, info.context.actor, parse_id(id)
+        )
+        return stream  # type: ignore[return-value]
+
+    @strawberry.field
+    async def value_streams(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        phase: str | None = None,
+        owner_id: strawberry.ID | None = None,
+        q: str | None = None,
+    ) -> Connection[ValueStreamType]:
+        filters = value_streams.ValueStreamFilter(
+            phase=phase, owner_id=parse_id(owner_id, "ownerId") if owner_id else None, q=q
+        )
+        page = await value_streams.list_value_streams(
+            info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
+        )
+        return connection(page)
+
+    @strawberry.field(description="The organization's playbook and its version (0: default).")
+    async def playbook(self, info: Info) -> PlaybookPayload:
+        playbook, version = await playbooks.get_playbook(info.context.session, info.context.actor)
+        return PlaybookPayload(version=version, playbook=playbook.model_dump(mode="json"))
+
+    @strawberry.field(description="Every value stream's phase, cycle, timebox and blockers.")
+    async def portfolio(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        phase: str | None = None,
+        overdue: bool | None = None,
+        owner_id: strawberry.ID | None = None,
+        q: str | None = None,
+    ) -> Connection[PortfolioEntryType]:
+        filters = workflow.PortfolioFilter(
+            phase=phase,
+            overdue=overdue,
+            owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
+            q=q,
+        )
+        page, playbook = await workflow.portfolio(
+            info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
+        )
+        names = {p.key: p.name for p in playbook.phases}
+        entries = [
+            PortfolioEntryType(
+                value_stream=e.stream,  # type: ignore[arg-type]
+                phase_name=names.get(e.stream.phase),
+                days_in_phase=e.timebox.days_in_phase,
+                timebox_days=e.timebox.timebox_days,
+                overdue=e.timebox.overdue,
+                blocking_criteria=e.blocking_criteria,
+                gate=GateType.of(e.gate),
+            )
+            for e in page.items
+        ]
+        return connection(Page(items=entries, next_cursor=page.next_cursor, cursors=page.cursors))
+
+
+def mutation(**kwargs: Any) -> Any:
+    return strawberry.mutation(extensions=[Savepoint()], **kwargs)
+
+
+@strawberry.type
+class Mutation:
+    @mutation()
+    async def create_value_stream(
+        self,
+        info: Info,
+        input: ValueStreamCreateInput,  # type: ignore[valid-type]
+    ) -> ValueStreamType:
+        data = to_model(ValueStreamCreate, input)
+        return await value_streams.create_value_stream(  # type: ignore[return-value]
+            info.context.session, info.context.actor, data
+        )
+
+    @mutation()
+    async def update_value_stream(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: ValueStreamUpdateInput,  # type: ignore[valid-type]
+    ) -> ValueStreamType:
+        return await value_streams.update_value_stream(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            to_model(ValueStreamUpdate, input),
+            expected_version=expected_version,
+        )
+
+    @mutation()
+    async def delete_value_stream(
+        self, info: Info, id: strawberry.ID, expected_version: int
+    ) -> strawberry.ID:
+        await value_streams.delete_value_stream(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            expected_version=expected_version,
+        )
+        return id
+
+    @mutation(description="Move a value stream; `to` is a phase key or 'iterate'.")
+    async def transition_value_stream(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        to: str,
+        reason: str | None = None,
+        force: bool = False,
+        justification: str | None = None,
+    ) -> TransitionPayload:
+        data = TransitionCreate(to=to, reason=reason, force=force, justification=justification)
+        stream, record = await workflow.transition(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            data,
+            expected_version=expected_version,
+        )
+        return TransitionPayload(value_stream=stream, transition=record)  # type: ignore[arg-type]
+
+    @mutation(description="Admin only. Replace the whole playbook; expectedVersion 0 for default.")
+    async def replace_playbook(
+        self, info: Info, expected_version: int, playbook: JSON
+    ) -> PlaybookPayload:
+        result, version = await playbooks.replace_playbook(
+            info.context.session, info.context.actor, playbook, expected_version=expected_version
+        )
+        return PlaybookPayload(version=version, playbook=result.model_dump(mode="json"))
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    noun: str
+    service: ChildService[Any]
+    create_model: type[SQLModel]
+    update_model: type[SQLModel]
+    output: Any
+
+
+def child_mutations(spec: ChildSpec) -> dict[str, Any]:
+    """create/update/delete mutations for one kind of value-stream record."""
+    title = spec.noun.title().replace("_", "")
+    create_input = input_type(spec.create_model, f"{title}CreateInput")
+    update_input = input_type(spec.update_model, f"{title}UpdateInput", partial=True)
+    output = spec.output
+
+    async def create(info: Info, value_stream_id: strawberry.ID, input: create_input) -> output:  # type: ignore[valid-type]
+        data = to_model(spec.create_model, input)
+        ident = parse_id(value_stream_id, "valueStreamId")
+        return await spec.service.create(info.context.session, info.context.actor, ident, data)
+
+    async def update(
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: update_input,  # type: ignore[valid-type]
+    ) -> output:  # type: ignore[valid-type]
+        patch = to_model(spec.update_model, input)
+        return await spec.service.update(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            patch,
+            expected_version=expected_version,
+        )
+
+    async def remove(info: Info, id: strawberry.ID, expected_version: int) -> strawberry.ID:
+        await spec.service.delete(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            expected_version=expected_version,
+        )
+        return id
+
+    return {
+        f"create_{spec.noun}": mutation(resolver=create),
+        f"update_{spec.noun}": mutation(resolver=update),
+        f"delete_{spec.noun}": mutation(resolver=remove),
+    }
+
+
+CHILDREN = [
+    ChildSpec(
+        "participant",
+        engagement.participants,
+        ParticipantCreate,
+        ParticipantUpdate,
+        ParticipantType,
+    ),
+    ChildSpec(
+        "deliverable",
+        engagement.deliverables,
+        DeliverableCreate,
+        DeliverableUpdate,
+        DeliverableType,
+    ),
+    ChildSpec("risk", engagement.risks, RiskCreate, RiskUpdate, RiskType),
+    ChildSpec(
+        "action_item", engagement.action_items, ActionItemCreate, ActionItemUpdate, ActionItemType
+    ),
+    ChildSpec("signoff", engagement.signoffs, SignoffCreate, SignoffUpdate, SignoffType),
+]
+
+ChildMutation = strawberry.type(
+    type(
+        "ChildMutation",
+        (),
+        {name: field for spec in CHILDREN for name, field in child_mutations(spec).items()},
+    )
+)
