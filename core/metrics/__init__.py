@@ -1,0 +1,1 @@
+"""Metrics computed from maps and delivery data: pure functions, no database access."""

@@ -1,0 +1,312 @@
+"""Reference delivery-flow metrics and the four DORA keys, computed in memory.
+
+These are the oracle the SQL implementations are tested against, and good enough on
+their own for small data. Every choice below is one SQL can reproduce exactly:
+
+* Periods and buckets are half-open, ``[start, end)``, in UTC. Buckets are aligned to
+  calendar days, ISO weeks (Monday 00:00) or months (the 1st), and each is clipped to
+  the requested period, as ``WHERE t >= :start AND t < :end GROUP BY bucket(t)`` does.
+* Medians are lower medians (see `MEDIAN_METHOD`): the middle element, never an average
+  of two, so PostgreSQL's ``percentile_disc(0.5)`` and SQLite's ``ORDER BY .. LIMIT 1
+  OFFSET (n - 1) / 2`` give the very same number.
+* Ratios are ratios of sums, so one slow item weighs by its time, not by its count.
+"""
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
+
+ItemType = Literal["feature", "defect", "risk", "debt"]
+BucketSize = Literal["day", "week", "month"]
+ITEM_TYPES: tuple[ItemType, ...] = get_args(ItemType)
+MEDIAN_METHOD = "lower median (percentile_disc 0.5)"
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A flow item; ``active_seconds`` is its time in active states, from state changes."""
+
+    external_id: str
+    type: ItemType
+    created: datetime
+    started: datetime | None
+    finished: datetime | None
+    active_seconds: float | None
+
+    @property
+    def began(self) -> datetime:
+        """Items imported without a start state count from creation."""
+        return self.started if self.started is not None else self.created
+
+    @property
+    def flow_seconds(self) -> float | None:
+        if self.finished is None:
+            return None
+        return (self.finished - self.began).total_seconds()
+
+
+@dataclass(frozen=True)
+class Deployment:
+    external_id: str
+    deployed_at: datetime
+    commit_times: tuple[datetime, ...]
+    succeeded: bool
+    caused_incident: bool
+
+    @property
+    def failed_change(self) -> bool:
+        return not self.succeeded or self.caused_incident
+
+
+@dataclass(frozen=True)
+class Incident:
+    external_id: str
+    opened: datetime
+    resolved: datetime | None
+
+
+@dataclass(frozen=True)
+class FlowBucket:
+    """One bucket's numbers; times are in seconds, ``None`` where there is nothing to measure.
+
+    ``start``/``end`` are the calendar bucket (the label); ``window_start``/``window_end``
+    are the part of it inside the requested period, which is what was counted.
+    """
+
+    start: datetime
+    end: datetime
+    window_start: datetime
+    window_end: datetime
+    flow_velocity: int
+    flow_time_seconds: float | None
+    flow_efficiency: float | None
+    flow_load: int
+    flow_distribution: Mapping[str, float]
+    deployment_count: int
+    deployments_per_day: float
+    lead_time_for_changes_seconds: float | None
+    change_failure_rate: float | None
+    time_to_restore_seconds: float | None
+
+
+def lower_median(values: Iterable[float]) -> float | None:
+    """The element at index ``(n - 1) // 2`` of the sorted values; ``None`` when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return float(ordered[(len(ordered) - 1) // 2])
+
+
+def _require_aware(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware: naive datetimes are ambiguous")
+
+
+def bucket_floor(moment: datetime, bucket: BucketSize) -> datetime:
+    """The start of the calendar bucket holding ``moment``, in UTC."""
+    _require_aware("moment", moment)
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if bucket == "day":
+        return day
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    raise ValueError(f"unknown bucket {bucket!r}: use day, week or month")
+
+
+def bucket_next(bucket_start: datetime, bucket: BucketSize) -> datetime:
+    """The start of the bucket after the one starting at ``bucket_start``."""
+    if bucket == "day":
+        return bucket_start + timedelta(days=1)
+    if bucket == "week":
+        return bucket_start + timedelta(weeks=1)
+    if bucket == "month":
+        days = calendar.monthrange(bucket_start.year, bucket_start.month)[1]
+        return bucket_start.replace(day=1) + timedelta(days=days)
+    raise ValueError(f"unknown bucket {bucket!r}: use day, week or month")
+
+
+def bucket_starts(start: datetime, end: datetime, bucket: BucketSize) -> list[datetime]:
+    """Starts of the calendar buckets overlapping ``[start, end)``; the first may precede start."""
+    _require_aware("start", start)
+    _require_aware("end", end)
+    if start >= end:
+        raise ValueError("the period start must be before its end")
+    starts: list[datetime] = []
+    current = bucket_floor(start, bucket)
+    while current < end:
+        starts.append(current)
+        current = bucket_next(current, bucket)
+    return starts
+
+
+def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:
+    return moment is not None and start <= moment < end
+
+
+def finished_in(items: Iterable[WorkItem], start: datetime, end: datetime) -> list[WorkItem]:
+    return [item for item in items if _within(item.finished, start, end)]
+
+
+def flow_velocity(items: Iterable[WorkItem], start: datetime, end: datetime) -> int:
+    return len(finished_in(items, start, end))
+
+
+def flow_time(items: Iterable[WorkItem], start: datetime, end: datetime) -> float | None:
+    """Median seconds from start (or creation) to finish of the items finished in the period."""
+    return lower_median(
+        item.flow_seconds
+        for item in finished_in(items, start, end)
+        if item.flow_seconds is not None
+    )
+
+
+def flow_efficiency(items: Iterable[WorkItem], start: datetime, end: datetime) -> float | None:
+    """Active time over flow time, summed over finished items whose active time is known.
+
+    Items without state history are left out of both sums rather than counted as idle,
+    which would understate efficiency for teams whose tracker lacks that history.
+    """
+    active = 0.0
+    total = 0.0
+    measured = False
+    for item in finished_in(items, start, end):
+        if item.active_seconds is None or item.flow_seconds is None:
+            continue
+        measured = True
+        active += item.active_seconds
+        total += item.flow_seconds
+    if not measured or total <= 0:
+        return None
+    return active / total
+
+
+def flow_load(items: Iterable[WorkItem], at: datetime) -> int:
+    """Items begun before ``at`` and not finished before it: the WIP at that instant."""
+    return sum(
+        1 for item in items if item.began < at and (item.finished is None or item.finished >= at)
+    )
+
+
+def flow_distribution(
+    items: Iterable[WorkItem], start: datetime, end: datetime
+) -> dict[str, float]:
+    """Share of each item type among the finished items; all types present, zeros if none."""
+    finished = finished_in(items, start, end)
+    shares = dict.fromkeys(ITEM_TYPES, 0.0)
+    if not finished:
+        return shares
+    for kind in ITEM_TYPES:
+        shares[kind] = sum(1 for item in finished if item.type == kind) / len(finished)
+    return shares
+
+
+def deployments_in(
+    deployments: Iterable[Deployment], start: datetime, end: datetime
+) -> list[Deployment]:
+    return [d for d in deployments if _within(d.deployed_at, start, end)]
+
+
+def deployment_frequency(
+    deployments: Iterable[Deployment], start: datetime, end: datetime
+) -> tuple[int, float]:
+    """Count of deployments, failed ones included, and that count per day of the period."""
+    count = len(deployments_in(deployments, start, end))
+    days = (end - start).total_seconds() / SECONDS_PER_DAY
+    return count, count / days
+
+
+def lead_time_for_changes(
+    deployments: Iterable[Deployment], start: datetime, end: datetime
+) -> float | None:
+    """Median seconds from commit to deploy, pooling every commit of successful deployments.
+
+    Pooling weighs a deployment by the commits it carries, as the DORA definition measures
+    changes, not deployments.
+    """
+    return lower_median(
+        (deployment.deployed_at - committed).total_seconds()
+        for deployment in deployments_in(deployments, start, end)
+        if deployment.succeeded
+        for committed in deployment.commit_times
+    )
+
+
+def change_failure_rate(
+    deployments: Iterable[Deployment], start: datetime, end: datetime
+) -> float | None:
+    """Share of deployments that failed or caused an incident; ``None`` without deployments."""
+    period = deployments_in(deployments, start, end)
+    if not period:
+        return None
+    return sum(1 for d in period if d.failed_change) / len(period)
+
+
+def time_to_restore(incidents: Iterable[Incident], start: datetime, end: datetime) -> float | None:
+    """Median seconds from open to resolve of incidents resolved in the period."""
+    return lower_median(
+        (incident.resolved - incident.opened).total_seconds()
+        for incident in incidents
+        if incident.resolved is not None and _within(incident.resolved, start, end)
+    )
+
+
+def compute_window(
+    items: Sequence[WorkItem],
+    deployments: Sequence[Deployment],
+    incidents: Sequence[Incident],
+    *,
+    bucket_start: datetime,
+    bucket_end: datetime,
+    window_start: datetime,
+    window_end: datetime,
+) -> FlowBucket:
+    """All metrics for one bucket, counted over its window inside the requested period."""
+    count, per_day = deployment_frequency(deployments, window_start, window_end)
+    return FlowBucket(
+        start=bucket_start,
+        end=bucket_end,
+        window_start=window_start,
+        window_end=window_end,
+        flow_velocity=flow_velocity(items, window_start, window_end),
+        flow_time_seconds=flow_time(items, window_start, window_end),
+        flow_efficiency=flow_efficiency(items, window_start, window_end),
+        flow_load=flow_load(items, window_end),
+        flow_distribution=flow_distribution(items, window_start, window_end),
+        deployment_count=count,
+        deployments_per_day=per_day,
+        lead_time_for_changes_seconds=lead_time_for_changes(deployments, window_start, window_end),
+        change_failure_rate=change_failure_rate(deployments, window_start, window_end),
+        time_to_restore_seconds=time_to_restore(incidents, window_start, window_end),
+    )
+
+
+def compute_flow(
+    items: Sequence[WorkItem],
+    deployments: Sequence[Deployment],
+    incidents: Sequence[Incident],
+    *,
+    start: datetime,
+    end: datetime,
+    bucket: BucketSize,
+) -> list[FlowBucket]:
+    """One `FlowBucket` per calendar bucket overlapping ``[start, end)``, oldest first."""
+    buckets: list[FlowBucket] = []
+    for bucket_start in bucket_starts(start, end, bucket):
+        bucket_end = bucket_next(bucket_start, bucket)
+        buckets.append(
+            compute_window(
+                items,
+                deployments,
+                incidents,
+                bucket_start=bucket_start,
+                bucket_end=bucket_end,
+                window_start=max(bucket_start, start),
+                window_end=min(bucket_end, end),
+            )
+        )
+    return buckets

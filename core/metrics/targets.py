@@ -1,0 +1,128 @@
+"""Progress of a flow-metric target, judged against a straight line from start to due.
+
+A PMO wants one word per target (on track, at risk, off track) and the numbers behind
+it. Progress is the share of the baseline-to-target gap closed by the latest
+measurement; the expectation is the share of the timeline elapsed. The straight line is
+a deliberately simple plan: it needs no extra input and is easy to explain in a report.
+"""
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+ON_TRACK_TOLERANCE = 10.0
+AT_RISK_TOLERANCE = 30.0
+
+
+class Direction(enum.StrEnum):
+    lower_is_better = "lower_is_better"
+    higher_is_better = "higher_is_better"
+
+
+class TargetStatus(enum.StrEnum):
+    on_track = "on_track"
+    at_risk = "at_risk"
+    off_track = "off_track"
+    achieved = "achieved"
+    no_data = "no_data"
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    latest_value: float | None
+    latest_at: datetime | None
+    percent_of_way: float | None
+    status: TargetStatus
+    expected_percent_now: float
+    reason: str
+
+
+def validate_target(baseline: float, target: float, direction: Direction) -> None:
+    """Refuse targets that cannot be progressed towards.
+
+    A target equal to its baseline has no gap to measure progress against, so it is
+    refused, except a lower-is-better target of zero from a baseline of zero: flow
+    metrics are never negative, so "stay at zero" is the best value there is and is
+    accepted as a hold-the-line target.
+    """
+    if baseline == target:
+        if direction is Direction.lower_is_better and target == 0:
+            return
+        raise ValueError("the target must differ from the baseline: there is no gap to close")
+    if direction is Direction.lower_is_better and target > baseline:
+        raise ValueError("a lower-is-better target must be below the baseline")
+    if direction is Direction.higher_is_better and target < baseline:
+        raise ValueError("a higher-is-better target must be above the baseline")
+
+
+def reached(value: float, target: float, direction: Direction) -> bool:
+    if direction is Direction.lower_is_better:
+        return value <= target
+    return value >= target
+
+
+def percent_of_way(baseline: float, target: float, direction: Direction, value: float) -> float:
+    """0 at the baseline, 100 at the target; negative when worse than the baseline."""
+    if baseline == target:
+        return 100.0 if reached(value, target, direction) else 0.0
+    return round((baseline - value) / (baseline - target) * 100, 2)
+
+
+def expected_percent(start: datetime, due: datetime, now: datetime) -> float:
+    """Share of the timeline elapsed, clamped to 0..100."""
+    if due <= start:
+        raise ValueError("the due date must be after the start")
+    elapsed = (now - start) / (due - start) * 100
+    return round(min(max(elapsed, 0.0), 100.0), 2)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def progress(
+    baseline: float,
+    target: float,
+    direction: Direction,
+    measurements: Sequence[tuple[datetime, float]],
+    *,
+    start: datetime,
+    due: datetime,
+    now: datetime,
+) -> TargetProgress:
+    """Where a target stands at ``now``.
+
+    Measurements taken after ``now`` are ignored so a report for a past date shows what
+    was known then; of two measurements at the same instant the later one given wins, as
+    a correction. Reaching the target wins over lateness: a target achieved after its
+    due date is still achieved.
+    """
+    direction = Direction(direction)
+    validate_target(baseline, target, direction)
+    expected = expected_percent(start, due, now)
+    known = [(at, value) for at, value in measurements if at <= now]
+    if not known:
+        return TargetProgress(
+            None, None, None, TargetStatus.no_data, expected, "no measurements yet"
+        )
+    latest_at, latest = max(reversed(known), key=lambda m: m[0])
+    percent = percent_of_way(baseline, target, direction, latest)
+
+    def result(status: TargetStatus, reason: str) -> TargetProgress:
+        return TargetProgress(latest, latest_at, percent, status, expected, reason)
+
+    if reached(latest, target, direction):
+        return result(
+            TargetStatus.achieved, f"latest {_fmt(latest)} reached the target {_fmt(target)}"
+        )
+    where = f"{_fmt(percent)}% of the way, {_fmt(expected)}% expected by now"
+    if now >= due:
+        return result(TargetStatus.off_track, f"past due and not reached: {where}")
+    if baseline == target:
+        return result(TargetStatus.off_track, f"latest {_fmt(latest)} lost the held level")
+    if percent >= expected - ON_TRACK_TOLERANCE:
+        return result(TargetStatus.on_track, where)
+    if percent >= expected - AT_RISK_TOLERANCE:
+        return result(TargetStatus.at_risk, where)
+    return result(TargetStatus.off_track, where)
