@@ -1,6 +1,6 @@
 """Settings: one pydantic-settings class, read only when someone asks for it."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=4000, ge=50)
     max_request_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    classifier_config: dict[str, Any] = Field(
+        default_factory=dict,
+        description="JSON settings for waste classifier plugins, each reading its own keys.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

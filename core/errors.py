@@ -70,3 +70,13 @@ class GateBlocked(Conflict):
 def not_found(entity: str, ident: object) -> NotFound:
     """The same answer whether the row is missing or belongs to another organization."""
     return NotFound(f"{entity} {ident} not found")
+
+
+def invalid(exc: Any, what: str, *, prefix: str = "") -> ValidationFailed:
+    """A pydantic ValidationError as our error, naming every field it found wrong."""
+    problems = [
+        FieldProblem(prefix + (".".join(str(p) for p in e["loc"]) or "body"), e["msg"])
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+    return ValidationFailed(f"{what} is not valid: {detail}", problems=problems)

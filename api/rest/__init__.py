@@ -2,6 +2,7 @@
 
 from api.rest.audit import AuditController
 from api.rest.engagement import CONTROLLERS as ENGAGEMENT_CONTROLLERS
+from api.rest.maps import CONTROLLERS as MAP_CONTROLLERS
 from api.rest.organizations import OrganizationController
 from api.rest.people import PeopleController
 from api.rest.playbook import PlaybookController
@@ -19,5 +20,6 @@ CONTROLLERS: list[type] = [
     PlaybookController,
     ValueStreamsController,
     *ENGAGEMENT_CONTROLLERS,
+    *MAP_CONTROLLERS,
     PortfolioController,
 ]

@@ -12,12 +12,16 @@ from core.models.signoff import SponsorSignoff
 from core.models.team import Team, TeamMember
 from core.models.token import ApiToken
 from core.models.value_stream import PhaseTransition, ValueStream
+from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
+from core.models.waste_finding import WasteFinding
 
 __all__ = [
     "ActionItem",
     "ApiToken",
     "AuditEvent",
     "Deliverable",
+    "MapHandoff",
+    "MapStep",
     "Organization",
     "Participant",
     "Person",
@@ -28,4 +32,6 @@ __all__ = [
     "Team",
     "TeamMember",
     "ValueStream",
+    "ValueStreamMap",
+    "WasteFinding",
 ]

@@ -24,9 +24,10 @@ C = TypeVar("C", bound=Entity)
 
 
 class ChildService(Generic[C]):
-    """Create, read, list, change and delete one kind of value-stream record.
+    """Create, read, list, change and delete one kind of record that belongs to a parent.
 
-    `person_fields` name the fields that must refer to a person of the caller's
+    The parent is a value stream unless said otherwise (a map's steps belong to the
+    map). `person_fields` name the fields that must refer to a person of the caller's
     organization; `filters` name the fields a list may be filtered on by equality.
     """
 
@@ -34,17 +35,23 @@ class ChildService(Generic[C]):
         self,
         model: type[C],
         *,
+        parent: type[Entity] = ValueStream,
+        parent_field: str = "value_stream_id",
         person_fields: Sequence[str] = (),
         filters: Sequence[str] = (),
+        order: Sequence[str] = ("id",),
     ) -> None:
         self.model = model
+        self.parent = parent
+        self.parent_field = parent_field
         self.person_fields = tuple(person_fields)
         self.filters = frozenset(filters)
+        self.order = tuple(order)
 
     async def prepare(
-        self, session: AsyncSession, actor: Actor, stream: ValueStream, values: dict[str, Any]
+        self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
-        """Fill or check values that depend on the stream (cycle, phase); override per kind."""
+        """Fill or check values that depend on the parent (cycle, phase); override per kind."""
         return values
 
     async def check_change(
@@ -60,14 +67,16 @@ class ChildService(Generic[C]):
                 await crud.require_reference(session, actor, Person, values[name], field=name)
 
     async def create(
-        self, session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, data: SQLModel
+        self, session: AsyncSession, actor: Actor, parent_id: uuid.UUID, data: SQLModel
     ) -> C:
         actor.require_write()
-        stream = await crud.get(session, actor, ValueStream, value_stream_id)
+        parent = await crud.get(session, actor, self.parent, parent_id)
         values = data.model_dump()
         await self._check_people(session, actor, values)
-        values = await self.prepare(session, actor, stream, values)
-        return await crud.create(session, actor, self.model, values, value_stream_id=stream.id)
+        values = await self.prepare(session, actor, parent, values)
+        return await crud.create(
+            session, actor, self.model, values, **{self.parent_field: parent.id}
+        )
 
     async def get(self, session: AsyncSession, actor: Actor, ident: uuid.UUID) -> C:
         return await crud.get(session, actor, self.model, ident)
@@ -76,15 +85,15 @@ class ChildService(Generic[C]):
         self,
         session: AsyncSession,
         actor: Actor,
-        value_stream_id: uuid.UUID,
+        parent_id: uuid.UUID,
         *,
         filters: Mapping[str, Any] | None = None,
         limit: int,
         cursor: str | None,
     ) -> Page[C]:
-        await crud.get(session, actor, ValueStream, value_stream_id)
+        await crud.get(session, actor, self.parent, parent_id)
         statement = crud.scoped(self.model, actor).where(
-            self.model.value_stream_id == value_stream_id  # type: ignore[attr-defined]
+            getattr(self.model, self.parent_field) == parent_id
         )
         for name, value in (filters or {}).items():
             if value is None:
@@ -92,23 +101,24 @@ class ChildService(Generic[C]):
             if name not in self.filters:
                 raise ValidationFailed(f"cannot filter on {name}", field=name)
             statement = statement.where(getattr(self.model, name) == value)
-        return await paginate(session, statement, keys=[self.model.id], limit=limit, cursor=cursor)
+        keys = [getattr(self.model, name) for name in self.order]
+        return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
 
-    async def for_streams(
-        self, session: AsyncSession, actor: Actor, value_stream_ids: Sequence[uuid.UUID]
+    async def for_parents(
+        self, session: AsyncSession, actor: Actor, parent_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[C]]:
-        """All records of many streams in one query, for DataLoaders and exports."""
+        """All records of many parents in one query, for DataLoaders and exports."""
         grouped: dict[uuid.UUID, list[C]] = defaultdict(list)
-        if not value_stream_ids:
+        if not parent_ids:
             return grouped
-        column = col(self.model.value_stream_id)  # type: ignore[attr-defined]
+        column = col(getattr(self.model, self.parent_field))
         rows = await session.exec(
             crud.scoped(self.model, actor)
-            .where(column.in_(list(value_stream_ids)))
-            .order_by(col(self.model.id))
+            .where(column.in_(list(parent_ids)))
+            .order_by(*(col(getattr(self.model, name)) for name in self.order))
         )
         for row in rows:
-            grouped[row.value_stream_id].append(row)  # type: ignore[attr-defined]
+            grouped[getattr(row, self.parent_field)].append(row)
         return grouped
 
     async def update(

@@ -12,7 +12,6 @@ from core.models.deliverable import Deliverable
 from core.models.participant import Participant, check_champion
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
-from core.models.value_stream import ValueStream
 from core.services import playbooks
 from core.services.children import ChildService
 from core.workflow.vocabulary import ChampionKind, ParticipantRole
@@ -36,7 +35,7 @@ class CycleRecordService(ChildService[Any]):
     """Records kept per cycle: they carry the cycle and phase they were made in."""
 
     async def prepare(
-        self, session: AsyncSession, actor: Actor, stream: ValueStream, values: dict[str, Any]
+        self, session: AsyncSession, actor: Actor, stream: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         phase = values.pop("phase", None) or stream.phase
         playbook, _ = await playbooks.get_playbook(session, actor)
@@ -53,7 +52,7 @@ def _plain_link(values: dict[str, Any]) -> dict[str, Any]:
 
 class DeliverableService(CycleRecordService):
     async def prepare(
-        self, session: AsyncSession, actor: Actor, stream: ValueStream, values: dict[str, Any]
+        self, session: AsyncSession, actor: Actor, stream: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         return _plain_link(await super().prepare(session, actor, stream, values))
 
@@ -67,7 +66,7 @@ class SignoffService(CycleRecordService):
     """Only a sponsor of the value stream can sign off."""
 
     async def prepare(
-        self, session: AsyncSession, actor: Actor, stream: ValueStream, values: dict[str, Any]
+        self, session: AsyncSession, actor: Actor, stream: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         values = await super().prepare(session, actor, stream, values)
         sponsor = (

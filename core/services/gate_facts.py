@@ -12,13 +12,18 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.errors import ValidationFailed
+from core.metrics.map_metrics import compute_map_metrics
 from core.models.action_item import ActionItem
 from core.models.deliverable import Deliverable
 from core.models.participant import Participant
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
 from core.models.value_stream import ValueStream
-from core.workflow.facts import GateFacts, ParticipantFact
+from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap
+from core.services.findings import untriaged_counts
+from core.services.maps import to_flow_map
+from core.workflow.facts import GateFacts, MapFact, ParticipantFact
 from core.workflow.playbook import Playbook
 from core.workflow.vocabulary import ActionKind
 
@@ -37,6 +42,7 @@ async def gather(
         session, ActionItem, by_id, ActionItem.kind == ActionKind.action.value
     )
     signoffs = await _signoffs(session, by_id)
+    map_facts, finding_counts = await _maps(session, by_id)
     return {
         s.id: GateFacts(
             cycle=s.cycle,
@@ -46,6 +52,9 @@ async def gather(
             action_items=actions.get(s.id, 0),
             sponsor_signoffs=signoffs.get(s.id, 0),
             has_vsm_owner=s.owner_id is not None,
+            maps=tuple(map_facts.get(s.id, ())),
+            findings_total=finding_counts.get(s.id, (0, 0))[0],
+            findings_untriaged=finding_counts.get(s.id, (0, 0))[1],
         )
         for s in streams
     }
@@ -135,3 +144,58 @@ async def _signoffs(
         if cycle == stream.cycle and phase == stream.phase:
             result[stream_id] = n
     return result
+
+
+async def _maps(
+    session: AsyncSession, streams: dict[uuid.UUID, ValueStream]
+) -> tuple[dict[uuid.UUID, list[MapFact]], dict[uuid.UUID, tuple[int, int]]]:
+    """This cycle's maps, summarized, and the findings on its current-state map."""
+    rows = (
+        await session.exec(
+            select(ValueStreamMap).where(col(ValueStreamMap.value_stream_id).in_(list(streams)))
+        )
+    ).all()
+    in_cycle = [m for m in rows if m.cycle == streams[m.value_stream_id].cycle]
+    if not in_cycle:
+        return {}, {}
+    map_ids = [m.id for m in in_cycle]
+    steps = await _grouped(session, MapStep, map_ids)
+    links = await _grouped(session, MapHandoff, map_ids)
+    facts: dict[uuid.UUID, list[MapFact]] = defaultdict(list)
+    current_ids: dict[uuid.UUID, uuid.UUID] = {}
+    for stream_map in in_cycle:
+        picture = to_flow_map(
+            stream_map, steps.get(stream_map.id, []), links.get(stream_map.id, [])
+        )
+        try:
+            lead = compute_map_metrics(picture).lead_time_seconds
+        except ValidationFailed:
+            lead = float("inf")
+        facts[stream_map.value_stream_id].append(
+            MapFact(
+                kind=str(stream_map.kind),
+                chosen=stream_map.chosen,
+                step_count=len(picture.steps),
+                steps_missing_role=sum(1 for x in picture.steps if not x.role),
+                steps_missing_process_time=sum(
+                    1 for x in picture.steps if x.process_seconds is None
+                ),
+                steps_missing_wait_time=sum(1 for x in picture.steps if x.wait_seconds is None),
+                handoff_count=len(picture.handoffs),
+                lead_time_seconds=lead,
+            )
+        )
+        if stream_map.kind == MapKind.current:
+            current_ids[stream_map.id] = stream_map.value_stream_id
+    counts = await untriaged_counts(session, list(current_ids))
+    return facts, {current_ids[map_id]: n for map_id, n in counts.items()}
+
+
+async def _grouped(
+    session: AsyncSession, model: Any, map_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    rows = await session.exec(select(model).where(col(model.map_id).in_(map_ids)))
+    for row in rows:
+        grouped[row.map_id].append(row)
+    return grouped

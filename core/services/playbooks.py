@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import Conflict, FieldProblem, ValidationFailed
+from core.errors import Conflict, invalid
 from core.models.playbook import PlaybookRecord
 from core.models.value_stream import ValueStream
 from core.services import audit, crud
@@ -33,12 +33,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            FieldProblem(".".join(str(p) for p in err["loc"]) or "playbook", err["msg"])
-            for err in exc.errors()
-        ]
-        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
-        raise ValidationFailed(f"the playbook is not valid: {detail}", problems=problems) from exc
+        raise invalid(exc, "the playbook") from exc
 
 
 async def replace_playbook(

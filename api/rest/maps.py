@@ -1,0 +1,292 @@
+"""REST for value stream maps: maps, steps, handoffs, metrics, comparison, documents, waste."""
+
+import uuid
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, Parameter
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.rest.children import child_resource
+from api.rest.common import versioned
+from api.state import AppState
+from core.actor import Actor
+from core.errors import ValidationFailed
+from core.flowmap import ValueClass
+from core.metrics.map_metrics import MapMetrics
+from core.models.value_stream_map import (
+    HandoffCreate,
+    HandoffRead,
+    HandoffUpdate,
+    MapCreate,
+    MapKind,
+    MapRead,
+    MapUpdate,
+    StepCreate,
+    StepRead,
+    StepUpdate,
+    step_read,
+)
+from core.models.waste_finding import (
+    FindingCreate,
+    FindingRead,
+    FindingStatus,
+    FindingUpdate,
+    TriageDecision,
+)
+from core.services import findings, map_documents, maps
+from core.waste import WasteCategory
+
+
+def map_filters(
+    kind: FromQuery[MapKind | None] = None,
+    cycle: FromQuery[int | None] = None,
+    chosen: FromQuery[bool | None] = None,
+) -> dict[str, Any]:
+    return {"kind": kind, "cycle": cycle, "chosen": chosen}
+
+
+def step_filters(
+    role: Annotated[str | None, Parameter(max_length=120)] = None,
+    team: Annotated[str | None, Parameter(max_length=120)] = None,
+    automated: FromQuery[bool | None] = None,
+    cicd_stage: FromQuery[bool | None] = None,
+    value_class: FromQuery[ValueClass | None] = None,
+) -> dict[str, Any]:
+    return {
+        "role": role,
+        "team": team,
+        "automated": automated,
+        "cicd_stage": cicd_stage,
+        "value_class": value_class,
+    }
+
+
+def handoff_filters(cross_team: FromQuery[bool | None] = None) -> dict[str, Any]:
+    return {"cross_team": cross_team}
+
+
+def finding_filters(
+    status: FromQuery[FindingStatus | None] = None,
+    category: FromQuery[WasteCategory | None] = None,
+    source: Annotated[str | None, Parameter(max_length=20)] = None,
+    step_id: FromQuery[uuid.UUID | None] = None,
+    handoff_id: FromQuery[uuid.UUID | None] = None,
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "category": category,
+        "source": source,
+        "step_id": step_id,
+        "handoff_id": handoff_id,
+    }
+
+
+def _step(obj: Any) -> StepRead:
+    return StepRead.model_validate(step_read(obj))
+
+
+class MetricsOut(BaseModel):
+    lead_time_seconds: float
+    process_time_seconds: float
+    activity_ratio: float | None
+    rolled_pca_percent: float
+    handoffs: int
+    cross_team_handoffs: int
+    manual_steps: int
+    step_count: int
+    total_people: int
+    bottleneck_step_id: str | None
+    critical_path: list[str]
+    step_shares: dict[str, float]
+    lead_time_days: float
+    process_time_days: float
+    steps_missing_role: list[str]
+    steps_missing_process_time: list[str]
+    steps_missing_wait_time: list[str]
+
+    @classmethod
+    def of(cls, metrics: MapMetrics) -> "MetricsOut":
+        return cls.model_validate(asdict(metrics))
+
+
+class ChangeOut(BaseModel):
+    current: float | None
+    desired: float | None
+    absolute_change: float | None
+    percent_change: float | None
+
+
+class ComparisonOut(BaseModel):
+    current_map_id: uuid.UUID
+    desired_map_id: uuid.UUID
+    current: MetricsOut
+    desired: MetricsOut
+    changes: dict[str, ChangeOut]
+
+
+class ClassifyOut(BaseModel):
+    classifiers: list[str]
+    created: list[FindingRead]
+    skipped_known: int
+
+
+MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
+
+
+class MapAnalysisController(Controller):
+    tags = ["maps"]
+
+    @get("/maps/{map_id:uuid}/metrics", summary="Lead time, activity ratio, %C&A, bottleneck...")
+    async def get_metrics(
+        self, session: AsyncSession, actor: Actor, map_id: FromPath[uuid.UUID]
+    ) -> MetricsOut:
+        return MetricsOut.of(await maps.metrics(session, actor, map_id))
+
+    @get(
+        "/value-streams/{value_stream_id:uuid}/comparison",
+        summary="The chosen desired map against the current one, metric by metric",
+    )
+    async def get_comparison(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        cycle: Annotated[int | None, Parameter(ge=1, description="default: the current")] = None,
+    ) -> ComparisonOut:
+        current, desired, now, then, changes = await maps.comparison(
+            session, actor, value_stream_id, cycle
+        )
+        return ComparisonOut(
+            current_map_id=current.id,
+            desired_map_id=desired.id,
+            current=MetricsOut.of(now),
+            desired=MetricsOut.of(then),
+            changes={k: ChangeOut.model_validate(asdict(v)) for k, v in changes.items()},
+        )
+
+    @get(
+        "/maps/{map_id:uuid}/export", summary="The whole map as JSON or YAML (value stream as code)"
+    )
+    async def export_map(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        map_id: FromPath[uuid.UUID],
+        format: Annotated[str, Parameter(pattern="^(json|yaml)$")] = "json",
+    ) -> Response[str]:
+        document = await map_documents.export_map(session, actor, map_id)
+        media_type = MEDIA_TYPES[format]
+        return Response(map_documents.dump(document, media_type), media_type=media_type)
+
+    @post(
+        "/value-streams/{value_stream_id:uuid}/maps/import",
+        summary="Create a map from a JSON or YAML document (Content-Type says which)",
+        status_code=201,
+    )
+    async def import_map(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+    ) -> Response[MapRead]:
+        media_type = request.headers.get("content-type", "application/json")
+        if "json" not in media_type and "yaml" not in media_type:
+            raise ValidationFailed(
+                "send the document as application/json or application/yaml", field="content-type"
+            )
+        document = map_documents.parse_document(await request.body(), media_type)
+        stream_map = await map_documents.import_map(session, actor, value_stream_id, document)
+        return versioned(
+            MapRead.model_validate(stream_map, from_attributes=True),
+            stream_map.version,
+            status_code=201,
+            location=f"/api/v1/maps/{stream_map.id}",
+        )
+
+    @post(
+        "/maps/{map_id:uuid}/classify",
+        summary="Run every waste classifier plugin; store new suggestions",
+        status_code=200,
+    )
+    async def classify(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        app_state: AppState,
+        map_id: FromPath[uuid.UUID],
+    ) -> ClassifyOut:
+        outcome = await findings.classify(
+            session, actor, map_id, app_state.plugins, app_state.settings.classifier_config
+        )
+        return ClassifyOut(
+            classifiers=outcome.classifiers,
+            created=[FindingRead.model_validate(f, from_attributes=True) for f in outcome.created],
+            skipped_known=outcome.skipped,
+        )
+
+    @post(
+        "/findings/{finding_id:uuid}/triage",
+        summary="Confirm or dismiss a finding (If-Match; dismissing needs a reason)",
+        status_code=200,
+    )
+    async def triage(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        finding_id: FromPath[uuid.UUID],
+        data: TriageDecision,
+        expected_version: int,
+    ) -> Response[FindingRead]:
+        finding = await findings.triage(
+            session, actor, finding_id, data, expected_version=expected_version
+        )
+        return versioned(FindingRead.model_validate(finding, from_attributes=True), finding.version)
+
+
+CONTROLLERS = [
+    *child_resource(
+        segment="maps",
+        noun="map",
+        service=maps.maps,
+        create_model=MapCreate,
+        update_model=MapUpdate,
+        read_model=MapRead,
+        filters=map_filters,
+    ),
+    *child_resource(
+        parent_segment="maps",
+        segment="steps",
+        noun="step",
+        service=maps.steps,
+        create_model=StepCreate,
+        update_model=StepUpdate,
+        read_model=StepRead,
+        filters=step_filters,
+        shape=_step,
+    ),
+    *child_resource(
+        parent_segment="maps",
+        segment="handoffs",
+        noun="handoff",
+        service=maps.handoffs,
+        create_model=HandoffCreate,
+        update_model=HandoffUpdate,
+        read_model=HandoffRead,
+        filters=handoff_filters,
+    ),
+    *child_resource(
+        parent_segment="maps",
+        segment="findings",
+        noun="finding",
+        service=findings.findings,
+        create_model=FindingCreate,
+        update_model=FindingUpdate,
+        read_model=FindingRead,
+        filters=finding_filters,
+    ),
+    MapAnalysisController,
+]

@@ -1,0 +1,92 @@
+import enum
+import uuid
+from datetime import datetime
+
+from pydantic import ConfigDict
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from core.models.base import Entity
+from core.types import UTCDateTime
+from core.waste import WasteCategory
+
+
+class FindingStatus(enum.StrEnum):
+    suggested = "suggested"
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+
+
+class FindingFields(SQLModel):
+    step_id: uuid.UUID | None = None
+    handoff_id: uuid.UUID | None = None
+    category: WasteCategory
+    description: str = Field(min_length=1, max_length=4000)
+    evidence: str | None = Field(default=None, max_length=4000)
+    estimated_cost_hours_per_week: float | None = Field(default=None, ge=0, le=1_000_000)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+
+
+class WasteFinding(FindingFields, Entity, table=True):
+    """Waste seen on a map: suggested by a classifier or recorded by a person, then triaged."""
+
+    __tablename__ = "waste_finding"
+    __table_args__ = (Index("ix_waste_finding_map_status", "map_id", "status"),)
+
+    map_id: uuid.UUID = Field(foreign_key="value_stream_map.id", ondelete="CASCADE")
+    value_stream_id: uuid.UUID = Field(
+        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
+    )
+    step_id: uuid.UUID | None = Field(default=None, foreign_key="map_step.id", ondelete="CASCADE")
+    handoff_id: uuid.UUID | None = Field(
+        default=None, foreign_key="map_handoff.id", ondelete="CASCADE"
+    )
+    category: WasteCategory = Field(sa_type=String(40))
+    status: FindingStatus = Field(default=FindingStatus.suggested, sa_type=String(20))
+    source: str = Field(max_length=20, description="'classifier' or 'person'")
+    classifier: str | None = Field(default=None, max_length=120)
+    rule: str | None = Field(default=None, max_length=120)
+    recorded_by_person_id: uuid.UUID | None = None
+    triaged_by_token_id: uuid.UUID | None = None
+    triaged_by_person_id: uuid.UUID | None = None
+    triage_reason: str | None = Field(default=None, max_length=4000)
+    triaged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class FindingCreate(FindingFields):
+    """A finding a person records; it starts confirmed, since a person saw it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FindingUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: WasteCategory | None = None
+    description: str | None = Field(default=None, min_length=1, max_length=4000)
+    evidence: str | None = Field(default=None, max_length=4000)
+    estimated_cost_hours_per_week: float | None = Field(default=None, ge=0, le=1_000_000)
+
+
+class TriageDecision(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: FindingStatus
+    reason: str | None = Field(default=None, max_length=4000)
+
+
+class FindingRead(FindingFields):
+    id: uuid.UUID
+    map_id: uuid.UUID
+    value_stream_id: uuid.UUID
+    status: FindingStatus
+    source: str
+    classifier: str | None
+    rule: str | None
+    recorded_by_person_id: uuid.UUID | None
+    triaged_by_token_id: uuid.UUID | None
+    triaged_by_person_id: uuid.UUID | None
+    triage_reason: str | None
+    triaged_at: datetime | None
+    version: int
+    created_at: datetime

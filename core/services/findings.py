@@ -1,0 +1,200 @@
+"""Waste findings: suggested by classifier plugins, recorded by people, triaged by people."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+from sqlmodel import case, col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import Conflict, ValidationFailed
+from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
+from core.models.waste_finding import FindingStatus, TriageDecision, WasteFinding
+from core.services import crud, maps
+from core.services.children import ChildService
+from core.types import utcnow
+from core.waste import WasteCategory, WasteSuggestion
+
+
+class FindingService(ChildService[WasteFinding]):
+    """Findings a person records are confirmed at once: a person saw the waste."""
+
+    async def prepare(
+        self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        stream_map: ValueStreamMap = parent
+        await _check_target(
+            session, actor, stream_map, values.get("step_id"), values.get("handoff_id")
+        )
+        return {
+            **values,
+            "value_stream_id": stream_map.value_stream_id,
+            "status": FindingStatus.confirmed.value,
+            "source": "person",
+            "recorded_by_person_id": actor.person_id,
+            "triaged_by_token_id": actor.token_id,
+            "triaged_by_person_id": actor.person_id,
+            "triaged_at": utcnow(),
+        }
+
+
+async def _check_target(
+    session: AsyncSession,
+    actor: Actor,
+    stream_map: ValueStreamMap,
+    step_id: uuid.UUID | None,
+    handoff_id: uuid.UUID | None,
+) -> None:
+    for field, model, ident in (
+        ("step_id", MapStep, step_id),
+        ("handoff_id", MapHandoff, handoff_id),
+    ):
+        if ident is None:
+            continue
+        row = (await crud.get_many(session, actor, model, [ident])).get(ident)
+        if row is None or row.map_id != stream_map.id:
+            raise ValidationFailed(f"{field} names nothing on this map", field=field)
+
+
+findings = FindingService(
+    WasteFinding,
+    parent=ValueStreamMap,
+    parent_field="map_id",
+    filters=["status", "category", "source", "step_id", "handoff_id"],
+)
+
+
+async def triage(
+    session: AsyncSession,
+    actor: Actor,
+    finding_id: uuid.UUID,
+    decision: TriageDecision,
+    *,
+    expected_version: int | None,
+) -> WasteFinding:
+    """Confirm or dismiss a finding; who and why are kept with it."""
+    finding = await findings.get(session, actor, finding_id)
+    if decision.status == FindingStatus.suggested:
+        raise ValidationFailed("triage confirms or dismisses", field="status")
+    if decision.status == FindingStatus.dismissed and not (decision.reason or "").strip():
+        raise ValidationFailed("dismissing a finding needs a reason", field="reason")
+    return await crud.update(
+        session,
+        actor,
+        finding,
+        {
+            "status": decision.status.value,
+            "triage_reason": decision.reason,
+            "triaged_by_token_id": actor.token_id,
+            "triaged_by_person_id": actor.person_id,
+            "triaged_at": utcnow(),
+        },
+        expected_version=expected_version,
+        action="triage",
+    )
+
+
+@dataclass(frozen=True)
+class ClassifyOutcome:
+    created: list[WasteFinding]
+    skipped: int
+    classifiers: list[str]
+
+
+async def classify(
+    session: AsyncSession,
+    actor: Actor,
+    map_id: uuid.UUID,
+    plugins: pluggy.PluginManager,
+    config: dict[str, Any],
+) -> ClassifyOutcome:
+    """Ask every classifier plugin; store new suggestions, never one already known.
+
+    A suggestion is known when the map already has a finding with the same category,
+    step and handoff, whatever its status: triaged ones are decided, and suggested
+    ones are waiting for people.
+    """
+    actor.require_write()
+    stream_map = await maps.maps.get(session, actor, map_id)
+    picture = await maps.flow_map(session, actor, stream_map)
+    try:
+        picture.topological_order()
+    except ValidationFailed as exc:
+        raise Conflict(f"the map cannot be classified: {exc.detail}") from exc
+    known = {
+        (category, step_id, handoff_id)
+        for category, step_id, handoff_id in await session.exec(
+            select(WasteFinding.category, WasteFinding.step_id, WasteFinding.handoff_id).where(
+                WasteFinding.map_id == stream_map.id
+            )
+        )
+    }
+    created: list[WasteFinding] = []
+    skipped = 0
+    names = []
+    arguments = {"flow_map": picture, "config": config}
+    for impl in plugins.hook.classify_waste.get_hookimpls():
+        names.append(impl.plugin_name)
+        suggestions: list[WasteSuggestion] = (
+            impl.function(*(arguments[name] for name in impl.argnames)) or []
+        )
+        for suggestion in suggestions:
+            key = _key(suggestion)
+            if key in known:
+                skipped += 1
+                continue
+            known.add(key)
+            created.append(
+                await crud.create(
+                    session,
+                    actor,
+                    WasteFinding,
+                    _values(suggestion, stream_map, impl.plugin_name),
+                )
+            )
+    return ClassifyOutcome(created=created, skipped=skipped, classifiers=sorted(names))
+
+
+def _key(s: WasteSuggestion) -> tuple[str, uuid.UUID | None, uuid.UUID | None]:
+    return (
+        WasteCategory(s.category).value,
+        uuid.UUID(s.step_id) if s.step_id else None,
+        uuid.UUID(s.handoff_id) if s.handoff_id else None,
+    )
+
+
+def _values(s: WasteSuggestion, stream_map: ValueStreamMap, plugin: str) -> dict[str, Any]:
+    category, step_id, handoff_id = _key(s)
+    return {
+        "map_id": stream_map.id,
+        "value_stream_id": stream_map.value_stream_id,
+        "step_id": step_id,
+        "handoff_id": handoff_id,
+        "category": category,
+        "description": s.description[:4000],
+        "evidence": s.evidence[:4000] if s.evidence else None,
+        "estimated_cost_hours_per_week": s.estimated_cost_hours_per_week,
+        "confidence": s.confidence,
+        "status": FindingStatus.suggested.value,
+        "source": "classifier",
+        "classifier": plugin[:120],
+        "rule": s.rule[:120] if s.rule else None,
+    }
+
+
+async def untriaged_counts(
+    session: AsyncSession, map_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """(all findings, suggestions still untriaged) per map."""
+    rows = await session.exec(
+        select(
+            WasteFinding.map_id,
+            func.count(),
+            func.sum(case((WasteFinding.status == FindingStatus.suggested.value, 1), else_=0)),
+        )
+        .where(col(WasteFinding.map_id).in_(map_ids))
+        .group_by(WasteFinding.map_id)
+    )
+    return {map_id: (int(total), int(untriaged or 0)) for map_id, total, untriaged in rows}

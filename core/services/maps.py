@@ -1,0 +1,243 @@
+"""Value stream maps, their steps and handoffs, and the metrics computed from them."""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.durations import parse_duration
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.flowmap import Calendar, FlowMap, Handoff, Step
+from core.metrics.map_metrics import MapMetrics, MetricChange, compare, compute_map_metrics
+from core.models.value_stream import ValueStream
+from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap
+from core.services import crud
+from core.services.children import ChildService
+
+
+def _seconds(value: Any, stream_map: ValueStreamMap, field: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(
+            value,
+            hours_per_working_day=stream_map.hours_per_working_day,
+            days_are_working_days=stream_map.waits_in == "working",
+        )
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.detail, field=field) from exc
+
+
+class MapService(ChildService[ValueStreamMap]):
+    """A cycle has one current-state map and any number of desired drafts, one chosen."""
+
+    async def prepare(
+        self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        stream: ValueStream = parent
+        values = {**values, "cycle": stream.cycle}
+        if values["kind"] == MapKind.current:
+            if values.get("chosen"):
+                raise ValidationFailed("only a desired-state map can be chosen", field="chosen")
+            existing = await session.exec(
+                select(ValueStreamMap.id)
+                .where(ValueStreamMap.value_stream_id == stream.id)
+                .where(ValueStreamMap.cycle == stream.cycle)
+                .where(ValueStreamMap.kind == MapKind.current.value)
+            )
+            if existing.first() is not None:
+                raise Conflict(
+                    f"cycle {stream.cycle} already has a current-state map", field="kind"
+                )
+        elif values.get("chosen"):
+            await self._unchoose_others(session, actor, stream.id, stream.cycle, keep=None)
+        return values
+
+    async def check_change(
+        self, session: AsyncSession, actor: Actor, obj: ValueStreamMap, changes: dict[str, Any]
+    ) -> None:
+        if changes.get("chosen"):
+            if obj.kind != MapKind.desired:
+                raise ValidationFailed("only a desired-state map can be chosen", field="chosen")
+            await self._unchoose_others(session, actor, obj.value_stream_id, obj.cycle, keep=obj.id)
+
+    async def _unchoose_others(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        stream_id: uuid.UUID,
+        cycle: int,
+        keep: uuid.UUID | None,
+    ) -> None:
+        rows = await session.exec(
+            crud.scoped(ValueStreamMap, actor)
+            .where(ValueStreamMap.value_stream_id == stream_id)
+            .where(ValueStreamMap.cycle == cycle)
+            .where(col(ValueStreamMap.chosen).is_(True))
+        )
+        for other in list(rows):
+            if other.id != keep:
+                await crud.update(session, actor, other, {"chosen": False}, expected_version=None)
+
+
+class StepService(ChildService[MapStep]):
+    """Durations arrive in people's units and are stored in seconds by the map's calendar."""
+
+    async def prepare(
+        self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        stream_map: ValueStreamMap = parent
+        values = _with_seconds(values, stream_map)
+        if values.get("position") is None:
+            last = await session.exec(
+                select(func.max(MapStep.position)).where(MapStep.map_id == stream_map.id)
+            )
+            highest = last.one()
+            values["position"] = 0 if highest is None else highest + 1
+        return values
+
+    async def check_change(
+        self, session: AsyncSession, actor: Actor, obj: MapStep, changes: dict[str, Any]
+    ) -> None:
+        stream_map = await crud.get(session, actor, ValueStreamMap, obj.map_id)
+        converted = _with_seconds(dict(changes), stream_map)
+        changes.clear()
+        changes.update(converted)
+
+
+def _with_seconds(values: dict[str, Any], stream_map: ValueStreamMap) -> dict[str, Any]:
+    for given, stored in (("process_time", "process_seconds"), ("wait_time", "wait_seconds")):
+        if given in values:
+            values[stored] = _seconds(values.pop(given), stream_map, given)
+    return values
+
+
+class HandoffService(ChildService[MapHandoff]):
+    """A handoff joins two steps of the same map and may not close a loop."""
+
+    async def prepare(
+        self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        stream_map: ValueStreamMap = parent
+        if values["from_step_id"] == values["to_step_id"]:
+            raise ValidationFailed("a handoff joins two different steps", field="to_step_id")
+        steps = await crud.get_many(
+            session, actor, MapStep, [values["from_step_id"], values["to_step_id"]]
+        )
+        for field in ("from_step_id", "to_step_id"):
+            step = steps.get(values[field])
+            if step is None or step.map_id != stream_map.id:
+                raise ValidationFailed(f"{field} names no step of this map", field=field)
+        flow = await flow_map(session, actor, stream_map)
+        candidate = Handoff("new", str(values["from_step_id"]), str(values["to_step_id"]))
+        FlowMap(
+            flow.id, flow.name, flow.kind, flow.steps, (*flow.handoffs, candidate), flow.calendar
+        ).topological_order()
+        return values
+
+
+maps = MapService(ValueStreamMap, filters=["kind", "cycle", "chosen"])
+steps = StepService(
+    MapStep,
+    parent=ValueStreamMap,
+    parent_field="map_id",
+    filters=["role", "team", "automated", "cicd_stage", "value_class"],
+    order=("position", "id"),
+)
+handoffs = HandoffService(
+    MapHandoff, parent=ValueStreamMap, parent_field="map_id", filters=["cross_team"]
+)
+
+
+def to_flow_map(
+    stream_map: ValueStreamMap, map_steps: Sequence[MapStep], map_handoffs: Sequence[MapHandoff]
+) -> FlowMap:
+    """The pure picture of a map that metrics and classifier plugins work on."""
+    return FlowMap(
+        id=str(stream_map.id),
+        name=stream_map.name,
+        kind=MapKind(stream_map.kind).value,  # type: ignore[arg-type]
+        steps=tuple(
+            Step(
+                id=str(s.id),
+                name=s.name,
+                position=s.position,
+                role=s.role,
+                team=s.team,
+                people=s.people,
+                process_seconds=s.process_seconds,
+                wait_seconds=s.wait_seconds,
+                percent_complete_accurate=s.percent_complete_accurate,
+                tools=tuple(s.tools or ()),
+                artifacts=tuple(s.artifacts or ()),
+                automated=s.automated,
+                cicd_stage=s.cicd_stage,
+                value_class=s.value_class,
+                description=s.description,
+                queue_size=s.queue_size,
+            )
+            for s in map_steps
+        ),
+        handoffs=tuple(
+            Handoff(str(h.id), str(h.from_step_id), str(h.to_step_id), h.artifact, h.cross_team)
+            for h in map_handoffs
+        ),
+        calendar=Calendar(stream_map.hours_per_working_day, stream_map.waits_in),  # type: ignore[arg-type]
+    )
+
+
+async def flow_maps(
+    session: AsyncSession, actor: Actor, stream_maps: Sequence[ValueStreamMap]
+) -> dict[uuid.UUID, FlowMap]:
+    """Many maps with their steps and handoffs in two queries."""
+    ids = [m.id for m in stream_maps]
+    all_steps = await steps.for_parents(session, actor, ids)
+    all_handoffs = await handoffs.for_parents(session, actor, ids)
+    return {
+        m.id: to_flow_map(m, all_steps.get(m.id, []), all_handoffs.get(m.id, []))
+        for m in stream_maps
+    }
+
+
+async def flow_map(session: AsyncSession, actor: Actor, stream_map: ValueStreamMap) -> FlowMap:
+    return (await flow_maps(session, actor, [stream_map]))[stream_map.id]
+
+
+async def metrics(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> MapMetrics:
+    stream_map = await maps.get(session, actor, map_id)
+    return compute_map_metrics(await flow_map(session, actor, stream_map))
+
+
+async def cycle_maps(
+    session: AsyncSession, actor: Actor, stream: ValueStream, cycle: int | None = None
+) -> tuple[ValueStreamMap | None, ValueStreamMap | None]:
+    """The current map and the chosen desired map of a cycle (default: the stream's now)."""
+    rows = await session.exec(
+        crud.scoped(ValueStreamMap, actor)
+        .where(ValueStreamMap.value_stream_id == stream.id)
+        .where(ValueStreamMap.cycle == (cycle or stream.cycle))
+    )
+    current = desired = None
+    for row in rows:
+        if row.kind == MapKind.current:
+            current = row
+        elif row.chosen:
+            desired = row
+    return current, desired
+
+
+async def comparison(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, cycle: int | None = None
+) -> tuple[ValueStreamMap, ValueStreamMap, MapMetrics, MapMetrics, dict[str, MetricChange]]:
+    stream = await crud.get(session, actor, ValueStream, value_stream_id)
+    current, desired = await cycle_maps(session, actor, stream, cycle)
+    if current is None:
+        raise NotFound(f"cycle {cycle or stream.cycle} has no current-state map")
+    if desired is None:
+        raise NotFound(f"cycle {cycle or stream.cycle} has no chosen desired-state map")
+    pictures = await flow_maps(session, actor, [current, desired])
+    now, then = compute_map_metrics(pictures[current.id]), compute_map_metrics(pictures[desired.id])
+    return current, desired, now, then, compare(now, then)

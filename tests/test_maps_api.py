@@ -1,0 +1,84 @@
+"""Value stream maps over REST: steps with durations, handoffs, metrics, waste."""
+
+from typing import Any
+
+from tests.api_client import Api
+from tests.factories import Factory
+
+
+def _three_step_map(factory: Factory, editor: Api) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    stream = factory.value_stream()
+    stream_map = factory.map(stream, kind="current")
+    steps = [
+        factory.step(stream_map, name="Request", role="PO", process_time="PT1H", wait_time="4 h"),
+        factory.step(stream_map, name="Build", role="Dev", process_time="2h", wait_time="PT8H"),
+        factory.step(stream_map, name="Release", role="Ops", process_time="1 h", wait_time=0),
+    ]
+    return stream_map, steps
+
+
+def test_steps_store_durations_in_seconds_and_show_iso(editor: Api, factory: Factory) -> None:
+    stream_map, steps = _three_step_map(factory, editor)
+
+    assert steps[0]["process_seconds"] == 3600
+    assert steps[0]["wait_time"] == "PT4H"
+    assert [s["position"] for s in steps] == [0, 1, 2]
+
+
+def test_map_metrics_of_a_chain(editor: Api, factory: Factory) -> None:
+    stream_map, steps = _three_step_map(factory, editor)
+
+    metrics = editor.ok(editor.get(f"/api/v1/maps/{stream_map['id']}/metrics"))
+
+    assert metrics["lead_time_seconds"] == 16 * 3600
+    assert metrics["process_time_seconds"] == 4 * 3600
+    assert metrics["activity_ratio"] == 0.25
+    assert metrics["bottleneck_step_id"] == steps[1]["id"]
+
+
+def test_export_import_round_trip(editor: Api, factory: Factory) -> None:
+    stream_map, steps = _three_step_map(factory, editor)
+    editor.ok(
+        editor.post(
+            f"/api/v1/maps/{stream_map['id']}/handoffs",
+            {"from_step_id": steps[0]["id"], "to_step_id": steps[1]["id"], "cross_team": True},
+        ),
+        201,
+    )
+    editor.ok(
+        editor.post(
+            f"/api/v1/maps/{stream_map['id']}/handoffs",
+            {"from_step_id": steps[1]["id"], "to_step_id": steps[2]["id"]},
+        ),
+        201,
+    )
+    for fmt, media in (("json", "application/json"), ("yaml", "application/yaml")):
+        exported = editor.get(f"/api/v1/maps/{stream_map['id']}/export", params={"format": fmt})
+        other = factory.value_stream()
+        document = exported.text.replace("kind: current", "kind: desired").replace(
+            '"kind": "current"', '"kind": "desired"'
+        )
+
+        imported = editor.ok(
+            editor.post(
+                f"/api/v1/value-streams/{other['id']}/maps/import",
+                content=document.encode(),
+                headers={"content-type": media},
+            ),
+            201,
+        )
+
+        again = editor.get(f"/api/v1/maps/{imported['id']}/export", params={"format": fmt}).text
+        assert again == document
+
+
+def test_classify_suggests_waste_and_skips_what_is_known(editor: Api, factory: Factory) -> None:
+    stream_map, steps = _three_step_map(factory, editor)
+
+    first = editor.ok(editor.post(f"/api/v1/maps/{stream_map['id']}/classify"))
+    second = editor.ok(editor.post(f"/api/v1/maps/{stream_map['id']}/classify"))
+
+    assert "waste_rules" in first["classifiers"]
+    assert any(f["category"] == "delays" for f in first["created"])
+    assert second["created"] == []
+    assert second["skipped_known"] == len(first["created"])
