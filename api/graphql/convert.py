@@ -27,8 +27,12 @@ def _convert(annotation: Any) -> Any:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) > 1 and all(a in (str, int, float) for a in args):
+            return str | None
         inner = _convert(args[0]) if len(args) == 1 else annotation
         return inner | None
+    if origin is typing.Literal:
+        return str
     if origin is list:
         return list[_convert(typing.get_args(annotation)[0])]
     if isinstance(annotation, type):

@@ -1,20 +1,19 @@
 """GraphQL for value streams, their engagement records, the workflow and the portfolio."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlmodel import SQLModel
 from strawberry.scalars import JSON
 
+from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import input_type, output_type
-from api.graphql.extensions import Savepoint
 from api.graphql.foundation import PersonType, _person_loader, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
+from api.graphql.maps import MapType, stream_maps
 from api.graphql.relay import Connection, connection, page_args
 from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
 from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
@@ -89,7 +88,7 @@ async def _streams(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, An
 
 def _children(service: ChildService[Any]) -> Any:
     async def fetch(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-        return await service.for_streams(context.session, context.actor, ids)
+        return await service.for_parents(context.session, context.actor, ids)
 
     return fetch
 
@@ -156,6 +155,11 @@ class ValueStreamType:
     @strawberry.field
     async def signoffs(self, info: Info) -> list[SignoffType]:  # type: ignore[valid-type]
         return await load(info.context, "signoffs", _children(engagement.signoffs), self.id)
+
+    @strawberry.field(description="Maps of a cycle (default: every cycle), oldest first.")
+    async def maps(self, info: Info, cycle: int | None = None) -> list[MapType]:
+        found = await load(info.context, "stream_maps", stream_maps, self.id)
+        return [m for m in found if cycle is None or m.cycle == cycle]
 
     @strawberry.field(description="Every transition, oldest first.")
     async def history(self, info: Info) -> list[TransitionType]:  # type: ignore[valid-type]
@@ -257,10 +261,6 @@ class Query:
         return connection(Page(items=entries, next_cursor=page.next_cursor, cursors=page.cursors))
 
 
-def mutation(**kwargs: Any) -> Any:
-    return strawberry.mutation(extensions=[Savepoint()], **kwargs)
-
-
 @strawberry.type
 class Mutation:
     @mutation()
@@ -331,58 +331,6 @@ class Mutation:
             info.context.session, info.context.actor, playbook, expected_version=expected_version
         )
         return PlaybookPayload(version=version, playbook=result.model_dump(mode="json"))
-
-
-@dataclass(frozen=True)
-class ChildSpec:
-    noun: str
-    service: ChildService[Any]
-    create_model: type[SQLModel]
-    update_model: type[SQLModel]
-    output: Any
-
-
-def child_mutations(spec: ChildSpec) -> dict[str, Any]:
-    """create/update/delete mutations for one kind of value-stream record."""
-    title = spec.noun.title().replace("_", "")
-    create_input = input_type(spec.create_model, f"{title}CreateInput")
-    update_input = input_type(spec.update_model, f"{title}UpdateInput", partial=True)
-    output = spec.output
-
-    async def create(info: Info, value_stream_id: strawberry.ID, input: create_input) -> output:  # type: ignore[valid-type]
-        data = to_model(spec.create_model, input)
-        ident = parse_id(value_stream_id, "valueStreamId")
-        return await spec.service.create(info.context.session, info.context.actor, ident, data)
-
-    async def update(
-        info: Info,
-        id: strawberry.ID,
-        expected_version: int,
-        input: update_input,  # type: ignore[valid-type]
-    ) -> output:  # type: ignore[valid-type]
-        patch = to_model(spec.update_model, input)
-        return await spec.service.update(
-            info.context.session,
-            info.context.actor,
-            parse_id(id),
-            patch,
-            expected_version=expected_version,
-        )
-
-    async def remove(info: Info, id: strawberry.ID, expected_version: int) -> strawberry.ID:
-        await spec.service.delete(
-            info.context.session,
-            info.context.actor,
-            parse_id(id),
-            expected_version=expected_version,
-        )
-        return id
-
-    return {
-        f"create_{spec.noun}": mutation(resolver=create),
-        f"update_{spec.noun}": mutation(resolver=update),
-        f"delete_{spec.noun}": mutation(resolver=remove),
-    }
 
 
 CHILDREN = [

@@ -1,0 +1,74 @@
+"""GraphQL mutations for a kind of record that belongs to a parent, all alike."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import strawberry
+from sqlmodel import SQLModel
+
+from api.graphql.context import Info
+from api.graphql.convert import input_type
+from api.graphql.extensions import Savepoint
+from api.graphql.foundation import parse_id
+from api.graphql.inputs import to_model
+from core.services.children import ChildService
+
+
+def mutation(**kwargs: Any) -> Any:
+    """Every mutation runs in its own savepoint."""
+    return strawberry.mutation(extensions=[Savepoint()], **kwargs)
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    noun: str
+    service: ChildService[Any]
+    create_model: type[SQLModel]
+    update_model: type[SQLModel]
+    output: Any
+    parent_argument: str = "valueStreamId"
+
+
+def child_mutations(spec: ChildSpec) -> dict[str, Any]:
+    """create/update/delete mutations for one kind of value-stream record."""
+    title = spec.noun.title().replace("_", "")
+    create_input = input_type(spec.create_model, f"{title}CreateInput")
+    update_input = input_type(spec.update_model, f"{title}UpdateInput", partial=True)
+    output = spec.output
+
+    parent_arg = Annotated[strawberry.ID, strawberry.argument(name=spec.parent_argument)]
+
+    async def create(info: Info, parent_id: parent_arg, input: create_input) -> output:  # type: ignore[valid-type]
+        data = to_model(spec.create_model, input)
+        ident = parse_id(parent_id, spec.parent_argument)
+        return await spec.service.create(info.context.session, info.context.actor, ident, data)
+
+    async def update(
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: update_input,  # type: ignore[valid-type]
+    ) -> output:  # type: ignore[valid-type]
+        patch = to_model(spec.update_model, input)
+        return await spec.service.update(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            patch,
+            expected_version=expected_version,
+        )
+
+    async def remove(info: Info, id: strawberry.ID, expected_version: int) -> strawberry.ID:
+        await spec.service.delete(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            expected_version=expected_version,
+        )
+        return id
+
+    return {
+        f"create_{spec.noun}": mutation(resolver=create),
+        f"update_{spec.noun}": mutation(resolver=update),
+        f"delete_{spec.noun}": mutation(resolver=remove),
+    }

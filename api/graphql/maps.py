@@ -1,0 +1,269 @@
+"""GraphQL for value stream maps: steps, handoffs, findings, metrics, classification."""
+
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql.children import ChildSpec, child_mutations, mutation
+from api.graphql.context import Context, Info
+from api.graphql.convert import gql_enum, output_type
+from api.graphql.foundation import parse_id
+from api.graphql.loaders import load
+from core.durations import format_duration
+from core.flowmap import ValueClass
+from core.metrics.map_metrics import compute_map_metrics
+from core.models.value_stream_map import (
+    HandoffCreate,
+    HandoffRead,
+    HandoffUpdate,
+    MapCreate,
+    MapKind,
+    MapUpdate,
+    StepCreate,
+    StepUpdate,
+    ValueStreamMap,
+)
+from core.models.waste_finding import FindingCreate, FindingRead, FindingUpdate, TriageDecision
+from core.services import crud, findings, map_documents, maps
+
+HandoffType = output_type(HandoffRead, "Handoff")
+FindingType = output_type(FindingRead, "WasteFinding")
+
+
+@strawberry.type(name="MapMetrics")
+class MetricsType:
+    lead_time_seconds: float
+    process_time_seconds: float
+    activity_ratio: float | None
+    rolled_pca_percent: float
+    handoffs: int
+    cross_team_handoffs: int
+    manual_steps: int
+    step_count: int
+    total_people: int
+    bottleneck_step_id: str | None
+    critical_path: list[str]
+    step_shares: JSON
+    lead_time_days: float
+    process_time_days: float
+    steps_missing_role: list[str]
+    steps_missing_process_time: list[str]
+    steps_missing_wait_time: list[str]
+
+    @classmethod
+    def of(cls, metrics: Any) -> "MetricsType":
+        values = asdict(metrics)
+        for key in ("critical_path", "steps_missing_role", "steps_missing_process_time"):
+            values[key] = list(values[key])
+        values["steps_missing_wait_time"] = list(values["steps_missing_wait_time"])
+        return cls(**values)
+
+
+@strawberry.type(name="MetricChange")
+class ChangeType:
+    metric: str
+    current: float | None
+    desired: float | None
+    absolute_change: float | None
+    percent_change: float | None
+
+
+@strawberry.type(name="MapStep")
+class StepType:
+    id: strawberry.ID
+    map_id: strawberry.ID
+    position: int
+    name: str
+    description: str | None
+    role: str | None
+    team: str | None
+    people: int | None
+    process_seconds: float | None
+    wait_seconds: float | None
+    percent_complete_accurate: float | None
+    tools: list[str]
+    artifacts: list[str]
+    automated: bool
+    cicd_stage: bool
+    value_class: gql_enum(ValueClass) | None  # type: ignore[valid-type]
+    queue_size: int | None
+    version: int
+
+    @strawberry.field(description="Process time in ISO 8601.")
+    def process_time(self) -> str | None:
+        return None if self.process_seconds is None else format_duration(self.process_seconds)
+
+    @strawberry.field(description="Wait time in ISO 8601.")
+    def wait_time(self) -> str | None:
+        return None if self.wait_seconds is None else format_duration(self.wait_seconds)
+
+
+async def _map_steps(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await maps.steps.for_parents(context.session, context.actor, ids)
+
+
+async def _map_handoffs(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await maps.handoffs.for_parents(context.session, context.actor, ids)
+
+
+async def _map_findings(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await findings.findings.for_parents(context.session, context.actor, ids)
+
+
+async def _map_metrics(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    rows = await crud.get_many(context.session, context.actor, ValueStreamMap, ids)
+    pictures = await maps.flow_maps(context.session, context.actor, list(rows.values()))
+    return {i: compute_map_metrics(p) for i, p in pictures.items()}
+
+
+@strawberry.type(name="ValueStreamMap")
+class MapType:
+    id: strawberry.ID
+    value_stream_id: strawberry.ID
+    cycle: int
+    kind: gql_enum(MapKind)  # type: ignore[valid-type]
+    name: str
+    notes: str | None
+    chosen: bool
+    hours_per_working_day: float
+    waits_in: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="Steps in order.")
+    async def steps(self, info: Info) -> list[StepType]:
+        return await load(info.context, "map_steps", _map_steps, self.id)
+
+    @strawberry.field
+    async def handoffs(self, info: Info) -> list[HandoffType]:  # type: ignore[valid-type]
+        return await load(info.context, "map_handoffs", _map_handoffs, self.id)
+
+    @strawberry.field
+    async def findings(self, info: Info) -> list[FindingType]:  # type: ignore[valid-type]
+        return await load(info.context, "map_findings", _map_findings, self.id)
+
+    @strawberry.field
+    async def metrics(self, info: Info) -> MetricsType:
+        result = await load(info.context, "map_metrics", _map_metrics, self.id, default=dict)
+        return MetricsType.of(result)
+
+
+async def stream_maps(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await maps.maps.for_parents(context.session, context.actor, ids)
+
+
+@strawberry.type(name="MapComparison")
+class ComparisonType:
+    current: MapType
+    desired: MapType
+    changes: list[ChangeType]
+
+
+@strawberry.type
+class ClassifyPayload:
+    classifiers: list[str]
+    created: list[FindingType]  # type: ignore[valid-type]
+    skipped_known: int
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(name="map")
+    async def value_stream_map(self, info: Info, id: strawberry.ID) -> MapType:
+        return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+
+    @strawberry.field(description="The chosen desired map of a cycle against its current map.")
+    async def comparison(
+        self, info: Info, value_stream_id: strawberry.ID, cycle: int | None = None
+    ) -> ComparisonType:
+        current, desired, _now, _then, changes = await maps.comparison(
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            cycle,
+        )
+        return ComparisonType(
+            current=current,  # type: ignore[arg-type]
+            desired=desired,  # type: ignore[arg-type]
+            changes=[ChangeType(metric=k, **asdict(v)) for k, v in changes.items()],
+        )
+
+
+@strawberry.type
+class Mutation:
+    @mutation(description="Run every waste classifier plugin on a map; store new suggestions.")
+    async def classify_map(self, info: Info, id: strawberry.ID) -> ClassifyPayload:
+        assert info.context.state is not None
+        outcome = await findings.classify(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            info.context.state.plugins,
+            info.context.state.settings.classifier_config,
+        )
+        return ClassifyPayload(
+            classifiers=outcome.classifiers,
+            created=outcome.created,
+            skipped_known=outcome.skipped,
+        )
+
+    @mutation(description="Confirm or dismiss a finding; dismissing needs a reason.")
+    async def triage_finding(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        status: str,
+        reason: str | None = None,
+    ) -> FindingType:  # type: ignore[valid-type]
+        decision = TriageDecision.model_validate({"status": status, "reason": reason})
+        return await findings.triage(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            decision,
+            expected_version=expected_version,
+        )
+
+    @mutation(description="Create a map from a JSON or YAML document (value stream as code).")
+    async def import_map(
+        self, info: Info, value_stream_id: strawberry.ID, document: str, format: str = "json"
+    ) -> MapType:
+        media_type = "application/yaml" if format == "yaml" else "application/json"
+        parsed = map_documents.parse_document(document, media_type)
+        return await map_documents.import_map(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            parsed,
+        )
+
+
+CHILDREN = [
+    ChildSpec("map", maps.maps, MapCreate, MapUpdate, MapType),
+    ChildSpec("step", maps.steps, StepCreate, StepUpdate, StepType, parent_argument="mapId"),
+    ChildSpec(
+        "handoff", maps.handoffs, HandoffCreate, HandoffUpdate, HandoffType, parent_argument="mapId"
+    ),
+    ChildSpec(
+        "finding",
+        findings.findings,
+        FindingCreate,
+        FindingUpdate,
+        FindingType,
+        parent_argument="mapId",
+    ),
+]
+
+MapChildMutation = strawberry.type(
+    type(
+        "MapChildMutation",
+        (),
+        {name: field for spec in CHILDREN for name, field in child_mutations(spec).items()},
+    )
+)
