@@ -2,13 +2,16 @@
 
 from core.models.action_item import ActionItem
 from core.models.audit import AuditEvent
+from core.models.backlog import BacklogDependency, BacklogItem, Milestone, RaciAssignment
 from core.models.deliverable import Deliverable
+from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem, WorkItemState
 from core.models.organization import Organization
 from core.models.participant import Participant
 from core.models.person import Person
 from core.models.playbook import PlaybookRecord
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
+from core.models.target import FlowTarget, Measurement
 from core.models.team import Team, TeamMember
 from core.models.token import ApiToken
 from core.models.value_stream import PhaseTransition, ValueStream
@@ -19,14 +22,23 @@ __all__ = [
     "ActionItem",
     "ApiToken",
     "AuditEvent",
+    "BacklogDependency",
+    "BacklogItem",
     "Deliverable",
+    "Deployment",
+    "DeploymentChange",
+    "FlowTarget",
+    "Incident",
     "MapHandoff",
     "MapStep",
+    "Measurement",
+    "Milestone",
     "Organization",
     "Participant",
     "Person",
     "PhaseTransition",
     "PlaybookRecord",
+    "RaciAssignment",
     "Risk",
     "SponsorSignoff",
     "Team",
@@ -34,4 +46,6 @@ __all__ = [
     "ValueStream",
     "ValueStreamMap",
     "WasteFinding",
+    "WorkItem",
+    "WorkItemState",
 ]

@@ -1,0 +1,201 @@
+"""The transformation backlog: ranked items, their RACI, dependencies and roadmap milestones."""
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.models.base import Entity
+from core.raci import BacklogStatus, RaciRole
+from core.types import JSONType
+
+RANK_TYPE = String(64).with_variant(String(64, collation="C"), "postgresql")
+"""Rank keys compare byte by byte; PostgreSQL's default collation would not."""
+
+
+class ItemType(enum.StrEnum):
+    process = "process"
+    automation = "automation"
+    tooling = "tooling"
+    organization = "organization"
+    training = "training"
+    other = "other"
+
+
+class ExpectedEffect(SQLModel):
+    """What an item is expected to move: e.g. lead_time by -20 %."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str = Field(min_length=1, max_length=60)
+    change: float | None = None
+    unit: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, max_length=500)
+
+
+WsjfScore = int | None
+
+
+class BacklogFields(SQLModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=20_000)
+    type: ItemType = ItemType.process
+    status: BacklogStatus = BacklogStatus.proposed
+    business_value: WsjfScore = Field(default=None, ge=1, le=100)
+    time_criticality: WsjfScore = Field(default=None, ge=1, le=100)
+    risk_reduction: WsjfScore = Field(default=None, ge=1, le=100)
+    job_size: WsjfScore = Field(default=None, ge=1, le=100)
+    owner_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    due_date: date | None = None
+    milestone_id: uuid.UUID | None = None
+
+
+class BacklogItem(BacklogFields, Entity, table=True):
+    __tablename__ = "backlog_item"
+    __table_args__ = (Index("ix_backlog_item_stream_rank", "value_stream_id", "rank"),)
+
+    value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
+    type: ItemType = Field(default=ItemType.process, sa_type=String(20))
+    status: BacklogStatus = Field(default=BacklogStatus.proposed, sa_type=String(20))
+    rank: str = Field(sa_type=RANK_TYPE)
+    wsjf: float | None = None
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
+    milestone_id: uuid.UUID | None = Field(
+        default=None, foreign_key="milestone.id", ondelete="SET NULL"
+    )
+    finding_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
+    step_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
+    expected_effects: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+
+
+class BacklogLinks(SQLModel):
+    finding_ids: list[uuid.UUID] = PydanticField(default_factory=list, max_length=200)
+    step_ids: list[uuid.UUID] = PydanticField(default_factory=list, max_length=200)
+    expected_effects: list[ExpectedEffect] = PydanticField(default_factory=list, max_length=50)
+
+
+class BacklogCreate(BacklogFields, BacklogLinks):
+    model_config = ConfigDict(extra="forbid")
+
+    after_id: uuid.UUID | None = Field(
+        default=None, description="place the item right after this one; default: at the end"
+    )
+
+
+class BacklogUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=20_000)
+    type: ItemType | None = None
+    status: BacklogStatus | None = None
+    business_value: WsjfScore = Field(default=None, ge=1, le=100)
+    time_criticality: WsjfScore = Field(default=None, ge=1, le=100)
+    risk_reduction: WsjfScore = Field(default=None, ge=1, le=100)
+    job_size: WsjfScore = Field(default=None, ge=1, le=100)
+    owner_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    due_date: date | None = None
+    milestone_id: uuid.UUID | None = None
+    finding_ids: list[uuid.UUID] | None = PydanticField(default=None, max_length=200)
+    step_ids: list[uuid.UUID] | None = PydanticField(default=None, max_length=200)
+    expected_effects: list[ExpectedEffect] | None = PydanticField(default=None, max_length=50)
+
+
+class BacklogMove(SQLModel):
+    """Put an item between two neighbours; give one of them (or neither: to the top)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after_id: uuid.UUID | None = None
+    before_id: uuid.UUID | None = None
+
+
+class BacklogRead(BacklogFields):
+    id: uuid.UUID
+    value_stream_id: uuid.UUID
+    rank: str
+    wsjf: float | None
+    finding_ids: list[uuid.UUID]
+    step_ids: list[uuid.UUID]
+    expected_effects: list[ExpectedEffect]
+    depends_on: list[uuid.UUID] = PydanticField(default_factory=list)
+    overdue: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class BacklogDependency(Entity, table=True):
+    """`item_id` cannot finish before `depends_on_id`; the graph stays acyclic."""
+
+    __tablename__ = "backlog_dependency"
+    __table_args__ = (UniqueConstraint("item_id", "depends_on_id"),)
+
+    item_id: uuid.UUID = Field(foreign_key="backlog_item.id", index=True, ondelete="CASCADE")
+    depends_on_id: uuid.UUID = Field(foreign_key="backlog_item.id", ondelete="CASCADE")
+
+
+class DependencyCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    depends_on_id: uuid.UUID
+
+
+class RaciAssignment(Entity, table=True):
+    __tablename__ = "raci_assignment"
+    __table_args__ = (UniqueConstraint("item_id", "person_id", "role"),)
+
+    item_id: uuid.UUID = Field(foreign_key="backlog_item.id", index=True, ondelete="CASCADE")
+    person_id: uuid.UUID = Field(foreign_key="person.id", ondelete="CASCADE")
+    role: RaciRole = Field(sa_type=String(1))
+
+
+class RaciCreate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: uuid.UUID
+    role: RaciRole
+
+
+class RaciRead(RaciCreate):
+    id: uuid.UUID
+    item_id: uuid.UUID
+    version: int
+
+
+class MilestoneFields(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    due_date: date | None = None
+
+
+class Milestone(MilestoneFields, Entity, table=True):
+    value_stream_id: uuid.UUID = Field(
+        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
+    )
+
+
+class MilestoneCreate(MilestoneFields):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MilestoneUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10_000)
+    due_date: date | None = None
+
+
+class MilestoneRead(MilestoneFields):
+    id: uuid.UUID
+    value_stream_id: uuid.UUID
+    version: int
