@@ -7,10 +7,11 @@ Inputs get UNSET defaults: a patch then tells "not sent" from "set to null", whi
 import enum
 import types
 import typing
+from datetime import datetime
 from typing import Any
 
 import strawberry
-from pydantic import AnyUrl, BaseModel
+from pydantic import AnyUrl, AwareDatetime, BaseModel
 
 _enums: dict[type[enum.Enum], Any] = {}
 _types: dict[str, Any] = {}
@@ -35,12 +36,14 @@ def _convert(annotation: Any) -> Any:
         return str
     if origin is list:
         return list[_convert(typing.get_args(annotation)[0])]
+    if annotation is AwareDatetime:
+        return datetime
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
             return gql_enum(annotation)
         if issubclass(annotation, AnyUrl):
             return str
-        if annotation is dict:
+        if annotation is dict or issubclass(annotation, BaseModel):
             return strawberry.scalars.JSON
     if origin is dict:
         return strawberry.scalars.JSON

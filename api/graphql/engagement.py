@@ -7,6 +7,14 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from api.graphql.backlog import (
+    BacklogItemType,
+    MilestoneType,
+    TargetType,
+    stream_items,
+    stream_milestones,
+    stream_targets,
+)
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import input_type, output_type
@@ -161,9 +169,38 @@ class ValueStreamType:
         found = await load(info.context, "stream_maps", stream_maps, self.id)
         return [m for m in found if cycle is None or m.cycle == cycle]
 
+    @strawberry.field(description="The whole backlog in rank order.")
+    async def backlog_items(self, info: Info) -> list[BacklogItemType]:
+        items = await load(info.context, "stream_items", stream_items, self.id)
+        return sorted(items, key=lambda item: (item.rank, item.id))
+
+    @strawberry.field
+    async def milestones(self, info: Info) -> list[MilestoneType]:
+        return await load(info.context, "stream_milestones", stream_milestones, self.id)
+
+    @strawberry.field(description="Flow-metric targets with their progress.")
+    async def targets(self, info: Info) -> list[TargetType]:
+        return await load(info.context, "stream_targets", stream_targets, self.id)
+
     @strawberry.field(description="Every transition, oldest first.")
     async def history(self, info: Info) -> list[TransitionType]:  # type: ignore[valid-type]
         return await load(info.context, "history", _histories, self.id)
+
+
+@strawberry.type(name="TargetStatusCounts")
+class TargetCountsType:
+    on_track: int
+    at_risk: int
+    off_track: int
+    achieved: int
+    no_data: int
+
+
+@strawberry.type(name="BacklogProgress")
+class BacklogProgressType:
+    items: int
+    done: int
+    percent: float | None
 
 
 @strawberry.type(name="PortfolioEntry")
@@ -175,6 +212,8 @@ class PortfolioEntryType:
     overdue: bool
     blocking_criteria: int
     gate: GateType
+    backlog: BacklogProgressType
+    targets: TargetCountsType
 
 
 @strawberry.type
@@ -255,6 +294,10 @@ class Query:
                 overdue=e.timebox.overdue,
                 blocking_criteria=e.blocking_criteria,
                 gate=GateType.of(e.gate),
+                backlog=BacklogProgressType(
+                    items=e.backlog.total, done=e.backlog.done, percent=e.backlog.percent
+                ),
+                targets=TargetCountsType(**e.targets),
             )
             for e in page.items
         ]

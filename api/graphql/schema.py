@@ -13,18 +13,20 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from api.graphql import engagement, foundation, maps
+from api.graphql import backlog, engagement, foundation, maps
 from api.graphql.context import Context
 from api.graphql.extensions import ErrorCodes, UnitOfWork
 from core.config import Settings
 
-QUERIES: tuple[type, ...] = (foundation.Query, engagement.Query, maps.Query)
+QUERIES: tuple[type, ...] = (foundation.Query, engagement.Query, maps.Query, backlog.Query)
 MUTATIONS: tuple[type, ...] = (
     foundation.Mutation,
     engagement.Mutation,
     engagement.ChildMutation,
     maps.Mutation,
     maps.MapChildMutation,
+    backlog.Mutation,
+    backlog.BacklogChildMutation,
 )
 
 

@@ -1,12 +1,14 @@
 """REST controllers under /api/v1, in the order they appear in the API docs."""
 
 from api.rest.audit import AuditController
+from api.rest.backlog import CONTROLLERS as BACKLOG_CONTROLLERS
 from api.rest.engagement import CONTROLLERS as ENGAGEMENT_CONTROLLERS
 from api.rest.maps import CONTROLLERS as MAP_CONTROLLERS
 from api.rest.organizations import OrganizationController
 from api.rest.people import PeopleController
 from api.rest.playbook import PlaybookController
 from api.rest.portfolio import PortfolioController
+from api.rest.targets import CONTROLLERS as TARGET_CONTROLLERS
 from api.rest.teams import TeamsController
 from api.rest.tokens import TokensController
 from api.rest.value_streams import ValueStreamsController
@@ -21,5 +23,7 @@ CONTROLLERS: list[type] = [
     ValueStreamsController,
     *ENGAGEMENT_CONTROLLERS,
     *MAP_CONTROLLERS,
+    *BACKLOG_CONTROLLERS,
+    *TARGET_CONTROLLERS,
     PortfolioController,
 ]

@@ -5,7 +5,7 @@ changes (If-Match) and deletes (If-Match). Every kind gets exactly the same cont
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, page_out, versioned
+from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
 from core.actor import Actor
 from core.services.children import ChildService
 
@@ -30,14 +30,25 @@ def child_resource(
     filters: Callable[..., dict[str, Any]],
     parent_segment: str = "value-streams",
     shape: Callable[[Any], Any] | None = None,
+    enrich: Callable[[AsyncSession, Actor, list[Any]], Awaitable[list[Any]]] | None = None,
 ) -> list[type[Controller]]:
     """Two controllers for one kind; `filters` is a dependency declaring its query parameters.
 
     `shape` turns a stored row into the answer when the read model needs more than
-    the row's attributes (a step's durations in ISO 8601, say).
+    the row's attributes (a step's durations in ISO 8601, say); `enrich` does the same
+    for many rows at once when it needs the database (a target's progress, say).
     """
     read: Any = read_model
     to_read = shape or (lambda obj: read_model.model_validate(obj, from_attributes=True))
+
+    async def answers(session: AsyncSession, actor: Actor, objs: list[Any]) -> list[Any]:
+        if enrich is not None:
+            return await enrich(session, actor, objs)
+        return [to_read(obj) for obj in objs]
+
+    async def answer(session: AsyncSession, actor: Actor, obj: Any, **kwargs: Any) -> Any:
+        return versioned((await answers(session, actor, [obj]))[0], obj.version, **kwargs)
+
     create_body: Any = create_model
     update_body: Any = update_model
     tag = segment.replace("-", " ")
@@ -60,7 +71,9 @@ def child_resource(
             page = await service.list_page(
                 session, actor, parent_id, filters=filters, limit=limit, cursor=cursor
             )
-            return page_out(page, to_read)
+            return PageOut[read](
+                items=await answers(session, actor, page.items), next_cursor=page.next_cursor
+            )
 
         @post(operation_id=f"create_{noun}", summary=f"Add a {noun.replace('_', ' ')}")
         async def create_child(
@@ -71,9 +84,8 @@ def child_resource(
             data: create_body,
         ) -> Response[read]:
             obj = await service.create(session, actor, parent_id, data)
-            return versioned(
-                to_read(obj), obj.version, status_code=201, location=f"/api/v1/{segment}/{obj.id}"
-            )
+            location = f"/api/v1/{segment}/{obj.id}"
+            return await answer(session, actor, obj, status_code=201, location=location)
 
     class Item(Controller):
         path = f"/{segment}/{{item_id:uuid}}"
@@ -83,8 +95,7 @@ def child_resource(
         async def get_child(
             self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID]
         ) -> Response[read]:
-            obj = await service.get(session, actor, item_id)
-            return versioned(to_read(obj), obj.version)
+            return await answer(session, actor, await service.get(session, actor, item_id))
 
         @patch(operation_id=f"update_{noun}", summary="Change it (If-Match required)")
         async def update_child(
@@ -98,7 +109,7 @@ def child_resource(
             obj = await service.update(
                 session, actor, item_id, data, expected_version=expected_version
             )
-            return versioned(to_read(obj), obj.version)
+            return await answer(session, actor, obj)
 
         @delete(operation_id=f"delete_{noun}", summary="Delete it (If-Match required)")
         async def delete_child(

@@ -25,6 +25,10 @@ class PortfolioRow(BaseModel):
     overdue: bool
     gate_passed: bool
     blocking_criteria: int
+    backlog_items: int
+    backlog_done: int
+    backlog_percent: float | None
+    targets: dict[str, int]
     version: int
 
 
@@ -70,6 +74,10 @@ class PortfolioController(Controller):
                 overdue=e.timebox.overdue,
                 gate_passed=e.gate.passed,
                 blocking_criteria=e.blocking_criteria,
+                backlog_items=e.backlog.total,
+                backlog_done=e.backlog.done,
+                backlog_percent=e.backlog.percent,
+                targets=e.targets,
                 version=e.stream.version,
             )
             for e in page.items

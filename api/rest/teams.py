@@ -19,7 +19,7 @@ async def _read(session: AsyncSession, actor: Actor, team: Team) -> TeamRead:
 def _shape(team: Team, members: list) -> TeamRead:
     return TeamRead.model_validate(
         {
-            **team.model_dump(),
+            **team.model_dump(warnings=False),
             "members": [TeamMemberRead(person_id=m.person_id, role=m.role) for m in members],
         }
     )

@@ -46,7 +46,7 @@ class TokensController(Controller):
         self, session: AsyncSession, actor: Actor, data: ApiTokenCreate
     ) -> Response[ApiTokenCreated]:
         token, secret = await tokens.issue_token(session, actor, data)
-        body = ApiTokenCreated.model_validate({**token.model_dump(), "token": secret})
+        body = ApiTokenCreated.model_validate({**token.model_dump(warnings=False), "token": secret})
         response = created_response(token, ApiTokenRead, f"/api/v1/tokens/{token.id}")
         response.content = body
         return response

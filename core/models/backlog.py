@@ -10,9 +10,10 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.metrics.wsjf import wsjf
 from core.models.base import Entity
 from core.raci import BacklogStatus, RaciRole
-from core.types import JSONType
+from core.types import JSONType, utcnow
 
 RANK_TYPE = String(64).with_variant(String(64, collation="C"), "postgresql")
 """Rank keys compare byte by byte; PostgreSQL's default collation would not."""
@@ -58,13 +59,18 @@ class BacklogFields(SQLModel):
 
 class BacklogItem(BacklogFields, Entity, table=True):
     __tablename__ = "backlog_item"
-    __table_args__ = (Index("ix_backlog_item_stream_rank", "value_stream_id", "rank"),)
+    __table_args__ = (
+        Index("ix_backlog_item_stream_rank", "value_stream_id", "rank"),
+        Index("ix_backlog_item_stream_wsjf", "value_stream_id", "wsjf_sort"),
+    )
 
     value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     type: ItemType = Field(default=ItemType.process, sa_type=String(20))
     status: BacklogStatus = Field(default=BacklogStatus.proposed, sa_type=String(20))
     rank: str = Field(sa_type=RANK_TYPE)
-    wsjf: float | None = None
+    wsjf_sort: float = Field(
+        default=0.0, description="WSJF for sorting; 0 while an input is missing"
+    )
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     team_id: uuid.UUID | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
     milestone_id: uuid.UUID | None = Field(
@@ -73,6 +79,21 @@ class BacklogItem(BacklogFields, Entity, table=True):
     finding_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
     step_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
     expected_effects: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+
+    @property
+    def wsjf(self) -> float | None:
+        return wsjf(
+            self.business_value,
+            self.time_criticality,
+            self.risk_reduction,
+            self.job_size,
+            strict=False,
+        )
+
+    @property
+    def overdue(self) -> bool:
+        still_open = self.status not in (BacklogStatus.done, BacklogStatus.dropped)
+        return still_open and self.due_date is not None and self.due_date < utcnow().date()
 
 
 class BacklogLinks(SQLModel):
@@ -126,7 +147,6 @@ class BacklogRead(BacklogFields):
     finding_ids: list[uuid.UUID]
     step_ids: list[uuid.UUID]
     expected_effects: list[ExpectedEffect]
-    depends_on: list[uuid.UUID] = PydanticField(default_factory=list)
     overdue: bool
     version: int
     created_at: datetime
@@ -195,7 +215,14 @@ class MilestoneUpdate(SQLModel):
     due_date: date | None = None
 
 
+class MilestoneProgress(SQLModel):
+    items: int
+    done: int
+    percent: float | None
+
+
 class MilestoneRead(MilestoneFields):
     id: uuid.UUID
     value_stream_id: uuid.UUID
     version: int
+    progress: MilestoneProgress

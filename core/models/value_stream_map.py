@@ -182,7 +182,7 @@ class HandoffRead(HandoffFields):
 
 def step_read(step: MapStep) -> dict[str, Any]:
     """The stored seconds, and the same in ISO 8601 for people."""
-    data = step.model_dump()
+    data = step.model_dump(warnings=False)
     data["process_time"] = (
         format_duration(step.process_seconds) if step.process_seconds is not None else None
     )

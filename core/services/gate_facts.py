@@ -15,15 +15,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.errors import ValidationFailed
 from core.metrics.map_metrics import compute_map_metrics
 from core.models.action_item import ActionItem
+from core.models.backlog import BacklogItem, Milestone
 from core.models.deliverable import Deliverable
 from core.models.participant import Participant
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
+from core.models.target import FlowTarget
 from core.models.value_stream import ValueStream
 from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap
 from core.services.findings import untriaged_counts
 from core.services.maps import to_flow_map
-from core.workflow.facts import GateFacts, MapFact, ParticipantFact
+from core.workflow.facts import BacklogFact, GateFacts, MapFact, ParticipantFact
 from core.workflow.playbook import Playbook
 from core.workflow.vocabulary import ActionKind
 
@@ -43,6 +45,9 @@ async def gather(
     )
     signoffs = await _signoffs(session, by_id)
     map_facts, finding_counts = await _maps(session, by_id)
+    targets = await _counts(session, FlowTarget, ids)
+    milestones = await _counts(session, Milestone, ids)
+    backlog = await _backlog(session, ids)
     return {
         s.id: GateFacts(
             cycle=s.cycle,
@@ -55,6 +60,9 @@ async def gather(
             maps=tuple(map_facts.get(s.id, ())),
             findings_total=finding_counts.get(s.id, (0, 0))[0],
             findings_untriaged=finding_counts.get(s.id, (0, 0))[1],
+            targets=targets.get(s.id, 0),
+            milestones=milestones.get(s.id, 0),
+            backlog=tuple(backlog.get(s.id, ())),
         )
         for s in streams
     }
@@ -199,3 +207,17 @@ async def _grouped(
     for row in rows:
         grouped[row.map_id].append(row)
     return grouped
+
+
+async def _backlog(
+    session: AsyncSession, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[BacklogFact]]:
+    rows = await session.exec(
+        select(
+            BacklogItem.value_stream_id, BacklogItem.status, BacklogItem.owner_id, BacklogItem.title
+        ).where(col(BacklogItem.value_stream_id).in_(ids))
+    )
+    result: dict[uuid.UUID, list[BacklogFact]] = defaultdict(list)
+    for stream_id, status, owner_id, title in rows:
+        result[stream_id].append(BacklogFact(status, owner_id is not None, title))
+    return result

@@ -10,9 +10,11 @@ from sqlmodel import and_, col, false, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.metrics.targets import TargetStatus
 from core.models.value_stream import PhaseTransition, TransitionCreate, ValueStream
 from core.pagination import Page, paginate
-from core.services import crud, gate_facts, playbooks
+from core.services import backlog, crud, gate_facts, playbooks, targets
+from core.services.backlog import Progress
 from core.services.value_streams import ValueStreamFilter, filtered, get_value_stream
 from core.types import utcnow
 from core.workflow.gates import (
@@ -146,6 +148,8 @@ class PortfolioEntry:
     stream: ValueStream
     timebox: Timebox
     gate: GateResult
+    backlog: Progress
+    targets: dict[str, int]
 
     @property
     def blocking_criteria(self) -> int:
@@ -183,6 +187,21 @@ async def portfolio(
         condition = _overdue_condition(playbook, now)
         statement = statement.where(condition if filters.overdue else ~condition)
     page = await paginate(session, statement, keys=[ValueStream.id], limit=limit, cursor=cursor)
+    ids = [s.id for s in page.items]
     results = await gates_of(session, page.items, playbook)
-    entries = [PortfolioEntry(s, timebox(playbook, s, now), results[s.id]) for s in page.items]
+    progress = await backlog.backlog_progress(session, ids)
+    target_counts = await targets.status_counts(session, actor, ids)
+    entries = [
+        PortfolioEntry(
+            s,
+            timebox(playbook, s, now),
+            results[s.id],
+            progress.get(s.id, Progress(0, 0, 0)),
+            {
+                status.value: target_counts.get(s.id, {}).get(status.value, 0)
+                for status in TargetStatus
+            },
+        )
+        for s in page.items
+    ]
     return Page(items=entries, next_cursor=page.next_cursor, cursors=page.cursors), playbook

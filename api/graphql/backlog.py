@@ -1,0 +1,333 @@
+"""GraphQL for the backlog, RACI, dependencies, milestones, targets and measurements."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+
+from api.graphql.children import ChildSpec, child_mutations, mutation
+from api.graphql.context import Context, Info
+from api.graphql.convert import gql_enum, input_type, output_type
+from api.graphql.foundation import PersonType, _person_loader, parse_id
+from api.graphql.inputs import to_model
+from api.graphql.loaders import load
+from api.graphql.relay import Connection, connection, page_args
+from core.metrics.targets import Direction, TargetStatus
+from core.models.backlog import (
+    BacklogCreate,
+    BacklogMove,
+    BacklogUpdate,
+    ItemType,
+    MilestoneCreate,
+    MilestoneUpdate,
+    RaciCreate,
+)
+from core.models.target import (
+    FlowTarget,
+    MeasurementCreate,
+    MeasurementRead,
+    MetricKey,
+    TargetCreate,
+    TargetFromMaps,
+    TargetUpdate,
+)
+from core.raci import BacklogStatus, RaciRole
+from core.services import backlog, crud, targets
+
+MeasurementType = output_type(MeasurementRead, "Measurement")
+
+
+@strawberry.type(name="RaciAssignment")
+class RaciType:
+    id: strawberry.ID
+    item_id: strawberry.ID
+    person_id: strawberry.ID
+    role: gql_enum(RaciRole)  # type: ignore[valid-type]
+    version: int
+
+    @strawberry.field
+    async def person(self, info: Info) -> PersonType | None:
+        return await info.context.loader("person", _person_loader).load(self.person_id)
+
+
+async def _raci(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await backlog.raci_for_items(context.session, context.actor, ids)
+
+
+async def _depends(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await backlog.dependencies_of(context.session, context.actor, ids)
+
+
+@strawberry.type(name="BacklogItem")
+class BacklogItemType:
+    id: strawberry.ID
+    value_stream_id: strawberry.ID
+    title: str
+    description: str | None
+    type: gql_enum(ItemType)  # type: ignore[valid-type]
+    status: gql_enum(BacklogStatus)  # type: ignore[valid-type]
+    rank: str
+    wsjf: float | None
+    business_value: int | None
+    time_criticality: int | None
+    risk_reduction: int | None
+    job_size: int | None
+    owner_id: strawberry.ID | None
+    team_id: strawberry.ID | None
+    due_date: date | None
+    milestone_id: strawberry.ID | None
+    finding_ids: list[strawberry.ID]
+    step_ids: list[strawberry.ID]
+    expected_effects: strawberry.scalars.JSON
+    overdue: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="The accountable person.")
+    async def owner(self, info: Info) -> PersonType | None:
+        if self.owner_id is None:
+            return None
+        return await info.context.loader("person", _person_loader).load(self.owner_id)
+
+    @strawberry.field
+    async def raci(self, info: Info) -> list[RaciType]:
+        return await load(info.context, "raci", _raci, self.id)
+
+    @strawberry.field(description="Ids of the items this one depends on.")
+    async def depends_on(self, info: Info) -> list[strawberry.ID]:
+        return await load(info.context, "depends_on", _depends, self.id)
+
+
+@strawberry.type(name="MilestoneProgress")
+class MilestoneProgressType:
+    items: int
+    done: int
+    percent: float | None
+
+
+async def _milestone_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await backlog.milestone_progress(context.session, ids)
+
+
+@strawberry.type(name="Milestone")
+class MilestoneType:
+    id: strawberry.ID
+    value_stream_id: strawberry.ID
+    name: str
+    description: str | None
+    due_date: date | None
+    version: int
+
+    @strawberry.field
+    async def progress(self, info: Info) -> MilestoneProgressType:
+        found = await load(
+            info.context, "milestone_progress", _milestone_progress, self.id, default=lambda: None
+        )
+        if found is None:
+            return MilestoneProgressType(items=0, done=0, percent=None)
+        return MilestoneProgressType(items=found.total, done=found.done, percent=found.percent)
+
+
+@strawberry.type(name="TargetProgress")
+class ProgressType:
+    latest_value: float | None
+    latest_at: datetime | None
+    percent_of_way: float | None
+    status: gql_enum(TargetStatus)  # type: ignore[valid-type]
+    expected_percent_now: float | None
+    reason: str
+
+
+async def _target_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    rows = await crud.get_many(context.session, context.actor, FlowTarget, ids)
+    return await targets.progress_of(context.session, context.actor, list(rows.values()))
+
+
+async def _measurements(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await targets.measurements.for_parents(context.session, context.actor, ids)
+
+
+@strawberry.type(name="FlowTarget")
+class TargetType:
+    id: strawberry.ID
+    value_stream_id: strawberry.ID
+    metric: gql_enum(MetricKey)  # type: ignore[valid-type]
+    custom_key: str | None
+    unit: str | None
+    baseline: float
+    target: float
+    direction: gql_enum(Direction)  # type: ignore[valid-type]
+    start_date: date
+    due_date: date
+    owner_id: strawberry.ID | None
+    note: str | None
+    version: int
+
+    @strawberry.field
+    async def progress(self, info: Info) -> ProgressType:
+        found = await load(
+            info.context, "target_progress", _target_progress, self.id, default=lambda: None
+        )
+        return ProgressType(**vars(found))
+
+    @strawberry.field(description="Measurements, oldest first.")
+    async def measurements(self, info: Info) -> list[MeasurementType]:  # type: ignore[valid-type]
+        return await load(info.context, "measurements", _measurements, self.id)
+
+
+async def stream_items(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await backlog.items.for_parents(context.session, context.actor, ids)
+
+
+async def stream_milestones(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await backlog.milestones.for_parents(context.session, context.actor, ids)
+
+
+async def stream_targets(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await targets.targets.for_parents(context.session, context.actor, ids)
+
+
+BacklogMoveInput = input_type(BacklogMove, "BacklogMoveInput", partial=True)
+TargetFromMapsInput = input_type(TargetFromMaps, "TargetFromMapsInput")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A backlog page in rank order, or by WSJF (sort: wsjf).")
+    async def backlog(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        status: gql_enum(BacklogStatus) | None = None,  # type: ignore[valid-type]
+        owner_id: strawberry.ID | None = None,
+        milestone_id: strawberry.ID | None = None,
+        overdue: bool | None = None,
+        q: str | None = None,
+        sort: str = "rank",
+    ) -> Connection[BacklogItemType]:
+        filters = backlog.BacklogFilter(
+            status=status,
+            owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
+            milestone_id=parse_id(milestone_id, "milestoneId") if milestone_id else None,
+            overdue=overdue,
+            q=q,
+            sort=sort,
+        )
+        page = await backlog.list_items(
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            filters,
+            limit=page_args(first),
+            cursor=after,
+        )
+        return connection(page)
+
+    @strawberry.field
+    async def target(self, info: Info, id: strawberry.ID) -> TargetType:
+        return await targets.targets.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+
+
+@strawberry.type
+class Mutation:
+    @mutation(description="Move an item after or before another, or to the top.")
+    async def move_backlog_item(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: BacklogMoveInput,  # type: ignore[valid-type]
+    ) -> BacklogItemType:
+        return await backlog.move(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            to_model(BacklogMove, input),
+            expected_version=expected_version,
+        )
+
+    @mutation(description="Assign R, A, C or I; an A makes the person the owner.")
+    async def assign_raci(
+        self,
+        info: Info,
+        item_id: strawberry.ID,
+        person_id: strawberry.ID,
+        role: gql_enum(RaciRole),  # type: ignore[valid-type]
+    ) -> RaciType:
+        data = RaciCreate(person_id=parse_id(person_id, "personId"), role=role)
+        return await backlog.add_raci(  # type: ignore[return-value]
+            info.context.session, info.context.actor, parse_id(item_id, "itemId"), data
+        )
+
+    @mutation()
+    async def remove_raci(
+        self, info: Info, id: strawberry.ID, expected_version: int
+    ) -> strawberry.ID:
+        await backlog.remove_raci(
+            info.context.session,
+            info.context.actor,
+            parse_id(id),
+            expected_version=expected_version,
+        )
+        return id
+
+    @mutation(description="Make an item depend on another of the same backlog (no cycles).")
+    async def add_dependency(
+        self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
+    ) -> BacklogItemType:
+        item = parse_id(item_id, "itemId")
+        await backlog.add_dependency(
+            info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
+        )
+        return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
+
+    @mutation()
+    async def remove_dependency(
+        self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
+    ) -> BacklogItemType:
+        item = parse_id(item_id, "itemId")
+        await backlog.remove_dependency(
+            info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
+        )
+        return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
+
+    @mutation(description="Baseline from the current map, target from the chosen desired map.")
+    async def create_target_from_maps(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        input: TargetFromMapsInput,  # type: ignore[valid-type]
+    ) -> TargetType:
+        return await targets.create_from_maps(  # type: ignore[return-value]
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            to_model(TargetFromMaps, input),
+        )
+
+
+CHILDREN = [
+    ChildSpec("backlog_item", backlog.items, BacklogCreate, BacklogUpdate, BacklogItemType),
+    ChildSpec("milestone", backlog.milestones, MilestoneCreate, MilestoneUpdate, MilestoneType),
+    ChildSpec("target", targets.targets, TargetCreate, TargetUpdate, TargetType),
+    ChildSpec(
+        "measurement",
+        targets.measurements,
+        MeasurementCreate,
+        MeasurementCreate,
+        MeasurementType,
+        parent_argument="targetId",
+    ),
+]
+
+BacklogChildMutation = strawberry.type(
+    type(
+        "BacklogChildMutation",
+        (),
+        {name: field for spec in CHILDREN for name, field in child_mutations(spec).items()},
+    )
+)

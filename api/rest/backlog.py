@@ -1,0 +1,184 @@
+"""REST for the transformation backlog, its RACI and dependencies, and roadmap milestones."""
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, FromQuery, Parameter
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.rest.children import child_resource
+from api.rest.common import versioned
+from core.actor import Actor
+from core.models.backlog import (
+    BacklogCreate,
+    BacklogMove,
+    BacklogRead,
+    BacklogUpdate,
+    DependencyCreate,
+    ItemType,
+    Milestone,
+    MilestoneCreate,
+    MilestoneProgress,
+    MilestoneRead,
+    MilestoneUpdate,
+    RaciCreate,
+    RaciRead,
+)
+from core.raci import BacklogStatus
+from core.services import backlog
+
+
+def item_filters(
+    status: FromQuery[BacklogStatus | None] = None,
+    owner_id: FromQuery[uuid.UUID | None] = None,
+    milestone_id: FromQuery[uuid.UUID | None] = None,
+    type: FromQuery[ItemType | None] = None,
+    overdue: FromQuery[bool | None] = None,
+    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    sort: Annotated[str, Parameter(pattern="^(rank|wsjf)$", description="rank or wsjf")] = "rank",
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "owner_id": owner_id,
+        "milestone_id": milestone_id,
+        "type": type,
+        "overdue": overdue,
+        "q": q,
+        "sort": sort,
+    }
+
+
+def no_filters() -> dict[str, Any]:
+    return {}
+
+
+def _item(obj: Any) -> BacklogRead:
+    return BacklogRead.model_validate(
+        {**obj.model_dump(warnings=False), "wsjf": obj.wsjf, "overdue": obj.overdue}
+    )
+
+
+async def _milestones(
+    session: AsyncSession, actor: Actor, rows: list[Milestone]
+) -> list[MilestoneRead]:
+    progress = await backlog.milestone_progress(session, [m.id for m in rows])
+    answers = []
+    for m in rows:
+        p = progress.get(m.id)
+        shaped = MilestoneProgress(
+            items=p.total if p else 0, done=p.done if p else 0, percent=p.percent if p else None
+        )
+        answers.append(
+            MilestoneRead.model_validate({**m.model_dump(warnings=False), "progress": shaped})
+        )
+    return answers
+
+
+class BacklogActionsController(Controller):
+    tags = ["backlog items"]
+
+    @post(
+        "/backlog-items/{item_id:uuid}/move",
+        summary="Move an item after or before another, or to the top (If-Match)",
+        status_code=200,
+    )
+    async def move_item(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        item_id: FromPath[uuid.UUID],
+        data: BacklogMove,
+        expected_version: int,
+    ) -> Response[BacklogRead]:
+        item = await backlog.move(session, actor, item_id, data, expected_version=expected_version)
+        return versioned(_item(item), item.version)
+
+    @get("/backlog-items/{item_id:uuid}/raci", summary="Who is R, A, C, I for the item")
+    async def list_raci(
+        self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID]
+    ) -> list[RaciRead]:
+        await backlog.items.get(session, actor, item_id)
+        rows = await backlog.raci_of(session, actor, item_id)
+        return [RaciRead.model_validate(r, from_attributes=True) for r in rows]
+
+    @post(
+        "/backlog-items/{item_id:uuid}/raci",
+        summary="Assign a role; an A makes the person the owner (one A only)",
+    )
+    async def add_raci(
+        self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID], data: RaciCreate
+    ) -> Response[RaciRead]:
+        row = await backlog.add_raci(session, actor, item_id, data)
+        return versioned(
+            RaciRead.model_validate(row, from_attributes=True), row.version, status_code=201
+        )
+
+    @delete("/raci/{assignment_id:uuid}", summary="Remove an assignment (If-Match)")
+    async def remove_raci(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        assignment_id: FromPath[uuid.UUID],
+        expected_version: int,
+    ) -> None:
+        await backlog.remove_raci(session, actor, assignment_id, expected_version=expected_version)
+
+    @get("/backlog-items/{item_id:uuid}/dependencies", summary="Items this one depends on")
+    async def list_dependencies(
+        self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID]
+    ) -> list[uuid.UUID]:
+        await backlog.items.get(session, actor, item_id)
+        return (await backlog.dependencies_of(session, actor, [item_id])).get(item_id, [])
+
+    @post(
+        "/backlog-items/{item_id:uuid}/dependencies",
+        summary="Depend on another item of the same backlog (no cycles)",
+    )
+    async def add_dependency(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        item_id: FromPath[uuid.UUID],
+        data: DependencyCreate,
+    ) -> list[uuid.UUID]:
+        await backlog.add_dependency(session, actor, item_id, data.depends_on_id)
+        return (await backlog.dependencies_of(session, actor, [item_id])).get(item_id, [])
+
+    @delete(
+        "/backlog-items/{item_id:uuid}/dependencies/{depends_on_id:uuid}",
+        summary="Drop a dependency",
+    )
+    async def remove_dependency(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        item_id: FromPath[uuid.UUID],
+        depends_on_id: FromPath[uuid.UUID],
+    ) -> None:
+        await backlog.remove_dependency(session, actor, item_id, depends_on_id)
+
+
+CONTROLLERS = [
+    *child_resource(
+        segment="backlog-items",
+        noun="backlog_item",
+        service=backlog.items,
+        create_model=BacklogCreate,
+        update_model=BacklogUpdate,
+        read_model=BacklogRead,
+        filters=item_filters,
+        shape=_item,
+    ),
+    BacklogActionsController,
+    *child_resource(
+        segment="milestones",
+        noun="milestone",
+        service=backlog.milestones,
+        create_model=MilestoneCreate,
+        update_model=MilestoneUpdate,
+        read_model=MilestoneRead,
+        filters=no_filters,
+        enrich=_milestones,
+    ),
+]

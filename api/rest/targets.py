@@ -1,0 +1,95 @@
+"""REST for flow-metric targets and their measurements."""
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Response, post
+from litestar.params import FromPath, FromQuery, Parameter
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from api.rest.children import child_resource
+from api.rest.common import versioned
+from core.actor import Actor
+from core.models.target import (
+    FlowTarget,
+    MeasurementCreate,
+    MeasurementRead,
+    MetricKey,
+    ProgressRead,
+    TargetCreate,
+    TargetFromMaps,
+    TargetRead,
+    TargetUpdate,
+)
+from core.services import targets
+
+
+def target_filters(
+    metric: FromQuery[MetricKey | None] = None, owner_id: FromQuery[uuid.UUID | None] = None
+) -> dict[str, Any]:
+    return {"metric": metric, "owner_id": owner_id}
+
+
+def measurement_filters(
+    source: Annotated[str | None, Parameter(max_length=40)] = None,
+) -> dict[str, Any]:
+    return {"source": source}
+
+
+async def with_progress(
+    session: AsyncSession, actor: Actor, rows: list[FlowTarget]
+) -> list[TargetRead]:
+    progress = await targets.progress_of(session, actor, rows)
+    return [
+        TargetRead.model_validate(
+            {
+                **t.model_dump(warnings=False),
+                "progress": ProgressRead.model_validate(vars(progress[t.id])),
+            }
+        )
+        for t in rows
+    ]
+
+
+class TargetsFromMapsController(Controller):
+    tags = ["targets"]
+
+    @post(
+        "/value-streams/{value_stream_id:uuid}/targets/from-maps",
+        summary="A target with the current map's value as baseline and the desired map's as goal",
+    )
+    async def create_from_maps(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        data: TargetFromMaps,
+    ) -> Response[TargetRead]:
+        target = await targets.create_from_maps(session, actor, value_stream_id, data)
+        shaped = (await with_progress(session, actor, [target]))[0]
+        return versioned(shaped, target.version, status_code=201)
+
+
+CONTROLLERS = [
+    *child_resource(
+        segment="targets",
+        noun="target",
+        service=targets.targets,
+        create_model=TargetCreate,
+        update_model=TargetUpdate,
+        read_model=TargetRead,
+        filters=target_filters,
+        enrich=with_progress,
+    ),
+    TargetsFromMapsController,
+    *child_resource(
+        parent_segment="targets",
+        segment="measurements",
+        noun="measurement",
+        service=targets.measurements,
+        create_model=MeasurementCreate,
+        update_model=MeasurementCreate,
+        read_model=MeasurementRead,
+        filters=measurement_filters,
+    ),
+]
