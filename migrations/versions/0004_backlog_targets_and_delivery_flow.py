@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-25 12:23:03.114734
+Create Date: 2026-11-25 12:23:49.768561
 
 """
 from collections.abc import Sequence
@@ -151,7 +151,7 @@ def upgrade() -> None:
     sa.Column('milestone_id', sa.Uuid(), nullable=True),
     sa.Column('value_stream_id', sa.Uuid(), nullable=False),
     sa.Column('rank', sa.String(length=64).with_variant(sa.String(length=64, collation='C'), 'postgresql'), nullable=False),
-    sa.Column('wsjf', sa.Float(), nullable=True),
+    sa.Column('wsjf_sort', sa.Float(), nullable=False),
     sa.Column('finding_ids', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('step_ids', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('expected_effects', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
@@ -165,6 +165,7 @@ def upgrade() -> None:
     with op.batch_alter_table('backlog_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_backlog_item_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index('ix_backlog_item_stream_rank', ['value_stream_id', 'rank'], unique=False)
+        batch_op.create_index('ix_backlog_item_stream_wsjf', ['value_stream_id', 'wsjf_sort'], unique=False)
 
     op.create_table('deployment_change',
     sa.Column('organization_id', sa.Uuid(), nullable=False),
@@ -288,6 +289,7 @@ def downgrade() -> None:
 
     op.drop_table('deployment_change')
     with op.batch_alter_table('backlog_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_backlog_item_stream_wsjf')
         batch_op.drop_index('ix_backlog_item_stream_rank')
         batch_op.drop_index(batch_op.f('ix_backlog_item_organization_id'))
 
