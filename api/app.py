@@ -29,6 +29,7 @@ from api.rest.system import health, list_plugins, ready
 from api.state import AppState, TokenCache
 from core.config import Settings
 from core.db import Database
+from core.exporting import collect_exporters
 from core.plugins import build_plugin_manager
 
 API_PREFIX = "/api/v1"
@@ -36,10 +37,12 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = None) -> Litestar:
     """Build an app. Nothing connects until it starts; tests build many side by side."""
+    manager = plugins if plugins is not None else build_plugin_manager()
     state = AppState(
         settings=settings,
-        plugins=plugins if plugins is not None else build_plugin_manager(),
+        plugins=manager,
         tokens=TokenCache(ttl=settings.auth_cache_seconds),
+        exporters=collect_exporters(manager),
     )
 
     @asynccontextmanager

@@ -9,6 +9,7 @@ import pluggy
 from core.actor import Actor
 from core.config import Settings
 from core.db import Database
+from core.exporting import Exporter
 
 
 @dataclass
@@ -54,6 +55,7 @@ class AppState:
     settings: Settings
     plugins: pluggy.PluginManager
     tokens: TokenCache
+    exporters: dict[str, Exporter] = field(default_factory=dict)
     db: Database | None = None
 
     @property

@@ -57,3 +57,26 @@ def classify_waste(flow_map: Any, config: Any) -> Any:
         (the rule and the numbers that triggered it), a confidence from 0 to 1 and,
         where it can be estimated, the cost in hours per week.
     """
+
+
+@hookspec
+def register_exporters() -> Any:
+    """Offer file formats for value streams, maps, backlogs and the portfolio.
+
+    Called once per app when it starts; the exporters are listed at
+    ``GET /api/v1/exporters`` and used by ``/export?format=NAME``, GraphQL and
+    ``vsm export``/``vsm report``. Two plugins offering the same name is an error.
+
+    Args:
+        (none): the hook takes no arguments.
+
+    Returns:
+        A list of ``core.exporting.Exporter``: each with a unique ``name`` (the
+        ``format`` clients ask for), its ``media_type`` and file ``extension``, the
+        ``subjects`` it can export (any of ``value_stream``, ``map``, ``backlog``,
+        ``portfolio``) and ``render(subject, data)``, a function that yields the
+        file in ``bytes`` or ``str`` chunks so large files stream. ``data`` is a
+        ``core.snapshots.ValueStreamSnapshot`` for ``value_stream`` and ``backlog``,
+        a ``core.snapshots.MapSnapshot`` for ``map`` and a
+        ``core.snapshots.PortfolioSnapshot`` for ``portfolio``: plain read-only data.
+    """

@@ -1,0 +1,325 @@
+"""Importing a value stream from its JSON export, into the same or another organization.
+
+Every id is new; references inside the document are mapped to the new ids. People
+are matched by email within the caller's organization and created when missing,
+teams by name. Domain times (phase entered, measured, signed, triaged) are kept;
+row versions and creation times start afresh.
+"""
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import Conflict, invalid
+from core.ids import new_id
+from core.models.action_item import ActionItem
+from core.models.backlog import BacklogDependency, BacklogItem, Milestone, RaciAssignment
+from core.models.deliverable import Deliverable
+from core.models.participant import Participant
+from core.models.person import Person
+from core.models.risk import Risk
+from core.models.signoff import SponsorSignoff
+from core.models.target import FlowTarget, Measurement
+from core.models.team import Team
+from core.models.value_stream import PhaseTransition, ValueStream
+from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
+from core.models.waste_finding import WasteFinding
+from core.services import audit, crud, playbooks
+from core.snapshots import ValueStreamSnapshot
+
+ROW_BOOKKEEPING = {"id", "version", "created_at", "updated_at", "organization_id"}
+
+
+class _Ids:
+    """Old id -> new id, per kind; an unknown old id maps to None (dropped reference)."""
+
+    def __init__(self) -> None:
+        self._maps: dict[str, dict[uuid.UUID, uuid.UUID]] = {}
+
+    def new(self, kind: str, old: uuid.UUID) -> uuid.UUID:
+        fresh = new_id()
+        self._maps.setdefault(kind, {})[old] = fresh
+        return fresh
+
+    def set(self, kind: str, old: uuid.UUID, new: uuid.UUID) -> None:
+        self._maps.setdefault(kind, {})[old] = new
+
+    def get(self, kind: str, old: uuid.UUID | str | None) -> uuid.UUID | None:
+        if old is None:
+            return None
+        return self._maps.get(kind, {}).get(uuid.UUID(str(old)))
+
+
+def _fields(model: Any, read: Any, **overrides: Any) -> dict[str, Any]:
+    """The stored columns of `model` that the exported `read` carries, plus overrides."""
+    columns = set(model.model_fields) - ROW_BOOKKEEPING
+    values = {k: v for k, v in read.model_dump().items() if k in columns}
+    values.update(overrides)
+    return values
+
+
+async def import_value_stream(
+    session: AsyncSession, actor: Actor, data: dict[str, Any], *, name: str | None = None
+) -> ValueStream:
+    actor.require_write()
+    try:
+        snapshot = ValueStreamSnapshot.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc, "the value stream export") from exc
+    playbook, _ = await playbooks.get_playbook(session, actor)
+    if snapshot.value_stream.phase not in playbook.keys:
+        raise Conflict(
+            f"the stream is in phase {snapshot.value_stream.phase!r}, "
+            "which this organization's playbook lacks",
+            field="value_stream.phase",
+        )
+    target_name = name or snapshot.value_stream.name
+    taken = await session.exec(
+        crud.scoped(ValueStream, actor).where(ValueStream.name == target_name)
+    )
+    if taken.first() is not None:
+        raise Conflict(
+            f"a value stream named {target_name!r} exists; pass another name", field="name"
+        )
+    ids = _Ids()
+    org = actor.organization_id
+    await _people_and_teams(session, actor, snapshot, ids)
+
+    stream = ValueStream(
+        **_fields(
+            ValueStream,
+            snapshot.value_stream,
+            name=target_name,
+            owner_id=ids.get("person", snapshot.value_stream.owner_id),
+        ),
+        organization_id=org,
+    )
+    rows: list[Any] = [stream]
+    add = rows.append
+    for p in snapshot.participants:
+        add(
+            Participant(
+                **_fields(
+                    Participant,
+                    p,
+                    value_stream_id=stream.id,
+                    person_id=ids.get("person", p.person_id),
+                ),
+                organization_id=org,
+            )
+        )
+    for d in snapshot.deliverables:
+        add(
+            Deliverable(
+                **_fields(
+                    Deliverable, d, value_stream_id=stream.id, link=str(d.link) if d.link else None
+                ),
+                organization_id=org,
+            )
+        )
+    for r in snapshot.risks:
+        add(
+            Risk(
+                **_fields(
+                    Risk, r, value_stream_id=stream.id, owner_id=ids.get("person", r.owner_id)
+                ),
+                organization_id=org,
+            )
+        )
+    for a in snapshot.action_items:
+        add(
+            ActionItem(
+                **_fields(
+                    ActionItem, a, value_stream_id=stream.id, owner_id=ids.get("person", a.owner_id)
+                ),
+                organization_id=org,
+            )
+        )
+    for s in snapshot.signoffs:
+        add(
+            SponsorSignoff(
+                **_fields(
+                    SponsorSignoff,
+                    s,
+                    value_stream_id=stream.id,
+                    sponsor_id=ids.get("person", s.sponsor_id),
+                ),
+                organization_id=org,
+            )
+        )
+    for h in snapshot.history:
+        add(
+            PhaseTransition(
+                **_fields(PhaseTransition, h, value_stream_id=stream.id), organization_id=org
+            )
+        )
+    for view in snapshot.maps:
+        map_id = ids.new("map", view.map.id)
+        add(
+            ValueStreamMap(
+                **_fields(ValueStreamMap, view.map, value_stream_id=stream.id),
+                id=map_id,
+                organization_id=org,
+            )
+        )
+        for step in view.steps:
+            add(
+                MapStep(
+                    **_fields(MapStep, step, map_id=map_id),
+                    id=ids.new("step", step.id),
+                    organization_id=org,
+                )
+            )
+        for link in view.handoffs:
+            add(
+                MapHandoff(
+                    **_fields(
+                        MapHandoff,
+                        link,
+                        map_id=map_id,
+                        from_step_id=ids.get("step", link.from_step_id),
+                        to_step_id=ids.get("step", link.to_step_id),
+                    ),
+                    id=ids.new("handoff", link.id),
+                    organization_id=org,
+                )
+            )
+        for finding in view.findings:
+            add(
+                WasteFinding(
+                    **_fields(
+                        WasteFinding,
+                        finding,
+                        map_id=map_id,
+                        value_stream_id=stream.id,
+                        step_id=ids.get("step", finding.step_id),
+                        handoff_id=ids.get("handoff", finding.handoff_id),
+                    ),
+                    id=ids.new("finding", finding.id),
+                    organization_id=org,
+                )
+            )
+    for m in snapshot.milestones:
+        add(
+            Milestone(
+                **_fields(Milestone, m, value_stream_id=stream.id),
+                id=ids.new("milestone", m.id),
+                organization_id=org,
+            )
+        )
+    for item in snapshot.backlog:
+        ids.new("item", item.id)
+    for item in snapshot.backlog:
+        new_item = ids.get("item", item.id)
+        add(
+            BacklogItem(
+                **_fields(
+                    BacklogItem,
+                    item,
+                    value_stream_id=stream.id,
+                    owner_id=ids.get("person", item.owner_id),
+                    team_id=ids.get("team", item.team_id),
+                    milestone_id=ids.get("milestone", item.milestone_id),
+                    finding_ids=[
+                        str(ids.get("finding", f))
+                        for f in item.finding_ids
+                        if ids.get("finding", f)
+                    ],
+                    step_ids=[str(ids.get("step", s)) for s in item.step_ids if ids.get("step", s)],
+                    expected_effects=[e.model_dump() for e in item.expected_effects],
+                    wsjf_sort=item.wsjf or 0.0,
+                ),
+                id=new_item,
+                organization_id=org,
+            )
+        )
+        for r in item.raci:
+            add(
+                RaciAssignment(
+                    item_id=new_item,
+                    person_id=ids.get("person", r.person_id),
+                    role=r.role,
+                    organization_id=org,
+                )
+            )
+        for dep in item.depends_on:
+            add(
+                BacklogDependency(
+                    item_id=new_item, depends_on_id=ids.get("item", dep), organization_id=org
+                )
+            )
+    for t in snapshot.targets:
+        target_id = ids.new("target", t.id)
+        add(
+            FlowTarget(
+                **_fields(
+                    FlowTarget, t, value_stream_id=stream.id, owner_id=ids.get("person", t.owner_id)
+                ),
+                id=target_id,
+                organization_id=org,
+            )
+        )
+        for m in t.measurements:
+            add(Measurement(**_fields(Measurement, m, target_id=target_id), organization_id=org))
+    await _insert_in_dependency_order(session, rows)
+    audit.record(
+        session,
+        actor,
+        action="import",
+        entity_type="value_stream",
+        entity_id=stream.id,
+        after={"source_id": str(snapshot.value_stream.id), "rows": len(rows)},
+    )
+    return stream
+
+
+async def _insert_in_dependency_order(session: AsyncSession, rows: list[Any]) -> None:
+    """One flush per table, parents first, so no row is written before what it refers to."""
+    by_table: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_table[type(row).__tablename__].append(row)
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name in by_table:
+            session.add_all(by_table[table.name])
+            await crud.flush(session)
+
+
+async def _people_and_teams(
+    session: AsyncSession, actor: Actor, snapshot: ValueStreamSnapshot, ids: _Ids
+) -> None:
+    """Match people by email and teams by name in this organization; create the missing."""
+    emails = [p.email for p in snapshot.people if p.email]
+    existing = (
+        {
+            p.email: p
+            for p in await session.exec(
+                crud.scoped(Person, actor).where(Person.email.in_(emails))  # type: ignore[union-attr]
+            )
+        }
+        if emails
+        else {}
+    )
+    for ref in snapshot.people:
+        match = existing.get(ref.email) if ref.email else None
+        if match is None:
+            match = await crud.create(
+                session, actor, Person, {"name": ref.name, "email": ref.email, "title": ref.title}
+            )
+        ids.set("person", ref.id, match.id)
+    names = [t.name for t in snapshot.teams]
+    teams = (
+        {
+            t.name: t
+            for t in await session.exec(crud.scoped(Team, actor).where(Team.name.in_(names)))  # type: ignore[attr-defined]
+        }
+        if names
+        else {}
+    )
+    for ref in snapshot.teams:
+        team = teams.get(ref.name) or await crud.create(session, actor, Team, {"name": ref.name})
+        ids.set("team", ref.id, team.id)

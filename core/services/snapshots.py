@@ -1,0 +1,240 @@
+"""Building the read-only snapshots that exporters render."""
+
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import ValidationFailed
+from core.metrics.map_metrics import MapMetrics, compare, compute_map_metrics
+from core.models.action_item import ActionItemRead
+from core.models.backlog import MilestoneProgress, MilestoneRead, RaciRead
+from core.models.deliverable import DeliverableRead
+from core.models.participant import ParticipantRead
+from core.models.person import Person
+from core.models.risk import RiskRead
+from core.models.signoff import SignoffRead
+from core.models.target import MeasurementRead, ProgressRead
+from core.models.team import Team
+from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
+from core.models.value_stream_map import HandoffRead, MapRead, StepRead, step_read
+from core.models.waste_finding import FindingRead
+from core.services import (
+    backlog,
+    crud,
+    engagement,
+    findings,
+    maps,
+    organizations,
+    playbooks,
+    targets,
+    workflow,
+)
+from core.services.value_streams import get_value_stream
+from core.snapshots import (
+    BacklogEntry,
+    MapSnapshot,
+    PersonRef,
+    PortfolioRowSnapshot,
+    PortfolioSnapshot,
+    TargetEntry,
+    TeamRef,
+    Timebox,
+    ValueStreamSnapshot,
+)
+from core.types import utcnow
+
+
+def _read(model: Any, rows: list[Any]) -> list[Any]:
+    return [model.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def map_snapshots(
+    session: AsyncSession, actor: Actor, stream_maps: list[Any]
+) -> list[MapSnapshot]:
+    ids = [m.id for m in stream_maps]
+    pictures = await maps.flow_maps(session, actor, stream_maps)
+    all_steps = await maps.steps.for_parents(session, actor, ids)
+    all_handoffs = await maps.handoffs.for_parents(session, actor, ids)
+    all_findings = await findings.findings.for_parents(session, actor, ids)
+    snapshots = []
+    for m in stream_maps:
+        try:
+            metrics: dict[str, Any] | None = asdict(compute_map_metrics(pictures[m.id]))
+        except ValidationFailed:
+            metrics = None
+        snapshots.append(
+            MapSnapshot(
+                map=MapRead.model_validate(m, from_attributes=True),
+                steps=[StepRead.model_validate(step_read(s)) for s in all_steps.get(m.id, [])],
+                handoffs=_read(HandoffRead, all_handoffs.get(m.id, [])),
+                findings=_read(FindingRead, all_findings.get(m.id, [])),
+                metrics=metrics,
+            )
+        )
+    return snapshots
+
+
+async def map_snapshot(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> MapSnapshot:
+    stream_map = await maps.maps.get(session, actor, map_id)
+    return (await map_snapshots(session, actor, [stream_map]))[0]
+
+
+async def value_stream_snapshot(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID
+) -> ValueStreamSnapshot:
+    """Everything a value stream holds, in a fixed number of queries."""
+    stream = await get_value_stream(session, actor, value_stream_id)
+    org = await organizations.get_own(session, actor)
+    playbook, _ = await playbooks.get_playbook(session, actor)
+    gate = (await workflow.gates_of(session, [stream], playbook))[stream.id]
+    box = workflow.timebox(playbook, stream)
+    sid = [stream.id]
+
+    async def children(service: Any) -> list[Any]:
+        return (await service.for_parents(session, actor, sid)).get(stream.id, [])
+
+    participants = await children(engagement.participants)
+    deliverables = await children(engagement.deliverables)
+    risks = await children(engagement.risks)
+    actions = await children(engagement.action_items)
+    signoffs = await children(engagement.signoffs)
+    history = (await workflow.histories(session, actor, sid)).get(stream.id, [])
+    stream_maps = await children(maps.maps)
+    items = sorted(await children(backlog.items), key=lambda i: (i.rank, str(i.id)))
+    raci = await backlog.raci_for_items(session, actor, [i.id for i in items])
+    depends = await backlog.dependencies_of(session, actor, [i.id for i in items])
+    milestone_rows = await children(backlog.milestones)
+    progress = await backlog.milestone_progress(session, [m.id for m in milestone_rows])
+    target_rows = await children(targets.targets)
+    target_progress = await targets.progress_of(session, actor, target_rows)
+    series = await targets.measurements.for_parents(session, actor, [t.id for t in target_rows])
+
+    map_views = await map_snapshots(session, actor, stream_maps)
+    snapshot = ValueStreamSnapshot(
+        exported_at=utcnow(),
+        organization=org.name,
+        value_stream=ValueStreamRead.model_validate(stream, from_attributes=True),
+        phase_names={p.key: p.name for p in playbook.phases},
+        gate=gate.as_dict(),
+        timebox=Timebox(**asdict(box)),
+        participants=_read(ParticipantRead, participants),
+        deliverables=_read(DeliverableRead, deliverables),
+        risks=_read(RiskRead, risks),
+        action_items=_read(ActionItemRead, actions),
+        signoffs=_read(SignoffRead, signoffs),
+        history=_read(PhaseTransitionRead, history),
+        maps=map_views,
+        backlog=[
+            BacklogEntry.model_validate(
+                {
+                    **item.model_dump(warnings=False),
+                    "wsjf": item.wsjf,
+                    "overdue": item.overdue,
+                    "raci": _read(RaciRead, raci.get(item.id, [])),
+                    "depends_on": depends.get(item.id, []),
+                }
+            )
+            for item in items
+        ],
+        milestones=[
+            MilestoneRead.model_validate(
+                {
+                    **m.model_dump(warnings=False),
+                    "progress": _milestone_progress(progress.get(m.id)),
+                }
+            )
+            for m in milestone_rows
+        ],
+        targets=[
+            TargetEntry.model_validate(
+                {
+                    **t.model_dump(warnings=False),
+                    "progress": ProgressRead.model_validate(vars(target_progress[t.id])),
+                    "measurements": _read(MeasurementRead, series.get(t.id, [])),
+                }
+            )
+            for t in target_rows
+        ],
+    )
+    current, desired = snapshot.current_maps()
+    if current and desired and current.metrics and desired.metrics:
+        snapshot.comparison = _comparison(current.metrics, desired.metrics)
+    people_ids, team_ids = _references(snapshot)
+    people = await crud.get_many(session, actor, Person, list(people_ids))
+    teams = await crud.get_many(session, actor, Team, list(team_ids))
+    snapshot.people = [
+        PersonRef(id=p.id, name=p.name, email=p.email, title=p.title) for p in people.values()
+    ]
+    snapshot.teams = [TeamRef(id=t.id, name=t.name) for t in teams.values()]
+    return snapshot
+
+
+def _milestone_progress(p: Any) -> MilestoneProgress:
+    if p is None:
+        return MilestoneProgress(items=0, done=0, percent=None)
+    return MilestoneProgress(items=p.total, done=p.done, percent=p.percent)
+
+
+def _comparison(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    changes = compare(MapMetrics(**current), MapMetrics(**desired))
+    return {name: asdict(change) for name, change in changes.items()}
+
+
+def _references(snapshot: ValueStreamSnapshot) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """Every person and team the snapshot mentions, so an import can recreate them."""
+    people: set[uuid.UUID | None] = {snapshot.value_stream.owner_id}
+    people |= {p.person_id for p in snapshot.participants}
+    people |= {r.owner_id for r in snapshot.risks}
+    people |= {a.owner_id for a in snapshot.action_items}
+    people |= {s.sponsor_id for s in snapshot.signoffs}
+    people |= {t.owner_id for t in snapshot.targets}
+    teams: set[uuid.UUID | None] = set()
+    for item in snapshot.backlog:
+        people.add(item.owner_id)
+        people |= {r.person_id for r in item.raci}
+        teams.add(item.team_id)
+    return {p for p in people if p}, {t for t in teams if t}
+
+
+async def portfolio_snapshot(
+    session: AsyncSession, actor: Actor, filters: workflow.PortfolioFilter
+) -> PortfolioSnapshot:
+    """Every value stream's status row, read a page at a time."""
+    org = await organizations.get_own(session, actor)
+    rows: list[PortfolioRowSnapshot] = []
+    cursor: str | None = None
+    while True:
+        page, playbook = await workflow.portfolio(session, actor, filters, limit=100, cursor=cursor)
+        names = {p.key: p.name for p in playbook.phases}
+        owners = await crud.get_many(
+            session, actor, Person, [e.stream.owner_id for e in page.items if e.stream.owner_id]
+        )
+        for e in page.items:
+            owner = owners.get(e.stream.owner_id) if e.stream.owner_id else None
+            rows.append(
+                PortfolioRowSnapshot(
+                    id=e.stream.id,
+                    name=e.stream.name,
+                    owner=owner.name if owner else None,
+                    phase=e.stream.phase,
+                    phase_name=names.get(e.stream.phase),
+                    cycle=e.stream.cycle,
+                    days_in_phase=e.timebox.days_in_phase,
+                    timebox_days=e.timebox.timebox_days,
+                    overdue=e.timebox.overdue,
+                    gate_passed=e.gate.passed,
+                    blocking_criteria=e.blocking_criteria,
+                    blocking=[c.description for c in e.gate.blocking],
+                    backlog_items=e.backlog.total,
+                    backlog_done=e.backlog.done,
+                    backlog_percent=e.backlog.percent,
+                    targets=e.targets,
+                )
+            )
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    return PortfolioSnapshot(exported_at=utcnow(), organization=org.name, rows=rows)

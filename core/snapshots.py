@@ -1,0 +1,130 @@
+"""Read-only pictures of a value stream, a map and the portfolio, for exporters.
+
+They are pydantic models of the same Read models the API answers with, so the JSON
+export is exactly what an importer reads back, and every exporter plugin works on
+plain data without touching the database.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from core.models.action_item import ActionItemRead
+from core.models.backlog import BacklogRead, MilestoneRead, RaciRead
+from core.models.deliverable import DeliverableRead
+from core.models.participant import ParticipantRead
+from core.models.risk import RiskRead
+from core.models.signoff import SignoffRead
+from core.models.target import MeasurementRead, TargetRead
+from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
+from core.models.value_stream_map import HandoffRead, MapRead, StepRead
+from core.models.waste_finding import FindingRead
+
+FORMAT_VERSION = 1
+
+
+class PersonRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    email: str | None = None
+    title: str | None = None
+
+
+class TeamRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class MapSnapshot(BaseModel):
+    map: MapRead
+    steps: list[StepRead]
+    handoffs: list[HandoffRead]
+    findings: list[FindingRead]
+    metrics: dict[str, Any] | None = Field(
+        default=None, description="core.metrics.map_metrics.MapMetrics as a dict; None if cyclic"
+    )
+
+
+class BacklogEntry(BacklogRead):
+    raci: list[RaciRead] = Field(default_factory=list)
+    depends_on: list[uuid.UUID] = Field(default_factory=list)
+
+
+class TargetEntry(TargetRead):
+    measurements: list[MeasurementRead] = Field(default_factory=list)
+
+
+class Timebox(BaseModel):
+    days_in_phase: float
+    timebox_days: float | None
+    overdue: bool
+
+
+class ValueStreamSnapshot(BaseModel):
+    format: Literal["valuestream-export"] = "valuestream-export"
+    format_version: int = FORMAT_VERSION
+    exported_at: datetime
+    organization: str
+    value_stream: ValueStreamRead
+    phase_names: dict[str, str] = Field(default_factory=dict)
+    gate: dict[str, Any]
+    timebox: Timebox
+    people: list[PersonRef] = Field(default_factory=list)
+    teams: list[TeamRef] = Field(default_factory=list)
+    participants: list[ParticipantRead] = Field(default_factory=list)
+    deliverables: list[DeliverableRead] = Field(default_factory=list)
+    risks: list[RiskRead] = Field(default_factory=list)
+    action_items: list[ActionItemRead] = Field(default_factory=list)
+    signoffs: list[SignoffRead] = Field(default_factory=list)
+    history: list[PhaseTransitionRead] = Field(default_factory=list)
+    maps: list[MapSnapshot] = Field(default_factory=list)
+    comparison: dict[str, Any] | None = Field(
+        default=None, description="metric -> {current, desired, absolute_change, percent_change}"
+    )
+    backlog: list[BacklogEntry] = Field(default_factory=list)
+    milestones: list[MilestoneRead] = Field(default_factory=list)
+    targets: list[TargetEntry] = Field(default_factory=list)
+
+    def person(self, person_id: uuid.UUID | None) -> PersonRef | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def current_maps(self) -> tuple[MapSnapshot | None, MapSnapshot | None]:
+        """This cycle's current-state map and chosen desired-state map."""
+        cycle = self.value_stream.cycle
+        current = desired = None
+        for snapshot in self.maps:
+            if snapshot.map.cycle != cycle:
+                continue
+            if snapshot.map.kind == "current":
+                current = snapshot
+            elif snapshot.map.chosen:
+                desired = snapshot
+        return current, desired
+
+
+class PortfolioRowSnapshot(BaseModel):
+    id: uuid.UUID
+    name: str
+    owner: str | None
+    phase: str
+    phase_name: str | None
+    cycle: int
+    days_in_phase: float
+    timebox_days: float | None
+    overdue: bool
+    gate_passed: bool
+    blocking_criteria: int
+    blocking: list[str]
+    backlog_items: int
+    backlog_done: int
+    backlog_percent: float | None
+    targets: dict[str, int]
+
+
+class PortfolioSnapshot(BaseModel):
+    format: Literal["valuestream-portfolio"] = "valuestream-portfolio"
+    exported_at: datetime
+    organization: str
+    rows: list[PortfolioRowSnapshot]
