@@ -93,3 +93,45 @@ def test_target_progress_from_measurements(editor: Api, factory: Factory) -> Non
 
     assert read["progress"]["percent_of_way"] == 50.0
     assert read["progress"]["status"] in {"on_track", "at_risk", "off_track"}
+
+
+def test_flow_targets_are_measured_from_ingested_deployments(
+    editor: Api, factory: Factory
+) -> None:
+    stream = factory.value_stream()
+    target = factory.target(
+        stream,
+        metric="change_failure_rate",
+        baseline=40,
+        target=10,
+        unit="percent",
+        start_date="2026-01-01",
+        due_date="2027-12-31",
+    )
+    deployments = [
+        {
+            "external_id": f"d{i}",
+            "deployed_at": f"2026-11-0{i + 1}T10:00:00Z",
+            "commit_times": [f"2026-11-0{i + 1}T08:00:00Z"],
+            "succeeded": True,
+            "caused_incident": i < 2,
+        }
+        for i in range(5)
+    ]
+    editor.ok(
+        editor.post(
+            f"/api/v1/value-streams/{stream['id']}/deployments/bulk", {"items": deployments}
+        )
+    )
+
+    recorded = editor.ok(
+        editor.post(
+            f"/api/v1/value-streams/{stream['id']}/targets/measure-flow",
+            {"start": "2026-11-01T00:00:00Z", "end": "2026-11-08T00:00:00Z"},
+        ),
+        201,
+    )
+
+    assert [(m["target_id"], m["value"], m["source"]) for m in recorded] == [
+        (target["id"], 40.0, "flow")
+    ]

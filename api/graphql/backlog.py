@@ -295,6 +295,18 @@ class Mutation:
         )
         return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
 
+    @mutation(description="Measure every delivery-flow target over [start, end).")
+    async def record_flow_measurements(
+        self, info: Info, value_stream_id: strawberry.ID, start: datetime, end: datetime
+    ) -> list[MeasurementType]:  # type: ignore[valid-type]
+        return await targets.record_from_flow(
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            start=start,
+            end=end,
+        )
+
     @mutation(description="Baseline from the current map, target from the chosen desired map.")
     async def create_target_from_maps(
         self,

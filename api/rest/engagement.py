@@ -1,9 +1,9 @@
 """REST for the engagement's records; filters are declared here so the API docs show them."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from litestar.params import FromQuery
+from litestar.params import FromQuery, Parameter
 
 from api.rest.children import child_resource
 from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
@@ -15,7 +15,6 @@ from core.services import engagement
 from core.workflow.vocabulary import (
     ActionKind,
     ActionStatus,
-    DeliverableKind,
     DeliverableStatus,
     Function,
     ParticipantRole,
@@ -33,7 +32,7 @@ def participant_filters(
 
 
 def deliverable_filters(
-    kind: FromQuery[DeliverableKind | None] = None,
+    kind: Annotated[str | None, Parameter(max_length=60)] = None,
     status: FromQuery[DeliverableStatus | None] = None,
     cycle: FromQuery[int | None] = None,
     phase: FromQuery[str | None] = None,

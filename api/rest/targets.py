@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, post
 from litestar.params import FromPath, FromQuery, Parameter
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.children import child_resource
@@ -51,8 +52,31 @@ async def with_progress(
     ]
 
 
-class TargetsFromMapsController(Controller):
+class FlowWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class TargetActionsController(Controller):
     tags = ["targets"]
+
+    @post(
+        "/value-streams/{value_stream_id:uuid}/targets/measure-flow",
+        summary="Record a measurement of every delivery-flow target over [start, end)",
+    )
+    async def measure_flow(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        data: FlowWindow,
+    ) -> list[MeasurementRead]:
+        recorded = await targets.record_from_flow(
+            session, actor, value_stream_id, start=data.start, end=data.end
+        )
+        return [MeasurementRead.model_validate(m, from_attributes=True) for m in recorded]
 
     @post(
         "/value-streams/{value_stream_id:uuid}/targets/from-maps",
@@ -81,7 +105,7 @@ CONTROLLERS = [
         filters=target_filters,
         enrich=with_progress,
     ),
-    TargetsFromMapsController,
+    TargetActionsController,
     *child_resource(
         parent_segment="targets",
         segment="measurements",

@@ -8,9 +8,15 @@ from sqlmodel import Field, SQLModel
 from core.models.base import Entity
 from core.workflow.vocabulary import DeliverableKind, DeliverableStatus
 
+KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
+
 
 class DeliverableFields(SQLModel):
-    kind: DeliverableKind
+    kind: str = Field(
+        regex=KIND_PATTERN,
+        description="a kind of the practice (" + ", ".join(DeliverableKind) + ") or your own, "
+        "such as one a custom playbook asks for",
+    )
     title: str | None = Field(default=None, sa_type=String(200))
     status: DeliverableStatus = DeliverableStatus.draft
     text: str | None = Field(default=None, max_length=100_000)
@@ -27,7 +33,7 @@ class Deliverable(DeliverableFields, Entity, table=True):
     )
     cycle: int
     phase: str = Field(max_length=60)
-    kind: DeliverableKind = Field(sa_type=String(60))
+    kind: str = Field(sa_type=String(60))
     status: DeliverableStatus = Field(default=DeliverableStatus.draft, sa_type=String(20))
 
 
@@ -35,9 +41,6 @@ class DeliverableCreate(DeliverableFields):
     model_config = ConfigDict(extra="forbid")
 
     link: AnyHttpUrl | None = None
-    phase: str | None = Field(
-        default=None, max_length=60, description="default: the phase the value stream is in"
-    )
 
 
 class DeliverableUpdate(SQLModel):

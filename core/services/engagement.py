@@ -6,13 +6,12 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.models.action_item import ActionItem
 from core.models.deliverable import Deliverable
 from core.models.participant import Participant, check_champion
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
-from core.services import playbooks
 from core.services.children import ChildService
 from core.workflow.vocabulary import ChampionKind, ParticipantRole
 
@@ -37,11 +36,7 @@ class CycleRecordService(ChildService[Any]):
     async def prepare(
         self, session: AsyncSession, actor: Actor, stream: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
-        phase = values.pop("phase", None) or stream.phase
-        playbook, _ = await playbooks.get_playbook(session, actor)
-        if phase not in playbook.keys:
-            raise ValidationFailed(f"{phase!r} is not a phase of the playbook", field="phase")
-        return {**values, "cycle": stream.cycle, "phase": phase}
+        return {**values, "cycle": stream.cycle, "phase": stream.phase}
 
 
 def _plain_link(values: dict[str, Any]) -> dict[str, Any]:
@@ -51,9 +46,26 @@ def _plain_link(values: dict[str, Any]) -> dict[str, Any]:
 
 
 class DeliverableService(CycleRecordService):
+    """One deliverable per kind and cycle: a second one is a change of the first."""
+
     async def prepare(
         self, session: AsyncSession, actor: Actor, stream: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
+        existing = (
+            await session.exec(
+                select(Deliverable.id)
+                .where(Deliverable.value_stream_id == stream.id)
+                .where(Deliverable.cycle == stream.cycle)
+                .where(Deliverable.kind == values["kind"])
+            )
+        ).first()
+        if existing is not None:
+            raise Conflict(
+                f"cycle {stream.cycle} already has a {values['kind']} deliverable; "
+                f"change it with PATCH /api/v1/deliverables/{existing}",
+                field="kind",
+                extra={"existing_id": str(existing)},
+            )
         return _plain_link(await super().prepare(session, actor, stream, values))
 
     async def check_change(

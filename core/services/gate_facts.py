@@ -40,9 +40,7 @@ async def gather(
     people = await _participants(session, ids)
     deliverables = await _deliverables(session, by_id, playbook)
     risks = await _counts(session, Risk, ids)
-    actions = await _current_cycle_counts(
-        session, ActionItem, by_id, ActionItem.kind == ActionKind.action.value
-    )
+    actions = await _action_items(session, by_id)
     signoffs = await _signoffs(session, by_id)
     map_facts, finding_counts = await _maps(session, by_id)
     targets = await _counts(session, FlowTarget, ids)
@@ -51,10 +49,11 @@ async def gather(
     return {
         s.id: GateFacts(
             cycle=s.cycle,
+            phase=s.phase,
             participants=tuple(people.get(s.id, ())),
             deliverables=deliverables.get(s.id, {}),
             risks=risks.get(s.id, 0),
-            action_items=actions.get(s.id, 0),
+            action_items=actions.get(s.id, {}),
             sponsor_signoffs=signoffs.get(s.id, 0),
             has_vsm_owner=s.owner_id is not None,
             maps=tuple(map_facts.get(s.id, ())),
@@ -125,14 +124,21 @@ async def _counts(session: AsyncSession, model: Any, ids: list[uuid.UUID]) -> di
     return dict(rows.all())
 
 
-async def _current_cycle_counts(
-    session: AsyncSession, model: Any, streams: dict[uuid.UUID, ValueStream], *conditions: Any
-) -> dict[uuid.UUID, int]:
-    statement = select(model.value_stream_id, model.cycle, func.count()).where(
-        col(model.value_stream_id).in_(list(streams)), *conditions
+async def _action_items(
+    session: AsyncSession, streams: dict[uuid.UUID, ValueStream]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Action items (not parking-lot entries) of the current cycle, per phase."""
+    rows = await session.exec(
+        select(ActionItem.value_stream_id, ActionItem.cycle, ActionItem.phase, func.count())
+        .where(col(ActionItem.value_stream_id).in_(list(streams)))
+        .where(ActionItem.kind == ActionKind.action.value)
+        .group_by(ActionItem.value_stream_id, ActionItem.cycle, ActionItem.phase)
     )
-    rows = await session.exec(statement.group_by(model.value_stream_id, model.cycle))
-    return {stream_id: n for stream_id, cycle, n in rows if streams[stream_id].cycle == cycle}
+    result: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    for stream_id, cycle, phase, n in rows:
+        if streams[stream_id].cycle == cycle:
+            result[stream_id][phase] = n
+    return result
 
 
 async def _signoffs(

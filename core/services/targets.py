@@ -2,7 +2,7 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -10,10 +10,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import ValidationFailed
+from core.metrics.flow import FlowBucket
 from core.metrics.map_metrics import MapMetrics
 from core.metrics.targets import Direction, TargetProgress, progress, validate_target
-from core.models.target import FlowTarget, Measurement, MetricKey, TargetCreate, TargetFromMaps
-from core.services import maps
+from core.models.target import (
+    FlowTarget,
+    Measurement,
+    MeasurementCreate,
+    MetricKey,
+    TargetCreate,
+    TargetFromMaps,
+)
+from core.services import flow_metrics, maps
 from core.services.children import ChildService
 from core.types import utcnow
 
@@ -142,3 +150,82 @@ async def status_counts(
             status = progresses[t.id].status.value
             counts[stream_id][status] = counts[stream_id].get(status, 0) + 1
     return counts
+
+
+FLOW_VALUES: dict[MetricKey, Callable[[FlowBucket], float | None]] = {
+    MetricKey.flow_velocity: lambda b: b.flow_velocity,
+    MetricKey.flow_time: lambda b: b.flow_time_seconds,
+    MetricKey.flow_efficiency: lambda b: b.flow_efficiency,
+    MetricKey.flow_load: lambda b: b.flow_load,
+    MetricKey.flow_distribution_feature: lambda b: b.flow_distribution.get("feature"),
+    MetricKey.flow_distribution_defect: lambda b: b.flow_distribution.get("defect"),
+    MetricKey.flow_distribution_risk: lambda b: b.flow_distribution.get("risk"),
+    MetricKey.flow_distribution_debt: lambda b: b.flow_distribution.get("debt"),
+    MetricKey.deployment_frequency: lambda b: b.deployments_per_day,
+    MetricKey.lead_time_for_changes: lambda b: b.lead_time_for_changes_seconds,
+    MetricKey.change_failure_rate: lambda b: b.change_failure_rate,
+    MetricKey.time_to_restore: lambda b: b.time_to_restore_seconds,
+}
+TIME_METRICS = frozenset(
+    {MetricKey.flow_time, MetricKey.lead_time_for_changes, MetricKey.time_to_restore}
+)
+SECONDS_PER_UNIT = {
+    "s": 1.0, "second": 1.0, "seconds": 1.0,
+    "min": 60.0, "minute": 60.0, "minutes": 60.0,
+    "h": 3600.0, "hour": 3600.0, "hours": 3600.0,
+    "d": 86400.0, "day": 86400.0, "days": 86400.0,
+    "w": 604800.0, "week": 604800.0, "weeks": 604800.0,
+}  # fmt: skip
+PERCENT_UNITS = frozenset({"%", "percent", "pct"})
+
+
+def in_target_unit(target: FlowTarget, value: float) -> float:
+    """Flow metrics come in seconds and ratios; a target may count days or percent."""
+    unit = (target.unit or "").strip().lower()
+    if MetricKey(target.metric) in TIME_METRICS and unit in SECONDS_PER_UNIT:
+        return value / SECONDS_PER_UNIT[unit]
+    if unit in PERCENT_UNITS:
+        return value * 100
+    return value
+
+
+async def record_from_flow(
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[Measurement]:
+    """Measure every delivery-flow target over `[start, end)` from the ingested data.
+
+    One measurement per target whose metric comes from delivery flow, dated `end`,
+    with source "flow"; targets the period says nothing about (no deployments, say)
+    get none rather than a made-up zero.
+    """
+    actor.require_write()
+    window = await flow_metrics.window_metrics(
+        session, actor, value_stream_id, start=start, end=end
+    )
+    recorded = []
+    for target in (await targets_of_streams(session, actor, [value_stream_id])).get(
+        value_stream_id, []
+    ):
+        extract = FLOW_VALUES.get(MetricKey(target.metric))
+        value = extract(window) if extract else None
+        if value is None:
+            continue
+        recorded.append(
+            await measurements.create(
+                session,
+                actor,
+                target.id,
+                MeasurementCreate(
+                    value=round(in_target_unit(target, float(value)), 6),
+                    measured_at=end,
+                    source="flow",
+                    note=f"delivery flow from {start.isoformat()} to {end.isoformat()}",
+                ),
+            )
+        )
+    return recorded

@@ -75,7 +75,7 @@ async def transition(
         actor_person_id=actor.person_id,
         reason=data.reason,
         forced=plan.forced,
-        justification=data.justification if plan.forced else None,
+        justification=data.justification,
         gate=result.as_dict(),
     )
     session.add(record)

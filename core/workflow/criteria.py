@@ -69,7 +69,8 @@ def deliverable(facts: GateFacts, p: DeliverableParams) -> Outcome:
     label = str(p.kind).replace("_", " ")
     if status.rank >= wanted.rank:
         return True, f"{label} is {status.value}"
-    return False, f"{label} is {status.value}; it must be {wanted.value}"
+    need = "done" if wanted is DeliverableStatus.done else f"at least {wanted.value}"
+    return False, f"{label} is {status.value}; it must be {need}"
 
 
 def champions(facts: GateFacts, p: ChampionParams) -> Outcome:
@@ -112,11 +113,18 @@ def targets(facts: GateFacts, p: MinParams) -> Outcome:
     return False, f"{_plural(facts.targets, 'flow-metric target')} recorded; at least {p.min}"
 
 
-def action_items(facts: GateFacts, p: MinParams) -> Outcome:
-    n = facts.action_items
+class PhaseMinParams(MinParams):
+    phase: str | None = Field(default=None, description="default: the phase being left")
+
+
+def action_items(facts: GateFacts, p: PhaseMinParams) -> Outcome:
+    """Action items of this cycle recorded in the phase (its workshop's own outcome)."""
+    phase = p.phase or facts.phase
+    n = facts.action_items.get(phase, 0)
+    where = f"in {phase.replace('_', ' ')} this cycle"
     if n >= p.min:
-        return True, f"{_plural(n, 'action item')} recorded this cycle"
-    return False, f"{_plural(n, 'action item')} recorded this cycle; at least {p.min} needed"
+        return True, f"{_plural(n, 'action item')} recorded {where}"
+    return False, f"{_plural(n, 'action item')} recorded {where}; at least {p.min} needed"
 
 
 def _current_maps(facts: GateFacts) -> list[MapFact] | None:
@@ -239,7 +247,7 @@ CHECKS: dict[str, Check] = {
     "functions": Check(SidesParams, functions, "participants across business and technology"),
     "risks": Check(MinParams, risks, "risks in the risk log"),
     "targets": Check(MinParams, targets, "flow-metric targets recorded"),
-    "action_items": Check(MinParams, action_items, "action items of this cycle"),
+    "action_items": Check(PhaseMinParams, action_items, "action items of a phase this cycle"),
     "current_map_complete": Check(NoParams, current_map_complete, "a complete current map"),
     "handoffs_recorded": Check(NoParams, handoffs_recorded, "handoffs on the current map"),
     "waste_triaged": Check(NoParams, waste_triaged, "waste analyzed and triaged"),

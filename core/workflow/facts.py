@@ -38,10 +38,11 @@ class BacklogFact:
 @dataclass(frozen=True)
 class GateFacts:
     cycle: int = 1
+    phase: str = ""
     participants: tuple[ParticipantFact, ...] = ()
     deliverables: Mapping[str, str] = field(default_factory=dict)
     risks: int = 0
-    action_items: int = 0
+    action_items: Mapping[str, int] = field(default_factory=dict)
     sponsor_signoffs: int = 0
     has_vsm_owner: bool = False
     targets: int | None = None

@@ -91,11 +91,12 @@ def plan_transition(
 
     Forward moves go one phase at a time and need the gate to pass; backward moves
     need a reason; an admin may force a blocked (or skipping) forward move with a
-    written justification. Leaving the last phase starts the next cycle.
+    written justification. Only `iterate`, from the last phase, starts the next cycle;
+    moving back to an earlier phase stays in the cycle.
     """
     last = playbook.keys[-1]
     target = request.to
-    if target == ITERATE or (phase == last and target == playbook.iterate_to):
+    if target == ITERATE:
         if phase != last:
             raise Conflict(f"only the {last} phase iterates into a new cycle", field="to")
         _require_gate_or_force(gate, request, actor_is_admin)
