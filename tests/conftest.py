@@ -147,3 +147,15 @@ def anonymous(client: TestClient[Any]) -> Api:
 @pytest.fixture
 def factory(editor: Api) -> Factory:
     return Factory(editor)
+
+
+@pytest.fixture
+def admin_factory(admin: Api) -> Factory:
+    """Makes what only an admin may (tokens), in the tenant's organization."""
+    return Factory(admin)
+
+
+@pytest.fixture
+def outsider_factory(outsider: Api) -> Factory:
+    """Makes data in the other organization, which the tenant must never see."""
+    return Factory(outsider)

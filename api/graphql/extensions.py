@@ -1,7 +1,8 @@
 """The GraphQL unit of work, per-mutation savepoints, and error codes."""
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import GraphQLError
@@ -70,33 +71,32 @@ def _code_for(error: GraphQLError) -> tuple[str, dict[str, Any]]:
     return "INTERNAL", {}
 
 
-class ErrorCodes(SchemaExtension):
-    """Every error carries `extensions.code`; unexpected ones are logged and masked."""
+SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
-            return
-        result.errors = [self._convert(error) for error in result.errors]
 
-    @staticmethod
-    def _convert(error: GraphQLError) -> GraphQLError:
-        code, extra = _code_for(error)
-        message = error.message
-        original = error.original_error
-        if code == "INTERNAL":
-            logger.error("unhandled GraphQL error", exc_info=original)
-            message = "internal server error; it has been logged"
-            original = None
-        elif isinstance(original, PydanticValidationError):
-            message = "; ".join(f"{f['field']}: {f['message']}" for f in extra["fields"])
-        return GraphQLError(
-            message=message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=original,
-            extensions={**(error.extensions or {}), "code": code, **extra},
-        )
+def coded(error: GraphQLError) -> GraphQLError:
+    """The error with `extensions.code`; unexpected ones logged and masked, hints removed.
+
+    graphql-core appends "Did you mean ...?" to unknown arguments and enum values even
+    with field suggestions off; a schema we do not publish should not leak that way.
+    """
+    if error.extensions and "code" in error.extensions:
+        return error
+    code, extra = _code_for(error)
+    message = SUGGESTION.sub("", error.message)
+    original = error.original_error
+    if code == "INTERNAL":
+        logger.error("unhandled GraphQL error", exc_info=original)
+        message = "internal server error; it has been logged"
+        original = None
+    elif isinstance(original, PydanticValidationError):
+        message = "; ".join(f"{f['field']}: {f['message']}" for f in extra["fields"])
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original,
+        extensions={**(error.extensions or {}), "code": code, **extra},
+    )

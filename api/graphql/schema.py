@@ -13,12 +13,19 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from api.graphql import backlog, engagement, foundation, maps
+from api.graphql import backlog, delivery, engagement, exports, foundation, maps
 from api.graphql.context import Context
-from api.graphql.extensions import ErrorCodes, UnitOfWork
+from api.graphql.extensions import UnitOfWork, coded
 from core.config import Settings
 
-QUERIES: tuple[type, ...] = (foundation.Query, engagement.Query, maps.Query, backlog.Query)
+QUERIES: tuple[type, ...] = (
+    foundation.Query,
+    engagement.Query,
+    maps.Query,
+    backlog.Query,
+    delivery.Query,
+    exports.Query,
+)
 MUTATIONS: tuple[type, ...] = (
     foundation.Mutation,
     engagement.Mutation,
@@ -27,11 +34,23 @@ MUTATIONS: tuple[type, ...] = (
     maps.MapChildMutation,
     backlog.Mutation,
     backlog.BacklogChildMutation,
+    delivery.Mutation,
 )
 
 
 class Schema(strawberry.Schema):
-    """Logs only what `ErrorCodes` marks internal: client mistakes are answers, not incidents."""
+    """Every error leaves with `extensions.code`, whichever stage raised it.
+
+    Conversion happens here rather than in an extension because parse errors (raised
+    in the parser cache) never reach an extension's operation hook. Only errors coded
+    INTERNAL are logged: client mistakes are answers, not incidents.
+    """
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        result = await super().execute(*args, **kwargs)
+        if getattr(result, "errors", None):
+            result.errors = [coded(error) for error in result.errors]
+        return result
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         return None
@@ -55,7 +74,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             ParserCache,
             ValidationCache,
             UnitOfWork,
-            ErrorCodes,
         ],
         config=StrawberryConfig(disable_field_suggestions=True),
     )
