@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 POSTGRES_URL ?= $(or $(VSM_TEST_POSTGRES_URL),postgresql+asyncpg://postgres@127.0.0.1:5432/test)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres lint format bench clean
 
@@ -22,6 +23,15 @@ run: $(STAMP)
 	$(BIN)/vsm serve
 
 test: $(STAMP)
+	@# The readout's browser test draws it in Debian's chromium; without one it is skipped.
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "== installing Debian's chromium for the browser tests =="; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+				>/dev/null; } || echo "!! could not install chromium: the browser tests will skip"; \
+		else \
+			echo "!! no /usr/bin/chromium and no way to install it: the browser tests will skip"; \
+		fi; }
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory test-sqlite
@@ -47,8 +57,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# `make bench BENCH_ARGS="--duration 5"`; see bench/README.md. Needs wrk (a Debian package).
 bench: $(STAMP)
-	$(BIN)/python -m bench.http_read
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+		else \
+			echo "!! the benchmark needs wrk: install it with 'sudo apt-get install wrk'"; exit 1; \
+		fi; }
+	$(BIN)/python -m bench.http_read $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -32,8 +32,16 @@ class Exporter:
             raise ValueError(f"exporter {self.name}: unknown subjects {sorted(unknown)}")
 
     def chunks(self, subject: str, data: Any) -> Iterator[bytes]:
-        for chunk in self.render(subject, data):
-            yield chunk.encode() if isinstance(chunk, str) else chunk
+        """The file in byte chunks.
+
+        A ValueError inside a plugin becomes a RuntimeError: a streaming server may
+        take a ValueError from an iterator as its end and send a short file as whole.
+        """
+        try:
+            for chunk in self.render(subject, data):
+                yield chunk.encode() if isinstance(chunk, str) else chunk
+        except ValueError as exc:
+            raise RuntimeError(f"exporter {self.name} failed: {exc}") from exc
 
 
 def collect_exporters(manager: pluggy.PluginManager) -> dict[str, Exporter]:

@@ -1,8 +1,10 @@
 """Exports: every format a plugin offers, streamed, chosen by `format` or the Accept header."""
 
+import itertools
 import uuid
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Stream
@@ -29,9 +31,16 @@ class ExporterOut(BaseModel):
     plugin: str
 
 
-def stream(exporter: Exporter, subject: str, data: Any, filename: str) -> Stream:
+async def stream(exporter: Exporter, subject: str, data: Any, filename: str) -> Stream:
+    """Stream the file; its first chunk is rendered before answering, off the event loop.
+
+    Most render failures surface in the first chunk (a PDF is whole by then), so they
+    answer with an error status instead of a 200 with a broken file.
+    """
+    chunks = exporter.chunks(subject, data)
+    first = await anyio.to_thread.run_sync(next, chunks, b"")
     return Stream(
-        exporter.chunks(subject, data),
+        itertools.chain([first], chunks),
         media_type=exporter.media_type,
         headers={"Content-Disposition": f'attachment; filename="{filename}.{exporter.extension}"'},
     )
@@ -73,7 +82,7 @@ class ExportsController(Controller):
             app_state.exporters, "value_stream", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
-        return stream(exporter, "value_stream", data, _slug(data.value_stream.name))
+        return await stream(exporter, "value_stream", data, _slug(data.value_stream.name))
 
     @get("/value-streams/{value_stream_id:uuid}/backlog/export", summary="Export a backlog")
     async def export_backlog(
@@ -89,7 +98,7 @@ class ExportsController(Controller):
             app_state.exporters, "backlog", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
-        return stream(exporter, "backlog", data, _slug(data.value_stream.name) + "-backlog")
+        return await stream(exporter, "backlog", data, _slug(data.value_stream.name) + "-backlog")
 
     @get("/maps/{map_id:uuid}/render", summary="A map in a picture or diagram format (svg...)")
     async def render_map(
@@ -105,7 +114,7 @@ class ExportsController(Controller):
             app_state.exporters, "map", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.map_snapshot(session, actor, map_id)
-        return stream(exporter, "map", data, _slug(data.map.name))
+        return await stream(exporter, "map", data, _slug(data.map.name))
 
     @get("/portfolio/export", summary="Export the portfolio: every value stream's status")
     async def export_portfolio(
@@ -123,7 +132,7 @@ class ExportsController(Controller):
         )
         filters = workflow.PortfolioFilter(phase=phase, overdue=overdue)
         data = await snapshots.portfolio_snapshot(session, actor, filters)
-        return stream(exporter, "portfolio", data, "portfolio")
+        return await stream(exporter, "portfolio", data, "portfolio")
 
     @post("/import", summary="Import a value stream from its JSON export", status_code=201)
     async def import_value_stream(

@@ -1,0 +1,557 @@
+"""A value stream map as an SVG picture, drawn the way the practice draws it on a wall.
+
+Process boxes follow the flow from left to right: each holds the step's name, role,
+process time (PT), wait time (WT) and percent complete and accurate (%C&A). Arrows are
+the handoffs; a cross-team handoff is drawn red and dashed. Under the boxes runs the
+lead-time ladder of the critical path: wait times on the upper rungs, process times on
+the lower ones, and the totals (lead time, process time, activity ratio) at its end.
+
+Where the flow branches, a step's column is its depth in the flow (the longest chain of
+handoffs before it) and parallel steps stack in rows; long flows wrap into bands of a
+few columns, so a map of hundreds of steps stays readable and renders at once. A
+handoff into a later band is drawn as a numbered connector at both ends.
+
+``map_svg`` is a pure function of a ``MapSnapshot``, so the readout embeds the very same
+picture. Every piece of text comes from users and is escaped.
+"""
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from core.exporting import Exporter
+from core.flowmap import FlowMap, FlowMapError, Handoff, Step
+from core.hookspecs import hookimpl
+from core.snapshots import MapSnapshot
+
+BOX_W = 156
+BOX_H = 92
+HEADER_H = 22
+GAP = 68
+COL_W = BOX_W + GAP
+ROW_GAP = 22
+LANE = 14
+MARGIN = 18
+RIGHT_MARGIN = 48
+TITLE_H = 54
+CONTINUED_H = 30
+LADDER_H = 84
+BAND_GAP = 20
+TOTALS_W = 200
+MIN_WIDTH = 760
+
+FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"
+INK = "#263238"
+MUTED = "#607d8b"
+ARROW = "#455a64"
+CROSS_TEAM = "#c62828"
+LADDER = "#1565c0"
+FILLS = {
+    "value_add": "#e8f5e9",
+    "necessary_non_value_add": "#fff8e1",
+    "unnecessary_non_value_add": "#ffebee",
+}
+VALUE_CLASS_LABELS = {
+    "value_add": "value-add",
+    "necessary_non_value_add": "necessary non-value-add",
+    "unnecessary_non_value_add": "unnecessary non-value-add",
+}
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def text(value: Any, limit: int | None = None) -> str:
+    """User text made safe for XML and HTML: control characters dropped, then escaped."""
+    clean = _NOT_XML.sub("", "" if value is None else str(value))
+    clean = " ".join(clean.split())
+    if limit is not None and len(clean) > limit:
+        clean = clean[: max(limit - 1, 1)].rstrip() + "…"
+    return escape(clean, quote=True)
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """A short number: 12, 3.5, 0.25; no trailing zeros."""
+    if value is None:
+        return "—"
+    if abs(value) >= 100:
+        digits = 0
+    elif abs(value) < 1 and value != 0:
+        digits = max(digits, 2)
+    shown = f"{value:,.{digits}f}"
+    if "." in shown:
+        shown = shown.rstrip("0").rstrip(".")
+    return "0" if shown == "-0" else shown
+
+
+def duration(seconds: float | None, seconds_per_day: float = 86400.0) -> str:
+    """Seconds in the unit a person would say: 40 s, 25 min, 3.5 h, 12 d."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{number(seconds)} s"
+    if seconds < 3600:
+        return f"{number(seconds / 60)} min"
+    if seconds < seconds_per_day:
+        return f"{number(seconds / 3600)} h"
+    return f"{number(seconds / seconds_per_day)} d"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{number(value)} %"
+
+
+def seconds_per_day(snapshot: MapSnapshot) -> float:
+    if snapshot.map.waits_in == "working":
+        return snapshot.map.hours_per_working_day * 3600.0
+    return 86400.0
+
+
+@dataclass
+class _Place:
+    step: Any
+    number: int
+    column: int
+    slot: int = 0
+    band: int = 0
+    x: float = 0.0
+    y: float = 0.0
+
+    @property
+    def right(self) -> float:
+        return self.x + BOX_W
+
+    @property
+    def middle(self) -> float:
+        return self.y + BOX_H / 2
+
+
+def _flow(snapshot: MapSnapshot) -> tuple[list[str], list[tuple[str, str]]]:
+    """Step ids in flow order and the edges between them; position order if it cycles."""
+    ordered = sorted(snapshot.steps, key=lambda s: (s.position, str(s.id)))
+    ids = {str(s.id) for s in ordered}
+    handoffs = [
+        Handoff(
+            id=str(h.id),
+            from_step=str(h.from_step_id),
+            to_step=str(h.to_step_id),
+            cross_team=h.cross_team,
+        )
+        for h in snapshot.handoffs
+        if str(h.from_step_id) in ids and str(h.to_step_id) in ids
+    ]
+    flow = FlowMap(
+        id=str(snapshot.map.id),
+        name=snapshot.map.name,
+        kind="current",
+        steps=tuple(Step(id=str(s.id), name=s.name, position=s.position) for s in ordered),
+        handoffs=tuple(handoffs),
+    )
+    try:
+        return list(flow.topological_order()), list(flow.edges())
+    except FlowMapError:
+        chain = [str(s.id) for s in ordered]
+        return chain, list(itertools.pairwise(chain))
+
+
+class _Canvas(list[str]):
+    """SVG markup collected in drawing order."""
+
+    def add(self, markup: str) -> None:
+        self.append(markup)
+
+
+@dataclass
+class _Part:
+    """One SVG of a map cut into pieces: a run of whole bands."""
+
+    number: int
+    bands: range
+    ids: str
+    height: float = 0.0
+    edges: _Canvas = field(default_factory=_Canvas)
+    boxes: _Canvas = field(default_factory=_Canvas)
+    ladder: _Canvas = field(default_factory=_Canvas)
+
+
+def map_svg(snapshot: MapSnapshot, *, columns: int = 6, id_prefix: str | None = None) -> str:
+    """The map as one standalone SVG document (also fit to inline in HTML).
+
+    ``columns`` is how many steps a band holds before the flow wraps; ``id_prefix``
+    keeps element ids unique when several pictures share one page.
+    """
+    return map_svg_parts(snapshot, columns=columns, id_prefix=id_prefix)[0]
+
+
+def map_svg_parts(
+    snapshot: MapSnapshot,
+    *,
+    columns: int = 6,
+    bands_per_part: int | None = None,
+    id_prefix: str | None = None,
+) -> list[str]:
+    """The map as SVG pictures of at most ``bands_per_part`` bands each (all in one if None).
+
+    A long map cut into parts can break across printed pages; the numbered connectors
+    carry the flow from one part to the next.
+    """
+    columns = max(1, columns)
+    prefix = id_prefix if id_prefix is not None else f"vsm{snapshot.map.id.hex[:10]}-"
+    per_day = seconds_per_day(snapshot)
+    steps = {str(s.id): s for s in snapshot.steps}
+    order, edges = _flow(snapshot)
+    metrics = snapshot.metrics or {}
+    path = [str(i) for i in metrics.get("critical_path") or () if str(i) in steps]
+    on_path = set(path)
+    bottleneck = str(metrics.get("bottleneck_step_id") or "")
+
+    predecessors: dict[str, list[str]] = {i: [] for i in order}
+    for a, b in edges:
+        predecessors[b].append(a)
+    depth: dict[str, int] = {}
+    for step_id in order:
+        depth[step_id] = max((depth[p] + 1 for p in predecessors[step_id]), default=0)
+
+    places: dict[str, _Place] = {}
+    by_column: dict[int, list[_Place]] = {}
+    for index, step_id in enumerate(order):
+        place = _Place(steps[step_id], index + 1, depth[step_id])
+        places[step_id] = place
+        by_column.setdefault(place.column, []).append(place)
+    for stack in by_column.values():
+        stack.sort(key=lambda p: (str(p.step.id) not in on_path, p.number))
+        for slot, place in enumerate(stack):
+            place.slot = slot
+
+    last_column = max(by_column, default=-1)
+    bands = last_column // columns + 1 if last_column >= 0 else 0
+    per_part = max(1, bands_per_part or bands or 1)
+    starts = range(0, max(bands, 1), per_part)
+    parts = [
+        _Part(
+            n,
+            range(first, min(first + per_part, bands)),
+            f"{prefix}{n}-" if len(starts) > 1 else prefix,
+        )
+        for n, first in enumerate(starts)
+    ]
+    part_of = {band: part for part in parts for band in part.bands}
+    band_top: dict[int, float] = {}
+    ladder_top: dict[int, float] = {}
+    for part in parts:
+        y = float(TITLE_H if part.number == 0 else CONTINUED_H)
+        for band in part.bands:
+            stack = max(
+                (len(by_column.get(c, ())) for c in range(band * columns, (band + 1) * columns)),
+                default=1,
+            )
+            band_top[band] = y
+            boxes_bottom = y + LANE + stack * (BOX_H + ROW_GAP) - ROW_GAP
+            ladder_top[band] = boxes_bottom + 24
+            y = boxes_bottom + LADDER_H + BAND_GAP
+        part.height = y - BAND_GAP + MARGIN if part.bands else TITLE_H + 60
+    for place in places.values():
+        place.band = place.column // columns
+        place.x = MARGIN + (place.column % columns) * COL_W + GAP
+        place.y = band_top[place.band] + LANE + place.slot * (BOX_H + ROW_GAP)
+
+    width = MARGIN + min(columns, last_column + 1 if last_column >= 0 else 1) * COL_W
+    width = max(width + RIGHT_MARGIN, MIN_WIDTH)
+    end = _ladder(part_of, path, places, ladder_top, per_day)
+    if end is not None:
+        band, tx, ty = end
+        _totals(part_of[band].ladder, tx, ty, metrics, per_day)
+        width = max(width, tx + TOTALS_W + MARGIN)
+
+    handoff_by_edge = {(str(h.from_step_id), str(h.to_step_id)): h for h in snapshot.handoffs}
+    ends: Counter[tuple[str, str]] = Counter()
+    for a, b in sorted(edges, key=lambda e: places[e[0]].band != places[e[1]].band):
+        lanes = (ends[(a, "out")] % 3, ends[(b, "in")] % 3)
+        ends[(a, "out")] += 1
+        ends[(b, "in")] += 1
+        _arrow(part_of, places[a], places[b], handoff_by_edge.get((a, b)), lanes)
+    for step_id in order:
+        place = places[step_id]
+        _box(part_of[place.band].boxes, place, step_id in on_path, step_id == bottleneck, per_day)
+
+    pictures = []
+    for part in parts:
+        top = _Canvas()
+        if part.number == 0:
+            _title(top, snapshot, metrics, per_day, width)
+        else:
+            top.add(
+                f'<text x="{MARGIN}" y="20" font-size="12" fill="{MUTED}">'
+                f"{text(snapshot.map.name, 90)} (continued, part {part.number + 1} "
+                f"of {len(parts)})</text>"
+            )
+        if not order:
+            top.add(
+                f'<text x="{MARGIN}" y="{TITLE_H + 30}" fill="{MUTED}" font-size="13">'
+                "No steps on this map yet.</text>"
+            )
+        pictures.append(
+            "".join(
+                [
+                    _head(snapshot, width, part.height, part, len(parts)),
+                    *top,
+                    *part.edges,
+                    *part.boxes,
+                    *part.ladder,
+                    "</svg>",
+                ]
+            )
+        )
+    return pictures
+
+
+def _head(snapshot: MapSnapshot, width: float, height: float, part: _Part, parts: int) -> str:
+    ids = part.ids
+    title = f"{snapshot.map.name} ({snapshot.map.kind} state)"
+    if parts > 1:
+        title += f", part {part.number + 1} of {parts}"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="vsm-map" role="img" '
+        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'font-family="{FONT}" data-map-id="{snapshot.map.id}" data-part="{part.number + 1}">'
+        f"<title>{text(title)}</title>"
+        "<defs>"
+        f'<marker id="{ids}arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{ARROW}"/></marker>'
+        f'<marker id="{ids}arrow-x" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{CROSS_TEAM}"/>'
+        "</marker></defs>"
+        f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>'
+    )
+
+
+def _title(
+    canvas: _Canvas, snapshot: MapSnapshot, metrics: dict[str, Any], per_day: float, width: float
+) -> None:
+    kind = "Current state" if snapshot.map.kind == "current" else "Desired state"
+    chosen = " (chosen)" if snapshot.map.kind == "desired" and snapshot.map.chosen else ""
+    canvas.add(
+        f'<text x="{MARGIN}" y="24" font-size="16" font-weight="bold" fill="{INK}">'
+        f"{text(snapshot.map.name, 90)}</text>"
+    )
+    facts = [f"{kind}{chosen}", f"cycle {snapshot.map.cycle}", f"{len(snapshot.steps)} steps"]
+    if snapshot.map.waits_in == "working":
+        facts.append(f"days are {number(snapshot.map.hours_per_working_day)}-hour working days")
+    if metrics:
+        facts.append(f"lead time {duration(metrics.get('lead_time_seconds'), per_day)}")
+    elif snapshot.steps:
+        facts.append("metrics unavailable: the handoffs form a cycle")
+    canvas.add(
+        f'<text x="{MARGIN}" y="42" font-size="11" fill="{MUTED}">{text(" · ".join(facts))}</text>'
+    )
+    legend_x = max(width - 330, MARGIN + 420)
+    canvas.add(
+        f'<g font-size="10" fill="{MUTED}">'
+        f'<line x1="{legend_x}" y1="20" x2="{legend_x + 26}" y2="20" stroke="{ARROW}" '
+        'stroke-width="1.5"/>'
+        f'<text x="{legend_x + 30}" y="23">handoff</text>'
+        f'<line x1="{legend_x + 80}" y1="20" x2="{legend_x + 106}" y2="20" stroke="{CROSS_TEAM}" '
+        'stroke-width="1.5" stroke-dasharray="5 3"/>'
+        f'<text x="{legend_x + 110}" y="23">cross-team handoff</text>'
+        f'<rect x="{legend_x + 222}" y="14" width="14" height="11" fill="#ffffff" '
+        f'stroke="{CROSS_TEAM}" stroke-width="2.5"/>'
+        f'<text x="{legend_x + 240}" y="23">bottleneck</text>'
+        "</g>"
+    )
+
+
+def _arrow(
+    part_of: dict[int, _Part], a: _Place, b: _Place, handoff: Any, lanes: tuple[int, int]
+) -> None:
+    """A handoff; ``lanes`` shift connectors so several at one box do not overlap."""
+    cross = bool(handoff is not None and handoff.cross_team)
+    colour = CROSS_TEAM if cross else ARROW
+    dash = ' stroke-dasharray="6 4"' if cross else ""
+    what = f"{a.step.name} → {b.step.name}"
+    if handoff is not None and handoff.artifact:
+        what += f" ({handoff.artifact})"
+    if cross:
+        what += " · cross-team"
+    kind = "vsm-handoff cross-team" if cross else "vsm-handoff"
+    title = f"<title>{text(what)}</title>"
+
+    def style(place: _Place) -> str:
+        ids = part_of[place.band].ids
+        marker = f"url(#{ids}arrow-x)" if cross else f"url(#{ids}arrow)"
+        return f'fill="none" stroke="{colour}" stroke-width="1.6"{dash} marker-end="{marker}"'
+
+    if a.band == b.band:
+        if b.column == a.column + 1:
+            elbow = b.x - 16
+            d = f"M{a.right:.0f},{a.middle:.0f} H{elbow:.0f} V{b.middle:.0f} H{b.x - 1:.0f}"
+        else:
+            lane = a.y - a.slot * (BOX_H + ROW_GAP) - LANE / 2 - 2
+            d = (
+                f"M{a.right:.0f},{a.middle:.0f} H{a.right + 12:.0f} V{lane:.0f} "
+                f"H{b.x - 16:.0f} V{b.middle:.0f} H{b.x - 1:.0f}"
+            )
+        part_of[a.band].edges.add(f'<path class="{kind}" d="{d}" {style(a)}>{title}</path>')
+        return
+    # Into a later band: a numbered connector leaves the source and enters the target.
+    out_y = a.middle + 15 * lanes[0]
+    in_y = b.middle + 15 * lanes[1]
+    part_of[a.band].edges.add(
+        f'<g class="{kind} connector">{title}'
+        f'<path d="M{a.right:.0f},{out_y:.0f} H{a.right + 18:.0f}" {style(a)}/>'
+        f'<text x="{a.right + 21:.0f}" y="{out_y + 4:.0f}" font-size="10" fill="{colour}">'
+        f"#{b.number}</text></g>"
+    )
+    part_of[b.band].edges.add(
+        f'<g class="{kind} connector">{title}'
+        f'<path d="M{b.x - 24:.0f},{in_y:.0f} H{b.x - 1:.0f}" {style(b)}/>'
+        f'<text x="{b.x - 27:.0f}" y="{in_y + 4:.0f}" font-size="10" fill="{colour}" '
+        f'text-anchor="end">#{a.number}</text></g>'
+    )
+
+
+def _box(canvas: _Canvas, place: _Place, critical: bool, bottleneck: bool, per_day: float) -> None:
+    step = place.step
+    value_class = step.value_class.value if step.value_class else None
+    fill = FILLS.get(value_class or "", "#ffffff")
+    stroke = CROSS_TEAM if bottleneck else INK
+    stroke_width = 3 if bottleneck else (1.8 if critical else 1)
+    x, y = place.x, place.y
+    pt = duration(step.process_seconds, per_day)
+    wt = duration(step.wait_seconds, per_day)
+    pca = percent(step.percent_complete_accurate)
+    details = [
+        f"#{place.number} {step.name}",
+        f"role: {step.role or '—'}",
+        f"team: {step.team}" if step.team else "",
+        f"PT: {pt} ({step.process_time})" if step.process_time else "PT: not measured",
+        f"WT: {wt} ({step.wait_time})" if step.wait_time else "WT: not measured",
+        f"%C&A: {pca}",
+        VALUE_CLASS_LABELS.get(value_class or "", ""),
+        "automated" if step.automated else "",
+        "bottleneck" if bottleneck else "",
+    ]
+    tooltip = text(" · ".join(d for d in details if d))
+    classes = "vsm-step" + (" critical" if critical else "") + (" bottleneck" if bottleneck else "")
+    parts = [
+        f'<g class="{classes}" data-step-id="{step.id}"><title>{tooltip}</title>',
+        f'<rect class="vsm-box" x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="{stroke_width}"/>',
+        f'<rect x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{HEADER_H}" fill="{INK}"/>',
+        f'<text x="{x + 5:.0f}" y="{y + 15:.0f}" font-size="11" font-weight="bold" '
+        f'fill="#ffffff">{place.number}. {text(step.name, 20)}</text>',
+        f'<g font-size="10.5" fill="{INK}">',
+        f'<text x="{x + 6:.0f}" y="{y + HEADER_H + 15:.0f}">{text(step.role or "no role", 24)}'
+        "</text>",
+        f'<text x="{x + 6:.0f}" y="{y + HEADER_H + 31:.0f}">PT {text(pt)}</text>',
+        f'<text x="{x + 6:.0f}" y="{y + HEADER_H + 47:.0f}">WT {text(wt)}</text>',
+        f'<text x="{x + 6:.0f}" y="{y + HEADER_H + 63:.0f}">%C&amp;A {text(pca)}</text>',
+        "</g>",
+    ]
+    if step.automated:
+        parts.append(
+            f'<text x="{x + BOX_W - 6:.0f}" y="{y + HEADER_H + 15:.0f}" font-size="9" '
+            f'fill="{MUTED}" text-anchor="end">auto</text>'
+        )
+    if step.queue_size:
+        tx, ty = x - GAP / 2 - 4, y + BOX_H / 2 - 7
+        parts.append(
+            f'<g class="vsm-queue"><path d="M{tx - 10:.0f},{ty:.0f} L{tx:.0f},{ty - 18:.0f} '
+            f'L{tx + 10:.0f},{ty:.0f} z" fill="#fff59d" stroke="{INK}" stroke-width="1"/>'
+            f'<text x="{tx:.0f}" y="{ty - 3:.0f}" font-size="8" text-anchor="middle" '
+            f'fill="{INK}">I</text>'
+            f'<text x="{tx:.0f}" y="{ty - 21:.0f}" font-size="8.5" text-anchor="middle" '
+            f'fill="{MUTED}">{number(step.queue_size, 0)} queued</text></g>'
+        )
+    parts.append("</g>")
+    canvas.add("".join(parts))
+
+
+def _ladder(
+    part_of: dict[int, _Part],
+    path: list[str],
+    places: dict[str, _Place],
+    ladder_top: dict[int, float],
+    per_day: float,
+) -> tuple[int, float, float] | None:
+    """The lead-time ladder of the critical path; answers where the totals go."""
+    if not path:
+        return None
+    by_band: dict[int, list[_Place]] = {}
+    for step_id in path:
+        place = places[step_id]
+        by_band.setdefault(place.band, []).append(place)
+    end: tuple[int, float, float] | None = None
+    for band, band_places in sorted(by_band.items()):
+        up = ladder_top[band]
+        down = up + 26
+        segments: list[str] = []
+        labels: list[str] = []
+        cursor: float | None = None
+        for place in band_places:
+            gap_start = place.x - GAP
+            if cursor is not None and cursor < gap_start:
+                segments.append(f"M{cursor:.0f},{up:.0f} H{gap_start:.0f}")
+            segments.append(
+                f"M{gap_start:.0f},{up:.0f} H{place.x:.0f} V{down:.0f} H{place.right:.0f} V{up:.0f}"
+            )
+            cursor = place.right
+            step = place.step
+            labels.append(
+                f'<text class="vsm-wait" x="{place.x - GAP / 2:.0f}" y="{up - 5:.0f}" '
+                f'text-anchor="middle">{text(duration(step.wait_seconds, per_day))}</text>'
+                f'<text class="vsm-process" x="{place.x + BOX_W / 2:.0f}" y="{down + 14:.0f}" '
+                f'text-anchor="middle">{text(duration(step.process_seconds, per_day))}</text>'
+            )
+        part_of[band].ladder.add(
+            f'<g class="vsm-ladder"><path d="{" ".join(segments)}" fill="none" '
+            f'stroke="{LADDER}" stroke-width="2"/>'
+            f'<g font-size="10.5" fill="{LADDER}">{"".join(labels)}</g></g>'
+        )
+        assert cursor is not None
+        end = (band, cursor + 14, up - 14)
+    return end
+
+
+def _totals(canvas: _Canvas, x: float, y: float, metrics: dict[str, Any], per_day: float) -> None:
+    ratio = metrics.get("activity_ratio")
+    lines = [
+        ("Lead time", duration(metrics.get("lead_time_seconds"), per_day)),
+        ("Process time", duration(metrics.get("process_time_seconds"), per_day)),
+        ("Activity ratio", percent(ratio * 100 if ratio is not None else None)),
+        ("Rolled %C&A", percent(metrics.get("rolled_pca_percent"))),
+    ]
+    rows = "".join(
+        f'<text x="{x + 8:.0f}" y="{y + 17 + 15 * i:.0f}">{text(label)}</text>'
+        f'<text x="{x + TOTALS_W - 8:.0f}" y="{y + 17 + 15 * i:.0f}" text-anchor="end" '
+        f'font-weight="bold">{text(value)}</text>'
+        for i, (label, value) in enumerate(lines)
+    )
+    canvas.add(
+        f'<g class="vsm-totals" font-size="11" fill="{INK}">'
+        f'<rect x="{x:.0f}" y="{y:.0f}" width="{TOTALS_W}" height="{17 + 15 * len(lines) - 5}" '
+        f'fill="#e3f2fd" stroke="{LADDER}" stroke-width="1.2"/>{rows}</g>'
+    )
+
+
+def render(subject: str, data: MapSnapshot) -> Iterator[str]:
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield map_svg(data)
+    yield "\n"
+
+
+@hookimpl
+def register_exporters() -> list[Any]:
+    return [
+        Exporter(
+            name="svg",
+            media_type="image/svg+xml",
+            extension="svg",
+            subjects=frozenset({"map"}),
+            render=render,
+            description="A map as a picture in the classic VSM style: process boxes, "
+            "handoffs and the lead-time ladder.",
+        )
+    ]
