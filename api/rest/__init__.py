@@ -2,7 +2,9 @@
 
 from api.rest.audit import AuditController
 from api.rest.backlog import CONTROLLERS as BACKLOG_CONTROLLERS
+from api.rest.delivery import CONTROLLERS as DELIVERY_CONTROLLERS
 from api.rest.engagement import CONTROLLERS as ENGAGEMENT_CONTROLLERS
+from api.rest.exports import ExportsController
 from api.rest.maps import CONTROLLERS as MAP_CONTROLLERS
 from api.rest.organizations import OrganizationController
 from api.rest.people import PeopleController
@@ -25,5 +27,7 @@ CONTROLLERS: list[type] = [
     *MAP_CONTROLLERS,
     *BACKLOG_CONTROLLERS,
     *TARGET_CONTROLLERS,
+    ExportsController,
     PortfolioController,
+    *DELIVERY_CONTROLLERS,
 ]

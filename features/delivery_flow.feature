@@ -1,0 +1,75 @@
+Feature: Delivery flow and the four keys
+  Once a value stream is in execution, its delivery is measured from what its tools
+  already record: the work items of its tracker (features, defects, risks and debt)
+  from start to finish, with the time they spent active, waiting or blocked; the
+  deployments of its pipeline with the commits each one shipped; and the incidents in
+  production. Flow metrics tell how work flows; the four DORA keys tell how fast and how
+  safely changes reach production. Times are medians, and every answer names its median
+  method: the lower median, the middle value and never an average of two.
+
+  Background:
+    Given a new value stream
+
+  Scenario: The four keys of a week of deployments
+    Given the pipeline reports these deployments:
+      | deployment | deployed         | commits                          | incident |
+      | D1         | Mon 3 Mar 10:00  | Mon 3 Mar 08:00, Mon 3 Mar 09:00 |          |
+      | D2         | Tue 4 Mar 10:00  | Mon 3 Mar 10:00                  | INC-1    |
+      | D3         | Wed 5 Mar 10:00  | Wed 5 Mar 06:00                  |          |
+      | D4         | Thu 6 Mar 10:00  | Thu 6 Mar 07:00                  | INC-2    |
+      | D5         | Fri 7 Mar 10:00  | Fri 7 Mar 05:00                  |          |
+    And the incident tracker reports these incidents:
+      | incident | opened           | resolved         |
+      | INC-1    | Tue 4 Mar 12:00  | Tue 4 Mar 14:00  |
+      | INC-2    | Thu 6 Mar 11:00  | Fri 7 Mar 11:00  |
+    When the team asks for the delivery metrics of the week of Mon 3 Mar
+    Then the deployment frequency is 5 deployments, 0.71 a day
+    And the change failure rate is 40%
+    And the lead time for changes is 3 hours
+    And the time to restore service is 2 hours
+    And the answer says its medians are lower medians
+
+  Scenario: A failed deployment is a failed change and ships no change
+    Given the pipeline reports these deployments:
+      | deployment | deployed         | commits          | outcome   |
+      | D1         | Mon 3 Mar 10:00  | Mon 3 Mar 08:00  | succeeded |
+      | D2         | Tue 4 Mar 10:00  | Tue 4 Mar 09:00  | failed    |
+    When the team asks for the delivery metrics of the week of Mon 3 Mar
+    Then the change failure rate is 50%
+    And the lead time for changes is 2 hours
+
+  Scenario: How work flowed through a week
+    Given the tracker reports these work items:
+      | item | type    | started          | finished         | active hours |
+      | F-1  | feature | Mon 3 Mar 00:00  | Mon 3 Mar 10:00  | 5            |
+      | F-2  | feature | Mon 3 Mar 02:00  | Tue 4 Mar 08:00  | 6            |
+      | B-1  | defect  | Mon 3 Mar 10:00  | Tue 4 Mar 06:00  | 1            |
+      | T-1  | debt    | Mon 3 Mar 20:00  | Wed 5 Mar 12:00  | 8            |
+      | F-3  | feature | Tue 4 Mar 06:00  |                  | 2            |
+      | R-1  | risk    | Sat 1 Mar 18:00  | Tue 11 Mar 08:00 | 1            |
+    When the team asks for the delivery metrics of the week of Mon 3 Mar
+    Then the flow velocity is 4 items
+    And the flow time is 20 hours
+    And the flow efficiency is 20%
+    And the work in progress at the end of the week is 2 items
+    And the flow distribution is 50% features, 25% defects, 0% risks and 25% debt
+
+  Scenario: Reporting the same deployments again records nothing new
+    Given the pipeline reports these deployments:
+      | deployment | deployed         | commits          |
+      | D1         | Mon 3 Mar 10:00  | Mon 3 Mar 08:00  |
+      | D2         | Tue 4 Mar 10:00  | Tue 4 Mar 09:00  |
+    When the pipeline reports the same deployments again
+    Then 0 are created, 0 updated and 2 left unchanged
+    And the change failure rate of the week of Mon 3 Mar is still 0%
+
+  Scenario: A deployment cannot ship a commit made after it
+    When the pipeline reports these deployments:
+      | deployment | deployed         | commits                          |
+      | D1         | Mon 3 Mar 10:00  | Mon 3 Mar 08:00, Mon 3 Mar 11:00 |
+    Then the report is refused, naming items[0].commit_times[1]
+
+  Scenario: A viewer may look at the metrics but not report deliveries
+    When the viewer reports a deployment
+    Then the report is refused because a viewer may only look
+    And the viewer can read the delivery metrics of the week of Mon 3 Mar

@@ -1,0 +1,235 @@
+"""Feature: Delivery flow and the four keys (features/delivery_flow.feature).
+
+The steps speak the tracker's and the pipeline's language (tables of items, deployments
+and incidents, times like "Mon 3 Mar 10:00" in 2025, UTC) and drive the bulk ingest and
+flow-metrics endpoints of the real HTTP API.
+"""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pytest_bdd import given, scenarios, then, when
+
+from tests.api_client import Api
+from tests.bdd.steps import p, refused
+from tests.bdd.world import Stream
+from tests.factories import Factory
+
+scenarios("delivery_flow.feature")
+
+YEAR = 2025
+WEEK = timedelta(days=7)
+
+
+def moment(text: str) -> datetime:
+    """ "Mon 3 Mar 10:00" in 2025, UTC; the weekday must match the date."""
+    parsed = datetime.strptime(f"{text.strip()} {YEAR}", "%a %d %b %H:%M %Y").replace(tzinfo=UTC)
+    assert parsed.strftime("%a") == text.split()[0], f"{text!r} is a {parsed:%A}"
+    return parsed
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def rows(datatable: list[list[str]]) -> list[dict[str, str]]:
+    header, *body = datatable
+    return [dict(zip(header, (cell.strip() for cell in row), strict=True)) for row in body]
+
+
+def deployments_of(datatable: list[list[str]]) -> list[dict[str, Any]]:
+    records = []
+    for row in rows(datatable):
+        commits = [c for c in row.get("commits", "").split(",") if c.strip()]
+        records.append(
+            {
+                "external_id": row["deployment"],
+                "deployed_at": iso(moment(row["deployed"])),
+                "commit_times": [iso(moment(c)) for c in commits],
+                "succeeded": row.get("outcome", "succeeded") != "failed",
+                "incident_external_id": row.get("incident") or None,
+            }
+        )
+    return records
+
+
+def week_of(api: Api, stream: Stream, day: str) -> Any:
+    start = moment(f"{day} 00:00")
+    return api.get(
+        f"{stream.url}/flow-metrics",
+        params={"start": iso(start), "end": iso(start + WEEK), "bucket": "week"},
+    )
+
+
+def the_week(report: dict[str, Any]) -> dict[str, Any]:
+    (week,) = report["buckets"]
+    return week
+
+
+# -- Given / When: what the tools report ------------------------------------------------------
+
+
+@given("the pipeline reports these deployments:", target_fixture="reported")
+def pipeline_reported(
+    factory: Factory, stream: Stream, datatable: list[list[str]]
+) -> list[dict[str, Any]]:
+    records = deployments_of(datatable)
+    factory.ingest(stream.ref, "deployments", records)
+    return records
+
+
+@when("the pipeline reports these deployments:", target_fixture="answer")
+def pipeline_reports(editor: Api, stream: Stream, datatable: list[list[str]]) -> Any:
+    return editor.post(f"{stream.url}/deployments/bulk", {"items": deployments_of(datatable)})
+
+
+@when("the pipeline reports the same deployments again", target_fixture="answer")
+def pipeline_reports_again(editor: Api, stream: Stream, reported: list[dict[str, Any]]) -> Any:
+    return editor.post(f"{stream.url}/deployments/bulk", {"items": reported})
+
+
+@given("the incident tracker reports these incidents:")
+def incidents_reported(factory: Factory, stream: Stream, datatable: list[list[str]]) -> None:
+    records = [
+        {
+            "external_id": row["incident"],
+            "opened_at": iso(moment(row["opened"])),
+            "resolved_at": iso(moment(row["resolved"])) if row.get("resolved") else None,
+        }
+        for row in rows(datatable)
+    ]
+    factory.ingest(stream.ref, "incidents", records)
+
+
+@given("the tracker reports these work items:")
+def work_items_reported(factory: Factory, stream: Stream, datatable: list[list[str]]) -> None:
+    """Each item was active from its start for its active hours, then waiting."""
+    records = []
+    for row in rows(datatable):
+        started = moment(row["started"])
+        active = timedelta(hours=float(row["active hours"]))
+        records.append(
+            {
+                "external_id": row["item"],
+                "type": row["type"],
+                "created": iso(started - timedelta(days=1)),
+                "started": iso(started),
+                "finished": iso(moment(row["finished"])) if row["finished"] else None,
+                "state_changes": [
+                    {"at": iso(started), "state": "In progress", "flag": "active"},
+                    {"at": iso(started + active), "state": "Waiting", "flag": "waiting"},
+                ],
+            }
+        )
+    factory.ingest(stream.ref, "work-items", records)
+
+
+@when("the viewer reports a deployment", target_fixture="answer")
+def viewer_reports(viewer: Api, stream: Stream) -> Any:
+    deployment = {"external_id": "D1", "deployed_at": iso(moment("Mon 3 Mar 10:00"))}
+    return viewer.post(f"{stream.url}/deployments/bulk", {"items": [deployment]})
+
+
+@when(p("the team asks for the delivery metrics of the week of {day}"), target_fixture="report")
+def ask_for_the_week(editor: Api, stream: Stream, day: str) -> dict[str, Any]:
+    return editor.ok(week_of(editor, stream, day))
+
+
+# -- Then: the four keys ----------------------------------------------------------------------
+
+
+@then(p("the deployment frequency is {count:d} deployments, {per_day:Num} a day"))
+def deployment_frequency(report: dict[str, Any], count: int, per_day: float) -> None:
+    week = the_week(report)
+    assert week["deployment_count"] == count
+    assert round(week["deployments_per_day"], 2) == per_day
+
+
+@then(p("the change failure rate is {percent:d}%"))
+def change_failure_rate(report: dict[str, Any], percent: int) -> None:
+    assert the_week(report)["change_failure_rate"] == pytest.approx(percent / 100)
+
+
+@then(p("the lead time for changes is {hours:Num} hours"))
+def lead_time_for_changes(report: dict[str, Any], hours: float) -> None:
+    assert the_week(report)["lead_time_for_changes_seconds"] == hours * 3600
+
+
+@then(p("the time to restore service is {hours:Num} hours"))
+def time_to_restore(report: dict[str, Any], hours: float) -> None:
+    assert the_week(report)["time_to_restore_seconds"] == hours * 3600
+
+
+@then("the answer says its medians are lower medians")
+def lower_medians(report: dict[str, Any]) -> None:
+    assert report["median_method"].startswith("lower median"), report["median_method"]
+
+
+# -- Then: flow -------------------------------------------------------------------------------
+
+
+@then(p("the flow velocity is {count:d} items"))
+def flow_velocity(report: dict[str, Any], count: int) -> None:
+    assert the_week(report)["flow_velocity"] == count
+
+
+@then(p("the flow time is {hours:Num} hours"))
+def flow_time(report: dict[str, Any], hours: float) -> None:
+    assert the_week(report)["flow_time_seconds"] == hours * 3600
+
+
+@then(p("the flow efficiency is {percent:d}%"))
+def flow_efficiency(report: dict[str, Any], percent: int) -> None:
+    assert the_week(report)["flow_efficiency"] == pytest.approx(percent / 100)
+
+
+@then(p("the work in progress at the end of the week is {count:d} items"))
+def work_in_progress(report: dict[str, Any], count: int) -> None:
+    assert the_week(report)["flow_load"] == count
+
+
+@then(
+    p(
+        "the flow distribution is {feature:d}% features, {defect:d}% defects, "
+        "{risk:d}% risks and {debt:d}% debt"
+    )
+)
+def flow_distribution(
+    report: dict[str, Any], feature: int, defect: int, risk: int, debt: int
+) -> None:
+    expected = {"feature": feature, "defect": defect, "risk": risk, "debt": debt}
+    shares = {
+        kind: round(share * 100) for kind, share in the_week(report)["flow_distribution"].items()
+    }
+    assert shares == expected
+
+
+# -- Then: ingest -----------------------------------------------------------------------------
+
+
+@then(p("{created:d} are created, {updated:d} updated and {unchanged:d} left unchanged"))
+def ingest_counts(editor: Api, answer: Any, created: int, updated: int, unchanged: int) -> None:
+    counts = editor.ok(answer)
+    assert counts == {"created": created, "updated": updated, "unchanged": unchanged}
+
+
+@then(p("the change failure rate of the week of {day} is still {percent:d}%"))
+def change_failure_rate_still(editor: Api, stream: Stream, day: str, percent: int) -> None:
+    week = the_week(editor.ok(week_of(editor, stream, day)))
+    assert week["change_failure_rate"] == pytest.approx(percent / 100)
+
+
+@then(p("the report is refused, naming {field}"))
+def report_refused_naming(answer: Any, field: str) -> None:
+    refused(answer, 422, code="VALIDATION_FAILED", field=field)
+
+
+@then("the report is refused because a viewer may only look")
+def report_refused_for_a_viewer(answer: Any) -> None:
+    refused(answer, 403, code="FORBIDDEN")
+
+
+@then(p("the viewer can read the delivery metrics of the week of {day}"))
+def viewer_reads(viewer: Api, stream: Stream, day: str) -> None:
+    assert len(the_week(viewer.ok(week_of(viewer, stream, day)))) > 0
