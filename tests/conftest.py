@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,13 +37,19 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]
         yield dbs.migrated_sqlite_template(tmp_path_factory.mktemp("template"))
 
 
-@pytest.fixture
-def database_url(database_template: Any, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def worker_database(database_template: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The database this worker's tests share, one after another, emptied between them."""
     if dbs.is_postgres():
-        yield database_template
-        dbs.truncate_all(database_template)
-    else:
-        yield dbs.fresh_sqlite_copy(database_template, tmp_path)
+        return str(database_template)
+    return dbs.fresh_sqlite_copy(database_template, tmp_path_factory.mktemp("worker"))
+
+
+@pytest.fixture
+def database_url(worker_database: str) -> Iterator[str]:
+    """Every test starts from the migrated schema with no rows."""
+    yield worker_database
+    dbs.clear_all(worker_database)
 
 
 @pytest.fixture
@@ -102,14 +107,29 @@ def other_tenant(database_url: str) -> Tenant:
     return Tenant(database_url, "globex")
 
 
-@pytest.fixture
-def plugin_manager() -> Any:
+@pytest.fixture(scope="session")
+def default_plugin_manager() -> Any:
     return build_plugin_manager()
 
 
 @pytest.fixture
-def app(settings: Settings, plugin_manager: Any) -> Any:
-    return create_app(settings, plugins=plugin_manager)
+def plugin_manager(default_plugin_manager: Any) -> Any:
+    return default_plugin_manager
+
+
+@pytest.fixture(scope="session")
+def app_cache() -> dict[Any, Any]:
+    return {}
+
+
+@pytest.fixture
+def app(settings: Settings, plugin_manager: Any, app_cache: dict[Any, Any]) -> Any:
+    """Building an app costs about half a second: tests with the same settings and plugins
+    share one (each still starts and stops it, so no state but its wiring carries over)."""
+    key = (id(plugin_manager), settings.model_dump_json())
+    if key not in app_cache:
+        app_cache[key] = (create_app(settings, plugins=plugin_manager), plugin_manager)
+    return app_cache[key][0]
 
 
 @pytest.fixture
