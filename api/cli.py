@@ -1,10 +1,14 @@
-"""The `vsm` command line: serve, migrate, and manage organizations and tokens."""
+"""The `vsm` command line: serve, migrate, manage organizations and tokens, export, report."""
 
 import asyncio
+import os
+import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
-from typing import Annotated, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,9 +17,11 @@ from core import migrate
 from core.actor import Actor
 from core.config import Settings
 from core.db import make_oneshot_engine, unit_of_work
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
+from core.exporting import Exporter, choose, collect_exporters
 from core.models.token import ApiTokenCreate, Role
-from core.services import organizations, tokens
+from core.plugins import build_plugin_manager
+from core.services import organizations, snapshots, tokens, workflow
 
 T = TypeVar("T")
 
@@ -169,6 +175,206 @@ def serve(
         factory=True,
         log_level=settings.log_level,  # type: ignore[arg-type]
     ).serve()
+
+
+# --- exports and reports: run against the database as the organization's admin
+
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+def _exporter(exporters: dict[str, Exporter], subject: str, name: str) -> Exporter:
+    try:
+        return choose(exporters, subject, name=name, accept=None)
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+
+
+def _stream_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise _fail(f"--value-stream {value!r} is not a value stream id") from exc
+
+
+def _run_transactions(
+    work: Callable[[Transaction], Awaitable[T]], settings: Settings | None = None
+) -> T:
+    """Like `_run`, but `work` opens one short transaction after another on one engine."""
+    settings = settings or Settings()
+
+    async def main() -> T:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        engine = make_oneshot_engine(settings.database_url)
+        maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+        @asynccontextmanager
+        async def transaction() -> AsyncIterator[AsyncSession]:
+            async with unit_of_work(maker) as session:
+                yield session
+
+        try:
+            return await work(transaction)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+
+
+async def _admin_of(transaction: Transaction, slug: str) -> Actor:
+    async with transaction() as session:
+        organization = await organizations.get_by_slug(session, slug)
+    return Actor(organization_id=organization.id, role=Role.admin)
+
+
+def _write(path: Path, chunks: Iterable[bytes]) -> int:
+    """Write next to `path`, then rename: a reader never sees half a file."""
+    partial = path.with_name(path.name + ".part")
+    size = 0
+    try:
+        with partial.open("wb") as file:
+            for chunk in chunks:
+                file.write(chunk)
+                size += len(chunk)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return size
+
+
+@app.command("export")
+def export(
+    org: Annotated[str, typer.Option(help="organization slug")],
+    format: Annotated[str, typer.Option("--format", "-f", help="an exporter name, e.g. xlsx")],
+    value_stream: Annotated[
+        str | None, typer.Option(help="id of the value stream to export")
+    ] = None,
+    portfolio: Annotated[
+        bool, typer.Option("--portfolio", help="export the portfolio instead")
+    ] = False,
+    backlog: Annotated[
+        bool, typer.Option("--backlog", help="only the value stream's backlog")
+    ] = False,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="file or folder; '-' for standard output"),
+    ] = None,
+) -> None:
+    """Write one export of a value stream (or its backlog) or of the portfolio."""
+    from api.rest.exports import _slug
+
+    if (value_stream is None) == (not portfolio):
+        raise _fail("give either --value-stream ID or --portfolio")
+    if backlog and value_stream is None:
+        raise _fail("--backlog needs --value-stream ID")
+    subject = "portfolio" if portfolio else "backlog" if backlog else "value_stream"
+    exporter = _exporter(collect_exporters(build_plugin_manager()), subject, format)
+    stream_id = _stream_id(value_stream) if value_stream is not None else None
+
+    async def work(transaction: Transaction) -> tuple[Any, str]:
+        actor = await _admin_of(transaction, org)
+        async with transaction() as session:
+            if stream_id is None:
+                data: Any = await snapshots.portfolio_snapshot(
+                    session, actor, workflow.PortfolioFilter()
+                )
+                return data, "portfolio"
+            data = await snapshots.value_stream_snapshot(session, actor, stream_id)
+            suffix = "-backlog" if backlog else ""
+            return data, _slug(data.value_stream.name) + suffix
+
+    data, name = _run_transactions(work)
+    chunks = exporter.chunks(subject, data)
+    if output == "-":
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(output) if output else Path(f"{name}.{exporter.extension}")
+    if path.is_dir():
+        path = path / f"{name}.{exporter.extension}"
+    size = _write(path, chunks)
+    typer.echo(f"wrote {path} ({size} bytes)")
+
+
+@app.command("report")
+def report(
+    org: Annotated[str, typer.Option(help="organization slug")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="folder for the reports (created if missing)")
+    ],
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="html, pdf or markdown (any readout format)")
+    ] = "html",
+    value_stream: Annotated[
+        str | None,
+        typer.Option(help="only this value stream; default: every one, plus the portfolio"),
+    ] = None,
+) -> None:
+    """Write a readout per value stream, and a portfolio report, into a folder.
+
+    Meant for a scheduler: e.g. weekly, then mail the folder's files to the leaders.
+    """
+    from api.rest.exports import _slug
+
+    exporters = collect_exporters(build_plugin_manager())
+    exporter = _exporter(exporters, "value_stream", format)
+    stream_id = _stream_id(value_stream) if value_stream is not None else None
+    used: set[str] = set()
+
+    def place(name: str, ident: object) -> Path:
+        if name in used:
+            name = f"{name}-{str(ident)[:8]}"
+        used.add(name)
+        return output / f"{name}.{exporter.extension}"
+
+    def write(path: Path, subject: str, data: Any) -> None:
+        size = _write(path, exporter.chunks(subject, data))
+        written.append(f"wrote {path} ({size} bytes)")
+
+    written: list[str] = []
+
+    async def work(transaction: Transaction) -> None:
+        actor = await _admin_of(transaction, org)
+        if stream_id is not None:
+            async with transaction() as session:
+                data = await snapshots.value_stream_snapshot(session, actor, stream_id)
+            output.mkdir(parents=True, exist_ok=True)
+            write(place(_slug(data.value_stream.name), data.value_stream.id), "value_stream", data)
+            return
+        async with transaction() as session:
+            overview = await snapshots.portfolio_snapshot(
+                session, actor, workflow.PortfolioFilter()
+            )
+        output.mkdir(parents=True, exist_ok=True)
+        if "portfolio" in exporter.subjects:
+            write(place("portfolio", ""), "portfolio", overview)
+        else:
+            typer.echo(f"note: the {format} exporter makes no portfolio report", err=True)
+        with typer.progressbar(
+            overview.rows, label="value streams", file=sys.stderr, show_pos=True
+        ) as rows:
+            for row in rows:
+                try:
+                    async with transaction() as session:
+                        data = await snapshots.value_stream_snapshot(session, actor, row.id)
+                except NotFound:
+                    written.append(f"skipped {row.name}: deleted meanwhile")
+                    continue
+                write(place(_slug(row.name), row.id), "value_stream", data)
+
+    _run_transactions(work)
+    for line in written:
+        typer.echo(line)
 
 
 def main() -> None:

@@ -142,23 +142,25 @@ def parse_duration(
     return _check_seconds(float(plain["number"]) * seconds_per[unit], text)
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: float, *, days: bool = True) -> str:
     """Write seconds as ISO 8601, the one form every client and spreadsheet can read back.
 
     Days are 24-hour days, so ``parse_duration(format_duration(x)) == x`` with the
-    default calendar. Precision is one millisecond, which is far below anything a map
-    measures, and it keeps float noise such as 59.99999 s out of the text.
+    default calendar. With ``days=False`` no day part is written (``PT37H30M``), which
+    reads back the same under any calendar: a map counting working days would read a
+    ``D`` as a working day. Precision is one millisecond, which is far below anything a
+    map measures, and it keeps float noise such as 59.99999 s out of the text.
     """
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise DurationError(f"{seconds!r} is not a number of seconds")
     _check_seconds(float(seconds), seconds)
     millis = round(seconds * 1000)
-    days, millis = divmod(millis, 86_400_000)
+    whole_days, millis = divmod(millis, 86_400_000) if days else (0, millis)
     hours, millis = divmod(millis, 3_600_000)
     minutes, millis = divmod(millis, 60_000)
     whole_seconds, millis = divmod(millis, 1000)
 
-    date_part = f"{days}D" if days else ""
+    date_part = f"{whole_days}D" if whole_days else ""
     time_part = ""
     if hours:
         time_part += f"{hours}H"

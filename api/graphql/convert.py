@@ -24,10 +24,18 @@ def gql_enum(cls: type[enum.Enum]) -> Any:
     return _enums[cls]
 
 
+def _scalar(annotation: Any) -> Any:
+    """`Annotated[str, Strict()]` and the like are the plain scalar to GraphQL."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
 def _convert(annotation: Any) -> Any:
+    annotation = _scalar(annotation)
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        args = [_scalar(a) for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) > 1 and all(a in (str, int, float) for a in args):
             return str | None
         inner = _convert(args[0]) if len(args) == 1 else annotation

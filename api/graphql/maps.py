@@ -26,6 +26,7 @@ from core.models.value_stream_map import (
     StepCreate,
     StepUpdate,
     ValueStreamMap,
+    iso_duration,
 )
 from core.models.waste_finding import FindingCreate, FindingRead, FindingUpdate, TriageDecision
 from core.services import crud, findings, map_documents, maps
@@ -95,11 +96,15 @@ class StepType:
 
     @strawberry.field(description="Process time in ISO 8601.")
     def process_time(self) -> str | None:
-        return None if self.process_seconds is None else format_duration(self.process_seconds)
+        return (
+            None
+            if self.process_seconds is None
+            else format_duration(self.process_seconds, days=False)
+        )
 
     @strawberry.field(description="Wait time in ISO 8601.")
     def wait_time(self) -> str | None:
-        return None if self.wait_seconds is None else format_duration(self.wait_seconds)
+        return iso_duration(self.wait_seconds)
 
 
 async def _map_steps(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:

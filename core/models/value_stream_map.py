@@ -3,9 +3,9 @@
 import enum
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, field_validator
+from pydantic import BeforeValidator, ConfigDict, field_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
@@ -21,7 +21,18 @@ class MapKind(enum.StrEnum):
 
 
 WaitsIn = Literal["calendar", "working"]
-DurationInput = str | float | int
+def _not_a_flag(value: object) -> object:
+    """JSON `true` is a number to lax validation; as a duration it is a mistake."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is text like PT1H or 3 h, or a number of seconds")
+    return value
+
+
+DurationInput = Annotated[
+    str | int | float,
+    BeforeValidator(_not_a_flag),
+    Field(description="ISO 8601 (PT39S, P5D) or a number and unit (3 h, 2 working days)"),
+]
 
 
 class MapFields(SQLModel):
@@ -180,13 +191,14 @@ class HandoffRead(HandoffFields):
     version: int
 
 
+def iso_duration(seconds: float | None) -> str | None:
+    """Without a day part, so a client can send it back under any working calendar."""
+    return None if seconds is None else format_duration(seconds, days=False)
+
+
 def step_read(step: MapStep) -> dict[str, Any]:
     """The stored seconds, and the same in ISO 8601 for people."""
     data = step.model_dump(warnings=False)
-    data["process_time"] = (
-        format_duration(step.process_seconds) if step.process_seconds is not None else None
-    )
-    data["wait_time"] = (
-        format_duration(step.wait_seconds) if step.wait_seconds is not None else None
-    )
+    data["process_time"] = iso_duration(step.process_seconds)
+    data["wait_time"] = iso_duration(step.wait_seconds)
     return data

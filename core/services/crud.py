@@ -153,6 +153,7 @@ async def update(
     changes = {k: v for k, v in changes.items() if getattr(obj, k) != v}
     if not changes:
         return obj
+    _refuse_nulls(obj, changes)
     before = audit.snapshot(obj)
     obj.sqlmodel_update(changes)
     if isinstance(obj, Timestamped):
@@ -169,6 +170,14 @@ async def update(
         after=audit.snapshot(obj),
     )
     return obj
+
+
+def _refuse_nulls(obj: SQLModel, changes: Mapping[str, Any]) -> None:
+    """A patch may clear optional fields only; null for a required one is the client's error."""
+    columns = type(obj).__table__.columns  # type: ignore[attr-defined]
+    for name, value in changes.items():
+        if value is None and name in columns and not columns[name].nullable:
+            raise ValidationFailed(f"{name} cannot be null", field=name)
 
 
 async def delete(

@@ -190,7 +190,7 @@ async def _maps(
                 kind=str(stream_map.kind),
                 chosen=stream_map.chosen,
                 step_count=len(picture.steps),
-                steps_missing_role=sum(1 for x in picture.steps if not x.role),
+                steps_missing_role=sum(1 for x in picture.steps if not (x.role or "").strip()),
                 steps_missing_process_time=sum(
                     1 for x in picture.steps if x.process_seconds is None
                 ),

@@ -136,7 +136,8 @@ async def export_map(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> 
 
 
 def _iso(seconds: float | None) -> str | None:
-    return None if seconds is None else format_duration(seconds)
+    """No day part: under a working-day calendar a `D` would read back shorter."""
+    return None if seconds is None else format_duration(seconds, days=False)
 
 
 def parse_document(raw: bytes | str, media_type: str) -> MapDocument:
@@ -182,9 +183,16 @@ async def import_map(
         values = step.model_dump(exclude={"key"})
         if values["position"] is None:
             values["position"] = i
-        created = await maps.steps.create(
-            session, actor, stream_map.id, _validated(StepCreate, values, f"steps[{i}]")
-        )
+        try:
+            created = await maps.steps.create(
+                session, actor, stream_map.id, _validated(StepCreate, values, f"steps[{i}]")
+            )
+        except ValidationFailed as exc:
+            inner = exc.problems[0].field if exc.problems else ""
+            if inner.startswith("steps["):
+                raise
+            where = f"steps[{i}].{inner}" if inner else f"steps[{i}]"
+            raise ValidationFailed(f"{where}: {exc.detail}", field=where) from exc
         ids[step.key] = created.id
     for i, handoff in enumerate(document.handoffs):
         data = HandoffCreate(

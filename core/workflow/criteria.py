@@ -185,7 +185,13 @@ def desired_map_faster(facts: GateFacts, _: NoParams) -> Outcome:
         return False, "no current-state map in this cycle"
     if not desired:
         return False, "no desired-state map is marked chosen"
-    now, then = current[0].lead_time_seconds, desired[0].lead_time_seconds
+    chosen = desired[0]
+    if chosen.step_count == 0:
+        return False, "the chosen desired-state map has no steps"
+    unmeasured = max(chosen.steps_missing_process_time, chosen.steps_missing_wait_time)
+    if unmeasured:
+        return False, f"{_plural(unmeasured, 'step')} of the desired map without times"
+    now, then = current[0].lead_time_seconds, chosen.lead_time_seconds
     if then < now:
         return True, f"lead time {then:g} s is below the current {now:g} s"
     return False, f"desired lead time {then:g} s is not below the current {now:g} s"

@@ -1,0 +1,166 @@
+"""GraphQL for exports: the formats on offer, and an export as text or as a REST link.
+
+Text formats (JSON, CSV, Markdown, HTML, Mermaid, SVG...) come back inline in `text`;
+binary ones (PDF, XLSX...) come back as `link`, the REST URL that streams the file,
+since a GraphQL answer is JSON and no place for megabytes of base64.
+"""
+
+import asyncio
+import enum
+from typing import Any
+from urllib.parse import urlencode
+
+import strawberry
+
+from api.graphql.context import Info
+from api.graphql.foundation import parse_id
+from api.rest.exports import _slug
+from core.exporting import Exporter, choose
+from core.services import maps, snapshots, value_streams, workflow
+
+API = "/api/v1"
+TEXT_MEDIA_TYPES = frozenset({"application/json", "image/svg+xml", "application/xml"})
+
+
+@strawberry.enum(name="ExportSubject")
+class ExportSubject(enum.Enum):
+    VALUE_STREAM = "value_stream"
+    BACKLOG = "backlog"
+
+
+@strawberry.type(name="Exporter")
+class ExporterType:
+    name: str = strawberry.field(description="The `format` to ask for.")
+    media_type: str
+    extension: str
+    subjects: list[str] = strawberry.field(
+        description="What it exports: value_stream, backlog, map, portfolio."
+    )
+    description: str
+    plugin: str
+    text: bool = strawberry.field(description="Answered inline as `text`, else as a `link`.")
+
+
+@strawberry.type
+class ExportPayload:
+    format: str
+    media_type: str
+    filename: str
+    text: str | None = strawberry.field(description="The file itself, for a text format.")
+    link: str | None = strawberry.field(
+        description="For a binary format: the REST URL (same token) that streams the file."
+    )
+
+
+def is_text(exporter: Exporter) -> bool:
+    media = exporter.media_type.split(";")[0].strip().lower()
+    return (
+        media.startswith("text/") or media in TEXT_MEDIA_TYPES or media.endswith(("+json", "+xml"))
+    )
+
+
+def _exporters(info: Info) -> dict[str, Exporter]:
+    state = info.context.state
+    assert state is not None
+    return state.exporters
+
+
+def _rendered(exporter: Exporter, subject: str, data: Any) -> str:
+    return b"".join(exporter.chunks(subject, data)).decode("utf-8")
+
+
+async def _payload(
+    exporter: Exporter,
+    subject: str,
+    filename: str,
+    link: str,
+    data: Any = None,
+) -> ExportPayload:
+    text = None
+    if data is not None:
+        # Rendering is CPU work: off the event loop, on plain data (no session use).
+        text = await asyncio.to_thread(_rendered, exporter, subject, data)
+    return ExportPayload(
+        format=exporter.name,
+        media_type=exporter.media_type,
+        filename=f"{filename}.{exporter.extension}",
+        text=text,
+        link=None if text is not None else link,
+    )
+
+
+def _query(**params: Any) -> str:
+    return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every export format the loaded plugins offer.")
+    async def exporters(self, info: Info) -> list[ExporterType]:
+        info.context.actor  # noqa: B018 - only callers with a token may list them
+        return [
+            ExporterType(
+                name=e.name,
+                media_type=e.media_type,
+                extension=e.extension,
+                subjects=sorted(e.subjects),
+                description=e.description,
+                plugin=e.plugin,
+                text=is_text(e),
+            )
+            for e in _exporters(info).values()
+        ]
+
+    @strawberry.field(description="A value stream (or its backlog) in one export format.")
+    async def export(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        format: str,
+        subject: ExportSubject = ExportSubject.VALUE_STREAM,
+    ) -> ExportPayload | None:
+        ident = parse_id(value_stream_id, "valueStreamId")
+        exporter = choose(_exporters(info), subject.value, name=format, accept=None)
+        session, actor = info.context.session, info.context.actor
+        path = "export" if subject is ExportSubject.VALUE_STREAM else "backlog/export"
+        link = f"{API}/value-streams/{ident}/{path}?{_query(format=exporter.name)}"
+        suffix = "" if subject is ExportSubject.VALUE_STREAM else "-backlog"
+        if not is_text(exporter):
+            stream = await value_streams.get_value_stream(session, actor, ident)
+            return await _payload(exporter, subject.value, _slug(stream.name) + suffix, link)
+        data = await snapshots.value_stream_snapshot(session, actor, ident)
+        name = _slug(data.value_stream.name) + suffix
+        return await _payload(exporter, subject.value, name, link, data)
+
+    @strawberry.field(description="A value stream map in one export format (mermaid, svg...).")
+    async def map_export(
+        self, info: Info, map_id: strawberry.ID, format: str
+    ) -> ExportPayload | None:
+        ident = parse_id(map_id, "mapId")
+        exporter = choose(_exporters(info), "map", name=format, accept=None)
+        session, actor = info.context.session, info.context.actor
+        link = f"{API}/maps/{ident}/render?{_query(format=exporter.name)}"
+        if not is_text(exporter):
+            stream_map = await maps.maps.get(session, actor, ident)
+            return await _payload(exporter, "map", _slug(stream_map.name), link)
+        data = await snapshots.map_snapshot(session, actor, ident)
+        return await _payload(exporter, "map", _slug(data.map.name), link, data)
+
+    @strawberry.field(description="The portfolio, every value stream's status, in one format.")
+    async def portfolio_export(
+        self,
+        info: Info,
+        format: str,
+        phase: str | None = None,
+        overdue: bool | None = None,
+    ) -> ExportPayload | None:
+        exporter = choose(_exporters(info), "portfolio", name=format, accept=None)
+        link = f"{API}/portfolio/export?{_query(format=exporter.name, phase=phase)}"
+        if overdue is not None:
+            link += f"&overdue={str(overdue).lower()}"
+        if not is_text(exporter):
+            info.context.actor  # noqa: B018 - a link is for callers with a token only
+            return await _payload(exporter, "portfolio", "portfolio", link)
+        filters = workflow.PortfolioFilter(phase=phase, overdue=overdue)
+        data = await snapshots.portfolio_snapshot(info.context.session, info.context.actor, filters)
+        return await _payload(exporter, "portfolio", "portfolio", link, data)
