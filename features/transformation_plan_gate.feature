@@ -16,7 +16,7 @@ Feature: Leaving the transformation plan
     Examples:
       | ingredient                                    | criterion                                       | why blocked                                 | why met                          |
       | a prioritized backlog                         | A prioritized backlog                           | 0 backlog items; at least 1 needed          | ranked backlog item              |
-      | an accountable owner for every committed item | Every committed item has an accountable owner   | no committed backlog item                   | have an accountable owner        |
+      | an accountable owner for every committed item | Every committed item has an accountable owner   | no committed backlog item                   | an accountable owner             |
       | a roadmap milestone                           | A roadmap with at least one milestone           | roadmap has 0 milestones; at least 1 needed | roadmap has 1 milestone          |
       | a VSM owner                                   | A VSM owner (ownership and accountability plan) | no VSM owner                                | the value stream has a VSM owner |
 

@@ -174,6 +174,7 @@ class ClassifyPayload:
     classifiers: list[str]
     created: list[FindingType]  # type: ignore[valid-type]
     skipped_known: int
+    rejected: list[str]
 
 
 @strawberry.type
@@ -215,6 +216,7 @@ class Mutation:
             classifiers=outcome.classifiers,
             created=outcome.created,
             skipped_known=outcome.skipped,
+            rejected=outcome.rejected,
         )
 
     @mutation(description="Confirm or dismiss a finding; dismissing needs a reason.")

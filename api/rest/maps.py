@@ -131,6 +131,7 @@ class ClassifyOut(BaseModel):
     classifiers: list[str]
     created: list[FindingRead]
     skipped_known: int
+    rejected: list[str]
 
 
 MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
@@ -226,6 +227,7 @@ class MapAnalysisController(Controller):
             classifiers=outcome.classifiers,
             created=[FindingRead.model_validate(f, from_attributes=True) for f in outcome.created],
             skipped_known=outcome.skipped,
+            rejected=outcome.rejected,
         )
 
     @post(

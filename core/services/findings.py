@@ -1,5 +1,6 @@
 """Waste findings: suggested by classifier plugins, recorded by people, triaged by people."""
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,8 @@ from core.services import crud, maps
 from core.services.children import ChildService
 from core.types import utcnow
 from core.waste import WasteCategory, WasteSuggestion
+
+logger = logging.getLogger("valuestream.classify")
 
 
 class FindingService(ChildService[WasteFinding]):
@@ -101,6 +104,7 @@ class ClassifyOutcome:
     created: list[WasteFinding]
     skipped: int
     classifiers: list[str]
+    rejected: list[str]
 
 
 async def classify(
@@ -132,8 +136,10 @@ async def classify(
         )
     }
     created: list[WasteFinding] = []
+    rejected: list[str] = []
     skipped = 0
     names = []
+    on_map = _targets_on(picture)
     arguments = {"flow_map": picture, "config": config}
     for impl in plugins.hook.classify_waste.get_hookimpls():
         names.append(impl.plugin_name)
@@ -141,6 +147,11 @@ async def classify(
             impl.function(*(arguments[name] for name in impl.argnames)) or []
         )
         for suggestion in suggestions:
+            problem = _problem(suggestion, on_map)
+            if problem is not None:
+                rejected.append(f"{impl.plugin_name}: {problem}")
+                logger.warning("classifier %s: %s", impl.plugin_name, problem)
+                continue
             key = _key(suggestion)
             if key in known:
                 skipped += 1
@@ -154,7 +165,41 @@ async def classify(
                     _values(suggestion, stream_map, impl.plugin_name),
                 )
             )
-    return ClassifyOutcome(created=created, skipped=skipped, classifiers=sorted(names))
+    return ClassifyOutcome(
+        created=created, skipped=skipped, classifiers=sorted(names), rejected=rejected
+    )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _targets_on(picture: Any) -> tuple[set[str], set[str]]:
+    return {s.id for s in picture.steps}, {h.id for h in picture.handoffs}
+
+
+def _problem(s: Any, on_map: tuple[set[str], set[str]]) -> str | None:
+    """Why a plugin's suggestion cannot be stored, or None: plugins are not trusted blindly."""
+    steps, handoffs = on_map
+    try:
+        category = WasteCategory(s.category)
+    except (ValueError, AttributeError):
+        return f"unknown category {getattr(s, 'category', None)!r}"
+    if getattr(s, "step_id", None) is not None and str(s.step_id) not in steps:
+        return f"{category}: step {s.step_id!r} is not on this map"
+    if getattr(s, "handoff_id", None) is not None and str(s.handoff_id) not in handoffs:
+        return f"{category}: handoff {s.handoff_id!r} is not on this map"
+    confidence = getattr(s, "confidence", None)
+    if confidence is not None and not (
+        isinstance(confidence, int | float) and 0 <= confidence <= 1
+    ):
+        return f"{category}: confidence {confidence!r} is not between 0 and 1"
+    cost = getattr(s, "estimated_cost_hours_per_week", None)
+    if cost is not None and not (_number(cost) and 0 <= cost <= 1_000_000):
+        return f"{category}: cost {cost!r} is not a number of hours from 0"
+    if not str(getattr(s, "description", "") or "").strip():
+        return f"{category}: no description"
+    return None
 
 
 def _key(s: WasteSuggestion) -> tuple[str, uuid.UUID | None, uuid.UUID | None]:

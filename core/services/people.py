@@ -3,12 +3,15 @@
 import uuid
 
 from pydantic import BaseModel
-from sqlmodel import or_
+from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.errors import Conflict
+from core.models.backlog import BacklogItem
 from core.models.person import Person, PersonCreate, PersonUpdate
 from core.pagination import Page, paginate
+from core.raci import COMMITTED_STATUSES
 from core.services import crud
 
 
@@ -56,4 +59,16 @@ async def delete_person(
     session: AsyncSession, actor: Actor, person_id: uuid.UUID, *, expected_version: int | None
 ) -> None:
     person = await get_person(session, actor, person_id)
+    owned = await session.exec(
+        crud.scoped(BacklogItem, actor)
+        .where(BacklogItem.owner_id == person.id)
+        .where(col(BacklogItem.status).in_([s.value for s in COMMITTED_STATUSES]))
+    )
+    first = owned.first()
+    if first is not None:
+        raise Conflict(
+            f"{person.name} is the accountable owner of committed backlog items such as "
+            f"{first.title!r}; name other owners first",
+            field="person_id",
+        )
     await crud.delete(session, actor, person, expected_version=expected_version)

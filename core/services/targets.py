@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.metrics.flow import FlowBucket
 from core.metrics.map_metrics import MapMetrics
 from core.metrics.targets import Direction, TargetProgress, progress, validate_target
@@ -21,7 +21,8 @@ from core.models.target import (
     TargetCreate,
     TargetFromMaps,
 )
-from core.services import flow_metrics, maps
+from core.models.value_stream import ValueStream
+from core.services import crud, flow_metrics, maps
 from core.services.children import ChildService
 from core.types import utcnow
 
@@ -114,7 +115,13 @@ async def create_from_maps(
             f"{data.metric} is not a map metric: use one of {', '.join(MAP_METRICS)}",
             field="metric",
         )
-    _current, _desired, now, then, _changes = await maps.comparison(session, actor, value_stream_id)
+    try:
+        _current, _desired, now, then, _changes = await maps.comparison(
+            session, actor, value_stream_id
+        )
+    except NotFound as exc:
+        await crud.get(session, actor, ValueStream, value_stream_id)
+        raise Conflict(f"no target from maps yet: {exc.detail}", field="metric") from exc
     attribute, direction, unit = MAP_METRICS[data.metric]
     baseline, goal = _value(now, attribute), _value(then, attribute)
     create = TargetCreate(

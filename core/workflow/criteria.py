@@ -193,8 +193,12 @@ def desired_map_faster(facts: GateFacts, _: NoParams) -> Outcome:
         return False, f"{_plural(unmeasured, 'step')} of the desired map without times"
     now, then = current[0].lead_time_seconds, chosen.lead_time_seconds
     if then < now:
-        return True, f"lead time {then:g} s is below the current {now:g} s"
-    return False, f"desired lead time {then:g} s is not below the current {now:g} s"
+        return True, f"lead time {_hours(then)} is below the current {_hours(now)}"
+    return False, f"desired lead time {_hours(then)} is not below the current {_hours(now)}"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.4g} h"
 
 
 def sponsor_signoff(facts: GateFacts, p: MinParams) -> Outcome:
@@ -229,7 +233,9 @@ def committed_items_owned(facts: GateFacts, _: NoParams) -> Outcome:
             False,
             f"{_plural(len(orphans), 'committed item')} without an accountable owner: {names}",
         )
-    return True, f"all {_plural(len(committed), 'committed item')} have an accountable owner"
+    if len(committed) == 1:
+        return True, "the committed item has an accountable owner"
+    return True, f"all {len(committed)} committed items have an accountable owner"
 
 
 def milestones(facts: GateFacts, p: MinParams) -> Outcome:
