@@ -683,7 +683,7 @@ def test_a_graphql_owner_of_another_organization_is_validation_failed(
     editor: Api, world: World
 ) -> None:
     result = editor.graphql(
-        'mutation($o: UUID!) { createValueStream(input: {name: "A", ownerId: $o}) { id } }',
+        'mutation($o: ID!) { createValueStream(input: {name: "A", ownerId: $o}) { id } }',
         {"o": world.foreign_person},
     )
 

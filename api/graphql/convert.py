@@ -7,6 +7,7 @@ Inputs get UNSET defaults: a patch then tells "not sent" from "set to null", whi
 import enum
 import types
 import typing
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,8 @@ def _convert(annotation: Any) -> Any:
         return list[_convert(typing.get_args(annotation)[0])]
     if annotation is AwareDatetime:
         return datetime
+    if annotation is uuid.UUID:
+        return strawberry.ID
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
             return gql_enum(annotation)

@@ -51,12 +51,19 @@ class Savepoint(FieldExtension):
             return await next_(source, info, **kwargs)
 
 
+ARGUMENTS = {"cursor": "after", "limit": "first"}
+"""The services speak REST's paging words; GraphQL clients know these arguments."""
+
+
 def _code_for(error: GraphQLError) -> tuple[str, dict[str, Any]]:
     original = error.original_error
     if isinstance(original, DomainError):
         extra: dict[str, Any] = dict(original.extra)
         if original.problems:
-            extra["fields"] = [{"field": p.field, "message": p.message} for p in original.problems]
+            extra["fields"] = [
+                {"field": ARGUMENTS.get(p.field, p.field), "message": p.message}
+                for p in original.problems
+            ]
         return original.code, extra
     if isinstance(original, PydanticValidationError):
         fields = [

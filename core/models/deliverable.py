@@ -1,7 +1,9 @@
+import re
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AnyHttpUrl, ConfigDict
+from pydantic import AnyHttpUrl, ConfigDict, UrlConstraints, field_validator
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -13,14 +15,21 @@ KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 
 class DeliverableFields(SQLModel):
     kind: str = Field(
-        regex=KIND_PATTERN,
+        max_length=60,
         description="a kind of the practice (" + ", ".join(DeliverableKind) + ") or your own, "
         "such as one a custom playbook asks for",
     )
-    title: str | None = Field(default=None, sa_type=String(200))
+    title: str | None = Field(default=None, max_length=200)
     status: DeliverableStatus = DeliverableStatus.draft
     text: str | None = Field(default=None, max_length=100_000)
-    link: str | None = Field(default=None, sa_type=String(2000))
+    link: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_is_a_key(cls, value: str) -> str:
+        if not re.fullmatch(KIND_PATTERN, value):
+            raise ValueError("a kind is a lowercase key: letters, digits and underscores")
+        return value
 
 
 class Deliverable(DeliverableFields, Entity, table=True):
@@ -40,16 +49,16 @@ class Deliverable(DeliverableFields, Entity, table=True):
 class DeliverableCreate(DeliverableFields):
     model_config = ConfigDict(extra="forbid")
 
-    link: AnyHttpUrl | None = None
+    link: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)] | None = None
 
 
 class DeliverableUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, sa_type=String(200))
+    title: str | None = Field(default=None, max_length=200)
     status: DeliverableStatus | None = None
     text: str | None = Field(default=None, max_length=100_000)
-    link: AnyHttpUrl | None = None
+    link: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)] | None = None
 
 
 class DeliverableRead(DeliverableFields):

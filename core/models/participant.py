@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -41,12 +41,14 @@ def check_champion(role: ParticipantRole | None, kind: ChampionKind | None) -> N
 
 
 class ParticipantCreate(ParticipantFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
-    @model_validator(mode="after")
-    def _champion_kind(self) -> "ParticipantCreate":
-        check_champion(self.role, self.champion_kind)
-        return self
+    @field_validator("champion_kind")
+    @classmethod
+    def _champion_kind(cls, kind: ChampionKind | None, info: ValidationInfo) -> ChampionKind | None:
+        """Validated as a field, so the error names champion_kind."""
+        check_champion(info.data.get("role"), kind)
+        return kind
 
 
 class ParticipantUpdate(SQLModel):

@@ -21,6 +21,8 @@ class MapKind(enum.StrEnum):
 
 
 WaitsIn = Literal["calendar", "working"]
+
+
 def _not_a_flag(value: object) -> object:
     """JSON `true` is a number to lax validation; as a duration it is a mistake."""
     if isinstance(value, bool):

@@ -234,9 +234,11 @@ async def list_items(
         if value is not None:
             statement = statement.where(getattr(BacklogItem, name) == value)
     if filters.q:
-        pattern = f"%{filters.q}%"
         statement = statement.where(
-            or_(col(BacklogItem.title).ilike(pattern), col(BacklogItem.description).ilike(pattern))
+            or_(
+                crud.contains(BacklogItem.title, filters.q),
+                crud.contains(BacklogItem.description, filters.q),
+            )
         )
     if filters.overdue is not None:
         late = (col(BacklogItem.due_date) < utcnow().date()) & col(BacklogItem.status).not_in(

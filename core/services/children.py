@@ -130,6 +130,7 @@ class ChildService(Generic[C]):
         *,
         expected_version: int | None,
     ) -> C:
+        actor.require_write()
         obj = await self.get(session, actor, ident)
         changes = patch.model_dump(exclude_unset=True)
         await self._check_people(session, actor, changes)
@@ -139,5 +140,6 @@ class ChildService(Generic[C]):
     async def delete(
         self, session: AsyncSession, actor: Actor, ident: uuid.UUID, *, expected_version: int | None
     ) -> None:
+        actor.require_write()
         obj = await self.get(session, actor, ident)
         await crud.delete(session, actor, obj, expected_version=expected_version)

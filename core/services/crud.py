@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import SQLModel, func, select
+from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
@@ -74,6 +74,12 @@ async def require_reference(
             field=field,
         )
     return obj
+
+
+def contains(column: Any, text: str) -> Any:
+    """Case-insensitive substring match; `%` and `_` in the text are literal characters."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return col(column).ilike(f"%{escaped}%", escape="\\")
 
 
 async def count(session: AsyncSession, statement: Any) -> int:

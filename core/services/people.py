@@ -34,8 +34,9 @@ async def list_people(
 ) -> Page[Person]:
     statement = crud.scoped(Person, actor)
     if filters.q:
-        pattern = f"%{filters.q}%"
-        statement = statement.where(or_(Person.name.ilike(pattern), Person.email.ilike(pattern)))  # type: ignore[union-attr]
+        statement = statement.where(
+            or_(crud.contains(Person.name, filters.q), crud.contains(Person.email, filters.q))
+        )
     if filters.active is not None:
         statement = statement.where(Person.active == filters.active)
     if filters.email is not None:

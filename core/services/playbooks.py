@@ -60,29 +60,20 @@ async def replace_playbook(
         )
     stored = playbook.model_dump(mode="json")
     if record is None:
+        before = default_playbook().model_dump(mode="json")
         record = PlaybookRecord(organization_id=actor.organization_id, data=stored)
-        session.add(record)
-        await crud.flush(session)
-        audit.record(
-            session,
-            actor,
-            action="create",
-            entity_type="playbook",
-            entity_id=record.id,
-            after=stored,
-        )
     else:
         before = dict(record.data)
         record.data = stored
-        session.add(record)
-        await crud.flush(session)
-        audit.record(
-            session,
-            actor,
-            action="update",
-            entity_type="playbook",
-            entity_id=record.id,
-            before=before,
-            after=stored,
-        )
+    session.add(record)
+    await crud.flush(session)
+    audit.record(
+        session,
+        actor,
+        action="update",
+        entity_type="playbook",
+        entity_id=record.id,
+        before=before,
+        after=stored,
+    )
     return playbook, record.version

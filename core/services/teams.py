@@ -41,7 +41,7 @@ async def list_teams(
 ) -> Page[Team]:
     statement = crud.scoped(Team, actor)
     if filters.q:
-        statement = statement.where(col(Team.name).ilike(f"%{filters.q}%"))
+        statement = statement.where(crud.contains(Team.name, filters.q))
     if filters.member_id is not None:
         statement = statement.where(
             col(Team.id).in_(

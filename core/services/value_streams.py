@@ -3,7 +3,7 @@
 import uuid
 
 from pydantic import BaseModel
-from sqlmodel import col, or_
+from sqlmodel import or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
@@ -42,9 +42,11 @@ def filtered(actor: Actor, filters: ValueStreamFilter):  # type: ignore[no-untyp
     if filters.owner_id is not None:
         statement = statement.where(ValueStream.owner_id == filters.owner_id)
     if filters.q:
-        pattern = f"%{filters.q}%"
         statement = statement.where(
-            or_(col(ValueStream.name).ilike(pattern), col(ValueStream.description).ilike(pattern))
+            or_(
+                crud.contains(ValueStream.name, filters.q),
+                crud.contains(ValueStream.description, filters.q),
+            )
         )
     return statement
 
@@ -70,6 +72,7 @@ async def update_value_stream(
     expected_version: int | None,
 ) -> ValueStream:
     """Phase and cycle change only through transitions, never through a patch."""
+    actor.require_write()
     stream = await get_value_stream(session, actor, value_stream_id)
     if "owner_id" in patch.model_fields_set:
         await crud.require_reference(session, actor, Person, patch.owner_id, field="owner_id")
