@@ -336,9 +336,9 @@ def test_the_desired_state_gate_blocks_a_desired_map_that_is_not_faster(
     slower = _criterion(editor, stream, "desired_map_faster")
 
     assert same_reason["passed"] is False
-    assert same_reason["reason"] == "desired lead time 57600 s is not below the current 57600 s"
+    assert same_reason["reason"] == "desired lead time 16 h is not below the current 16 h"
     assert slower["passed"] is False
-    assert "72000 s is not below the current 57600 s" in slower["reason"]
+    assert "20 h is not below the current 16 h" in slower["reason"]
 
 
 def test_the_desired_state_gate_passes_with_a_faster_map_and_a_sponsor_sign_off(
@@ -355,7 +355,7 @@ def test_the_desired_state_gate_passes_with_a_faster_map_and_a_sponsor_sign_off(
 
     gate = _gate(editor, stream)
     assert faster["passed"] is True
-    assert faster["reason"] == "lead time 14400 s is below the current 57600 s"
+    assert faster["reason"] == "lead time 4 h is below the current 16 h"
     assert unsigned["passed"] is False
     assert [c["key"] for c in unsigned["criteria"] if not c["passed"]] == ["sponsor_signoff"]
     assert gate["passed"] is True, gate
