@@ -76,6 +76,16 @@ async def require_reference(
     return obj
 
 
+async def lock(session: AsyncSession, obj: SQLModel) -> None:
+    """Hold the row until the transaction ends, so checks against its children stay true.
+
+    PostgreSQL takes a row lock (SELECT ... FOR UPDATE); on SQLite every write
+    transaction already runs alone (BEGIN IMMEDIATE), and the clause is left out.
+    """
+    model = type(obj)
+    await session.exec(select(model.id).where(model.id == obj.id).with_for_update())  # type: ignore[attr-defined]
+
+
 def contains(column: Any, text: str) -> Any:
     """Case-insensitive substring match; `%` and `_` in the text are literal characters."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

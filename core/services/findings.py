@@ -122,6 +122,7 @@ async def classify(
     """
     actor.require_write()
     stream_map = await maps.maps.get(session, actor, map_id)
+    await crud.lock(session, stream_map)
     picture = await maps.flow_map(session, actor, stream_map)
     try:
         picture.topological_order()

@@ -38,6 +38,7 @@ class MapService(ChildService[ValueStreamMap]):
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         stream: ValueStream = parent
+        await crud.lock(session, stream)
         values = {**values, "cycle": stream.cycle}
         if values["kind"] == MapKind.current:
             if values.get("chosen"):
@@ -62,6 +63,8 @@ class MapService(ChildService[ValueStreamMap]):
         if changes.get("chosen"):
             if obj.kind != MapKind.desired:
                 raise ValidationFailed("only a desired-state map can be chosen", field="chosen")
+            stream = await crud.get(session, actor, ValueStream, obj.value_stream_id)
+            await crud.lock(session, stream)
             await self._unchoose_others(session, actor, obj.value_stream_id, obj.cycle, keep=obj.id)
 
     async def _unchoose_others(
@@ -122,6 +125,7 @@ class HandoffService(ChildService[MapHandoff]):
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         stream_map: ValueStreamMap = parent
+        await crud.lock(session, stream_map)
         if values["from_step_id"] == values["to_step_id"]:
             raise ValidationFailed("a handoff joins two different steps", field="to_step_id")
         steps = await crud.get_many(
