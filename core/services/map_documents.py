@@ -18,13 +18,14 @@ from core.durations import format_duration
 from core.errors import ValidationFailed, invalid
 from core.flowmap import ValueClass
 from core.models.value_stream_map import (
-    HandoffCreate,
     MapCreate,
+    MapHandoff,
     MapKind,
+    MapStep,
     StepCreate,
     ValueStreamMap,
 )
-from core.services import crud, maps
+from core.services import audit, crud, maps
 
 FORMAT_VERSION = 1
 
@@ -178,34 +179,82 @@ async def import_map(
             waits_in=calendar.get("waits_in", "calendar"),
         ),
     )
-    ids: dict[str, uuid.UUID] = {}
-    for i, step in enumerate(document.steps):
-        values = step.model_dump(exclude={"key"})
-        if values["position"] is None:
-            values["position"] = i
-        try:
-            created = await maps.steps.create(
-                session, actor, stream_map.id, _validated(StepCreate, values, f"steps[{i}]")
-            )
-        except ValidationFailed as exc:
-            inner = exc.problems[0].field if exc.problems else ""
-            if inner.startswith("steps["):
-                raise
-            where = f"steps[{i}].{inner}" if inner else f"steps[{i}]"
-            raise ValidationFailed(f"{where}: {exc.detail}", field=where) from exc
-        ids[step.key] = created.id
+    steps = [_step_row(actor, stream_map, i, step) for i, step in enumerate(document.steps)]
+    ids = {step.key: row.id for step, row in zip(document.steps, steps, strict=True)}
+    links = []
     for i, handoff in enumerate(document.handoffs):
-        data = HandoffCreate(
-            from_step_id=ids[handoff.from_],
-            to_step_id=ids[handoff.to],
-            artifact=handoff.artifact,
-            cross_team=handoff.cross_team,
+        if handoff.from_ == handoff.to:
+            raise ValidationFailed(
+                f"handoffs[{i}]: a handoff joins two different steps", field=f"handoffs[{i}]"
+            )
+        links.append(
+            MapHandoff(
+                organization_id=actor.organization_id,
+                map_id=stream_map.id,
+                from_step_id=ids[handoff.from_],
+                to_step_id=ids[handoff.to],
+                artifact=handoff.artifact,
+                cross_team=handoff.cross_team,
+            )
         )
+    closing = _first_loop(stream_map, steps, links)
+    if closing is not None:
+        raise ValidationFailed(
+            f"handoffs[{closing}] closes a loop; rework belongs in %C&A, not in an edge back",
+            field=f"handoffs[{closing}]",
+        )
+    for rows in (steps, links):
+        session.add_all(rows)
+        await crud.flush(session)
+    audit.record(
+        session,
+        actor,
+        action="import",
+        entity_type="value_stream_map",
+        entity_id=stream_map.id,
+        after={"steps": len(steps), "handoffs": len(links)},
+    )
+    return stream_map
+
+
+def _first_loop(
+    stream_map: ValueStreamMap, steps: list[MapStep], links: list[MapHandoff]
+) -> int | None:
+    """The index of the handoff that first closes a loop, found by bisection: a few
+    topological sorts of the whole map instead of one per handoff."""
+
+    def looped(n: int) -> bool:
         try:
-            await maps.handoffs.create(session, actor, stream_map.id, data)
-        except ValidationFailed as exc:
-            raise ValidationFailed(f"handoffs[{i}]: {exc.detail}", field=f"handoffs[{i}]") from exc
-    return await crud.get(session, actor, ValueStreamMap, stream_map.id)
+            maps.to_flow_map(stream_map, steps, links[:n]).topological_order()
+        except ValidationFailed:
+            return True
+        return False
+
+    if not looped(len(links)):
+        return None
+    fine, broken = 0, len(links)
+    while broken - fine > 1:
+        middle = (fine + broken) // 2
+        if looped(middle):
+            broken = middle
+        else:
+            fine = middle
+    return broken - 1
+
+
+def _step_row(actor: Actor, stream_map: ValueStreamMap, i: int, step: StepDocument) -> MapStep:
+    """One step, validated like one sent on its own, with errors that say which one."""
+    where = f"steps[{i}]"
+    values = step.model_dump(exclude={"key"})
+    if values["position"] is None:
+        values["position"] = i
+    data = _validated(StepCreate, values, where).model_dump()
+    try:
+        values = maps.with_seconds(data, stream_map)
+    except ValidationFailed as exc:
+        inner = exc.problems[0].field if exc.problems else ""
+        raise ValidationFailed(f"{where}.{inner}: {exc.detail}", field=f"{where}.{inner}") from exc
+    return MapStep(**values, organization_id=actor.organization_id, map_id=stream_map.id)
 
 
 def _validated(model: Any, values: dict[str, Any], where: str) -> Any:

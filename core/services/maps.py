@@ -93,7 +93,7 @@ class StepService(ChildService[MapStep]):
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         stream_map: ValueStreamMap = parent
-        values = _with_seconds(values, stream_map)
+        values = with_seconds(values, stream_map)
         if values.get("position") is None:
             last = await session.exec(
                 select(func.max(MapStep.position)).where(MapStep.map_id == stream_map.id)
@@ -106,12 +106,12 @@ class StepService(ChildService[MapStep]):
         self, session: AsyncSession, actor: Actor, obj: MapStep, changes: dict[str, Any]
     ) -> None:
         stream_map = await crud.get(session, actor, ValueStreamMap, obj.map_id)
-        converted = _with_seconds(dict(changes), stream_map)
+        converted = with_seconds(dict(changes), stream_map)
         changes.clear()
         changes.update(converted)
 
 
-def _with_seconds(values: dict[str, Any], stream_map: ValueStreamMap) -> dict[str, Any]:
+def with_seconds(values: dict[str, Any], stream_map: ValueStreamMap) -> dict[str, Any]:
     for given, stored in (("process_time", "process_seconds"), ("wait_time", "wait_seconds")):
         if given in values:
             values[stored] = _seconds(values.pop(given), stream_map, given)
