@@ -60,7 +60,7 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
 
 
 async def _verify(state: AppState, secret: str, token_hash: str) -> Any:
-    async with unit_of_work(state.database.sessionmaker(write=False)) as session:
+    async with unit_of_work(state.database.sessionmaker(write=False), read_only=True) as session:
         token = await tokens.authenticate(session, secret)
     actor = tokens.actor_for(token)
     if tokens.needs_touch(token):

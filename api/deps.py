@@ -34,8 +34,10 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[Asyn
     Reads take SQLite's shared path, writes its BEGIN IMMEDIATE path.
     """
     state: AppState = request.app.state.vsm
-    maker = state.database.sessionmaker(write=request.method not in READ_METHODS)
-    async with unit_of_work(maker) as session:
+    write = request.method not in READ_METHODS
+    async with unit_of_work(
+        state.database.sessionmaker(write=write), read_only=not write
+    ) as session:
         yield session
 
 
