@@ -95,9 +95,7 @@ def test_target_progress_from_measurements(editor: Api, factory: Factory) -> Non
     assert read["progress"]["status"] in {"on_track", "at_risk", "off_track"}
 
 
-def test_flow_targets_are_measured_from_ingested_deployments(
-    editor: Api, factory: Factory
-) -> None:
+def test_flow_targets_are_measured_from_ingested_deployments(editor: Api, factory: Factory) -> None:
     stream = factory.value_stream()
     target = factory.target(
         stream,

@@ -18,7 +18,7 @@ def _three_step_map(factory: Factory, editor: Api) -> tuple[dict[str, Any], list
 
 
 def test_steps_store_durations_in_seconds_and_show_iso(editor: Api, factory: Factory) -> None:
-    stream_map, steps = _three_step_map(factory, editor)
+    _stream_map, steps = _three_step_map(factory, editor)
 
     assert steps[0]["process_seconds"] == 3600
     assert steps[0]["wait_time"] == "PT4H"
@@ -73,7 +73,7 @@ def test_export_import_round_trip(editor: Api, factory: Factory) -> None:
 
 
 def test_classify_suggests_waste_and_skips_what_is_known(editor: Api, factory: Factory) -> None:
-    stream_map, steps = _three_step_map(factory, editor)
+    stream_map, _steps = _three_step_map(factory, editor)
 
     first = editor.ok(editor.post(f"/api/v1/maps/{stream_map['id']}/classify"))
     second = editor.ok(editor.post(f"/api/v1/maps/{stream_map['id']}/classify"))
