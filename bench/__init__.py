@@ -1,0 +1,1 @@
+"""Benchmarks of the service, run against the real app on a real ASGI server."""
