@@ -13,9 +13,6 @@ that points at another map or that the API can no longer read back.
 
 import ast
 import importlib
-import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +26,7 @@ from api.app import create_app
 from core.config import Settings
 from core.models.token import Role
 from core.plugins import build_plugin_manager
+from tests import packages
 from tests.api_client import Api
 from tests.conftest import Tenant
 from tests.factories import Factory
@@ -41,56 +39,17 @@ ENTRY_POINT = "example_classifier"
 hookimpl = pluggy.HookimplMarker("vsm")
 
 
-def _pip_install(*args: str, extra_path: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if extra_path is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(extra_path), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
-
-
 @pytest.fixture(scope="session")
 def example_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example distribution installed by pip into a directory of its own.
-
-    The source is copied first, because setuptools builds in the source tree and
-    would leave `build/` and `*.egg-info` in the repository. The build runs without
-    isolation (no network). The setuptools that Python 3.11 puts in a venv (65.5)
-    has no `bdist_wheel` of its own; if the build fails for that reason, a newer
-    setuptools is installed into a temporary directory for the build only.
-    """
-    root = tmp_path_factory.mktemp("example-plugin")
-    source = root / "source"
-    shutil.copytree(
-        EXAMPLE_SOURCE,
-        source,
-        ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"),
-    )
-    target = root / "site"
-    args = ("--no-build-isolation", "--target", str(target), str(source))
-    done = _pip_install(*args)
-    if done.returncode != 0 and "bdist_wheel" in done.stdout + done.stderr:
-        tools = root / "build-tools"
-        fetched = _pip_install("--target", str(tools), "setuptools>=70.1")
-        assert fetched.returncode == 0, f"installing build tools failed:\n{fetched.stderr}"
-        done = _pip_install(*args, extra_path=tools)
-    assert done.returncode == 0, f"pip could not install the example plugin:\n{done.stderr}"
-    assert (target / f"{MODULE}.py").exists()
-    return target
+    """The example distribution installed by pip into a directory of its own."""
+    return packages.install(EXAMPLE_SOURCE, tmp_path_factory.mktemp("example-plugin"), MODULE)
 
 
 @pytest.fixture(scope="module")
 def example_plugin_on_path(example_plugin_site: Path) -> Iterator[Path]:
     """The installed plugin importable while this module runs, and gone afterwards."""
-    entry = str(example_plugin_site)
-    sys.path.insert(0, entry)
-    importlib.invalidate_caches()
-    try:
-        yield example_plugin_site
-    finally:
-        sys.path.remove(entry)
-        sys.modules.pop(MODULE, None)
-        importlib.invalidate_caches()
+    with packages.importable(example_plugin_site, MODULE) as site:
+        yield site
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ import csv
 import importlib
 import io
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +25,7 @@ import pytest
 from core.plugins import build_plugin_manager
 from plugins.mermaid_export import escape
 from plugins.tabular_export import XLSX_MEDIA_TYPE
+from tests import packages
 from tests.api_client import Api
 from tests.factories import Factory
 
@@ -40,14 +38,6 @@ ENTRY_POINT = "example_exporter"
 # --- the third-party exporter, installed for this module
 
 
-def _pip_install(*args: str, extra_path: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if extra_path is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(extra_path), env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
-
-
 @pytest.fixture(scope="module")
 def example_exporter_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The example distribution installed by pip into a directory on `sys.path`.
@@ -56,30 +46,9 @@ def example_exporter_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     runs without isolation (no network); a setuptools too old to build wheels by itself
     gets a newer one in a temporary directory, for the build only.
     """
-    root = tmp_path_factory.mktemp("example-exporter")
-    source = root / "source"
-    shutil.copytree(
-        EXAMPLE_SOURCE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
-    )
-    target = root / "site"
-    args = ("--no-build-isolation", "--target", str(target), str(source))
-    done = _pip_install(*args)
-    if done.returncode != 0 and "bdist_wheel" in done.stdout + done.stderr:
-        tools = root / "build-tools"
-        fetched = _pip_install("--target", str(tools), "setuptools>=70.1")
-        assert fetched.returncode == 0, f"installing build tools failed:\n{fetched.stderr}"
-        done = _pip_install(*args, extra_path=tools)
-    assert done.returncode == 0, f"pip could not install the example exporter:\n{done.stderr}"
-    assert (target / f"{MODULE}.py").exists()
-    entry = str(target)
-    sys.path.insert(0, entry)
-    importlib.invalidate_caches()
-    try:
-        yield target
-    finally:
-        sys.path.remove(entry)
-        sys.modules.pop(MODULE, None)
-        importlib.invalidate_caches()
+    site = packages.install(EXAMPLE_SOURCE, tmp_path_factory.mktemp("example-exporter"), MODULE)
+    with packages.importable(site, MODULE):
+        yield site
 
 
 @pytest.fixture
