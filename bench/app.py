@@ -1,19 +1,26 @@
-"""The benchmark's ASGI app: the real service plus one bare route on the same server.
+"""The benchmark's ASGI app: the real service plus two yardstick routes on the same server.
 
-The bare route is the yardstick. It runs through the same server, event loop and
-Litestar app (routing, exception handling, logging config) but skips
-authentication and the database, so `endpoint rps / bare rps` tells how much of
-the framework's own ceiling an endpoint keeps.
+`GET /bench/bare` runs through the same server, event loop and Litestar app (routing,
+middleware, exception handling, serialization) as every endpoint but skips
+authentication and the database, so `endpoint rps / bare rps` tells how much of the
+stack's own ceiling an endpoint keeps. `GET /bench/bare-db` adds one `SELECT 1` in a
+read unit of work, as a request handler's session does: the floor of any endpoint
+that reads the database.
 """
 
 import logging
+from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
+from sqlalchemy import text
 
 from api.app import create_app
+from api.state import AppState
 from core.config import Settings
+from core.db import unit_of_work
 
 BARE_PATH = "/bench/bare"
+BARE_DB_PATH = "/bench/bare-db"
 
 
 @get(BARE_PATH, opt={"exclude_from_auth": True}, include_in_schema=False)
@@ -22,9 +29,19 @@ async def bare() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@get(BARE_DB_PATH, opt={"exclude_from_auth": True}, include_in_schema=False)
+async def bare_db(request: Request[Any, Any, Any]) -> dict[str, int]:
+    """One `SELECT 1` in a read transaction, without authentication."""
+    state: AppState = request.app.state.vsm
+    async with unit_of_work(state.database.sessionmaker(write=False)) as session:
+        value = (await session.execute(text("SELECT 1"))).scalar_one()
+    return {"value": int(value)}
+
+
 def create_bench_app() -> Litestar:
-    """Factory for granian: the app `vsm serve` runs, with the bare route added."""
+    """Factory for granian: the app `vsm serve` runs, with the yardstick routes added."""
     logging.captureWarnings(True)
     app = create_app(Settings())
     app.register(bare)
+    app.register(bare_db)
     return app

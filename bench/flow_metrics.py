@@ -46,14 +46,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.http_read import HOST, RESULTS, RESULTS_HEADER, free_port, prepare_database
+from bench.http_read import HOST, free_port, prepare_database
 from bench.http_read import running_server as http_server
+from bench.results import RESULTS, write_section
 
 PERIOD_START = datetime(2025, 1, 1, tzinfo=UTC)
 PERIOD_END = datetime(2026, 1, 1, tzinfo=UTC)
 TARGET_RATIO = 2.0
-SECTION_START = "<!-- bench:flow_metrics {key} -->"
-SECTION_END = "<!-- /bench:flow_metrics {key} -->"
 FLAGS = ("active", "waiting", "blocked")
 TYPES = ("feature", "feature", "feature", "defect", "defect", "risk", "debt")
 
@@ -551,19 +550,6 @@ def section(
     return "\n".join(lines) + "\n"
 
 
-def write_results(path: Path, key: str, text: str) -> None:
-    """Replace this configuration's section of today, or append a new one."""
-    current = path.read_text() if path.exists() else RESULTS_HEADER
-    start, end = SECTION_START.format(key=key), SECTION_END.format(key=key)
-    text = f"{start}\n{text}{end}\n"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated)
-
-
 # -- main ----------------------------------------------------------------------------------
 
 
@@ -655,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         key = f"{when[:10]} {database.lower()}"
-        write_results(args.results, key, text)
+        write_section(args.results, "flow_metrics", key, text)
         print(f"updated {args.results}")
     return 0 if not problems else 1
 

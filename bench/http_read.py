@@ -1,4 +1,4 @@
-"""HTTP read benchmark: one person, a page of 100 people, and a bare route, on one server.
+"""HTTP read benchmark: one person and a page of 100 people against bare routes, one server.
 
 Run from the repository root with `make bench` or `python -m bench.http_read --help`.
 
@@ -6,9 +6,10 @@ It builds a fresh database (a temporary SQLite file unless `--database-url` name
 another), migrates it, creates an organization with an admin token, starts granian
 serving `bench.app:create_bench_app` on a free loopback port, creates people through
 the REST API, and then measures each endpoint with wrk (a separate process) for a fixed
-duration and concurrency. Rounds are interleaved (bare, detail, list, bare, ...) so
-that noise from a shared machine hits every endpoint alike; the medians are reported,
-with each endpoint's requests per second as a fraction of the bare route's.
+duration and concurrency. Rounds are interleaved (bare, bare + SELECT 1, detail, list,
+bare, ...) so that noise from a shared machine hits every endpoint alike; the medians
+are reported, with each endpoint's requests per second as a fraction of the bare
+route's and the server's CPU time per request.
 """
 
 import argparse
@@ -37,21 +38,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.app import BARE_PATH
+from bench.app import BARE_DB_PATH, BARE_PATH
+from bench.results import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HOST = "127.0.0.1"
 DEFAULT_APP = "bench.app:create_bench_app"
 DETAIL_TARGET = 0.25
-SECTION_START = "<!-- bench:http_read {key} -->"
-SECTION_END = "<!-- /bench:http_read {key} -->"
-RESULTS_HEADER = """# Benchmark results
-
-Figures written by the benchmarks in this folder (see README.md for how to run them and
-how to read them). Each section is one configuration on one day; running the same
-configuration again on the same day replaces its section.
-"""
 
 
 @dataclass
@@ -411,9 +404,10 @@ def per_round(series: list[Series]) -> list[str]:
 
 
 def section(when: str, settings: dict[str, str], info: dict[str, str], series: list[Series]) -> str:
-    bare, detail, listing = series
+    bare, floor, detail, listing = series
     detail_ratio = detail.median("rps") / bare.median("rps")
     list_ratio = listing.median("rps") / bare.median("rps")
+    floor_ratio = detail.median("rps") / floor.median("rps")
     verdict = "met" if detail_ratio >= DETAIL_TARGET else "NOT met"
     body = [
         f"## HTTP reads, {settings['database']}, {settings['workers']} worker(s) ({when})",
@@ -424,6 +418,8 @@ def section(when: str, settings: dict[str, str], info: dict[str, str], series: l
         "",
         f"- detail / bare: **{detail_ratio:.1%}** (target at least {DETAIL_TARGET:.0%}: {verdict})",
         f"- page of 100 / bare: **{list_ratio:.1%}**",
+        f"- detail / (bare route + SELECT 1): {floor_ratio:.1%} "
+        "(how close one person comes to the cheapest database read)",
         "",
         "Requests per second in each round, with the CPU that processes other than the",
         "server and wrk used meanwhile (a quiet machine shows about 0):",
@@ -439,19 +435,6 @@ def section(when: str, settings: dict[str, str], info: dict[str, str], series: l
         "the figures compare endpoints with each other, not with other machines.",
     ]
     return "\n".join(body) + "\n"
-
-
-def write_results(path: Path, key: str, text: str) -> None:
-    """Replace this configuration's section of today, or append a new one."""
-    current = path.read_text() if path.exists() else RESULTS_HEADER
-    start, end = SECTION_START.format(key=key), SECTION_END.format(key=key)
-    text = f"{start}\n{text}{end}\n"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated)
 
 
 # --- main -------------------------------------------------------------------------------
@@ -510,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
             ids = create_people(base, token, args.people)
             endpoints = [
                 Endpoint("bare", "bare route", BARE_PATH, auth=False),
+                Endpoint("bare-db", "bare route + SELECT 1", BARE_DB_PATH, auth=False),
                 Endpoint("detail", "GET one person", f"/api/v1/people/{ids[len(ids) // 2]}"),
                 Endpoint("list", "GET 100 people", "/api/v1/people?limit=100"),
             ]
@@ -562,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         key = f"{when[:10]} {database.lower()} w{args.workers} c{args.connections}"
         if args.app != DEFAULT_APP:
             key += f" {args.app}"
-        write_results(args.results, key, text)
+        write_section(args.results, "http_read", key, text)
         print(f"updated {args.results}")
     return 0
 

@@ -43,10 +43,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.http_read import HOST, RESULTS, RESULTS_HEADER, free_port, running_server
+from bench.http_read import HOST, free_port, running_server
+from bench.results import RESULTS, write_section
 
-SECTION_START = "<!-- bench:map_metrics {key} -->"
-SECTION_END = "<!-- /bench:map_metrics {key} -->"
 ROLES = ("Product owner", "Developer", "Tester", "Ops engineer", "Architect", "Security")
 TEAMS = ("Product", "Dev", "QA", "Platform", "Security")
 TOOLS = ("Jira", "Git", "Jenkins", "Terraform", "Confluence", "Slack")
@@ -543,19 +542,6 @@ def section(
     return "\n".join(body) + "\n"
 
 
-def write_results(path: Path, key: str, text: str) -> None:
-    """Replace this configuration's section of today, or append a new one."""
-    current = path.read_text() if path.exists() else RESULTS_HEADER
-    start, end = SECTION_START.format(key=key), SECTION_END.format(key=key)
-    text = f"{start}\n{text}{end}\n"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated)
-
-
 # --- main -------------------------------------------------------------------------------
 
 
@@ -736,7 +722,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         key = f"{when[:10]} {database.lower()} {args.steps}x{args.handoffs}"
-        write_results(args.results, key, text)
+        write_section(args.results, "map_metrics", key, text)
         print(f"updated {args.results}")
     return 0
 

@@ -49,15 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-RESULTS_HEADER = """# Benchmark results
-
-Figures written by the benchmarks in this folder (see README.md for how to run them and
-how to read them). Each section is one configuration on one day; running the same
-configuration again on the same day replaces its section.
-"""
-SECTION_START = "<!-- bench:readout {key} -->"
-SECTION_END = "<!-- /bench:readout {key} -->"
+from bench.results import RESULTS, write_section
 
 ROLES = ("Product owner", "Developer", "Tester", "Ops engineer", "Architect", "Security")
 TEAMS = ("Sales", "Order desk", "Finance", "Warehouse", "Platform", "QA", "Security", "Support")
@@ -556,19 +548,6 @@ def section(
     return "\n".join(body) + "\n"
 
 
-def write_results(path: Path, key: str, text: str) -> None:
-    """Replace this configuration's section of today, or append a new one."""
-    current = path.read_text() if path.exists() else RESULTS_HEADER
-    start, end = SECTION_START.format(key=key), SECTION_END.format(key=key)
-    text = f"{start}\n{text}{end}\n"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated)
-
-
 # --- main -------------------------------------------------------------------------------
 
 
@@ -647,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         key = f"{when[:10]} {database} {sizes.streams}x{sizes.steps}x{sizes.backlog}"
-        write_results(args.results, key, text)
+        write_section(args.results, "readout", key, text)
         print(f"updated {args.results}")
     return 0
 

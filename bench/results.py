@@ -1,0 +1,25 @@
+"""bench/RESULTS.md: each benchmark owns sections, one per configuration and day."""
+
+import re
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+RESULTS_HEADER = """# Benchmark results
+
+Figures written by the benchmarks in this folder (see README.md for how to run them and
+how to read them). Each section is one configuration on one day; running the same
+configuration again on the same day replaces its section.
+"""
+
+
+def write_section(path: Path, bench: str, key: str, text: str) -> None:
+    """Replace this benchmark's section for `key`, or append a new one."""
+    current = path.read_text() if path.exists() else RESULTS_HEADER
+    start, end = f"<!-- bench:{bench} {key} -->", f"<!-- /bench:{bench} {key} -->"
+    text = f"{start}\n{text}{end}\n"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", re.DOTALL)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: text, current, count=1)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    path.write_text(updated)
