@@ -136,7 +136,7 @@ async def classify(
             )
         )
     }
-    created: list[WasteFinding] = []
+    created: list[dict[str, Any]] = []
     rejected: list[str] = []
     skipped = 0
     names = []
@@ -158,16 +158,10 @@ async def classify(
                 skipped += 1
                 continue
             known.add(key)
-            created.append(
-                await crud.create(
-                    session,
-                    actor,
-                    WasteFinding,
-                    _values(suggestion, stream_map, impl.plugin_name),
-                )
-            )
+            created.append(_values(suggestion, stream_map, impl.plugin_name))
+    stored = await crud.create_many(session, actor, WasteFinding, created)
     return ClassifyOutcome(
-        created=created, skipped=skipped, classifiers=sorted(names), rejected=rejected
+        created=stored, skipped=skipped, classifiers=sorted(names), rejected=rejected
     )
 
 
