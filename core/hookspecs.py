@@ -52,10 +52,14 @@ def classify_waste(flow_map: Any, config: Any) -> Any:
             (JSON); a plugin reads its own keys and uses its defaults for the rest.
 
     Returns:
-        A list of ``core.waste.WasteSuggestion`` (possibly empty). Each names its
-        category, the step or handoff it concerns, a description, the evidence
-        (the rule and the numbers that triggered it), a confidence from 0 to 1 and,
-        where it can be estimated, the cost in hours per week.
+        A list (possibly empty) of ``core.waste.WasteSuggestion``, or of any objects
+        with the same attributes, so a plugin need not import our code: ``category``
+        (one of ``core.waste.WasteCategory``'s values), ``step_id`` / ``handoff_id``
+        (ids from ``flow_map``, or None), ``description``, ``evidence`` (the rule and
+        the numbers that triggered it), ``confidence`` (0 to 1),
+        ``estimated_cost_hours_per_week`` (or None) and ``rule`` (a stable key). A
+        suggestion that breaks this contract is not stored; the classify answer lists
+        it under ``rejected``, naming the plugin.
     """
 
 
