@@ -45,13 +45,14 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def require_if_match(
+async def require_if_match(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """Guard: a handler that takes `expected_version` needs If-Match (428 without, 412 if stale).
 
     A guard runs before dependencies are resolved, so a refused write never opens a
-    transaction.
+    transaction. It is async because Litestar runs a sync guard in a worker thread,
+    on every request.
     """
     if "expected_version" not in handler.parsed_fn_signature.parameters:
         return

@@ -70,8 +70,10 @@ def make_engine(
         )
         _install_sqlite_pragmas(engine, "BEGIN IMMEDIATE" if write else None)
         return engine
+    # No overflow: overflow connections are closed when returned, so a busy server would
+    # open and close a PostgreSQL connection per request; requests wait for one instead.
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_pre_ping=False
     )
 
 
