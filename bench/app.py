@@ -1,23 +1,21 @@
 """The benchmark's ASGI app: the real service plus two yardstick routes on the same server.
 
 `GET /bench/bare` runs through the same server, event loop and Litestar app (routing,
-middleware, exception handling, serialization) as every endpoint but skips
+middleware, guards, exception handling, serialization) as every endpoint but skips
 authentication and the database, so `endpoint rps / bare rps` tells how much of the
-stack's own ceiling an endpoint keeps. `GET /bench/bare-db` adds one `SELECT 1` in a
-read unit of work, as a request handler's session does: the floor of any endpoint
-that reads the database.
+stack's own ceiling an endpoint keeps. `GET /bench/bare-db` adds the app's own `session`
+dependency (the unit of work a GET handler gets) and one `SELECT 1` in it: the floor of
+any endpoint that reads the database.
 """
 
 import logging
-from typing import Any
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, get
 from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
-from api.state import AppState
 from core.config import Settings
-from core.db import unit_of_work
 
 BARE_PATH = "/bench/bare"
 BARE_DB_PATH = "/bench/bare-db"
@@ -30,11 +28,9 @@ async def bare() -> dict[str, str]:
 
 
 @get(BARE_DB_PATH, opt={"exclude_from_auth": True}, include_in_schema=False)
-async def bare_db(request: Request[Any, Any, Any]) -> dict[str, int]:
-    """One `SELECT 1` in a read transaction, without authentication."""
-    state: AppState = request.app.state.vsm
-    async with unit_of_work(state.database.sessionmaker(write=False)) as session:
-        value = (await session.execute(text("SELECT 1"))).scalar_one()
+async def bare_db(session: AsyncSession) -> dict[str, int]:
+    """One `SELECT 1` through the session a read handler gets, without authentication."""
+    value = (await session.execute(text("SELECT 1"))).scalar_one()
     return {"value": int(value)}
 
 
