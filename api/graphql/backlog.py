@@ -9,7 +9,7 @@ import strawberry
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import gql_enum, input_type, output_type
-from api.graphql.foundation import PersonType, _person_loader, parse_id
+from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
 from api.graphql.relay import Connection, connection, page_args
@@ -48,7 +48,7 @@ class RaciType:
 
     @strawberry.field
     async def person(self, info: Info) -> PersonType | None:
-        return await info.context.loader("person", _person_loader).load(self.person_id)
+        return await load_person(info.context, self.person_id)
 
 
 async def _raci(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -89,7 +89,7 @@ class BacklogItemType:
     async def owner(self, info: Info) -> PersonType | None:
         if self.owner_id is None:
             return None
-        return await info.context.loader("person", _person_loader).load(self.owner_id)
+        return await load_person(info.context, self.owner_id)
 
     @strawberry.field
     async def raci(self, info: Info) -> list[RaciType]:

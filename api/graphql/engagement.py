@@ -18,7 +18,7 @@ from api.graphql.backlog import (
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import input_type, output_type
-from api.graphql.foundation import PersonType, _person_loader, parse_id
+from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
 from api.graphql.maps import MapType, stream_maps
@@ -31,11 +31,12 @@ from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
 from core.models.value_stream import (
     PhaseTransitionRead,
     TransitionCreate,
+    ValueStream,
     ValueStreamCreate,
     ValueStreamUpdate,
 )
 from core.pagination import Page
-from core.services import engagement, playbooks, value_streams, workflow
+from core.services import crud, engagement, playbooks, value_streams, workflow
 from core.services.children import ChildService
 from core.workflow.gates import GateResult
 
@@ -88,9 +89,6 @@ async def _gates(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Gate
 
 
 async def _streams(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    from core.models.value_stream import ValueStream
-    from core.services import crud
-
     return await crud.get_many(context.session, context.actor, ValueStream, ids)
 
 
@@ -122,7 +120,7 @@ class ValueStreamType:
     async def owner(self, info: Info) -> PersonType | None:
         if self.owner_id is None:
             return None
-        return await info.context.loader("person", _person_loader).load(self.owner_id)
+        return await load_person(info.context, self.owner_id)
 
     @strawberry.field
     async def days_in_phase(self, info: Info) -> float:

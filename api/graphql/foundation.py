@@ -5,12 +5,12 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from api.graphql.context import Context, Info
 from api.graphql.extensions import Savepoint
 from api.graphql.inputs import to_model
+from api.graphql.loaders import load
 from api.graphql.relay import Connection, connection, page_args
 from core.errors import ValidationFailed
 from core.models.organization import OrganizationUpdate
@@ -54,7 +54,7 @@ class TeamMemberType:
 
     @strawberry.field
     async def person(self, info: Info) -> PersonType | None:
-        return await info.context.loader("person", _person_loader).load(self.person_id)
+        return await load_person(info.context, self.person_id)
 
 
 @strawberry.type(name="Team")
@@ -68,7 +68,7 @@ class TeamType:
 
     @strawberry.field
     async def members(self, info: Info) -> list[TeamMemberType]:
-        return await info.context.loader("team_members", _team_members_loader).load(self.id)
+        return await load(info.context, "team_members", _members, self.id)
 
 
 @strawberry.type(name="ApiToken")
@@ -119,25 +119,20 @@ class Me:
     async def person(self, info: Info) -> PersonType | None:
         if self.person_id is None:
             return None
-        return await info.context.loader("person", _person_loader).load(self.person_id)
+        return await load_person(info.context, self.person_id)
 
 
-def _person_loader(context: Context) -> DataLoader[Any, Any]:
-    async def load(ids: list[Any]) -> list[Any]:
-        found = await crud.get_many(
-            context.session, context.actor, Person, [uuid.UUID(str(i)) for i in ids]
-        )
-        return [found.get(uuid.UUID(str(i))) for i in ids]
-
-    return DataLoader(load_fn=load)
+async def _people(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await crud.get_many(context.session, context.actor, Person, ids)
 
 
-def _team_members_loader(context: Context) -> DataLoader[Any, Any]:
-    async def load(ids: list[Any]) -> list[Any]:
-        found = await teams.members_of(context.session, context.actor, list(ids))
-        return [found.get(i, []) for i in ids]
+async def _members(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await teams.members_of(context.session, context.actor, ids)
 
-    return DataLoader(load_fn=load)
+
+def load_person(context: Context, person_id: Any) -> Any:
+    """A person by id through the request's DataLoader; None when not found."""
+    return load(context, "person", _people, person_id, default=lambda: None)
 
 
 @strawberry.input
