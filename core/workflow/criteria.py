@@ -106,8 +106,6 @@ def risks(facts: GateFacts, p: MinParams) -> Outcome:
 
 
 def targets(facts: GateFacts, p: MinParams) -> Outcome:
-    if facts.targets is None:
-        return False, "flow-metric targets cannot be recorded yet"
     if facts.targets >= p.min:
         return True, f"{_plural(facts.targets, 'flow-metric target')} recorded"
     return False, f"{_plural(facts.targets, 'flow-metric target')} recorded; at least {p.min}"
@@ -127,16 +125,12 @@ def action_items(facts: GateFacts, p: PhaseMinParams) -> Outcome:
     return False, f"{_plural(n, 'action item')} recorded {where}; at least {p.min} needed"
 
 
-def _current_maps(facts: GateFacts) -> list[MapFact] | None:
-    if facts.maps is None:
-        return None
+def _current_maps(facts: GateFacts) -> list[MapFact]:
     return [m for m in facts.maps if m.kind == "current"]
 
 
 def current_map_complete(facts: GateFacts, _: NoParams) -> Outcome:
     maps = _current_maps(facts)
-    if maps is None:
-        return False, "value stream maps cannot be recorded yet"
     if not maps:
         return False, "no current-state map in this cycle"
     current = maps[0]
@@ -156,8 +150,6 @@ def current_map_complete(facts: GateFacts, _: NoParams) -> Outcome:
 
 def handoffs_recorded(facts: GateFacts, _: NoParams) -> Outcome:
     maps = _current_maps(facts)
-    if maps is None:
-        return False, "value stream maps cannot be recorded yet"
     if not maps:
         return False, "no current-state map in this cycle"
     current = maps[0]
@@ -167,8 +159,6 @@ def handoffs_recorded(facts: GateFacts, _: NoParams) -> Outcome:
 
 
 def waste_triaged(facts: GateFacts, _: NoParams) -> Outcome:
-    if facts.findings_total is None or facts.findings_untriaged is None:
-        return False, "waste findings cannot be recorded yet"
     if facts.findings_total == 0:
         return False, "no waste analyzed yet: no finding on the current-state map"
     if facts.findings_untriaged:
@@ -177,9 +167,7 @@ def waste_triaged(facts: GateFacts, _: NoParams) -> Outcome:
 
 
 def desired_map_faster(facts: GateFacts, _: NoParams) -> Outcome:
-    if facts.maps is None:
-        return False, "value stream maps cannot be recorded yet"
-    current = _current_maps(facts) or []
+    current = _current_maps(facts)
     desired = [m for m in facts.maps if m.kind == "desired" and m.chosen]
     if not current:
         return False, "no current-state map in this cycle"
@@ -209,8 +197,6 @@ def sponsor_signoff(facts: GateFacts, p: MinParams) -> Outcome:
 
 
 def backlog_prioritized(facts: GateFacts, p: MinParams) -> Outcome:
-    if facts.backlog is None:
-        return False, "the transformation backlog cannot be recorded yet"
     live = [b for b in facts.backlog if b.status != "dropped"]
     if len(live) >= p.min:
         return True, f"{_plural(len(live), 'ranked backlog item')}"
@@ -221,8 +207,6 @@ COMMITTED = frozenset({"ready", "in_progress", "blocked", "done"})
 
 
 def committed_items_owned(facts: GateFacts, _: NoParams) -> Outcome:
-    if facts.backlog is None:
-        return False, "the transformation backlog cannot be recorded yet"
     committed = [b for b in facts.backlog if b.status in COMMITTED]
     orphans = [b for b in committed if not b.has_accountable_owner]
     if not committed:
@@ -239,8 +223,6 @@ def committed_items_owned(facts: GateFacts, _: NoParams) -> Outcome:
 
 
 def milestones(facts: GateFacts, p: MinParams) -> Outcome:
-    if facts.milestones is None:
-        return False, "roadmap milestones cannot be recorded yet"
     if facts.milestones >= p.min:
         return True, f"roadmap has {_plural(facts.milestones, 'milestone')}"
     return False, f"roadmap has {_plural(facts.milestones, 'milestone')}; at least {p.min} needed"

@@ -1,8 +1,4 @@
-"""What a gate looks at, gathered from storage into plain data so the criteria stay pure.
-
-A field that is None means the kind of record it summarizes cannot be read yet;
-the criteria that need it fail and say so.
-"""
+"""What a gate looks at, gathered from storage into plain data so the criteria stay pure."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,9 +41,9 @@ class GateFacts:
     action_items: Mapping[str, int] = field(default_factory=dict)
     sponsor_signoffs: int = 0
     has_vsm_owner: bool = False
-    targets: int | None = None
-    maps: tuple[MapFact, ...] | None = None
-    findings_total: int | None = None
-    findings_untriaged: int | None = None
-    backlog: tuple[BacklogFact, ...] | None = None
-    milestones: int | None = None
+    targets: int = 0
+    maps: tuple[MapFact, ...] = ()
+    findings_total: int = 0
+    findings_untriaged: int = 0
+    backlog: tuple[BacklogFact, ...] = ()
+    milestones: int = 0
