@@ -8,8 +8,8 @@ import binascii
 import enum
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -20,15 +20,30 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.errors import ValidationFailed
 
 T = TypeVar("T")
+U = TypeVar("U")
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 
 
+def _no_cursor(position: int) -> str:
+    raise IndexError(f"this page has no cursor for item {position}")
+
+
 @dataclass
 class Page(Generic[T]):
+    """One page of rows. Per-row cursors (GraphQL edges) are made only when asked for."""
+
     items: list[T]
     next_cursor: str | None
-    cursors: list[str] = field(default_factory=list)
+    cursor_at: Callable[[int], str] = _no_cursor
+
+    @property
+    def cursors(self) -> list[str]:
+        return [self.cursor_at(position) for position in range(len(self.items))]
+
+    def with_items(self, items: list[U]) -> "Page[U]":
+        """The same page with every row shaped anew, in the same order, keeping its cursors."""
+        return Page(items=items, next_cursor=self.next_cursor, cursor_at=self.cursor_at)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -90,9 +105,12 @@ async def paginate(
     order = [c.desc() if descending else c.asc() for c in columns]
     rows = list((await session.exec(statement.order_by(*order).limit(limit + 1))).all())  # type: ignore[call-overload]
     items = rows[:limit]
-    cursors = [encode_cursor([getattr(row, column.key) for column in columns]) for row in items]
-    next_cursor = cursors[-1] if len(rows) > limit else None
-    return Page(items=items, next_cursor=next_cursor, cursors=cursors)
+
+    def cursor_at(position: int) -> str:
+        return encode_cursor([getattr(items[position], column.key) for column in columns])
+
+    next_cursor = cursor_at(len(items) - 1) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor, cursor_at=cursor_at)
 
 
 def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:

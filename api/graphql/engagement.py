@@ -35,7 +35,6 @@ from core.models.value_stream import (
     ValueStreamCreate,
     ValueStreamUpdate,
 )
-from core.pagination import Page
 from core.services import crud, engagement, playbooks, value_streams, workflow
 from core.services.children import ChildService
 from core.workflow.gates import GateResult
@@ -299,7 +298,7 @@ class Query:
             )
             for e in page.items
         ]
-        return connection(Page(items=entries, next_cursor=page.next_cursor, cursors=page.cursors))
+        return connection(page.with_items(entries))
 
 
 @strawberry.type

@@ -42,11 +42,12 @@ def page_args(first: int | None) -> int:
 
 
 def connection(page: Page[Any]) -> Connection[Any]:
-    edges = [Edge(cursor=c, node=item) for c, item in zip(page.cursors, page.items, strict=True)]
+    cursors = page.cursors
+    edges = [Edge(cursor=c, node=item) for c, item in zip(cursors, page.items, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.next_cursor is not None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         ),
     )

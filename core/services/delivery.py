@@ -628,7 +628,7 @@ async def list_work_items(
         )
         for item in page.items
     ]
-    return Page(items=items, next_cursor=page.next_cursor, cursors=page.cursors)
+    return page.with_items(items)
 
 
 async def list_deployments(
@@ -664,7 +664,7 @@ async def list_deployments(
         )
         for item in page.items
     ]
-    return Page(items=items, next_cursor=page.next_cursor, cursors=page.cursors)
+    return page.with_items(items)
 
 
 async def list_incidents(
@@ -683,4 +683,4 @@ async def list_incidents(
     )
     page = await paginate(session, statement, keys=[Incident.id], limit=limit, cursor=cursor)
     items = [IncidentRead.model_validate(item.model_dump(warnings=False)) for item in page.items]
-    return Page(items=items, next_cursor=page.next_cursor, cursors=page.cursors)
+    return page.with_items(items)

@@ -204,4 +204,4 @@ async def portfolio(
         )
         for s in page.items
     ]
-    return Page(items=entries, next_cursor=page.next_cursor, cursors=page.cursors), playbook
+    return page.with_items(entries), playbook
