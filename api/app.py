@@ -18,9 +18,9 @@ from api.auth import PUBLIC_PATHS, BearerTokenMiddleware
 from api.deps import (
     provide_actor,
     provide_expected_version,
+    provide_reads,
     provide_session,
     provide_state,
-    require_if_match,
 )
 from api.graphql.schema import graphql_controller
 from api.problems import EXCEPTION_HANDLERS
@@ -62,9 +62,9 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
             "app_state": Provide(provide_state, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "session": Provide(provide_session),
+            "reads": Provide(provide_reads, sync_to_thread=False),
             "expected_version": Provide(provide_expected_version, sync_to_thread=False),
         },
-        guards=[require_if_match],
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],

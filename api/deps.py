@@ -5,9 +5,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
-from litestar.connection import ASGIConnection
 from litestar.exceptions import HTTPException
-from litestar.handlers.base import BaseRouteHandler
 from litestar.status_codes import HTTP_428_PRECONDITION_REQUIRED
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,6 +13,7 @@ from api.state import AppState
 from core.actor import Actor
 from core.db import unit_of_work
 from core.errors import StaleVersion
+from core.services.reads import Reads
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ETAG_PATTERN = re.compile(r'^(?:W/)?"(\d{1,18})"$')
@@ -28,13 +27,25 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return request.user
 
 
+def provide_reads(request: Request[Any, Any, Any]) -> Reads:
+    state: AppState = request.app.state.vsm
+    return Reads(request.user, state.database.point_reader)
+
+
 async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the handler succeeds, else rolled back.
 
-    Reads take SQLite's shared path, writes its BEGIN IMMEDIATE path.
+    Reads take SQLite's shared path, writes its BEGIN IMMEDIATE path. A write that
+    must name the version it changes is checked for If-Match first, so a refused
+    write never opens a transaction. (This was a guard; Litestar copies the handler
+    for every guard on every request, GETs included, which cost more than the check.)
     """
     state: AppState = request.app.state.vsm
     write = request.method not in READ_METHODS
+    if "expected_version" in request.route_handler.parsed_fn_signature.parameters:
+        request.scope.setdefault("state", {})["expected_version"] = parse_if_match(
+            request.headers.get("if-match")
+        )
     async with unit_of_work(
         state.database.sessionmaker(write=write), read_only=not write
     ) as session:
@@ -45,23 +56,8 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-async def require_if_match(
-    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-) -> None:
-    """Guard: a handler that takes `expected_version` needs If-Match (428 without, 412 if stale).
-
-    A guard runs before dependencies are resolved, so a refused write never opens a
-    transaction. It is async because Litestar runs a sync guard in a worker thread,
-    on every request.
-    """
-    if "expected_version" not in handler.parsed_fn_signature.parameters:
-        return
-    connection.scope.setdefault("state", {})["expected_version"] = parse_if_match(
-        connection.headers.get("if-match")
-    )
-
-
-def provide_expected_version(request: Request[Any, Any, Any]) -> int:
+def provide_expected_version(request: Request[Any, Any, Any], session: AsyncSession) -> int:
+    """The version parsed from If-Match while the session was provided."""
     return int(request.scope["state"]["expected_version"])
 
 

@@ -10,7 +10,7 @@ sessions with a deferred BEGIN so readers never wait on each other.
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
@@ -20,6 +20,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
+from core.point_reads import PointReader, point_reader_for
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -126,10 +127,15 @@ def _sessionmaker(
 
 @dataclass
 class Database:
-    """The engines of one app. A read-only request never takes SQLite's write lock."""
+    """The engines of one app. A read-only request never takes SQLite's write lock.
+
+    `point_reader` fetches single committed rows by id from the read side without
+    the ORM, for the detail GETs that need nothing else.
+    """
 
     write_engine: AsyncEngine
     read_engine: AsyncEngine
+    point_reader: PointReader = field(init=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
@@ -151,6 +157,9 @@ class Database:
         return cls(write_engine=write, read_engine=read)
 
     def __post_init__(self) -> None:
+        self.point_reader = point_reader_for(
+            self.read_engine, sqlite_busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+        )
         self._makers = {
             (write, serialized): _sessionmaker(
                 self.write_engine if write else self.read_engine,
@@ -167,6 +176,7 @@ class Database:
         return self._makers[(write, serialized)]
 
     async def dispose(self) -> None:
+        self.point_reader.close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from litestar import Response
+from litestar import MediaType, Response
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from pydantic import BaseModel
@@ -42,6 +42,15 @@ def versioned(
     headers = {"ETag": etag(version)}
     if location:
         headers["Location"] = location
+    if isinstance(body, BaseModel):
+        # pydantic's own JSON serializer is several times faster than Litestar's
+        # route through model_dump and msgspec, for the same document.
+        return Response(
+            body.model_dump_json(by_alias=False).encode(),
+            status_code=status_code,
+            headers=headers,
+            media_type=MediaType.JSON,
+        )
     return Response(body, status_code=status_code, headers=headers)
 
 

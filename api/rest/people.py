@@ -13,10 +13,12 @@ from api.rest.common import (
     created_response,
     page_out,
     read_response,
+    versioned,
 )
 from core.actor import Actor
 from core.models.person import PersonCreate, PersonRead, PersonUpdate
 from core.services import people
+from core.services.reads import Reads
 
 
 class PeopleController(Controller):
@@ -49,9 +51,10 @@ class PeopleController(Controller):
 
     @get("/{person_id:uuid}", summary="Get a person")
     async def get_person(
-        self, session: AsyncSession, actor: Actor, person_id: FromPath[uuid.UUID]
+        self, reads: Reads, person_id: FromPath[uuid.UUID]
     ) -> Response[PersonRead]:
-        return read_response(await people.get_person(session, actor, person_id), PersonRead)
+        person = await people.read_person(reads, person_id)
+        return versioned(person, person.version)
 
     @patch("/{person_id:uuid}", summary="Change a person (If-Match required)")
     async def update_person(

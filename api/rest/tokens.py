@@ -3,6 +3,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery
+from litestar.status_codes import HTTP_201_CREATED
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import (
@@ -10,14 +11,15 @@ from api.rest.common import (
     CursorParam,
     LimitParam,
     PageOut,
-    created_response,
     page_out,
     read_response,
+    versioned,
 )
 from api.state import AppState
 from core.actor import Actor
 from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
 from core.services import tokens
+from core.services.reads import Reads
 
 
 class TokensController(Controller):
@@ -47,15 +49,16 @@ class TokensController(Controller):
     ) -> Response[ApiTokenCreated]:
         token, secret = await tokens.issue_token(session, actor, data)
         body = ApiTokenCreated.model_validate({**token.model_dump(warnings=False), "token": secret})
-        response = created_response(token, ApiTokenRead, f"/api/v1/tokens/{token.id}")
-        response.content = body
-        return response
+        return versioned(
+            body, token.version, status_code=HTTP_201_CREATED, location=f"/api/v1/tokens/{token.id}"
+        )
 
     @get("/{token_id:uuid}", summary="Get a token (admin)")
     async def get_token(
-        self, session: AsyncSession, actor: Actor, token_id: FromPath[uuid.UUID]
+        self, reads: Reads, token_id: FromPath[uuid.UUID]
     ) -> Response[ApiTokenRead]:
-        return read_response(await tokens.get_token(session, actor, token_id), ApiTokenRead)
+        token = await tokens.read_token(reads, token_id)
+        return versioned(token, token.version)
 
     @post(
         "/{token_id:uuid}/revoke",

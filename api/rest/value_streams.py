@@ -25,6 +25,7 @@ from core.models.value_stream import (
     ValueStreamUpdate,
 )
 from core.services import value_streams, workflow
+from core.services.reads import Reads
 from core.workflow.gates import GateResult
 
 
@@ -81,10 +82,10 @@ class ValueStreamsController(Controller):
 
     @get("/{value_stream_id:uuid}", summary="Get a value stream")
     async def get_value_stream(
-        self, session: AsyncSession, actor: Actor, value_stream_id: FromPath[uuid.UUID]
+        self, reads: Reads, value_stream_id: FromPath[uuid.UUID]
     ) -> Response[ValueStreamRead]:
-        stream = await value_streams.get_value_stream(session, actor, value_stream_id)
-        return read_response(stream, ValueStreamRead)
+        stream = await value_streams.read_value_stream(reads, value_stream_id)
+        return versioned(stream, stream.version)
 
     @patch("/{value_stream_id:uuid}", summary="Change name, description or owner (If-Match)")
     async def update_value_stream(

@@ -9,10 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.errors import Conflict
 from core.models.backlog import BacklogItem
-from core.models.person import Person, PersonCreate, PersonUpdate
+from core.models.person import Person, PersonCreate, PersonRead, PersonUpdate
 from core.pagination import Page, paginate
 from core.raci import COMMITTED_STATUSES
 from core.services import crud
+from core.services.reads import Reads
 
 
 class PersonFilter(BaseModel):
@@ -27,6 +28,10 @@ async def create_person(session: AsyncSession, actor: Actor, data: PersonCreate)
 
 async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) -> Person:
     return await crud.get(session, actor, Person, person_id)
+
+
+async def read_person(reads: Reads, person_id: uuid.UUID) -> PersonRead:
+    return await reads.one(Person, person_id, PersonRead)
 
 
 async def list_people(

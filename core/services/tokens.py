@@ -13,9 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.errors import Conflict, Unauthenticated, ValidationFailed
 from core.models.person import Person
-from core.models.token import ApiToken, ApiTokenCreate, Role
+from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
 from core.pagination import Page, paginate
 from core.services import crud
+from core.services.reads import Reads
 from core.types import utcnow
 
 TOKEN_PREFIX = "vsm_"
@@ -76,6 +77,11 @@ async def list_tokens(
 async def get_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) -> ApiToken:
     actor.require_admin()
     return await crud.get(session, actor, ApiToken, token_id)
+
+
+async def read_token(reads: Reads, token_id: uuid.UUID) -> ApiTokenRead:
+    reads.actor.require_admin()
+    return await reads.one(ApiToken, token_id, ApiTokenRead)
 
 
 async def revoke_token(

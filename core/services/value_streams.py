@@ -8,9 +8,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.models.person import Person
-from core.models.value_stream import ValueStream, ValueStreamCreate, ValueStreamUpdate
+from core.models.value_stream import (
+    ValueStream,
+    ValueStreamCreate,
+    ValueStreamRead,
+    ValueStreamUpdate,
+)
 from core.pagination import Page, paginate
 from core.services import crud, playbooks
+from core.services.reads import Reads
 
 
 class ValueStreamFilter(BaseModel):
@@ -33,6 +39,10 @@ async def get_value_stream(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID
 ) -> ValueStream:
     return await crud.get(session, actor, ValueStream, value_stream_id)
+
+
+async def read_value_stream(reads: Reads, value_stream_id: uuid.UUID) -> ValueStreamRead:
+    return await reads.one(ValueStream, value_stream_id, ValueStreamRead)
 
 
 def filtered(actor: Actor, filters: ValueStreamFilter):  # type: ignore[no-untyped-def]

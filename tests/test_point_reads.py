@@ -1,0 +1,275 @@
+"""Point reads: one committed row by id, from the driver, exactly as the ORM would read it."""
+
+import asyncio
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, MetaData, Table, Uuid
+from sqlalchemy.dialects.sqlite import aiosqlite
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.config import Settings
+from core.db import Database, unit_of_work
+from core.models.backlog import BacklogItem
+from core.models.person import Person
+from core.models.target import FlowTarget
+from core.models.value_stream import ValueStream
+from core.models.value_stream_map import MapStep
+from core.point_reads import CorePointReader, PointReader, SQLitePointReader
+from tests import dbs
+from tests.api_client import Api
+from tests.conftest import Tenant, run_in_db
+from tests.factories import Factory
+
+sqlite_only = pytest.mark.skipif(dbs.is_postgres(), reason="the inline reader is SQLite's")
+postgres_only = pytest.mark.skipif(not dbs.is_postgres(), reason="asyncpg's reader")
+
+ORG_SCOPED_TABLES = [
+    table
+    for table in SQLModel.metadata.sorted_tables
+    if "organization_id" in table.c and "id" in table.c
+]
+
+
+def with_database(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        database = Database.from_settings(settings)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+async def orm_row(database: Database, model: type[SQLModel], ident: uuid.UUID) -> dict[str, Any]:
+    async with unit_of_work(database.sessionmaker(write=False), read_only=True) as session:
+        obj = await session.get(model, ident)
+        assert obj is not None
+        return {column.name: getattr(obj, column.name) for column in model.__table__.columns}  # type: ignore[attr-defined]
+
+
+async def store_person(session: AsyncSession, tenant: Tenant, name: str) -> Person:
+    person = Person(organization_id=tenant.organization.id, name=name)
+    session.add(person)
+    await session.flush()
+    return person
+
+
+def stored(factory: Factory, kind: str) -> tuple[type[SQLModel], uuid.UUID]:
+    """A row of each shape that matters: booleans, JSON, floats, dates, enums, nulls."""
+    if kind == "person":
+        return Person, uuid.UUID(factory.person(title=None, active=False)["id"])
+    stream = factory.value_stream()
+    if kind == "value_stream":
+        return ValueStream, uuid.UUID(stream["id"])
+    if kind == "backlog_item":
+        item = factory.backlog_item(
+            stream,
+            business_value=8,
+            job_size=3,
+            due_date="2027-03-31",
+            expected_effects=[{"metric": "lead_time", "change": -2.5, "unit": "days"}],
+        )
+        return BacklogItem, uuid.UUID(item["id"])
+    if kind == "flow_target":
+        return FlowTarget, uuid.UUID(factory.target(stream, baseline=20.25)["id"])
+    step = factory.step(
+        factory.map(stream), process_time="90 min", percent_complete_accurate=62.5, tools=["Jira"]
+    )
+    return MapStep, uuid.UUID(step["id"])
+
+
+@pytest.mark.parametrize(
+    "kind", ["person", "value_stream", "backlog_item", "flow_target", "map_step"]
+)
+def test_a_point_read_hands_back_what_the_orm_reads(
+    settings: Settings, factory: Factory, tenant: Tenant, kind: str
+) -> None:
+    model, ident = stored(factory, kind)
+    table = model.__table__  # type: ignore[attr-defined]
+
+    async def work(database: Database) -> tuple[Any, Any]:
+        fast = await database.point_reader.fetch(table, tenant.organization.id, ident)
+        return fast, await orm_row(database, model, ident)
+
+    fast, orm = with_database(settings, work)
+
+    assert fast == orm
+    assert {type(value) for value in fast.values()} == {type(value) for value in orm.values()}
+    assert fast["created_at"].tzinfo is UTC
+
+
+def test_every_organization_table_can_be_point_read(settings: Settings, tenant: Tenant) -> None:
+    async def work(database: Database) -> list[Any]:
+        return [
+            await database.point_reader.fetch(table, tenant.organization.id, uuid.uuid4())
+            for table in ORG_SCOPED_TABLES
+        ]
+
+    assert with_database(settings, work) == [None] * len(ORG_SCOPED_TABLES)
+
+
+def test_another_organizations_row_reads_as_missing(
+    settings: Settings, factory: Factory, other_tenant: Tenant
+) -> None:
+    person = factory.person()
+
+    async def work(database: Database) -> Any:
+        table = Person.__table__  # type: ignore[attr-defined]
+        return await database.point_reader.fetch(
+            table, other_tenant.organization.id, uuid.UUID(person["id"])
+        )
+
+    assert with_database(settings, work) is None
+
+
+def test_the_generic_reader_agrees_with_the_drivers_own(
+    settings: Settings, factory: Factory, tenant: Tenant
+) -> None:
+    model, ident = stored(factory, "backlog_item")
+    table = model.__table__  # type: ignore[attr-defined]
+
+    async def work(database: Database) -> tuple[Any, Any]:
+        generic: PointReader = CorePointReader(database.read_engine)
+        return (
+            await generic.fetch(table, tenant.organization.id, ident),
+            await database.point_reader.fetch(table, tenant.organization.id, ident),
+        )
+
+    generic, fast = with_database(settings, work)
+    assert generic == fast
+
+
+NOWHERE = Table(
+    "nowhere", MetaData(), Column("id", Uuid, primary_key=True), Column("organization_id", Uuid)
+)
+
+
+def test_a_failed_point_read_leaves_the_reader_usable(
+    settings: Settings, factory: Factory, tenant: Tenant
+) -> None:
+    person = factory.person(name="Ada")
+
+    async def work(database: Database) -> Any:
+        with pytest.raises(Exception, match="nowhere"):
+            await database.point_reader.fetch(NOWHERE, tenant.organization.id, uuid.uuid4())
+        table = Person.__table__  # type: ignore[attr-defined]
+        return await database.point_reader.fetch(
+            table, tenant.organization.id, uuid.UUID(person["id"])
+        )
+
+    assert with_database(settings, work)["name"] == "Ada"
+
+
+@postgres_only
+def test_a_failed_point_read_gives_its_connection_back(settings: Settings, tenant: Tenant) -> None:
+    async def work(database: Database) -> int:
+        with pytest.raises(Exception, match="nowhere"):
+            await database.point_reader.fetch(NOWHERE, tenant.organization.id, uuid.uuid4())
+        return int(database.read_engine.pool.checkedout())  # type: ignore[attr-defined]
+
+    assert with_database(settings, work) == 0
+
+
+@sqlite_only
+def test_a_database_held_exclusively_is_read_once_it_is_free(
+    database_template: Path, tmp_path: Path
+) -> None:
+    url = dbs.fresh_sqlite_copy(database_template, tmp_path)
+    tenant = Tenant(url, "solo")
+    person = run_in_db(url, lambda session: store_person(session, tenant, "Ada"))
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    holder = sqlite3.connect(tmp_path / "vsm.db", isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("UPDATE organization SET name = name")
+    release = threading.Timer(0.3, holder.close)
+
+    async def work(database: Database) -> tuple[Any, float]:
+        release.start()
+        started = time.monotonic()
+        table = Person.__table__  # type: ignore[attr-defined]
+        row = await database.point_reader.fetch(table, tenant.organization.id, person.id)
+        return row, time.monotonic() - started
+
+    try:
+        row, waited = with_database(settings, work)
+    finally:
+        release.join()
+
+    assert row["name"] == "Ada"
+    assert waited >= 0.2
+
+
+@sqlite_only
+def test_the_inline_connection_can_only_read(settings: Settings) -> None:
+    async def work(database: Database) -> None:
+        reader = database.point_reader
+        assert isinstance(reader, SQLitePointReader)
+        connection = reader._connect(0)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="readonly"):
+                connection.execute("DELETE FROM person")
+        finally:
+            connection.close()
+
+    with_database(settings, work)
+
+
+@sqlite_only
+def test_a_missing_database_file_is_not_created_by_a_read(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.db"
+    reader = SQLitePointReader(str(missing), aiosqlite.dialect(), busy_timeout_ms=0)
+    table = Person.__table__  # type: ignore[attr-defined]
+
+    with pytest.raises(sqlite3.OperationalError, match="unable to open"):
+        asyncio.run(reader.fetch(table, uuid.uuid4(), uuid.uuid4()))
+
+    assert not missing.exists()
+
+
+def test_a_persons_page_shows_what_its_list_and_its_last_change_showed(editor: Api) -> None:
+    created = editor.ok(editor.post("/api/v1/people", {"name": "Ada", "title": "Champion"}), 201)
+    url = f"/api/v1/people/{created['id']}"
+    changed = editor.ok(editor.patch(url, {"active": False}, if_match=created["version"]))
+
+    detail = editor.get(url)
+
+    listed = editor.ok(editor.get("/api/v1/people", params={"q": "Ada"}))["items"]
+    assert editor.ok(detail) == changed == listed[0]
+    assert detail.headers["etag"] == f'"{changed["version"]}"'
+
+
+def test_a_value_streams_page_shows_what_its_list_and_its_last_change_showed(
+    editor: Api, factory: Factory
+) -> None:
+    owner = factory.person()
+    created = factory.value_stream(name="Order to cash")
+    url = f"/api/v1/value-streams/{created['id']}"
+    change = {"owner_id": owner["id"], "description": "From order to payment"}
+    changed = editor.ok(editor.patch(url, change, if_match=created["version"]))
+
+    detail = editor.ok(editor.get(url))
+
+    listed = editor.ok(editor.get("/api/v1/value-streams"))["items"]
+    assert detail == changed == listed[0]
+
+
+def test_a_tokens_page_shows_what_its_list_and_its_revocation_showed(admin: Api) -> None:
+    created = admin.ok(admin.post("/api/v1/tokens", {"name": "CI", "role": "viewer"}), 201)
+    url = f"/api/v1/tokens/{created['id']}"
+    revoked = admin.ok(admin.post(f"{url}/revoke", if_match=created["version"]))
+
+    detail = admin.ok(admin.get(url))
+
+    listed = admin.ok(admin.get("/api/v1/tokens", params={"active": False}))["items"]
+    assert detail == revoked == listed[0]
+    assert detail["revoked_at"] is not None
