@@ -1,6 +1,5 @@
 """Bearer-token authentication: every route but health, readiness and the API docs."""
 
-import dataclasses
 import re
 import time
 import uuid
@@ -10,6 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from api.state import AppState
+from core.actor import Actor
 from core.db import unit_of_work
 from core.errors import Unauthenticated
 from core.services import tokens
@@ -53,13 +53,11 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         token_hash = tokens.hash_token(secret)
         actor = state.tokens.get(token_hash)
         if actor is None:
-            actor = await _verify(state, secret, token_hash)
-        return AuthenticationResult(
-            user=dataclasses.replace(actor, request_id=request_id), auth=token_hash
-        )
+            actor = await state.tokens.verify_once(token_hash, lambda: _verify(state, secret))
+        return AuthenticationResult(user=actor.for_request(request_id), auth=token_hash)
 
 
-async def _verify(state: AppState, secret: str, token_hash: str) -> Any:
+async def _verify(state: AppState, secret: str) -> tuple[Actor, float | None]:
     async with unit_of_work(state.database.sessionmaker(write=False), read_only=True) as session:
         token = await tokens.authenticate(session, secret)
     actor = tokens.actor_for(token)
@@ -69,15 +67,15 @@ async def _verify(state: AppState, secret: str, token_hash: str) -> Any:
     not_after = None
     if token.expires_at is not None:
         not_after = time.monotonic() + (token.expires_at - utcnow()).total_seconds()
-    state.tokens.put(token_hash, actor, not_after=not_after)
-    return actor
+    return actor, not_after
 
 
 def _is_graphiql_page(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     """The GraphiQL page itself holds no data; the queries it sends carry the token."""
+    scope = connection.scope
     return (
-        connection.scope.get("method") == "GET"
-        and connection.url.path == "/graphql"
+        scope.get("method") == "GET"
+        and scope.get("path") == "/graphql"
         and "text/html" in connection.headers.get("accept", "")
         and not connection.query_params.get("query")
     )

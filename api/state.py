@@ -1,7 +1,9 @@
 """What one running app holds: its settings, database, plugins and token cache."""
 
+import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pluggy
@@ -10,6 +12,8 @@ from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.exporting import Exporter
+
+Verify = Callable[[], Awaitable[tuple[Actor, float | None]]]
 
 
 @dataclass
@@ -23,6 +27,8 @@ class TokenCache:
     ttl: float
     max_entries: int = 10_000
     _entries: dict[str, tuple[Actor, float]] = field(default_factory=dict)
+    _verifying: dict[str, "asyncio.Future[Actor]"] = field(default_factory=dict)
+    _evictions: int = 0
 
     def get(self, token_hash: str) -> Actor | None:
         hit = self._entries.get(token_hash)
@@ -44,7 +50,39 @@ class TokenCache:
             expires = min(expires, not_after)
         self._entries[token_hash] = (actor, expires)
 
+    async def verify_once(self, token_hash: str, verify: Verify) -> Actor:
+        """Check a token once for all the requests that want it checked now, and keep it.
+
+        When an entry expires under load, every request in flight finds it missing;
+        without this each would ask the database (and write `last_used_at`) at once.
+        The check is shielded, so one caller that goes away does not fail the others.
+        `verify` returns the caller and, for a token that expires, the monotonic time
+        after which it must not be trusted.
+        """
+        pending = self._verifying.get(token_hash)
+        if pending is None:
+            pending = asyncio.ensure_future(self._verify_and_keep(token_hash, verify))
+            self._verifying[token_hash] = pending
+            pending.add_done_callback(lambda done: self._verified(token_hash, done))
+        return await asyncio.shield(pending)
+
+    async def _verify_and_keep(self, token_hash: str, verify: Verify) -> Actor:
+        evictions = self._evictions
+        actor, not_after = await verify()
+        if evictions == self._evictions:  # a revocation meanwhile may have read it still valid
+            self.put(token_hash, actor, not_after=not_after)
+        return actor
+
+    def _verified(self, token_hash: str, done: "asyncio.Future[Actor]") -> None:
+        if self._verifying.get(token_hash) is done:
+            del self._verifying[token_hash]
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every waiter went away
+
     def evict_token(self, token_id: uuid.UUID) -> None:
+        """Forget a revoked token now; checks still running are neither kept nor joined."""
+        self._evictions += 1
+        self._verifying.clear()
         for key, (actor, _) in list(self._entries.items()):
             if actor.token_id == token_id:
                 self._entries.pop(key, None)

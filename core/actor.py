@@ -15,6 +15,16 @@ class Actor:
     person_id: uuid.UUID | None = None
     request_id: str | None = None
 
+    def for_request(self, request_id: str) -> "Actor":
+        """The same caller, tagged with one request (a cached actor serves many)."""
+        return Actor(
+            organization_id=self.organization_id,
+            role=self.role,
+            token_id=self.token_id,
+            person_id=self.person_id,
+            request_id=request_id,
+        )
+
     def require(self, role: Role) -> None:
         if self.role.rank < role.rank:
             raise Forbidden(f"this needs the {role.value} role; the token has {self.role.value}")
