@@ -1,6 +1,7 @@
 """Point reads: one committed row by id, from the driver, exactly as the ORM would read it."""
 
 import asyncio
+import logging
 import sqlite3
 import threading
 import time
@@ -17,13 +18,18 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.db import Database, unit_of_work
+from core.db import Database, make_oneshot_engine, unit_of_work
 from core.models.backlog import BacklogItem
 from core.models.person import Person
 from core.models.target import FlowTarget
 from core.models.value_stream import ValueStream
 from core.models.value_stream_map import MapStep
-from core.point_reads import CorePointReader, PointReader, SQLitePointReader
+from core.point_reads import (
+    AsyncpgPointReader,
+    CorePointReader,
+    PointReader,
+    SQLitePointReader,
+)
 from tests import dbs
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
@@ -273,3 +279,27 @@ def test_a_tokens_page_shows_what_its_list_and_its_revocation_showed(admin: Api)
     listed = admin.ok(admin.get("/api/v1/tokens", params={"active": False}))["items"]
     assert detail == revoked == listed[0]
     assert detail["revoked_at"] is not None
+
+
+@postgres_only
+def test_a_pool_that_closes_returned_connections_closes_them_cleanly(
+    database_url: str, factory: Factory, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = factory.person(name="Ada")
+    table = Person.__table__  # type: ignore[attr-defined]
+
+    async def twice() -> list[Any]:
+        engine = make_oneshot_engine(database_url)  # NullPool: every return closes
+        reader = AsyncpgPointReader(engine)
+        try:
+            ident = uuid.UUID(person["id"])
+            return [await reader.fetch(table, tenant.organization.id, ident) for _ in range(2)]
+        finally:
+            await engine.dispose()
+
+    with caplog.at_level(logging.ERROR, logger="sqlalchemy.pool"):
+        rows = asyncio.run(twice())
+
+    assert [row["name"] for row in rows] == ["Ada", "Ada"]
+    failed_closes = [r for r in caplog.records if r.name.startswith("sqlalchemy.pool")]
+    assert not failed_closes  # SQLAlchemy logs, and swallows, a close it could not do
