@@ -1,11 +1,11 @@
 """The benchmark's ASGI app: the real service plus two yardstick routes on the same server.
 
 `GET /bench/bare` runs through the same server, event loop and Litestar app (routing,
-middleware, guards, exception handling, serialization) as every endpoint but skips
+middleware, exception handling, serialization) as every endpoint but skips
 authentication and the database, so `endpoint rps / bare rps` tells how much of the
 stack's own ceiling an endpoint keeps. `GET /bench/bare-db` adds the app's own `session`
-dependency (the unit of work a GET handler gets) and one `SELECT 1` in it: the floor of
-any endpoint that reads the database.
+dependency (the unit of work a handler gets) and one `SELECT 1` in it: the floor of any
+endpoint that reads through the ORM session.
 """
 
 import logging
