@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import pluggy
+from sqlalchemy import event
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.config import Settings
@@ -78,6 +80,17 @@ class TokenCache:
             del self._verifying[token_hash]
         if not done.cancelled():
             done.exception()  # retrieved here too, in case every waiter went away
+
+    def evict_revoked(self, session: AsyncSession, token_id: uuid.UUID) -> None:
+        """Forget a token revoked in `session` now, and again once that commits.
+
+        Until the revocation commits, a new check reads the token as valid and would
+        keep it for `ttl` seconds; the second eviction drops what such a check kept.
+        """
+        self.evict_token(token_id)
+        event.listen(
+            session.sync_session, "after_commit", lambda _: self.evict_token(token_id), once=True
+        )
 
     def evict_token(self, token_id: uuid.UUID) -> None:
         """Forget a revoked token now; checks still running are neither kept nor joined."""

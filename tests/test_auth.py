@@ -1,5 +1,6 @@
 """Authentication and authorization: who may call what, and how a refusal looks."""
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -7,11 +8,14 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
+from api.state import TokenCache
+from core.actor import Actor
 from core.config import Settings
+from core.db import Database, unit_of_work
 from core.models.token import ApiToken, Role
 from core.types import utcnow
 from tests.api_client import Api
@@ -249,3 +253,26 @@ def test_a_graphql_query_over_get_still_needs_a_token(anonymous: Api) -> None:
     )
 
     assert_unauthenticated(response)
+
+
+def test_a_token_kept_while_its_revocation_was_committing_is_dropped_once_it_commits(
+    settings: Settings, tenant: Tenant
+) -> None:
+    cache = TokenCache(ttl=60)
+    revoked = Actor(organization_id=tenant.organization.id, role=Role.viewer, token_id=uuid.uuid4())
+
+    async def scenario() -> Actor | None:
+        database = Database.from_settings(settings)
+        try:
+            async with unit_of_work(database.sessionmaker(write=True)) as session:
+                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+                cache.evict_revoked(session, revoked.token_id)  # type: ignore[arg-type]
+                cache.put("hash", revoked)  # a check that read the token before the commit
+                assert cache.get("hash") == revoked
+            return cache.get("hash")
+        finally:
+            await database.dispose()
+
+    kept = asyncio.run(scenario())
+
+    assert kept is None

@@ -403,5 +403,5 @@ class Mutation:
             expected_version=expected_version,
         )
         assert info.context.state is not None
-        info.context.state.tokens.evict_token(token.id)
+        info.context.state.tokens.evict_revoked(info.context.session, token.id)
         return token  # type: ignore[return-value]

@@ -76,5 +76,5 @@ class TokensController(Controller):
         token = await tokens.revoke_token(
             session, actor, token_id, expected_version=expected_version
         )
-        app_state.tokens.evict_token(token.id)
+        app_state.tokens.evict_revoked(session, token.id)
         return read_response(token, ApiTokenRead)

@@ -87,6 +87,30 @@ def test_a_caller_that_goes_away_does_not_fail_the_others() -> None:
     assert asyncio.run(scenario()) == actor
 
 
+def test_a_check_that_ends_after_a_revocation_leaves_the_newer_check_joinable() -> None:
+    cache = TokenCache(ttl=0)
+    checks = 0
+
+    async def verify(seconds: float) -> tuple[Actor, None]:
+        nonlocal checks
+        checks += 1
+        await asyncio.sleep(seconds)
+        return an_actor(), None
+
+    async def scenario() -> None:
+        first = asyncio.ensure_future(cache.verify_once("h", lambda: verify(0.01)))
+        await asyncio.sleep(0)
+        cache.evict_token(uuid.uuid4())
+        second = asyncio.ensure_future(cache.verify_once("h", lambda: verify(0.05)))
+        await first
+        third = asyncio.ensure_future(cache.verify_once("h", lambda: verify(0.05)))
+        await asyncio.gather(second, third)
+
+    asyncio.run(scenario())
+
+    assert checks == 2
+
+
 def test_a_check_running_when_the_token_is_revoked_is_not_kept_or_joined() -> None:
     cache = TokenCache(ttl=5)
     actor = an_actor()
