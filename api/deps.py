@@ -57,7 +57,10 @@ def etag(version: int) -> str:
 
 
 def provide_expected_version(request: Request[Any, Any, Any], session: AsyncSession) -> int:
-    """The version parsed from If-Match while the session was provided."""
+    """The version parsed from If-Match while the session was provided.
+
+    It takes `session` only so that Litestar resolves it after `provide_session`.
+    """
     return int(request.scope["state"]["expected_version"])
 
 

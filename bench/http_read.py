@@ -419,7 +419,7 @@ def section(when: str, settings: dict[str, str], info: dict[str, str], series: l
         f"- detail / bare: **{detail_ratio:.1%}** (target at least {DETAIL_TARGET:.0%}: {verdict})",
         f"- page of 100 / bare: **{list_ratio:.1%}**",
         f"- detail / (bare route + SELECT 1): {floor_ratio:.1%} "
-        "(above 100%: one person is read by the point reader, not the ORM session)",
+        "(one person is read by the point reader, not through the ORM session)",
         "",
         "Requests per second in each round, with the CPU that processes other than the",
         "server and wrk used meanwhile (a quiet machine shows about 0):",

@@ -16,15 +16,19 @@ import asyncio
 import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.request import pathname2url
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
+
+if TYPE_CHECKING:
+    import asyncpg
 
 Row = dict[str, Any]
 Processor = Callable[[Any], Any] | None
@@ -111,12 +115,12 @@ class PointReader(Protocol):
 class _Compiled:
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
-        self._queries: dict[str, PointQuery] = {}
+        self._queries: dict[Table, PointQuery] = {}
 
     def query(self, table: Table) -> PointQuery:
-        query = self._queries.get(table.name)
+        query = self._queries.get(table)
         if query is None:
-            query = self._queries[table.name] = compile_point_query(table, self._dialect)
+            query = self._queries[table] = compile_point_query(table, self._dialect)
         return query
 
 
@@ -128,16 +132,24 @@ class SQLitePointReader:
     connection waits for no lock (busy_timeout 0), may only read (query_only), and
     never creates the database file. In the rare cases SQLite is busy for a reader
     (another connection recovering the log, or holding the file exclusively), the
-    lookup runs again in a worker thread that may wait like every other reader.
+    lookup runs again in a worker thread that may wait like every other reader. Those
+    threads are the reader's own, so lookups waiting for a lock cannot take the
+    threads other work of the app runs on.
     """
+
+    WAITING_THREADS = 2
 
     def __init__(self, database_path: str, dialect: Dialect, *, busy_timeout_ms: int) -> None:
         self._path = database_path
         self._busy_timeout_ms = busy_timeout_ms
         self._compiled = _Compiled(dialect)
         self._inline: sqlite3.Connection | None = None
+        self._waiting: ThreadPoolExecutor | None = None
 
     def _connect(self, busy_timeout_ms: int) -> sqlite3.Connection:
+        # The inline connection is only ever used by whichever thread runs the event
+        # loop, one call at a time (each runs to its end without awaiting); that thread
+        # may differ over the app's life (a test client starts one per client).
         connection = sqlite3.connect(
             f"file:{pathname2url(self._path)}?mode=rw",
             uri=True,
@@ -158,7 +170,14 @@ class SQLitePointReader:
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # any extended BUSY_*
                 raise
-            values = await asyncio.to_thread(self._fetch_waiting, query.sql, parameters)
+            if self._waiting is None:
+                self._waiting = ThreadPoolExecutor(
+                    self.WAITING_THREADS, thread_name_prefix="vsm-point-read"
+                )
+            loop = asyncio.get_running_loop()
+            values = await loop.run_in_executor(
+                self._waiting, self._fetch_waiting, query.sql, parameters
+            )
         return None if values is None else query.to_row(values)
 
     def _fetch_waiting(self, sql: str, parameters: list[Any]) -> Any:
@@ -172,6 +191,9 @@ class SQLitePointReader:
         if self._inline is not None:
             self._inline.close()
             self._inline = None
+        if self._waiting is not None:
+            self._waiting.shutdown(wait=False, cancel_futures=True)
+            self._waiting = None
 
 
 class CorePointReader:
@@ -203,7 +225,7 @@ class AsyncpgPointReader:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._queries: dict[str, PointQuery] = {}
+        self._queries: dict[Table, PointQuery] = {}
 
     async def fetch(self, table: Table, organization_id: uuid.UUID, ident: uuid.UUID) -> Row | None:
         # The pool's own connection, not an AsyncConnection around it: that wrapper's
@@ -211,7 +233,7 @@ class AsyncpgPointReader:
         connection = await self._engine.raw_connection()
         try:
             driver = connection.driver_connection
-            query = self._queries.get(table.name) or await self._prepare(driver, table)
+            query = self._queries.get(table) or await self._prepare(driver, table)
             values = await driver.fetchrow(query.sql, *query.parameters(organization_id, ident))
         except BaseException:
             # A lookup cut short (an error, a client that went away) may leave the
@@ -223,7 +245,7 @@ class AsyncpgPointReader:
             await self._give_back(connection)
         return None if values is None else query.to_row(tuple(values))
 
-    async def _give_back(self, connection: Any) -> None:
+    async def _give_back(self, connection: PoolProxiedConnection) -> None:
         """Return the connection to the pool, in a greenlet only when that may do I/O.
 
         No transaction was begun, so the reset on return does nothing; the pool keeps
@@ -237,11 +259,11 @@ class AsyncpgPointReader:
         else:
             await greenlet_spawn(connection.close)
 
-    async def _prepare(self, driver: Any, table: Table) -> PointQuery:
+    async def _prepare(self, driver: "asyncpg.Connection", table: Table) -> PointQuery:
         dialect = self._engine.dialect
         prepared = await driver.prepare(point_sql(table, dialect))
         type_oids = [attribute.type.oid for attribute in prepared.get_attributes()]
-        query = self._queries[table.name] = compile_point_query(table, dialect, type_oids)
+        query = self._queries[table] = compile_point_query(table, dialect, type_oids)
         return query
 
     def close(self) -> None:
