@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import Conflict, StaleVersion, ValidationFailed, not_found
+from core.errors import Conflict, NotFound, StaleVersion, ValidationFailed, not_found
 from core.models.base import Entity, Timestamped, Versioned
 from core.services import audit
 from core.types import utcnow
@@ -26,6 +26,11 @@ V = TypeVar("V", bound=Versioned)
 def entity_type(model: type[SQLModel] | SQLModel) -> str:
     cls = model if isinstance(model, type) else type(model)
     return str(cls.__tablename__)
+
+
+def missing(model: type[SQLModel], ident: uuid.UUID) -> NotFound:
+    """The one answer for a row that is not there, or is another organization's."""
+    return not_found(entity_type(model).replace("_", " "), ident)
 
 
 def scoped(model: type[M], actor: Actor) -> Any:
@@ -47,7 +52,7 @@ async def get(
         statement = statement.options(*options)
     obj = (await session.exec(statement)).first()
     if obj is None:
-        raise not_found(entity_type(model).replace("_", " "), ident)
+        raise missing(model, ident)
     return obj
 
 

@@ -14,10 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter
 
 from core.actor import Actor
-from core.errors import not_found
 from core.models.base import Entity
 from core.point_reads import PointReader
-from core.services.crud import entity_type
+from core.services.crud import missing
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -35,7 +34,7 @@ class Reads:
             ident,
         )
         if row is None:
-            raise not_found(entity_type(model).replace("_", " "), ident)
+            raise missing(model, ident)
         return _adapter(into).validate_python(row)  # type: ignore[no-any-return]
 
 
