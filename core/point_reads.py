@@ -112,18 +112,6 @@ class PointReader(Protocol):
         ...
 
 
-class _Compiled:
-    def __init__(self, dialect: Dialect) -> None:
-        self._dialect = dialect
-        self._queries: dict[Table, PointQuery] = {}
-
-    def query(self, table: Table) -> PointQuery:
-        query = self._queries.get(table)
-        if query is None:
-            query = self._queries[table] = compile_point_query(table, self._dialect)
-        return query
-
-
 class SQLitePointReader:
     """Runs the lookup on the event loop's own thread, on a connection of its own.
 
@@ -142,7 +130,8 @@ class SQLitePointReader:
     def __init__(self, database_path: str, dialect: Dialect, *, busy_timeout_ms: int) -> None:
         self._path = database_path
         self._busy_timeout_ms = busy_timeout_ms
-        self._compiled = _Compiled(dialect)
+        self._dialect = dialect
+        self._queries: dict[Table, PointQuery] = {}
         self._inline: sqlite3.Connection | None = None
         self._waiting: ThreadPoolExecutor | None = None
 
@@ -161,7 +150,9 @@ class SQLitePointReader:
         return connection
 
     async def fetch(self, table: Table, organization_id: uuid.UUID, ident: uuid.UUID) -> Row | None:
-        query = self._compiled.query(table)
+        query = self._queries.get(table)
+        if query is None:
+            query = self._queries[table] = compile_point_query(table, self._dialect)
         parameters = query.parameters(organization_id, ident)
         if self._inline is None:
             self._inline = self._connect(0)
