@@ -23,6 +23,7 @@ from api.deps import (
     provide_state,
 )
 from api.graphql.schema import graphql_controller
+from api.inputs import ApiRequest, StrictBodyPlugin, before_request
 from api.problems import EXCEPTION_HANDLERS
 from api.rest import CONTROLLERS
 from api.rest.system import health, list_plugins, ready
@@ -66,6 +67,9 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
             "expected_version": Provide(provide_expected_version, sync_to_thread=False),
         },
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
+        request_class=ApiRequest,
+        plugins=[StrictBodyPlugin()],
+        before_request=before_request,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"vsm": state}),

@@ -1,6 +1,9 @@
 """Errors as RFC 9457 problem details, mapped once for the whole REST surface."""
 
+import enum
 import logging
+import re
+import typing
 from http import HTTPStatus
 from typing import Any
 
@@ -20,7 +23,10 @@ from litestar.status_codes import (
     HTTP_412_PRECONDITION_FAILED,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_428_PRECONDITION_REQUIRED,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+    HTTP_507_INSUFFICIENT_STORAGE,
 )
 from pydantic import ValidationError as PydanticValidationError
 
@@ -38,6 +44,10 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Conflict: HTTP_409_CONFLICT,
     errors.ValidationFailed: HTTP_422_UNPROCESSABLE_ENTITY,
     errors.StaleVersion: HTTP_412_PRECONDITION_FAILED,
+    errors.BadRequest: HTTP_400_BAD_REQUEST,
+    errors.TooManyRequests: HTTP_429_TOO_MANY_REQUESTS,
+    errors.StorageFull: HTTP_507_INSUFFICIENT_STORAGE,
+    errors.Unavailable: HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
@@ -81,39 +91,90 @@ def domain_error_handler(
     request: Request[Any, Any, Any], exc: errors.DomainError
 ) -> Response[dict[str, Any]]:
     status = _status_for(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == HTTP_401_UNAUTHORIZED else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == HTTP_401_UNAUTHORIZED else {}
+    if isinstance(exc, errors.Unavailable):
+        headers["Retry-After"] = str(exc.retry_after)
     return problem(
         request,
         status=status,
         code=exc.code,
         title=exc.title,
         detail=exc.detail,
-        field_errors=[{"field": p.field, "message": p.message} for p in exc.problems],
+        field_errors=[p.as_dict() for p in exc.problems],
         extra=exc.extra,
-        headers=headers,
+        headers=headers or None,
     )
 
 
 def validation_error_handler(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
-    """Litestar's own input validation (body, query, path) with each field named."""
-    field_errors = []
+    """Litestar's own checks of query, path and header parameters, each field named.
+
+    They read fine but hold the wrong content, so the answer is a 422 like every
+    other invalid value, with the allowed values of an enumerated parameter.
+    """
+    field_errors: list[dict[str, Any]] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
-            field_errors.append({"field": field, "message": str(item.get("message", ""))})
+            entry: dict[str, Any] = {"field": field, "message": _plain(item.get("message"))}
+            allowed = _allowed_values(request, field)
+            if allowed is not None:
+                entry["allowed"] = allowed
+            field_errors.append(entry)
+    missing = _MISSING.match(exc.detail or "")
+    if missing and not field_errors:
+        field_errors.append(
+            {"field": missing["name"], "message": f"the {missing['where']} parameter is required"}
+        )
     detail = exc.detail or "the request is not valid"
     if field_errors:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors)
     return problem(
         request,
-        status=HTTP_400_BAD_REQUEST,
-        code="BAD_REQUEST",
-        title="Invalid request",
+        status=HTTP_422_UNPROCESSABLE_ENTITY,
+        code="VALIDATION_FAILED",
+        title="Invalid input",
         detail=detail,
         field_errors=field_errors,
     )
+
+
+_MSGSPEC_TYPES = re.compile(r"`(\w+)`")
+_MISSING = re.compile(r"Missing required (?P<where>\w+) parameter '(?P<name>[^']+)'")
+
+
+def _plain(message: Any) -> str:
+    """msgspec's "Expected `int` >= 1, got `str`" without the code formatting."""
+    return _MSGSPEC_TYPES.sub(r"\1", str(message or "is not valid"))
+
+
+def _annotation_of(request: Request[Any, Any, Any], field: str) -> Any:
+    """The type a parameter was declared with, in the handler or one of its dependencies."""
+    handler = request.scope.get("route_handler")
+    if handler is None:
+        return None
+    signatures = [handler.parsed_fn_signature]
+    for provide in handler.resolve_dependencies().values():
+        signatures.append(getattr(provide, "parsed_fn_signature", None))
+    for signature in signatures:
+        parameter = signature.parameters.get(field) if signature is not None else None
+        if parameter is not None:
+            return parameter.annotation
+    return None
+
+
+def _allowed_values(request: Request[Any, Any, Any], field: str) -> list[str] | None:
+    """The values an enumerated parameter takes, read from its declaration."""
+    annotation = _annotation_of(request, field)
+    for candidate in (annotation, *typing.get_args(annotation)):
+        for inner in (candidate, *typing.get_args(candidate)):
+            if typing.get_origin(inner) is typing.Literal:
+                return [str(value) for value in typing.get_args(inner)]
+            if isinstance(inner, type) and issubclass(inner, enum.Enum):
+                return [str(member.value) for member in inner]
+    return None
 
 
 def http_error_handler(
@@ -148,10 +209,7 @@ def pydantic_error_handler(
     request: Request[Any, Any, Any], exc: PydanticValidationError
 ) -> Response[dict[str, Any]]:
     """Input that reached a model only after the transport parsed it (filters, nested data)."""
-    field_errors = [
-        {"field": ".".join(str(part) for part in err["loc"]) or "body", "message": err["msg"]}
-        for err in exc.errors()
-    ]
+    field_errors = [p.as_dict() for p in errors.field_problems(exc.errors())]
     return problem(
         request,
         status=HTTP_422_UNPROCESSABLE_ENTITY,

@@ -217,7 +217,7 @@ def test_list_pages_with_a_cursor(editor: Api, factory: Factory) -> None:
     assert len(first["items"]) == 5
     assert len(second["items"]) == 2
     assert second["next_cursor"] is None
-    assert_problem(editor.get(url, params={"limit": 101}), 400)
+    assert_problem(editor.get(url, params={"limit": 101}), 422, field="limit")
 
 
 def test_five_thousand_items_in_one_request(editor: Api, factory: Factory) -> None:
@@ -276,7 +276,7 @@ def test_a_body_without_items_is_refused(editor: Api, factory: Factory) -> None:
     stream = factory.value_stream()
     url = f"/api/v1/value-streams/{stream['id']}/work-items/bulk"
 
-    assert_problem(editor.post(url, {"things": []}), 400)
+    assert_problem(editor.post(url, {"things": []}), 422, field="items")
     assert_problem(editor.post(url, {"items": "many"}), 422, field="items")
 
 

@@ -422,10 +422,10 @@ def test_empty_buckets_say_there_was_nothing_to_measure(factory: Factory) -> Non
         ),
         (
             {"start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z", "bucket": "year"},
-            400,
-            None,
+            422,
+            "bucket",
         ),
-        ({"end": "2025-02-01T00:00:00Z"}, 400, None),
+        ({"end": "2025-02-01T00:00:00Z"}, 422, "start"),
     ],
 )
 def test_bad_periods_are_refused(

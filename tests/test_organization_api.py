@@ -54,14 +54,14 @@ def test_a_rename_needs_if_match(admin: Api) -> None:
 def test_the_slug_cannot_be_changed(admin: Api) -> None:
     response = admin.patch("/api/v1/organization", {"slug": "other"}, if_match=1)
 
-    assert_problem(response, 400, field="slug")
+    assert_problem(response, 422, field="slug")
     assert admin.ok(admin.get("/api/v1/organization"))["slug"] == "acme"
 
 
 def test_an_empty_name_is_refused(admin: Api) -> None:
     response = admin.patch("/api/v1/organization", {"name": ""}, if_match=1)
 
-    assert_problem(response, 400, field="name")
+    assert_problem(response, 422, field="name")
 
 
 def test_a_rename_in_one_organization_leaves_the_other_alone(admin: Api, outsider: Api) -> None:

@@ -1,7 +1,7 @@
 """REST for the transformation backlog, its RACI and dependencies, and roadmap milestones."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, FromQuery, Parameter
@@ -36,7 +36,7 @@ def item_filters(
     type: FromQuery[ItemType | None] = None,
     overdue: FromQuery[bool | None] = None,
     q: Annotated[str | None, Parameter(max_length=200)] = None,
-    sort: Annotated[str, Parameter(pattern="^(rank|wsjf)$", description="rank or wsjf")] = "rank",
+    sort: Annotated[Literal["rank", "wsjf"], Parameter(description="rank or wsjf")] = "rank",
 ) -> dict[str, Any]:
     return {
         "status": status,

@@ -5,7 +5,7 @@ lists, and the flow and DORA metrics of a value stream by period and bucket.
 import uuid
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, Parameter
@@ -215,11 +215,8 @@ class DeliveryController(Controller):
         start: Annotated[datetime, Parameter(description="inclusive, ISO 8601 with zone")],
         end: Annotated[datetime, Parameter(description="exclusive, ISO 8601 with zone")],
         bucket: Annotated[
-            str,
-            Parameter(
-                pattern="^(day|week|month)$",
-                description="calendar buckets in UTC: days, ISO weeks or months",
-            ),
+            Literal["day", "week", "month"],
+            Parameter(description="calendar buckets in UTC: days, ISO weeks or months"),
         ] = "week",
     ) -> FlowReportOut:
         report = await flow_metrics.flow_metrics(

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
@@ -176,7 +176,7 @@ class MapAnalysisController(Controller):
         session: AsyncSession,
         actor: Actor,
         map_id: FromPath[uuid.UUID],
-        format: Annotated[str, Parameter(pattern="^(json|yaml)$")] = "json",
+        format: Annotated[Literal["json", "yaml"], Parameter(description="json or yaml")] = "json",
     ) -> Response[str]:
         document = await map_documents.export_map(session, actor, map_id)
         media_type = MEDIA_TYPES[format]
