@@ -14,6 +14,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 
+from api import idempotency, openapi
 from api.auth import PUBLIC_PATHS, BearerTokenMiddleware
 from api.deps import (
     provide_actor,
@@ -23,7 +24,10 @@ from api.deps import (
     provide_state,
 )
 from api.graphql.schema import graphql_controller
+from api.headers import response_headers
 from api.inputs import ApiRequest, StrictBodyPlugin, before_request
+from api.limits import TokenBuckets
+from api.load import LoadGate, LoadLimits, LoadShedder
 from api.problems import EXCEPTION_HANDLERS
 from api.rest import CONTROLLERS
 from api.rest.system import health, list_plugins, ready
@@ -48,6 +52,16 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        state.load_gate = LoadGate(
+            LoadLimits(
+                max_active=settings.max_active_requests,
+                max_waiting=settings.max_waiting_requests,
+                max_wait_seconds=settings.max_wait_seconds,
+                deadline_seconds=settings.request_timeout_seconds,
+            )
+        )
+        state.rate = TokenBuckets(settings.rate_limit_requests, settings.rate_limit_window_seconds)
+        state.failed_auth = TokenBuckets(settings.auth_failures_per_minute, 60)
         state.db = Database.from_settings(settings)
         try:
             state.plugins.hook.startup(settings=settings)
@@ -57,8 +71,8 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
             state.db = None
 
     api = Router(path=API_PREFIX, route_handlers=[*CONTROLLERS])
-    return Litestar(
-        route_handlers=[health, ready, list_plugins, api, graphql_controller(settings)],
+    app = Litestar(
+        route_handlers=[health, ready, list_plugins, api, _graphql(settings)],
         dependencies={
             "app_state": Provide(provide_state, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
@@ -66,11 +80,13 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
             "reads": Provide(provide_reads, sync_to_thread=False),
             "expected_version": Provide(provide_expected_version, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[LoadShedder, DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
+        before_send=[response_headers],
         request_class=ApiRequest,
         plugins=[StrictBodyPlugin()],
         before_request=before_request,
-        exception_handlers=EXCEPTION_HANDLERS,
+        after_request=idempotency.capture,
+        exception_handlers={**EXCEPTION_HANDLERS, idempotency.Replay: idempotency.replay_handler},
         lifespan=[lifespan],
         state=State({"vsm": state}),
         cors_config=CORSConfig(allow_origins=settings.cors_origins)
@@ -91,6 +107,15 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
         request_max_body_size=settings.max_request_body_bytes,
         debug=False,
     )
+    openapi.complete(app)
+    return app
+
+
+def _graphql(settings: Settings) -> type:
+    """GraphQL's contract is its own schema (SDL), not an OpenAPI operation."""
+    controller = graphql_controller(settings)
+    controller.include_in_schema = False  # type: ignore[attr-defined]
+    return controller
 
 
 def create_app_from_env() -> Litestar:

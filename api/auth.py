@@ -1,8 +1,10 @@
 """Bearer-token authentication: every route but health, readiness and the API docs."""
 
+import logging
 import random
 import re
 import time
+import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -11,9 +13,12 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from api.state import AppState
 from core.actor import Actor
 from core.db import unit_of_work
-from core.errors import Unauthenticated
+from core.db_errors import as_outage
+from core.errors import TooManyRequests, Unauthenticated
 from core.services import tokens
 from core.types import utcnow
+
+logger = logging.getLogger("valuestream.auth")
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema"]
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -58,8 +63,50 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         token_hash = tokens.hash_token(secret)
         actor = state.tokens.get(token_hash)
         if actor is None:
-            actor = await state.tokens.verify_once(token_hash, lambda: _verify(state, secret))
+            actor = await _checked(connection, state, token_hash, secret)
+        _spend_budget(connection, state, actor.token_id or token_hash)
         return AuthenticationResult(user=actor.for_request(request_id), auth=token_hash)
+
+
+def _client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    client = connection.scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+async def _checked(
+    connection: ASGIConnection[Any, Any, Any, Any], state: AppState, token_hash: str, secret: str
+) -> Actor:
+    """Verify a token not in the cache, unless its address has failed too often lately."""
+    address = _client_address(connection)
+    if state.failed_auth.enabled:
+        refusal = state.failed_auth.exhausted(address)
+        if refusal is not None:
+            raise TooManyRequests(
+                "too many failed authentications from this address; wait before trying again",
+                retry_after=refusal.retry_after,
+            )
+    try:
+        return await state.tokens.verify_once(token_hash, lambda: _verify(state, secret))
+    except Unauthenticated:
+        if state.failed_auth.enabled:
+            state.failed_auth.take(address)
+        raise
+
+
+def _spend_budget(
+    connection: ASGIConnection[Any, Any, Any, Any], state: AppState, key: object
+) -> None:
+    if not state.rate.enabled:
+        return
+    decision = state.rate.take(key)
+    budget = (decision, state.rate.window_seconds, "per-token")
+    connection.scope.setdefault("state", {})["rate_limit"] = budget
+    if not decision.allowed:
+        raise TooManyRequests(
+            f"this token used its {decision.limit} requests per "
+            f"{state.rate.window_seconds:g} s; wait {decision.retry_after} s",
+            retry_after=decision.retry_after,
+        )
 
 
 async def _verify(state: AppState, secret: str) -> tuple[Actor, float | None]:
@@ -67,12 +114,22 @@ async def _verify(state: AppState, secret: str) -> tuple[Actor, float | None]:
         token = await tokens.authenticate(session, secret)
     actor = tokens.actor_for(token)
     if tokens.needs_touch(token):
-        async with unit_of_work(state.database.sessionmaker(write=True)) as session:
-            await tokens.mark_used(session, token.id)
+        await _touch(state, token.id)
     not_after = None
     if token.expires_at is not None:
         not_after = time.monotonic() + (token.expires_at - utcnow()).total_seconds()
     return actor, not_after
+
+
+async def _touch(state: AppState, token_id: uuid.UUID) -> None:
+    """Note when a token was last used; a database too busy to note it fails nobody's read."""
+    try:
+        async with unit_of_work(state.database.sessionmaker(write=True)) as session:
+            await tokens.mark_used(session, token_id)
+    except Exception as exc:
+        if as_outage(exc) is None:
+            raise
+        logger.info("could not note the use of token %s: %s", token_id, exc)
 
 
 def _is_graphiql_page(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request
@@ -9,14 +10,17 @@ from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_428_PRECONDITION_REQUIRED
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api import idempotency
 from api.state import AppState
 from core.actor import Actor
 from core.db import unit_of_work
 from core.errors import StaleVersion
+from core.services.crud import ExpectedVersion
 from core.services.reads import Reads
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ETAG_PATTERN = re.compile(r'^(?:W/)?"(\d{1,18})"$')
+ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
+VERSION = re.compile(r"\d{1,18}")
 
 
 def provide_state(request: Request[Any, Any, Any]) -> AppState:
@@ -49,28 +53,56 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[Asyn
     async with unit_of_work(
         state.database.sessionmaker(write=write), read_only=not write
     ) as session:
+        if write:
+            retention = timedelta(hours=state.settings.idempotency_retention_hours)
+            await idempotency.claim(request, session, retention)
         yield session
+        if write:
+            await idempotency.keep(session, request.user)
+    if write and state.write_health.problem is not None:
+        state.write_health.succeeded()
 
 
 def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def provide_expected_version(request: Request[Any, Any, Any], session: AsyncSession) -> int:
-    """The version parsed from If-Match while the session was provided.
+def provide_expected_version(
+    request: Request[Any, Any, Any], session: AsyncSession
+) -> ExpectedVersion:
+    """The version(s) parsed from If-Match while the session was provided.
 
     It takes `session` only so that Litestar resolves it after `provide_session`.
     """
-    return int(request.scope["state"]["expected_version"])
+    expected: ExpectedVersion = request.scope["state"]["expected_version"]
+    return expected
 
 
-def parse_if_match(header: str | None) -> int:
+def parse_if_match(header: str | None) -> ExpectedVersion:
+    """If-Match as RFC 9110 reads it: `*`, or a list of entity tags compared strongly.
+
+    `*` accepts whatever is stored. A weak tag (`W/"3"`) never matches under the
+    strong comparison If-Match requires, and a tag that is none of our versions
+    cannot match either; a header of only such tags fails the precondition.
+    """
     if header is None:
         raise HTTPException(
             status_code=HTTP_428_PRECONDITION_REQUIRED,
             detail="send If-Match with the ETag you read, so no one else's change is overwritten",
         )
-    match = ETAG_PATTERN.fullmatch(header.strip())
-    if match is None:
-        raise StaleVersion(f"If-Match {header!r} does not match the current ETag")
-    return int(match.group(1))
+    text = header.strip()
+    if text == "*":
+        return None
+    versions: set[int] = set()
+    position = 0
+    while position < len(text):
+        match = ENTITY_TAG.match(text, position)
+        if match is None or match.end() == position:
+            raise StaleVersion(f"If-Match {header!r} is not a list of entity tags")
+        weak, opaque = match.group(1), match.group(2)
+        if not weak and VERSION.fullmatch(opaque):
+            versions.add(int(opaque))
+        position = match.end()
+    if not versions:
+        raise StaleVersion(f"If-Match {header!r} names no current version of this object")
+    return versions.pop() if len(versions) == 1 else frozenset(versions)

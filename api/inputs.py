@@ -24,6 +24,7 @@ from litestar.types import Empty
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from api import idempotency
 from api.json_types import type_problems
 from core.errors import BadRequest, FieldProblem, ValidationFailed, field_problems
 from core.input_limits import MAX_DEPTH, check_document, check_text
@@ -132,24 +133,29 @@ Rules = dict[str, tuple[re.Pattern[str], str]]
 
 
 def _query_rules(request: Request[Any, Any, Any]) -> Rules:
-    """Per route handler, once: which query parameters need which spelling."""
+    """Per route handler, once per app: which query parameters need which spelling."""
     handler = request.route_handler
-    rules: Rules | None = getattr(handler, "_vsm_query_rules", None)
+    by_handler: dict[Any, Rules] = request.app.state.vsm.query_rules
+    rules = by_handler.get(handler)
     if rules is None:
-        rules = {}
-        dependencies = handler.resolve_dependencies()
-        signatures = [handler.parsed_fn_signature]
-        for provide in dependencies.values():
-            parsed = getattr(provide, "parsed_fn_signature", None)
-            if parsed is not None:
-                signatures.append(parsed)
-        for signature in signatures:
-            for name, parameter in signature.parameters.items():
-                scalar = _scalar(parameter.annotation)
-                injected = name in dependencies or name in request.path_params
-                if scalar is not None and not injected:
-                    rules[name] = _RULES[scalar]
-        handler._vsm_query_rules = rules  # type: ignore[attr-defined]
+        rules = by_handler[handler] = _rules_of(handler, request.path_params)
+    return rules
+
+
+def _rules_of(handler: Any, path_params: dict[str, Any]) -> Rules:
+    rules: Rules = {}
+    dependencies = handler.resolve_dependencies()
+    signatures = [handler.parsed_fn_signature]
+    for provide in dependencies.values():
+        parsed = getattr(provide, "parsed_fn_signature", None)
+        if parsed is not None:
+            signatures.append(parsed)
+    for signature in signatures:
+        for name, parameter in signature.parameters.items():
+            scalar = _scalar(parameter.annotation)
+            injected = name in dependencies or name in path_params
+            if scalar is not None and not injected:
+                rules[name] = _RULES[scalar]
     return rules
 
 
@@ -173,4 +179,5 @@ def check_query(request: Request[Any, Any, Any]) -> None:
 
 
 async def before_request(request: Request[Any, Any, Any]) -> None:
+    idempotency.open_slot()
     check_query(request)

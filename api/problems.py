@@ -31,6 +31,7 @@ from litestar.status_codes import (
 from pydantic import ValidationError as PydanticValidationError
 
 from core import errors
+from core.db_errors import as_outage
 
 logger = logging.getLogger("valuestream.api")
 
@@ -223,6 +224,15 @@ def pydantic_error_handler(
 def internal_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
+    """An outage of the database is told as one (503/507); anything else is our bug."""
+    outage = as_outage(exc)
+    if outage is not None:
+        logger.warning(
+            "database outage on %s %s: %s", request.method, request.url.path, outage.detail
+        )
+        if isinstance(outage, errors.StorageFull | errors.DatabaseReadOnly):
+            request.app.state.vsm.write_health.failed(outage.detail)
+        return domain_error_handler(request, outage)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         request,

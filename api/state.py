@@ -5,15 +5,19 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pluggy
 from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.limits import TokenBuckets
+from api.load import LoadGate
 from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.exporting import Exporter
+from core.readiness import WriteHealth
 
 Verify = Callable[[], Awaitable[tuple[Actor, float | None]]]
 
@@ -108,6 +112,11 @@ class AppState:
     tokens: TokenCache
     exporters: dict[str, Exporter] = field(default_factory=dict)
     db: Database | None = None
+    write_health: WriteHealth = field(default_factory=WriteHealth)
+    load_gate: LoadGate | None = None
+    rate: TokenBuckets = field(default_factory=lambda: TokenBuckets(0, 60))
+    failed_auth: TokenBuckets = field(default_factory=lambda: TokenBuckets(0, 60))
+    query_rules: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def database(self) -> Database:

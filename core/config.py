@@ -23,6 +23,27 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_echo: bool = False
+    db_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="Longest wait to open a database connection."
+    )
+    db_statement_timeout_seconds: float = Field(
+        default=15.0, gt=0, le=3600, description="Longest any one SQL statement may run."
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="Longest wait for a free pooled connection."
+    )
+    sqlite_busy_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="Longest wait for SQLite's write lock."
+    )
+    ready_timeout_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="/ready answers within this, ready or not."
+    )
+    min_free_disk_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="/ready reports an embedded (SQLite) database with less free disk as unable "
+        "to write.",
+    )
     auth_cache_seconds: float = Field(
         default=5.0,
         ge=0,
@@ -34,6 +55,30 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=4000, ge=50)
     max_request_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_active_requests: int = Field(
+        default=32, ge=1, le=10_000, description="Requests one worker runs at once."
+    )
+    max_waiting_requests: int = Field(
+        default=128, ge=0, le=100_000, description="Requests that may wait for a turn; more: 503."
+    )
+    max_wait_seconds: float = Field(
+        default=2.0, gt=0, le=300, description="Longest wait for a turn before a 503."
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="A request not answering by then is cancelled."
+    )
+    rate_limit_requests: int = Field(
+        default=3000, ge=0, description="Requests per token per window and worker; 0: no limit."
+    )
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    idempotency_retention_hours: float = Field(
+        default=24.0, gt=0, le=24 * 30, description="How long an Idempotency-Key is remembered."
+    )
+    auth_failures_per_minute: int = Field(
+        default=30,
+        ge=0,
+        description="Failed authentications per client address per minute and worker; 0: no limit.",
+    )
     classifier_config: dict[str, Any] = Field(
         default_factory=dict,
         description="JSON settings for waste classifier plugins, each reading its own keys.",

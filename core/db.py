@@ -8,8 +8,6 @@ sessions with a deferred BEGIN so readers never wait on each other.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +21,43 @@ from core.config import Settings
 from core.point_reads import PointReader, point_reader_for
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a CLI command or migration waits for SQLite's write lock; the server waits
+`Timeouts.sqlite_busy_ms`, much less, and answers 503 when it runs out."""
 
 
-def _install_sqlite_pragmas(engine: AsyncEngine, begin_statement: str | None) -> None:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the server waits on its database before answering 503 instead.
+
+    A frozen PostgreSQL, a pool whose connections are all busy, a SQLite write lock
+    held by someone else: each wait is bounded, so no request hangs for minutes.
+    """
+
+    connect_seconds: float = 5.0
+    statement_seconds: float = 15.0
+    pool_seconds: float = 5.0
+    sqlite_busy_ms: int = SQLITE_BUSY_TIMEOUT_MS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Timeouts":
+        return cls(
+            connect_seconds=settings.db_connect_timeout_seconds,
+            statement_seconds=settings.db_statement_timeout_seconds,
+            pool_seconds=settings.db_pool_timeout_seconds,
+            sqlite_busy_ms=int(settings.sqlite_busy_timeout_seconds * 1000),
+        )
+
+
+def _install_sqlite_pragmas(
+    engine: AsyncEngine, begin_statement: str | None, busy_timeout_ms: int
+) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -45,7 +70,12 @@ def _install_sqlite_pragmas(engine: AsyncEngine, begin_statement: str | None) ->
 
 
 def make_engine(
-    url: str, *, write: bool = True, pool_size: int = 10, echo: bool = False
+    url: str,
+    *,
+    write: bool = True,
+    pool_size: int = 10,
+    echo: bool = False,
+    timeouts: Timeouts | None = None,
 ) -> AsyncEngine:
     """Build one engine. On SQLite, a write engine opens BEGIN IMMEDIATE transactions.
 
@@ -54,6 +84,7 @@ def make_engine(
     the round trips of BEGIN and of resetting the connection (each one a hop to the
     driver's thread).
     """
+    limits = timeouts or Timeouts()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -64,25 +95,48 @@ def make_engine(
         engine = create_async_engine(
             url,
             echo=echo,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"timeout": limits.sqlite_busy_ms / 1000},
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=limits.pool_seconds,
             pool_reset_on_return="rollback" if write else None,
         )
-        _install_sqlite_pragmas(engine, "BEGIN IMMEDIATE" if write else None)
+        _install_sqlite_pragmas(engine, "BEGIN IMMEDIATE" if write else None, limits.sqlite_busy_ms)
         return engine
     # No overflow: overflow connections are closed when returned, so a busy server would
     # open and close a PostgreSQL connection per request; requests wait for one instead.
+    # `command_timeout` is the driver's own clock: it fires even when the server is
+    # frozen and could never enforce its own statement_timeout.
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_pre_ping=False
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        pool_timeout=limits.pool_seconds,
+        connect_args=_postgres_connect_args(parsed.get_driver_name(), limits),
     )
+
+
+def _postgres_connect_args(driver: str, limits: Timeouts) -> dict[str, Any]:
+    if driver != "asyncpg":
+        return {}
+    statement_ms = int(limits.statement_seconds * 1000)
+    return {
+        "timeout": limits.connect_seconds,
+        "command_timeout": limits.statement_seconds,
+        "server_settings": {
+            "statement_timeout": str(statement_ms),
+            "idle_in_transaction_session_timeout": str(statement_ms * 4),
+        },
+    }
 
 
 def make_oneshot_engine(url: str) -> AsyncEngine:
     """An engine for a CLI command or a migration: no pool left behind when it ends."""
     engine = create_async_engine(url, poolclass=NullPool)
     if make_url(url).get_backend_name() == "sqlite":
-        _install_sqlite_pragmas(engine, "BEGIN IMMEDIATE")
+        _install_sqlite_pragmas(engine, "BEGIN IMMEDIATE", SQLITE_BUSY_TIMEOUT_MS)
     return engine
 
 
@@ -135,15 +189,18 @@ class Database:
 
     write_engine: AsyncEngine
     read_engine: AsyncEngine
+    timeouts: Timeouts = field(default_factory=Timeouts)
     point_reader: PointReader = field(init=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
+        timeouts = Timeouts.from_settings(settings)
         write = make_engine(
             settings.database_url,
             write=True,
             pool_size=settings.db_pool_size,
             echo=settings.db_echo,
+            timeouts=timeouts,
         )
         if settings.is_sqlite:
             read = make_engine(
@@ -151,14 +208,15 @@ class Database:
                 write=False,
                 pool_size=settings.db_pool_size,
                 echo=settings.db_echo,
+                timeouts=timeouts,
             )
         else:
             read = write
-        return cls(write_engine=write, read_engine=read)
+        return cls(write_engine=write, read_engine=read, timeouts=timeouts)
 
     def __post_init__(self) -> None:
         self.point_reader = point_reader_for(
-            self.read_engine, sqlite_busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
+            self.read_engine, sqlite_busy_timeout_ms=self.timeouts.sqlite_busy_ms
         )
         self._makers = {
             (write, serialized): _sessionmaker(
@@ -182,21 +240,36 @@ class Database:
             await self.read_engine.dispose()
 
 
-@asynccontextmanager
-async def unit_of_work(
-    maker: async_sessionmaker[AsyncSession], *, read_only: bool = False
-) -> AsyncIterator[AsyncSession]:
+class unit_of_work:
     """Commit when the block ends normally, roll back on any exception.
 
     Services never commit; this is the one place a transaction ends. A read-only
     unit has nothing to commit and just ends.
+
+    A class rather than an `@asynccontextmanager` generator: REST opens it inside a
+    generator dependency, and when Litestar abandons such a dependency (a sibling
+    dependency failed) the garbage collector finalizes every async generator on its
+    own, closing the inner one while the outer one is still closing it
+    ("aclose(): asynchronous generator is already running").
     """
-    async with maker() as session:
+
+    def __init__(self, maker: async_sessionmaker[AsyncSession], *, read_only: bool = False) -> None:
+        self.maker = maker
+        self.read_only = read_only
+        self.session: AsyncSession | None = None
+
+    async def __aenter__(self) -> AsyncSession:
+        self.session = self.maker()
+        return self.session
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        session = self.session
+        if session is None:
+            return
         try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        else:
-            if not read_only:
+            if kind is not None:
+                await session.rollback()
+            elif not self.read_only:
                 await session.commit()
+        finally:
+            await session.close()

@@ -106,6 +106,11 @@ class DatabaseUnavailable(Unavailable):
     title = "The database is not available"
 
 
+class DatabaseReadOnly(DatabaseUnavailable):
+    code = "DATABASE_READ_ONLY"
+    title = "The database accepts no changes now"
+
+
 class StorageFull(Unavailable):
     code = "STORAGE_FULL"
     title = "The database has no room to store the change"

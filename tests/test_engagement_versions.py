@@ -123,12 +123,14 @@ def test_an_if_match_that_is_no_etag_is_412(editor: Api, stream: dict[str, Any])
     assert editor.ok(editor.get(url_of(stream)))["name"] == "Order to cash"
 
 
-def test_a_weak_etag_of_the_current_version_is_accepted(
+def test_a_weak_etag_never_matches_because_if_match_compares_strongly(
     editor: Api, stream: dict[str, Any]
 ) -> None:
+    """RFC 9110 13.1.1: If-Match uses the strong comparison; a weak tag never matches."""
     response = editor.patch(url_of(stream), {"name": "Renamed"}, if_match='W/"1"')
 
-    assert editor.ok(response)["name"] == "Renamed"
+    assert_problem(response, 412, code="STALE_VERSION")
+    assert editor.ok(editor.get(url_of(stream)))["name"] == stream["name"]
 
 
 # --- missing If-Match: 428 ----------------------------------------------------------------

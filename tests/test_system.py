@@ -20,7 +20,7 @@ def test_health_answers_ok(anonymous: Api) -> None:
 def test_ready_answers_ready_with_a_working_database(anonymous: Api) -> None:
     response = anonymous.get("/ready")
 
-    assert anonymous.ok(response) == {"status": "ready"}
+    assert anonymous.ok(response) == {"status": "ready", "checks": {"read": "ok", "write": "ok"}}
 
 
 def test_ready_answers_unavailable_without_a_database(

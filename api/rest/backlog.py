@@ -27,6 +27,7 @@ from core.models.backlog import (
 )
 from core.raci import BacklogStatus
 from core.services import backlog
+from core.services.crud import ExpectedVersion
 
 
 def item_filters(
@@ -89,7 +90,7 @@ class BacklogActionsController(Controller):
         actor: Actor,
         item_id: FromPath[uuid.UUID],
         data: BacklogMove,
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[BacklogRead]:
         item = await backlog.move(session, actor, item_id, data, expected_version=expected_version)
         return versioned(_item(item), item.version)
@@ -120,7 +121,7 @@ class BacklogActionsController(Controller):
         session: AsyncSession,
         actor: Actor,
         assignment_id: FromPath[uuid.UUID],
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> None:
         await backlog.remove_raci(session, actor, assignment_id, expected_version=expected_version)
 

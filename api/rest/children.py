@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
 from core.actor import Actor
 from core.services.children import ChildService
+from core.services.crud import ExpectedVersion
 
 
 def child_resource(
@@ -104,7 +105,7 @@ def child_resource(
             actor: Actor,
             item_id: FromPath[uuid.UUID],
             data: update_body,
-            expected_version: int,
+            expected_version: ExpectedVersion,
         ) -> Response[read]:
             obj = await service.update(
                 session, actor, item_id, data, expected_version=expected_version
@@ -117,7 +118,7 @@ def child_resource(
             session: AsyncSession,
             actor: Actor,
             item_id: FromPath[uuid.UUID],
-            expected_version: int,
+            expected_version: ExpectedVersion,
         ) -> None:
             await service.delete(session, actor, item_id, expected_version=expected_version)
 

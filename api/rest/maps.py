@@ -37,6 +37,7 @@ from core.models.waste_finding import (
     TriageDecision,
 )
 from core.services import findings, map_documents, maps
+from core.services.crud import ExpectedVersion
 from core.waste import WasteCategory
 
 
@@ -241,7 +242,7 @@ class MapAnalysisController(Controller):
         actor: Actor,
         finding_id: FromPath[uuid.UUID],
         data: TriageDecision,
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[FindingRead]:
         finding = await findings.triage(
             session, actor, finding_id, data, expected_version=expected_version

@@ -5,6 +5,7 @@ from api.rest.common import read_response
 from core.actor import Actor
 from core.models.organization import OrganizationRead, OrganizationUpdate
 from core.services import organizations
+from core.services.crud import ExpectedVersion
 
 
 class OrganizationController(Controller):
@@ -21,7 +22,11 @@ class OrganizationController(Controller):
 
     @patch(summary="Rename the organization (admin, If-Match required)")
     async def update_organization(
-        self, session: AsyncSession, actor: Actor, data: OrganizationUpdate, expected_version: int
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        data: OrganizationUpdate,
+        expected_version: ExpectedVersion,
     ) -> Response[OrganizationRead]:
         org = await organizations.update_own(
             session, actor, data, expected_version=expected_version

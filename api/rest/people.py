@@ -18,6 +18,7 @@ from api.rest.common import (
 from core.actor import Actor
 from core.models.person import PersonCreate, PersonRead, PersonUpdate
 from core.services import people
+from core.services.crud import ExpectedVersion
 from core.services.reads import Reads
 
 
@@ -63,7 +64,7 @@ class PeopleController(Controller):
         actor: Actor,
         person_id: FromPath[uuid.UUID],
         data: PersonUpdate,
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[PersonRead]:
         person = await people.update_person(
             session, actor, person_id, data, expected_version=expected_version
@@ -76,6 +77,6 @@ class PeopleController(Controller):
         session: AsyncSession,
         actor: Actor,
         person_id: FromPath[uuid.UUID],
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> None:
         await people.delete_person(session, actor, person_id, expected_version=expected_version)

@@ -6,6 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.common import versioned
 from core.actor import Actor
 from core.services import playbooks
+from core.services.crud import ExpectedVersion
 
 
 class PlaybookController(Controller):
@@ -21,7 +22,11 @@ class PlaybookController(Controller):
 
     @put(summary='Replace the playbook (admin; If-Match, "0" for the default)')
     async def replace_playbook(
-        self, session: AsyncSession, actor: Actor, data: dict[str, Any], expected_version: int
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        data: dict[str, Any],
+        expected_version: ExpectedVersion,
     ) -> Response[dict[str, Any]]:
         playbook, version = await playbooks.replace_playbook(
             session, actor, data, expected_version=expected_version

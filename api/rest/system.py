@@ -2,9 +2,9 @@
 
 from litestar import Response, get
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from api.state import AppState
+from core import readiness
 from core.actor import Actor
 from core.plugins import describe
 
@@ -21,14 +21,23 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/ready", tags=["system"], summary="Readiness: the database answers", exclude_from_auth=True)
-async def ready(app_state: AppState) -> Response[dict[str, str]]:
-    try:
-        async with app_state.database.read_engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means "not ready", which is the answer asked for
-        return Response({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
-    return Response({"status": "ready"})
+@get(
+    "/ready",
+    tags=["system"],
+    summary="Readiness: the database answers and can write (answers within a second)",
+    exclude_from_auth=True,
+)
+async def ready(app_state: AppState) -> Response[dict[str, object]]:
+    settings = app_state.settings
+    report = await readiness.check(
+        app_state.database,
+        app_state.write_health,
+        within_seconds=settings.ready_timeout_seconds,
+        min_free_bytes=settings.min_free_disk_bytes,
+    )
+    if report.ready:
+        return Response(report.as_dict())
+    return Response(report.as_dict(), status_code=503, headers={"Retry-After": "5"})
 
 
 @get("/api/v1/plugins", tags=["system"], summary="Plugins loaded by this server")

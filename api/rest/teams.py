@@ -9,6 +9,7 @@ from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, ver
 from core.actor import Actor
 from core.models.team import Team, TeamCreate, TeamMemberAdd, TeamMemberRead, TeamRead, TeamUpdate
 from core.services import teams
+from core.services.crud import ExpectedVersion
 
 
 async def _read(session: AsyncSession, actor: Actor, team: Team) -> TeamRead:
@@ -75,7 +76,7 @@ class TeamsController(Controller):
         actor: Actor,
         team_id: FromPath[uuid.UUID],
         data: TeamUpdate,
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[TeamRead]:
         team = await teams.update_team(
             session, actor, team_id, data, expected_version=expected_version
@@ -88,7 +89,7 @@ class TeamsController(Controller):
         session: AsyncSession,
         actor: Actor,
         team_id: FromPath[uuid.UUID],
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> None:
         await teams.delete_team(session, actor, team_id, expected_version=expected_version)
 
@@ -99,7 +100,7 @@ class TeamsController(Controller):
         actor: Actor,
         team_id: FromPath[uuid.UUID],
         data: TeamMemberAdd,
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[TeamRead]:
         team = await teams.add_member(
             session, actor, team_id, data, expected_version=expected_version
@@ -117,7 +118,7 @@ class TeamsController(Controller):
         actor: Actor,
         team_id: FromPath[uuid.UUID],
         person_id: FromPath[uuid.UUID],
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[TeamRead]:
         team = await teams.remove_member(
             session, actor, team_id, person_id, expected_version=expected_version

@@ -19,6 +19,7 @@ from api.state import AppState
 from core.actor import Actor
 from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
 from core.services import tokens
+from core.services.crud import ExpectedVersion
 from core.services.reads import Reads
 
 
@@ -71,7 +72,7 @@ class TokensController(Controller):
         actor: Actor,
         app_state: AppState,
         token_id: FromPath[uuid.UUID],
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[ApiTokenRead]:
         token = await tokens.revoke_token(
             session, actor, token_id, expected_version=expected_version

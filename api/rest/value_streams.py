@@ -25,6 +25,7 @@ from core.models.value_stream import (
     ValueStreamUpdate,
 )
 from core.services import value_streams, workflow
+from core.services.crud import ExpectedVersion
 from core.services.reads import Reads
 from core.workflow.gates import GateResult
 
@@ -94,7 +95,7 @@ class ValueStreamsController(Controller):
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
         data: ValueStreamUpdate,
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[ValueStreamRead]:
         stream = await value_streams.update_value_stream(
             session, actor, value_stream_id, data, expected_version=expected_version
@@ -107,7 +108,7 @@ class ValueStreamsController(Controller):
         session: AsyncSession,
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> None:
         await value_streams.delete_value_stream(
             session, actor, value_stream_id, expected_version=expected_version
@@ -130,7 +131,7 @@ class ValueStreamsController(Controller):
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
         data: TransitionCreate,
-        expected_version: int,
+        expected_version: ExpectedVersion,
     ) -> Response[TransitionOut]:
         stream, record = await workflow.transition(
             session, actor, value_stream_id, data, expected_version=expected_version

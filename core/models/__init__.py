@@ -5,6 +5,7 @@ from core.models.audit import AuditEvent
 from core.models.backlog import BacklogDependency, BacklogItem, Milestone, RaciAssignment
 from core.models.deliverable import Deliverable
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem, WorkItemState
+from core.models.idempotency import IdempotentRequest
 from core.models.organization import Organization
 from core.models.participant import Participant
 from core.models.person import Person
@@ -28,6 +29,7 @@ __all__ = [
     "Deployment",
     "DeploymentChange",
     "FlowTarget",
+    "IdempotentRequest",
     "Incident",
     "MapHandoff",
     "MapStep",

@@ -264,7 +264,7 @@ async def move(
     item_id: uuid.UUID,
     where: BacklogMove,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> BacklogItem:
     """Give the item a rank between its new neighbours; nothing else is renumbered.
 
@@ -363,7 +363,11 @@ async def add_raci(
 
 
 async def remove_raci(
-    session: AsyncSession, actor: Actor, assignment_id: uuid.UUID, *, expected_version: int | None
+    session: AsyncSession,
+    actor: Actor,
+    assignment_id: uuid.UUID,
+    *,
+    expected_version: crud.ExpectedVersion,
 ) -> None:
     assignment = await crud.get(session, actor, RaciAssignment, assignment_id)
     if assignment.role == RaciRole.A:

@@ -128,7 +128,7 @@ class ChildService(Generic[C]):
         ident: uuid.UUID,
         patch: SQLModel,
         *,
-        expected_version: int | None,
+        expected_version: crud.ExpectedVersion,
     ) -> C:
         actor.require_write()
         obj = await self.get(session, actor, ident)
@@ -138,7 +138,12 @@ class ChildService(Generic[C]):
         return await crud.update(session, actor, obj, changes, expected_version=expected_version)
 
     async def delete(
-        self, session: AsyncSession, actor: Actor, ident: uuid.UUID, *, expected_version: int | None
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        ident: uuid.UUID,
+        *,
+        expected_version: crud.ExpectedVersion,
     ) -> None:
         actor.require_write()
         obj = await self.get(session, actor, ident)

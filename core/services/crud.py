@@ -101,14 +101,27 @@ async def count(session: AsyncSession, statement: Any) -> int:
     return int((await session.exec(select(func.count()).select_from(statement.subquery()))).one())
 
 
-def check_version(obj: Versioned, expected_version: int | None) -> None:
+ExpectedVersion = int | frozenset[int] | None
+"""What a writer says it read: one version, any of several (an If-Match list), or
+None when it accepts whatever is stored (`If-Match: *`, or an operator's command)."""
+
+
+def check_version(obj: Versioned, expected_version: ExpectedVersion) -> None:
     check_version_number(obj.version, expected_version)
 
 
-def check_version_number(current: int, expected_version: int | None) -> None:
-    if expected_version is not None and current != expected_version:
+def check_version_number(current: int, expected_version: ExpectedVersion) -> None:
+    if expected_version is None:
+        return
+    if isinstance(expected_version, int):
+        matches = current == expected_version
+        expected = str(expected_version)
+    else:
+        matches = current in expected_version
+        expected = "one of " + ", ".join(str(v) for v in sorted(expected_version))
+    if not matches:
         raise StaleVersion(
-            f"expected version {expected_version}, but the stored version is {current}",
+            f"expected version {expected}, but the stored version is {current}",
             extra={"current_version": current},
         )
 
@@ -184,7 +197,7 @@ async def update(
     obj: V,
     patch: SQLModel | Mapping[str, Any],
     *,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     action: str = "update",
 ) -> V:
     """Apply only the fields the client sent; a no-op patch changes nothing and audits nothing."""
@@ -222,7 +235,7 @@ def _refuse_nulls(obj: SQLModel, changes: Mapping[str, Any]) -> None:
 
 
 async def delete(
-    session: AsyncSession, actor: Actor, obj: M, *, expected_version: int | None
+    session: AsyncSession, actor: Actor, obj: M, *, expected_version: ExpectedVersion
 ) -> None:
     actor.require_write()
     check_version(obj, expected_version)

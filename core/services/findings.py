@@ -75,7 +75,7 @@ async def triage(
     finding_id: uuid.UUID,
     decision: TriageDecision,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> WasteFinding:
     """Confirm or dismiss a finding; who and why are kept with it."""
     finding = await findings.get(session, actor, finding_id)

@@ -20,7 +20,11 @@ async def get_own(session: AsyncSession, actor: Actor) -> Organization:
 
 
 async def update_own(
-    session: AsyncSession, actor: Actor, patch: OrganizationUpdate, *, expected_version: int | None
+    session: AsyncSession,
+    actor: Actor,
+    patch: OrganizationUpdate,
+    *,
+    expected_version: crud.ExpectedVersion,
 ) -> Organization:
     actor.require_admin()
     org = await get_own(session, actor)

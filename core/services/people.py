@@ -55,14 +55,18 @@ async def update_person(
     person_id: uuid.UUID,
     patch: PersonUpdate,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> Person:
     person = await get_person(session, actor, person_id)
     return await crud.update(session, actor, person, patch, expected_version=expected_version)
 
 
 async def delete_person(
-    session: AsyncSession, actor: Actor, person_id: uuid.UUID, *, expected_version: int | None
+    session: AsyncSession,
+    actor: Actor,
+    person_id: uuid.UUID,
+    *,
+    expected_version: crud.ExpectedVersion,
 ) -> None:
     person = await get_person(session, actor, person_id)
     owned = await session.exec(

@@ -37,7 +37,11 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
 
 
 async def replace_playbook(
-    session: AsyncSession, actor: Actor, data: dict[str, Any], *, expected_version: int
+    session: AsyncSession,
+    actor: Actor,
+    data: dict[str, Any],
+    *,
+    expected_version: crud.ExpectedVersion,
 ) -> tuple[Playbook, int]:
     """Admins replace the whole playbook; a phase still in use cannot disappear."""
     actor.require_admin()

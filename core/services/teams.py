@@ -75,14 +75,18 @@ async def update_team(
     team_id: uuid.UUID,
     patch: TeamUpdate,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> Team:
     team = await get_team(session, actor, team_id)
     return await crud.update(session, actor, team, patch, expected_version=expected_version)
 
 
 async def delete_team(
-    session: AsyncSession, actor: Actor, team_id: uuid.UUID, *, expected_version: int | None
+    session: AsyncSession,
+    actor: Actor,
+    team_id: uuid.UUID,
+    *,
+    expected_version: crud.ExpectedVersion,
 ) -> None:
     team = await get_team(session, actor, team_id)
     await crud.delete(session, actor, team, expected_version=expected_version)
@@ -94,7 +98,7 @@ async def add_member(
     team_id: uuid.UUID,
     data: TeamMemberAdd,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> Team:
     actor.require_write()
     team = await get_team(session, actor, team_id)
@@ -130,7 +134,7 @@ async def remove_member(
     team_id: uuid.UUID,
     person_id: uuid.UUID,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> Team:
     actor.require_write()
     team = await get_team(session, actor, team_id)

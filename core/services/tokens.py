@@ -85,7 +85,11 @@ async def read_token(reads: Reads, token_id: uuid.UUID) -> ApiTokenRead:
 
 
 async def revoke_token(
-    session: AsyncSession, actor: Actor, token_id: uuid.UUID, *, expected_version: int | None
+    session: AsyncSession,
+    actor: Actor,
+    token_id: uuid.UUID,
+    *,
+    expected_version: crud.ExpectedVersion,
 ) -> ApiToken:
     token = await get_token(session, actor, token_id)
     if token.revoked_at is not None:

@@ -79,7 +79,7 @@ async def update_value_stream(
     value_stream_id: uuid.UUID,
     patch: ValueStreamUpdate,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> ValueStream:
     """Phase and cycle change only through transitions, never through a patch."""
     actor.require_write()
@@ -90,7 +90,11 @@ async def update_value_stream(
 
 
 async def delete_value_stream(
-    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, *, expected_version: int | None
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    *,
+    expected_version: crud.ExpectedVersion,
 ) -> None:
     stream = await get_value_stream(session, actor, value_stream_id)
     await crud.delete(session, actor, stream, expected_version=expected_version)

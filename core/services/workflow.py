@@ -47,7 +47,7 @@ async def transition(
     value_stream_id: uuid.UUID,
     data: TransitionCreate,
     *,
-    expected_version: int | None,
+    expected_version: crud.ExpectedVersion,
 ) -> tuple[ValueStream, PhaseTransition]:
     """Move a value stream, recording the gate as it stood at that moment."""
     actor.require_write()

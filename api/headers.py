@@ -1,0 +1,32 @@
+"""Headers every answer carries: no sniffing, no caching of private data, no framing.
+
+API answers hold an organization's data and sometimes a secret shown once: no
+cache may keep them. HTML pages (the API docs, GraphiQL, HTML readouts) may not be
+framed by another site. A caller's rate budget rides along so clients can pace
+themselves instead of waiting for a 429.
+"""
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+from api.limits import rate_limit_headers
+
+PRIVATE_PREFIXES = ("/api/", "/graphql")
+
+
+async def response_headers(message: Message, scope: Scope) -> None:
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    headers["X-Content-Type-Options"] = "nosniff"
+    if str(scope.get("path", "")).startswith(PRIVATE_PREFIXES):
+        headers["Cache-Control"] = "no-store"
+    if headers.get("content-type", "").startswith("text/html"):
+        headers["X-Frame-Options"] = "DENY"
+        if "content-security-policy" not in headers:
+            headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    budget = scope.get("state", {}).get("rate_limit")
+    if budget is not None:
+        decision, window, policy = budget
+        for name, value in rate_limit_headers(decision, window, policy).items():
+            headers[name] = value

@@ -1,0 +1,156 @@
+"""Shedding load: a saturated server says so at once instead of queueing for minutes.
+
+Without a bound, every request past the server's capacity waits for a database
+connection or a turn on the CPU, all of them get slower together, and in the end
+they fail with whatever timed out first. Here each worker runs at most
+`max_active` requests at once; up to `max_waiting` more wait at most
+`max_wait_seconds` for a turn; any other answers 503 with `Retry-After` at once.
+A request that has not started its answer within `deadline_seconds` is
+cancelled and answered 503 too, so nothing is held longer than the deadline.
+Liveness and readiness probes are never shed: they must tell the truth under load.
+"""
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM_JSON = b"application/problem+json"
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    max_active: int = 32
+    max_waiting: int = 128
+    max_wait_seconds: float = 2.0
+    deadline_seconds: float = 30.0
+
+
+def problem_body(status: int, code: str, title: str, detail: str, path: str) -> bytes:
+    return json.dumps(
+        {
+            "type": f"urn:valuestream:problem:{code.lower().replace('_', '-')}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": path,
+            "code": code,
+        }
+    ).encode()
+
+
+async def send_problem(
+    send: Send, scope: Scope, *, code: str, title: str, detail: str, retry_after: int
+) -> None:
+    body = problem_body(503, code, title, detail, str(scope.get("path", "")))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", PROBLEM_JSON),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(retry_after).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class LoadGate:
+    """The turns of one worker, shared by every route; made anew each time the app starts."""
+
+    def __init__(self, limits: LoadLimits) -> None:
+        self.limits = limits
+        self.slots = asyncio.Semaphore(limits.max_active)
+        self.waiting = 0
+
+    async def run(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        if not await self._take_turn(scope, send):
+            return
+        try:
+            await self._within_deadline(app, scope, receive, send)
+        finally:
+            self.slots.release()
+
+    async def _take_turn(self, scope: Scope, send: Send) -> bool:
+        if not self.slots.locked():
+            await self.slots.acquire()
+            return True
+        if self.waiting >= self.limits.max_waiting:
+            await send_problem(
+                send,
+                scope,
+                code="OVERLOADED",
+                title="The server is at capacity",
+                detail="too many requests are already waiting; try again shortly",
+                retry_after=1,
+            )
+            return False
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.limits.max_wait_seconds):
+                await self.slots.acquire()
+            return True
+        except TimeoutError:
+            await send_problem(
+                send,
+                scope,
+                code="OVERLOADED",
+                title="The server is at capacity",
+                detail=f"no turn came within {self.limits.max_wait_seconds:g} s; try again shortly",
+                retry_after=2,
+            )
+            return False
+        finally:
+            self.waiting -= 1
+
+    async def _within_deadline(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Run the request; cancel it if its answer has not started by the deadline.
+
+        Once the answer has started (a long export streaming out, say), the deadline no
+        longer applies: cancelling then would cut a download in half.
+        """
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start" and not started:
+                started = True
+                deadline.reschedule(None)
+            await send(message)
+
+        try:
+            async with asyncio.timeout(self.limits.deadline_seconds) as deadline:
+                await app(scope, receive, watch)
+        except TimeoutError:
+            if started:
+                raise
+            await send_problem(
+                send,
+                scope,
+                code="DEADLINE_EXCEEDED",
+                title="The request took too long",
+                detail=f"no answer within {self.limits.deadline_seconds:g} s; it was cancelled "
+                "and nothing it was changing was stored",
+                retry_after=5,
+            )
+
+
+class LoadShedder:
+    """Litestar middleware: every request but the probes takes a turn of the app's gate."""
+
+    exempt = frozenset({"/health", "/ready"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gate: LoadGate | None = scope["app"].state.vsm.load_gate
+        if gate is None or scope["type"] != "http" or scope["path"] in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        await gate.run(self.app, scope, receive, send)

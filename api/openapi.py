@@ -1,0 +1,200 @@
+"""The OpenAPI document says every answer an operation can give, as it is given.
+
+Litestar documents what a handler returns and a 400 in its own shape; our errors
+are RFC 9457 problem documents with their own statuses, raised in core and
+mapped once. So the answers every operation shares are added here, from the
+same rules that produce them: who may call (401, 403, 429), what names an object
+(404), what writes (409, 422, 507), what needs If-Match (412, 428), what may be
+retried with an Idempotency-Key, and what any request may meet (400, 503).
+"""
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Parameter,
+    Reference,
+    Schema,
+    SecurityScheme,
+)
+from litestar.openapi.spec.enums import OpenAPIType
+from litestar.routes import HTTPRoute
+
+PROBLEM_JSON = "application/problem+json"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PUBLIC = frozenset({"/health", "/ready"})
+
+STATUS_TEXT = {
+    400: "The request cannot be read: not JSON, nested too deep, or text holding a NUL",
+    401: "No valid token was sent",
+    403: "The token's role does not allow this",
+    404: "No such object in the caller's organization",
+    409: "The change conflicts with stored data (a rule, a unique value, a blocked gate)",
+    412: "If-Match names no current version: someone changed the object since it was read",
+    422: "The input is readable but not valid; `errors` names each field and why",
+    428: "A write that changes a versioned object needs If-Match with its ETag",
+    429: "Too many requests from this token, or failed authentications from this address",
+    503: "Overloaded, past the request deadline, or the database is unavailable; retry later",
+    507: "The database has no room to store the change",
+}
+
+PROBLEM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    description="An RFC 9457 problem document.",
+    required=["type", "title", "status", "detail", "code"],
+    properties={
+        "type": Schema(type=OpenAPIType.STRING, description="a URN naming the kind of problem"),
+        "title": Schema(type=OpenAPIType.STRING),
+        "status": Schema(type=OpenAPIType.INTEGER),
+        "detail": Schema(type=OpenAPIType.STRING, description="what went wrong, for people"),
+        "instance": Schema(type=OpenAPIType.STRING),
+        "code": Schema(
+            type=OpenAPIType.STRING,
+            description="stable machine code: BAD_REQUEST, VALIDATION_FAILED, NOT_FOUND, "
+            "STALE_VERSION, GATE_BLOCKED, DATABASE_UNAVAILABLE, ...",
+        ),
+        "request_id": Schema(type=OpenAPIType.STRING),
+        "errors": Schema(
+            type=OpenAPIType.ARRAY,
+            items=Schema(
+                type=OpenAPIType.OBJECT,
+                required=["field", "message"],
+                properties={
+                    "field": Schema(type=OpenAPIType.STRING),
+                    "message": Schema(type=OpenAPIType.STRING),
+                    "allowed": Schema(
+                        type=OpenAPIType.ARRAY,
+                        items=Schema(type=OpenAPIType.STRING),
+                        description="the values the field may take, when they are a list",
+                    ),
+                },
+            ),
+        ),
+    },
+)
+
+PROBLEM_REF = Reference(ref="#/components/schemas/Problem")
+
+RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER), description="seconds to wait before trying again"
+)
+RATE_LIMIT_HEADERS = {
+    "RateLimit": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING),
+        description='remaining budget, e.g. `"per-token";r=2999;t=1` (IETF httpapi draft)',
+    ),
+    "RateLimit-Policy": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.STRING),
+        description='the budget, e.g. `"per-token";q=3000;w=60`',
+    ),
+}
+
+IF_MATCH = Parameter(
+    name="If-Match",
+    param_in="header",  # type: ignore[arg-type]
+    required=True,
+    description='The ETag read before the change (e.g. `"3"`), a list of them, or `*` for any '
+    "version; compared strongly (RFC 9110).",
+    schema=Schema(type=OpenAPIType.STRING),
+)
+IDEMPOTENCY_KEY = Parameter(
+    name="Idempotency-Key",
+    param_in="header",  # type: ignore[arg-type]
+    required=False,
+    description="Any unique string (a UUID): a retry with the same key and body within 24 "
+    "hours answers as the first request did instead of doing it again.",
+    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255),
+)
+
+
+def _openapi_path(litestar_path: str) -> str:
+    return re.sub(r"\{(\w+):[^}]+\}", r"{\1}", litestar_path)
+
+
+def _handlers(app: Litestar) -> dict[tuple[str, str], Any]:
+    found: dict[tuple[str, str], Any] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for method, (handler, _kwargs) in route.route_handler_map.items():
+                found[(_openapi_path(route.path), method.upper())] = handler
+    return found
+
+
+def _problem(status: int) -> OpenAPIResponse:
+    headers: dict[str, OpenAPIHeader | Reference] = {}
+    if status in (429, 503, 507):
+        headers["Retry-After"] = RETRY_AFTER
+    if status == 429:
+        headers.update(RATE_LIMIT_HEADERS)
+    return OpenAPIResponse(
+        description=STATUS_TEXT[status],
+        headers=headers or None,
+        content={
+            PROBLEM_JSON: OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))
+        },
+    )
+
+
+def _statuses(path: str, method: str, handler: Any) -> list[int]:
+    if path in PUBLIC:
+        return [503]
+    statuses = [400, 401, 403, 422, 429, 503]
+    if "{" in path:
+        statuses.append(404)
+    if method in WRITES:
+        statuses += [409, 507]
+    if _takes(handler, "expected_version"):
+        statuses += [412, 428]
+    return sorted(set(statuses))
+
+
+def _takes(handler: Any, name: str) -> bool:
+    return handler is not None and name in handler.parsed_fn_signature.parameters
+
+
+def _document(operation: Operation, path: str, method: str, handler: Any) -> None:
+    responses = operation.responses or {}
+    for status in _statuses(path, method, handler):
+        responses[str(status)] = _problem(status)
+    operation.responses = responses
+    parameters = list(operation.parameters or [])
+    names = {getattr(p, "name", None) for p in parameters}
+    if _takes(handler, "expected_version") and "If-Match" not in names:
+        parameters.append(IF_MATCH)
+    if method == "POST" and _takes(handler, "session") and "Idempotency-Key" not in names:
+        parameters.append(IDEMPOTENCY_KEY)
+    operation.parameters = parameters or None
+    if path not in PUBLIC:
+        operation.security = [{"bearer": []}]
+
+
+def complete(app: Litestar, extra: dict[str, Any] | None = None) -> OpenAPI:
+    """Add the shared answers, parameters and security to the app's OpenAPI, once."""
+    document = app.openapi_schema
+    handlers = _handlers(app)
+    for path, item in (document.paths or {}).items():
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation = getattr(item, method, None)
+            if operation is not None:
+                handler = handlers.get((path, method.upper()))
+                _document(operation, path, method.upper(), handler)
+    components = document.components or Components()
+    schemas = dict(components.schemas or {})
+    schemas["Problem"] = PROBLEM_SCHEMA
+    components.schemas = schemas
+    components.security_schemes = {
+        "bearer": SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="An API token: `Authorization: Bearer vsm_...`",
+        )
+    }
+    document.components = components
+    return document
