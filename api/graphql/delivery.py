@@ -142,7 +142,7 @@ class Query:
         start: datetime,
         end: datetime,
         bucket: gql_enum(FlowBucketSize) = FlowBucketSize.week,  # type: ignore[valid-type]
-    ) -> FlowReportType:
+    ) -> FlowReportType | None:
         report = await flow_metrics.flow_metrics(
             info.context.session,
             info.context.actor,
@@ -166,7 +166,7 @@ class Mutation:
     @mutation(description="Create or update up to 5000 work items by external id.")
     async def ingest_work_items(
         self, info: Info, value_stream_id: strawberry.ID, items: list[WorkItemInputType]
-    ) -> IngestCountsType:
+    ) -> IngestCountsType | None:
         result = await delivery.ingest_work_items(
             info.context.session,
             info.context.actor,
@@ -178,7 +178,7 @@ class Mutation:
     @mutation(description="Create or update up to 5000 deployments by external id.")
     async def ingest_deployments(
         self, info: Info, value_stream_id: strawberry.ID, items: list[DeploymentInputType]
-    ) -> IngestCountsType:
+    ) -> IngestCountsType | None:
         result = await delivery.ingest_deployments(
             info.context.session,
             info.context.actor,
@@ -190,7 +190,7 @@ class Mutation:
     @mutation(description="Create or update up to 5000 incidents by external id.")
     async def ingest_incidents(
         self, info: Info, value_stream_id: strawberry.ID, items: list[IncidentInputType]
-    ) -> IngestCountsType:
+    ) -> IngestCountsType | None:
         result = await delivery.ingest_incidents(
             info.context.session,
             info.context.actor,

@@ -232,7 +232,7 @@ ValueStreamUpdateInput = input_type(ValueStreamUpdate, "ValueStreamUpdateInput",
 @strawberry.type
 class Query:
     @strawberry.field
-    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStreamType:
+    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStreamType | None:
         stream = await value_streams.get_value_stream(
             info.context.session, info.context.actor, parse_id(id)
         )
@@ -247,7 +247,7 @@ class Query:
         phase: str | None = None,
         owner_id: strawberry.ID | None = None,
         q: str | None = None,
-    ) -> Connection[ValueStreamType]:
+    ) -> Connection[ValueStreamType] | None:
         filters = value_streams.ValueStreamFilter(
             phase=phase, owner_id=parse_id(owner_id, "ownerId") if owner_id else None, q=q
         )
@@ -257,7 +257,7 @@ class Query:
         return connection(page)
 
     @strawberry.field(description="The organization's playbook and its version (0: default).")
-    async def playbook(self, info: Info) -> PlaybookPayload:
+    async def playbook(self, info: Info) -> PlaybookPayload | None:
         playbook, version = await playbooks.get_playbook(info.context.session, info.context.actor)
         return PlaybookPayload(version=version, playbook=playbook.model_dump(mode="json"))
 
@@ -271,7 +271,7 @@ class Query:
         overdue: bool | None = None,
         owner_id: strawberry.ID | None = None,
         q: str | None = None,
-    ) -> Connection[PortfolioEntryType]:
+    ) -> Connection[PortfolioEntryType] | None:
         filters = workflow.PortfolioFilter(
             phase=phase,
             overdue=overdue,
@@ -308,7 +308,7 @@ class Mutation:
         self,
         info: Info,
         input: ValueStreamCreateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType:
+    ) -> ValueStreamType | None:
         data = to_model(ValueStreamCreate, input)
         return await value_streams.create_value_stream(  # type: ignore[return-value]
             info.context.session, info.context.actor, data
@@ -321,7 +321,7 @@ class Mutation:
         id: strawberry.ID,
         expected_version: int,
         input: ValueStreamUpdateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType:
+    ) -> ValueStreamType | None:
         return await value_streams.update_value_stream(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
@@ -333,7 +333,7 @@ class Mutation:
     @mutation()
     async def delete_value_stream(
         self, info: Info, id: strawberry.ID, expected_version: int
-    ) -> strawberry.ID:
+    ) -> strawberry.ID | None:
         await value_streams.delete_value_stream(
             info.context.session,
             info.context.actor,
@@ -352,7 +352,7 @@ class Mutation:
         reason: str | None = None,
         force: bool = False,
         justification: str | None = None,
-    ) -> TransitionPayload:
+    ) -> TransitionPayload | None:
         data = TransitionCreate(to=to, reason=reason, force=force, justification=justification)
         stream, record = await workflow.transition(
             info.context.session,
@@ -366,7 +366,7 @@ class Mutation:
     @mutation(description="Admin only. Replace the whole playbook; expectedVersion 0 for default.")
     async def replace_playbook(
         self, info: Info, expected_version: int, playbook: JSON
-    ) -> PlaybookPayload:
+    ) -> PlaybookPayload | None:
         result, version = await playbooks.replace_playbook(
             info.context.session, info.context.actor, playbook, expected_version=expected_version
         )

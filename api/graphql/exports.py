@@ -96,7 +96,7 @@ def _query(**params: Any) -> str:
 @strawberry.type
 class Query:
     @strawberry.field(description="Every export format the loaded plugins offer.")
-    async def exporters(self, info: Info) -> list[ExporterType]:
+    async def exporters(self, info: Info) -> list[ExporterType] | None:
         info.context.actor  # noqa: B018 - only callers with a token may list them
         return [
             ExporterType(

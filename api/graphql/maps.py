@@ -180,13 +180,13 @@ class ClassifyPayload:
 @strawberry.type
 class Query:
     @strawberry.field(name="map")
-    async def value_stream_map(self, info: Info, id: strawberry.ID) -> MapType:
+    async def value_stream_map(self, info: Info, id: strawberry.ID) -> MapType | None:
         return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
 
     @strawberry.field(description="The chosen desired map of a cycle against its current map.")
     async def comparison(
         self, info: Info, value_stream_id: strawberry.ID, cycle: int | None = None
-    ) -> ComparisonType:
+    ) -> ComparisonType | None:
         current, desired, _now, _then, changes = await maps.comparison(
             info.context.session,
             info.context.actor,
@@ -203,7 +203,7 @@ class Query:
 @strawberry.type
 class Mutation:
     @mutation(description="Run every waste classifier plugin on a map; store new suggestions.")
-    async def classify_map(self, info: Info, id: strawberry.ID) -> ClassifyPayload:
+    async def classify_map(self, info: Info, id: strawberry.ID) -> ClassifyPayload | None:
         assert info.context.state is not None
         outcome = await findings.classify(
             info.context.session,
@@ -227,7 +227,7 @@ class Mutation:
         expected_version: int,
         status: str,
         reason: str | None = None,
-    ) -> FindingType:  # type: ignore[valid-type]
+    ) -> FindingType | None:  # type: ignore[valid-type]
         decision = TriageDecision.model_validate({"status": status, "reason": reason})
         return await findings.triage(
             info.context.session,
@@ -240,7 +240,7 @@ class Mutation:
     @mutation(description="Create a map from a JSON or YAML document (value stream as code).")
     async def import_map(
         self, info: Info, value_stream_id: strawberry.ID, document: str, format: str = "json"
-    ) -> MapType:
+    ) -> MapType | None:
         media_type = "application/yaml" if format == "yaml" else "application/json"
         parsed = map_documents.parse_document(document, media_type)
         return await map_documents.import_map(  # type: ignore[return-value]
