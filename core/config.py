@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=4000, ge=50)
+    graphql_max_cost: int = Field(
+        default=10_000,
+        ge=1,
+        description="The most an operation may cost (see api/graphql/cost.py for the prices).",
+    )
     max_request_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     classifier_config: dict[str, Any] = Field(
         default_factory=dict,

@@ -179,3 +179,20 @@ def admin_factory(admin: Api) -> Factory:
 def outsider_factory(outsider: Api) -> Factory:
     """Makes data in the other organization, which the tenant must never see."""
     return Factory(outsider)
+
+
+@pytest.fixture
+def app_with(settings: Settings, plugin_manager: Any, tenant: Tenant) -> Iterator[Any]:
+    """Starts an app with some settings changed; answers an admin `Api` for it."""
+    with_clients: list[TestClient[Any]] = []
+
+    def start(**changes: Any) -> Api:
+        app = create_app(settings.model_copy(update=changes), plugins=plugin_manager)
+        test_client = TestClient(app)
+        test_client.__enter__()
+        with_clients.append(test_client)
+        return Api(test_client, tenant.secrets[Role.admin])
+
+    yield start
+    for test_client in with_clients:
+        test_client.__exit__(None, None, None)

@@ -9,6 +9,7 @@ import strawberry
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import gql_enum, input_type, output_type
+from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
@@ -295,7 +296,10 @@ class Mutation:
         )
         return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
 
-    @mutation(description="Measure every delivery-flow target over [start, end).")
+    @mutation(
+        description="Measure every delivery-flow target over [start, end).",
+        directives=[Cost(weight=100)],
+    )
     async def record_flow_measurements(
         self, info: Info, value_stream_id: strawberry.ID, start: datetime, end: datetime
     ) -> list[MeasurementType] | None:  # type: ignore[valid-type]

@@ -10,6 +10,7 @@ import strawberry
 from api.graphql.children import mutation
 from api.graphql.context import Info
 from api.graphql.convert import gql_enum
+from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from core.metrics.flow import FlowBucket
 from core.models.delivery import WorkItemType
@@ -132,8 +133,9 @@ def _plain(value: Any) -> Any:
 @strawberry.type
 class Query:
     @strawberry.field(
+        directives=[Cost(weight=100)],
         description="Flow velocity, time, efficiency, load and distribution, and the four DORA "
-        "keys, per calendar bucket (UTC) of [start, end)."
+        "keys, per calendar bucket (UTC) of [start, end).",
     )
     async def flow_metrics(
         self,
@@ -163,7 +165,10 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation(description="Create or update up to 5000 work items by external id.")
+    @mutation(
+        description="Create or update up to 5000 work items by external id.",
+        directives=[Cost(weight=200)],
+    )
     async def ingest_work_items(
         self, info: Info, value_stream_id: strawberry.ID, items: list[WorkItemInputType]
     ) -> IngestCountsType | None:
@@ -175,7 +180,10 @@ class Mutation:
         )
         return IngestCountsType.of(result)
 
-    @mutation(description="Create or update up to 5000 deployments by external id.")
+    @mutation(
+        description="Create or update up to 5000 deployments by external id.",
+        directives=[Cost(weight=200)],
+    )
     async def ingest_deployments(
         self, info: Info, value_stream_id: strawberry.ID, items: list[DeploymentInputType]
     ) -> IngestCountsType | None:
@@ -187,7 +195,10 @@ class Mutation:
         )
         return IngestCountsType.of(result)
 
-    @mutation(description="Create or update up to 5000 incidents by external id.")
+    @mutation(
+        description="Create or update up to 5000 incidents by external id.",
+        directives=[Cost(weight=200)],
+    )
     async def ingest_incidents(
         self, info: Info, value_stream_id: strawberry.ID, items: list[IncidentInputType]
     ) -> IngestCountsType | None:

@@ -18,6 +18,7 @@ from api.graphql.backlog import (
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import input_type, output_type
+from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
@@ -136,7 +137,9 @@ class ValueStreamType:
         playbook = await _playbook(info.context)
         return workflow.timebox(playbook, self).timebox_days  # type: ignore[arg-type]
 
-    @strawberry.field(description="Every criterion of leaving the current phase.")
+    @strawberry.field(
+        description="Every criterion of leaving the current phase.", directives=[Cost(weight=10)]
+    )
     async def gate(self, info: Info) -> GateType:
         result = await load(info.context, "gate", _gates, self.id, default=lambda: None)
         return GateType.of(result)
@@ -261,7 +264,10 @@ class Query:
         playbook, version = await playbooks.get_playbook(info.context.session, info.context.actor)
         return PlaybookPayload(version=version, playbook=playbook.model_dump(mode="json"))
 
-    @strawberry.field(description="Every value stream's phase, cycle, timebox and blockers.")
+    @strawberry.field(
+        description="Every value stream's phase, cycle, timebox and blockers.",
+        directives=[Cost(weight=10)],
+    )
     async def portfolio(
         self,
         info: Info,

@@ -12,6 +12,7 @@ from strawberry.types.graphql import OperationType
 
 from api.graphql.context import Context
 from core.errors import DomainError
+from core.memo import attach
 
 logger = logging.getLogger("valuestream.graphql")
 
@@ -31,6 +32,7 @@ class UnitOfWork(SchemaExtension):
         maker = context.state.database.sessionmaker(write=write, serialized=True)
         async with maker() as session:
             context.db_session = session
+            attach(session, context.memo)
             try:
                 yield
             except BaseException:

@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from api.graphql import backlog, delivery, engagement, exports, foundation, maps
 from api.graphql.context import Context
+from api.graphql.cost import CostLimit, Pricing
 from api.graphql.extensions import UnitOfWork, coded
 from core.config import Settings
 
@@ -65,7 +66,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if not settings.graphql_introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     frozen_rules = list(rules)
-    return Schema(
+    pricing: list[Pricing] = []
+    schema = Schema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         extensions=[
@@ -73,10 +75,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxTokensLimiter(settings.graphql_max_tokens),
             ParserCache,
             ValidationCache,
+            lambda: CostLimit(pricing[0], settings.graphql_max_cost),
             UnitOfWork,
         ],
         config=StrawberryConfig(disable_field_suggestions=True),
     )
+    pricing.append(Pricing(schema._schema))
+    return schema
 
 
 async def _context(request: Request[Any, Any, Any]) -> Context:
