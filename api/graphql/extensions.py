@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import GraphQLError
@@ -42,6 +42,18 @@ class UnitOfWork(SchemaExtension):
                 await session.commit()
             else:
                 await session.rollback()
+
+
+class StrictGrammar(SchemaExtension):
+    """`{ me { a { } } }` is a syntax error, as the GraphQL grammar says.
+
+    graphql-core 3.3 still parses empty selection sets by default (deprecated), and
+    they then crashed the depth limiter: INTERNAL instead of GRAPHQL_PARSE_FAILED.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["allow_empty_selection_sets"] = False
+        yield
 
 
 class Savepoint(FieldExtension):
