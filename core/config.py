@@ -29,7 +29,11 @@ class Settings(BaseSettings):
         description="How long a verified token is trusted without asking the database again.",
     )
     graphql_graphiql: bool = True
-    graphql_introspection: bool = False
+    graphql_introspection: bool = Field(
+        default=True,
+        description="Allow `__schema` queries and `GET /graphql/schema.graphql` (both need a "
+        "token, as every GraphQL request does).",
+    )
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=4000, ge=50)

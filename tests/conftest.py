@@ -57,7 +57,6 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         auth_cache_seconds=0,
-        graphql_introspection=True,
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -7,7 +7,8 @@ import strawberry
 from cross_web import HTTPException
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from litestar import MediaType, Request, Response
+from litestar import MediaType, Request, Response, get
+from litestar.exceptions import NotFoundException
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
@@ -20,6 +21,7 @@ from api.graphql.context import Context
 from api.graphql.cost import CostLimit, Pricing
 from api.graphql.extensions import StrictGrammar, UnitOfWork, coded
 from api.graphql.nul import NoNulInLiterals, NoNulInVariables
+from api.graphql.sdl import sdl
 from core.config import Settings
 
 QUERIES: tuple[type, ...] = (
@@ -104,7 +106,14 @@ def graphql_controller(settings: Settings) -> type:
     )
 
     class GraphQLController(base):  # type: ignore[valid-type,misc]
-        """strawberry's controller, answering a body it cannot read with a coded 4xx."""
+        """strawberry's controller, answering a body it cannot read with a coded 4xx,
+        and the schema as SDL to the same callers that may introspect it."""
+
+        @get("/schema.graphql", media_type="text/plain; charset=utf-8", sync_to_thread=False)
+        def schema_sdl(self) -> str:
+            if not settings.graphql_introspection:
+                raise NotFoundException("introspection is turned off on this server")
+            return sdl(self.schema)
 
         def decode_json(self, data: str | bytes) -> object:
             try:
