@@ -16,6 +16,7 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.assets import graphiql_page
 from api.graphql import backlog, delivery, engagement, exports, foundation, maps
 from api.graphql.context import Context
 from api.graphql.cost import CostLimit, Pricing
@@ -96,6 +97,10 @@ async def _context(request: Request[Any, Any, Any]) -> Context:
     return Context(state=request.app.state.vsm, actor_or_none=request.user)
 
 
+GRAPHIQL_PAGE = graphiql_page()
+"""GraphiQL from the service's own copies of its scripts, not from a CDN."""
+
+
 def graphql_controller(settings: Settings) -> type:
     base = make_graphql_controller(
         build_schema(settings),
@@ -108,6 +113,10 @@ def graphql_controller(settings: Settings) -> type:
     class GraphQLController(base):  # type: ignore[valid-type,misc]
         """strawberry's controller, answering a body it cannot read with a coded 4xx,
         and the schema as SDL to the same callers that may introspect it."""
+
+        @property
+        def graphql_ide_html(self) -> str:
+            return GRAPHIQL_PAGE
 
         @get("/schema.graphql", media_type="text/plain; charset=utf-8", sync_to_thread=False)
         def schema_sdl(self) -> str:
