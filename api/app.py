@@ -12,9 +12,9 @@ from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from api import idempotency, openapi
+from api.assets import assets_router, swagger_ui
 from api.auth import PUBLIC_PATHS, BearerTokenMiddleware
 from api.deps import (
     provide_actor,
@@ -72,7 +72,7 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
 
     api = Router(path=API_PREFIX, route_handlers=[*CONTROLLERS])
     app = Litestar(
-        route_handlers=[health, ready, list_plugins, api, _graphql(settings)],
+        route_handlers=[health, ready, list_plugins, api, _graphql(settings), assets_router()],
         dependencies={
             "app_state": Provide(provide_state, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
@@ -98,7 +98,7 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
             description="Value Stream Mapping as a tracked transformation. "
             "Send `Authorization: Bearer <token>`; writes need `If-Match` with the ETag.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[swagger_ui()],
         ),
         logging_config=LoggingConfig(
             root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},

@@ -50,10 +50,19 @@ class Settings(BaseSettings):
         description="How long a verified token is trusted without asking the database again.",
     )
     graphql_graphiql: bool = True
-    graphql_introspection: bool = False
+    graphql_introspection: bool = Field(
+        default=True,
+        description="Allow `__schema` queries and `GET /graphql/schema.graphql` (both need a "
+        "token, as every GraphQL request does).",
+    )
     graphql_max_depth: int = Field(default=12, ge=2)
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=4000, ge=50)
+    graphql_max_cost: int = Field(
+        default=10_000,
+        ge=1,
+        description="The most an operation may cost (see api/graphql/cost.py for the prices).",
+    )
     max_request_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     max_active_requests: int = Field(
         default=32, ge=1, le=10_000, description="Requests one worker runs at once."

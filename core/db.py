@@ -8,6 +8,7 @@ sessions with a deferred BEGIN so readers never wait on each other.
 """
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,36 +142,63 @@ def make_oneshot_engine(url: str) -> AsyncEngine:
 
 
 class SerializedSession(AsyncSession):
-    """An AsyncSession whose operations queue instead of overlapping.
+    """An AsyncSession whose operations queue instead of overlapping, and finish once begun.
 
     GraphQL resolves sibling fields and DataLoader batches concurrently; one
     AsyncSession must not run two statements at once ("concurrent operations are
     not permitted"), so every call that reaches the database takes a turn.
+
+    When a field fails, graphql-core cancels its siblings. A statement cancelled
+    halfway leaves the driver's connection unusable (asyncpg closes it, aiosqlite
+    answers "Cannot operate on a closed database"), and the rollback that follows
+    fails, turning one field's error into an INTERNAL answer for all. So a statement,
+    once it has its turn, is shielded: a cancelled caller stops waiting, the statement
+    completes, and the turn passes on only then. Ending the session (commit, rollback,
+    close) takes a turn too, so it waits for such a statement instead of racing it.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._turn = asyncio.Lock()
 
+    async def _in_turn(self, operation: Callable[[], Awaitable[Any]]) -> Any:
+        await self._turn.acquire()
+        try:
+            task = asyncio.ensure_future(operation())
+        except BaseException:
+            self._turn.release()
+            raise
+        task.add_done_callback(self._end_turn)
+        return await asyncio.shield(task)
+
+    def _end_turn(self, task: "asyncio.Future[Any]") -> None:
+        self._turn.release()
+        if not task.cancelled():
+            task.exception()  # retrieved: a caller that stopped waiting cannot see it
+
     async def exec(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        async with self._turn:
-            return await super().exec(*args, **kwargs)
+        return await self._in_turn(lambda: super(SerializedSession, self).exec(*args, **kwargs))
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        async with self._turn:
-            return await super().execute(*args, **kwargs)
+        return await self._in_turn(lambda: super(SerializedSession, self).execute(*args, **kwargs))
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        async with self._turn:
-            return await super().get(*args, **kwargs)
+        return await self._in_turn(lambda: super(SerializedSession, self).get(*args, **kwargs))
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._turn:
-            await super().flush(*args, **kwargs)
+        await self._in_turn(lambda: super(SerializedSession, self).flush(*args, **kwargs))
 
     async def delete(self, *args: Any, **kwargs: Any) -> None:
-        async with self._turn:
-            await super().delete(*args, **kwargs)
+        await self._in_turn(lambda: super(SerializedSession, self).delete(*args, **kwargs))
+
+    async def commit(self) -> None:
+        await self._in_turn(super().commit)
+
+    async def rollback(self) -> None:
+        await self._in_turn(super().rollback)
+
+    async def close(self) -> None:
+        await self._in_turn(super().close)
 
 
 def _sessionmaker(

@@ -1,9 +1,16 @@
 """Shared fixtures: a migrated database per test, a running app, and callers with tokens."""
 
 import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -57,7 +64,6 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         auth_cache_seconds=0,
-        graphql_introspection=True,
         _env_file=None,  # type: ignore[call-arg]
     )
 
@@ -179,3 +185,55 @@ def admin_factory(admin: Api) -> Factory:
 def outsider_factory(outsider: Api) -> Factory:
     """Makes data in the other organization, which the tenant must never see."""
     return Factory(outsider)
+
+
+@pytest.fixture
+def app_with(settings: Settings, plugin_manager: Any, tenant: Tenant) -> Iterator[Any]:
+    """Starts an app with some settings changed; answers an admin `Api` for it."""
+    with_clients: list[TestClient[Any]] = []
+
+    def start(**changes: Any) -> Api:
+        app = create_app(settings.model_copy(update=changes), plugins=plugin_manager)
+        test_client = TestClient(app)
+        test_client.__enter__()
+        with_clients.append(test_client)
+        return Api(test_client, tenant.secrets[Role.admin])
+
+    yield start
+    for test_client in with_clients:
+        test_client.__exit__(None, None, None)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def running_server(database_url: str, tenant: Tenant) -> Iterator[str]:
+    """`vsm serve` in its own process, on a free port of this machine."""
+    port = _free_port()
+    env = {**os.environ, "VSM_DATABASE_URL": database_url, "VSM_LOG_LEVEL": "warning"}
+    vsm = Path(sys.executable).parent / "vsm"
+    server = subprocess.Popen(
+        [str(vsm), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not start within 60 s"
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

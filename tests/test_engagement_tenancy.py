@@ -223,7 +223,7 @@ def test_graphql_value_stream_of_another_organization_answers_like_a_missing_one
     foreign = admin.graphql(query, {"id": foreign_stream["id"]})
     missing = admin.graphql(query, {"id": str(uuid.uuid4())})
 
-    assert foreign["data"] is None and missing["data"] is None
+    assert foreign["data"] == missing["data"] == {"valueStream": None}
     assert foreign["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert "Globex" not in str(foreign)

@@ -8,11 +8,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import event
 
-from api.app import create_app
-from core.config import Settings
-from core.models.token import Role
 from tests.api_client import Api
-from tests.conftest import Tenant
 from tests.factories import Factory
 
 PERSON_FIELDS = "id name title version"
@@ -31,23 +27,6 @@ def post(api: Api, query: str, variables: dict[str, Any] | None = None) -> dict[
     )
     assert response.status_code in (200, 400), response.text
     return response.json()
-
-
-@pytest.fixture
-def app_with(settings: Settings, plugin_manager: Any, tenant: Tenant) -> Iterator[Any]:
-    """Starts an app with some settings changed; answers an admin `Api` for it."""
-    with_clients: list[TestClient[Any]] = []
-
-    def start(**changes: Any) -> Api:
-        app = create_app(settings.model_copy(update=changes), plugins=plugin_manager)
-        test_client = TestClient(app)
-        test_client.__enter__()
-        with_clients.append(test_client)
-        return Api(test_client, tenant.secrets[Role.admin])
-
-    yield start
-    for test_client in with_clients:
-        test_client.__exit__(None, None, None)
 
 
 def test_me_tells_the_role_and_the_organization(viewer: Api) -> None:

@@ -144,7 +144,14 @@ def test_a_write_lock_held_elsewhere_is_a_503_not_a_wait(fast_api: Api, sqlite_f
 
 @pytest.fixture
 def full_disk(sqlite_file: str) -> Iterator[None]:
-    """Every new connection may not grow the database file: SQLite answers SQLITE_FULL."""
+    """Every new connection may not grow the database file: SQLite answers SQLITE_FULL.
+
+    Earlier tests' deleted rows left free pages that new rows would fill first; a
+    VACUUM gives them back, so the first page a write needs is one too many.
+    """
+    compact = sqlite3.connect(sqlite_file, isolation_level=None)
+    compact.execute("VACUUM")
+    compact.close()
 
     def limit(dbapi_connection: Any, _record: Any) -> None:
         driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)

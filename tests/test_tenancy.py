@@ -132,7 +132,7 @@ def test_graphql_person_of_another_organization_is_not_found(
 
     result = admin.graphql("query($id: ID!) { person(id: $id) { name } }", {"id": foreign["id"]})
 
-    assert result["data"] is None
+    assert result["data"] == {"person": None}
     assert [e["extensions"]["code"] for e in result["errors"]] == ["NOT_FOUND"]
 
 

@@ -9,6 +9,7 @@ import strawberry
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import gql_enum, input_type, output_type
+from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
@@ -208,7 +209,7 @@ class Query:
         overdue: bool | None = None,
         q: str | None = None,
         sort: str = "rank",
-    ) -> Connection[BacklogItemType]:
+    ) -> Connection[BacklogItemType] | None:
         filters = backlog.BacklogFilter(
             status=status,
             owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
@@ -228,7 +229,7 @@ class Query:
         return connection(page)
 
     @strawberry.field
-    async def target(self, info: Info, id: strawberry.ID) -> TargetType:
+    async def target(self, info: Info, id: strawberry.ID) -> TargetType | None:
         return await targets.targets.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
 
 
@@ -241,7 +242,7 @@ class Mutation:
         id: strawberry.ID,
         expected_version: int,
         input: BacklogMoveInput,  # type: ignore[valid-type]
-    ) -> BacklogItemType:
+    ) -> BacklogItemType | None:
         return await backlog.move(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
@@ -257,7 +258,7 @@ class Mutation:
         item_id: strawberry.ID,
         person_id: strawberry.ID,
         role: gql_enum(RaciRole),  # type: ignore[valid-type]
-    ) -> RaciType:
+    ) -> RaciType | None:
         data = RaciCreate(person_id=parse_id(person_id, "personId"), role=role)
         return await backlog.add_raci(  # type: ignore[return-value]
             info.context.session, info.context.actor, parse_id(item_id, "itemId"), data
@@ -266,7 +267,7 @@ class Mutation:
     @mutation()
     async def remove_raci(
         self, info: Info, id: strawberry.ID, expected_version: int
-    ) -> strawberry.ID:
+    ) -> strawberry.ID | None:
         await backlog.remove_raci(
             info.context.session,
             info.context.actor,
@@ -278,7 +279,7 @@ class Mutation:
     @mutation(description="Make an item depend on another of the same backlog (no cycles).")
     async def add_dependency(
         self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
-    ) -> BacklogItemType:
+    ) -> BacklogItemType | None:
         item = parse_id(item_id, "itemId")
         await backlog.add_dependency(
             info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
@@ -288,17 +289,20 @@ class Mutation:
     @mutation()
     async def remove_dependency(
         self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
-    ) -> BacklogItemType:
+    ) -> BacklogItemType | None:
         item = parse_id(item_id, "itemId")
         await backlog.remove_dependency(
             info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
         )
         return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
 
-    @mutation(description="Measure every delivery-flow target over [start, end).")
+    @mutation(
+        description="Measure every delivery-flow target over [start, end).",
+        directives=[Cost(weight=100)],
+    )
     async def record_flow_measurements(
         self, info: Info, value_stream_id: strawberry.ID, start: datetime, end: datetime
-    ) -> list[MeasurementType]:  # type: ignore[valid-type]
+    ) -> list[MeasurementType] | None:  # type: ignore[valid-type]
         return await targets.record_from_flow(
             info.context.session,
             info.context.actor,
@@ -313,7 +317,7 @@ class Mutation:
         info: Info,
         value_stream_id: strawberry.ID,
         input: TargetFromMapsInput,  # type: ignore[valid-type]
-    ) -> TargetType:
+    ) -> TargetType | None:
         return await targets.create_from_maps(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,

@@ -38,7 +38,7 @@ def child_mutations(spec: ChildSpec) -> dict[str, Any]:
 
     parent_arg = Annotated[strawberry.ID, strawberry.argument(name=spec.parent_argument)]
 
-    async def create(info: Info, parent_id: parent_arg, input: create_input) -> output:  # type: ignore[valid-type]
+    async def create(info: Info, parent_id: parent_arg, input: create_input) -> output | None:  # type: ignore[valid-type]
         data = to_model(spec.create_model, input)
         ident = parse_id(parent_id, spec.parent_argument)
         return await spec.service.create(info.context.session, info.context.actor, ident, data)
@@ -48,7 +48,7 @@ def child_mutations(spec: ChildSpec) -> dict[str, Any]:
         id: strawberry.ID,
         expected_version: int,
         input: update_input,  # type: ignore[valid-type]
-    ) -> output:  # type: ignore[valid-type]
+    ) -> output | None:  # type: ignore[valid-type]
         patch = to_model(spec.update_model, input)
         return await spec.service.update(
             info.context.session,
@@ -58,7 +58,7 @@ def child_mutations(spec: ChildSpec) -> dict[str, Any]:
             expected_version=expected_version,
         )
 
-    async def remove(info: Info, id: strawberry.ID, expected_version: int) -> strawberry.ID:
+    async def remove(info: Info, id: strawberry.ID, expected_version: int) -> strawberry.ID | None:
         await spec.service.delete(
             info.context.session,
             info.context.actor,

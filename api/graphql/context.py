@@ -1,4 +1,4 @@
-"""The context of one GraphQL request: caller, session, DataLoaders."""
+"""The context of one GraphQL request: caller, session, DataLoaders, memo."""
 
 from typing import Any
 
@@ -11,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 from api.state import AppState
 from core.actor import Actor
 from core.errors import Unauthenticated
+from core.memo import Memo
 
 
 class Context(BaseContext, kw_only=True):
@@ -18,6 +19,8 @@ class Context(BaseContext, kw_only=True):
     actor_or_none: Actor | None = None
     db_session: AsyncSession | None = None
     loaders: dict[str, DataLoader[Any, Any]] = msgspec.field(default_factory=dict)
+    memo: Memo = msgspec.field(default_factory=Memo)
+    """Gate facts and map metrics, computed once per request however many aliases ask."""
 
     @property
     def actor(self) -> Actor:

@@ -10,6 +10,7 @@ import strawberry
 from api.graphql.children import mutation
 from api.graphql.context import Info
 from api.graphql.convert import gql_enum
+from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from core.metrics.flow import FlowBucket
 from core.models.delivery import WorkItemType
@@ -132,8 +133,9 @@ def _plain(value: Any) -> Any:
 @strawberry.type
 class Query:
     @strawberry.field(
+        directives=[Cost(weight=100)],
         description="Flow velocity, time, efficiency, load and distribution, and the four DORA "
-        "keys, per calendar bucket (UTC) of [start, end)."
+        "keys, per calendar bucket (UTC) of [start, end).",
     )
     async def flow_metrics(
         self,
@@ -142,7 +144,7 @@ class Query:
         start: datetime,
         end: datetime,
         bucket: gql_enum(FlowBucketSize) = FlowBucketSize.week,  # type: ignore[valid-type]
-    ) -> FlowReportType:
+    ) -> FlowReportType | None:
         report = await flow_metrics.flow_metrics(
             info.context.session,
             info.context.actor,
@@ -163,10 +165,13 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation(description="Create or update up to 5000 work items by external id.")
+    @mutation(
+        description="Create or update up to 5000 work items by external id.",
+        directives=[Cost(weight=200)],
+    )
     async def ingest_work_items(
         self, info: Info, value_stream_id: strawberry.ID, items: list[WorkItemInputType]
-    ) -> IngestCountsType:
+    ) -> IngestCountsType | None:
         result = await delivery.ingest_work_items(
             info.context.session,
             info.context.actor,
@@ -175,10 +180,13 @@ class Mutation:
         )
         return IngestCountsType.of(result)
 
-    @mutation(description="Create or update up to 5000 deployments by external id.")
+    @mutation(
+        description="Create or update up to 5000 deployments by external id.",
+        directives=[Cost(weight=200)],
+    )
     async def ingest_deployments(
         self, info: Info, value_stream_id: strawberry.ID, items: list[DeploymentInputType]
-    ) -> IngestCountsType:
+    ) -> IngestCountsType | None:
         result = await delivery.ingest_deployments(
             info.context.session,
             info.context.actor,
@@ -187,10 +195,13 @@ class Mutation:
         )
         return IngestCountsType.of(result)
 
-    @mutation(description="Create or update up to 5000 incidents by external id.")
+    @mutation(
+        description="Create or update up to 5000 incidents by external id.",
+        directives=[Cost(weight=200)],
+    )
     async def ingest_incidents(
         self, info: Info, value_stream_id: strawberry.ID, items: list[IncidentInputType]
-    ) -> IngestCountsType:
+    ) -> IngestCountsType | None:
         result = await delivery.ingest_incidents(
             info.context.session,
             info.context.actor,

@@ -18,6 +18,7 @@ from api.graphql.backlog import (
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import input_type, output_type
+from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
@@ -136,7 +137,9 @@ class ValueStreamType:
         playbook = await _playbook(info.context)
         return workflow.timebox(playbook, self).timebox_days  # type: ignore[arg-type]
 
-    @strawberry.field(description="Every criterion of leaving the current phase.")
+    @strawberry.field(
+        description="Every criterion of leaving the current phase.", directives=[Cost(weight=10)]
+    )
     async def gate(self, info: Info) -> GateType:
         result = await load(info.context, "gate", _gates, self.id, default=lambda: None)
         return GateType.of(result)
@@ -232,7 +235,7 @@ ValueStreamUpdateInput = input_type(ValueStreamUpdate, "ValueStreamUpdateInput",
 @strawberry.type
 class Query:
     @strawberry.field
-    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStreamType:
+    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStreamType | None:
         stream = await value_streams.get_value_stream(
             info.context.session, info.context.actor, parse_id(id)
         )
@@ -247,7 +250,7 @@ class Query:
         phase: str | None = None,
         owner_id: strawberry.ID | None = None,
         q: str | None = None,
-    ) -> Connection[ValueStreamType]:
+    ) -> Connection[ValueStreamType] | None:
         filters = value_streams.ValueStreamFilter(
             phase=phase, owner_id=parse_id(owner_id, "ownerId") if owner_id else None, q=q
         )
@@ -257,11 +260,14 @@ class Query:
         return connection(page)
 
     @strawberry.field(description="The organization's playbook and its version (0: default).")
-    async def playbook(self, info: Info) -> PlaybookPayload:
+    async def playbook(self, info: Info) -> PlaybookPayload | None:
         playbook, version = await playbooks.get_playbook(info.context.session, info.context.actor)
         return PlaybookPayload(version=version, playbook=playbook.model_dump(mode="json"))
 
-    @strawberry.field(description="Every value stream's phase, cycle, timebox and blockers.")
+    @strawberry.field(
+        description="Every value stream's phase, cycle, timebox and blockers.",
+        directives=[Cost(weight=10)],
+    )
     async def portfolio(
         self,
         info: Info,
@@ -271,7 +277,7 @@ class Query:
         overdue: bool | None = None,
         owner_id: strawberry.ID | None = None,
         q: str | None = None,
-    ) -> Connection[PortfolioEntryType]:
+    ) -> Connection[PortfolioEntryType] | None:
         filters = workflow.PortfolioFilter(
             phase=phase,
             overdue=overdue,
@@ -308,7 +314,7 @@ class Mutation:
         self,
         info: Info,
         input: ValueStreamCreateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType:
+    ) -> ValueStreamType | None:
         data = to_model(ValueStreamCreate, input)
         return await value_streams.create_value_stream(  # type: ignore[return-value]
             info.context.session, info.context.actor, data
@@ -321,7 +327,7 @@ class Mutation:
         id: strawberry.ID,
         expected_version: int,
         input: ValueStreamUpdateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType:
+    ) -> ValueStreamType | None:
         return await value_streams.update_value_stream(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
@@ -333,7 +339,7 @@ class Mutation:
     @mutation()
     async def delete_value_stream(
         self, info: Info, id: strawberry.ID, expected_version: int
-    ) -> strawberry.ID:
+    ) -> strawberry.ID | None:
         await value_streams.delete_value_stream(
             info.context.session,
             info.context.actor,
@@ -352,7 +358,7 @@ class Mutation:
         reason: str | None = None,
         force: bool = False,
         justification: str | None = None,
-    ) -> TransitionPayload:
+    ) -> TransitionPayload | None:
         data = TransitionCreate(to=to, reason=reason, force=force, justification=justification)
         stream, record = await workflow.transition(
             info.context.session,
@@ -366,7 +372,7 @@ class Mutation:
     @mutation(description="Admin only. Replace the whole playbook; expectedVersion 0 for default.")
     async def replace_playbook(
         self, info: Info, expected_version: int, playbook: JSON
-    ) -> PlaybookPayload:
+    ) -> PlaybookPayload | None:
         result, version = await playbooks.replace_playbook(
             info.context.session, info.context.actor, playbook, expected_version=expected_version
         )

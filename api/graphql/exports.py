@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import strawberry
 
 from api.graphql.context import Info
+from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.rest.exports import _slug
 from core.exporting import Exporter, choose
@@ -96,7 +97,7 @@ def _query(**params: Any) -> str:
 @strawberry.type
 class Query:
     @strawberry.field(description="Every export format the loaded plugins offer.")
-    async def exporters(self, info: Info) -> list[ExporterType]:
+    async def exporters(self, info: Info) -> list[ExporterType] | None:
         info.context.actor  # noqa: B018 - only callers with a token may list them
         return [
             ExporterType(
@@ -111,7 +112,10 @@ class Query:
             for e in _exporters(info).values()
         ]
 
-    @strawberry.field(description="A value stream (or its backlog) in one export format.")
+    @strawberry.field(
+        description="A value stream (or its backlog) in one export format.",
+        directives=[Cost(weight=1000)],
+    )
     async def export(
         self,
         info: Info,
@@ -132,7 +136,10 @@ class Query:
         name = _slug(data.value_stream.name) + suffix
         return await _payload(exporter, subject.value, name, link, data)
 
-    @strawberry.field(description="A value stream map in one export format (mermaid, svg...).")
+    @strawberry.field(
+        description="A value stream map in one export format (mermaid, svg...).",
+        directives=[Cost(weight=200)],
+    )
     async def map_export(
         self, info: Info, map_id: strawberry.ID, format: str
     ) -> ExportPayload | None:
@@ -146,7 +153,10 @@ class Query:
         data = await snapshots.map_snapshot(session, actor, ident)
         return await _payload(exporter, "map", _slug(data.map.name), link, data)
 
-    @strawberry.field(description="The portfolio, every value stream's status, in one format.")
+    @strawberry.field(
+        description="The portfolio, every value stream's status, in one format.",
+        directives=[Cost(weight=2000)],
+    )
     async def portfolio_export(
         self,
         info: Info,

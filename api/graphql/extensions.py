@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import GraphQLError
@@ -12,6 +12,7 @@ from strawberry.types.graphql import OperationType
 
 from api.graphql.context import Context
 from core.errors import DomainError
+from core.memo import attach
 
 logger = logging.getLogger("valuestream.graphql")
 
@@ -31,6 +32,7 @@ class UnitOfWork(SchemaExtension):
         maker = context.state.database.sessionmaker(write=write, serialized=True)
         async with maker() as session:
             context.db_session = session
+            attach(session, context.memo)
             try:
                 yield
             except BaseException:
@@ -40,6 +42,18 @@ class UnitOfWork(SchemaExtension):
                 await session.commit()
             else:
                 await session.rollback()
+
+
+class StrictGrammar(SchemaExtension):
+    """`{ me { a { } } }` is a syntax error, as the GraphQL grammar says.
+
+    graphql-core 3.3 still parses empty selection sets by default (deprecated), and
+    they then crashed the depth limiter: INTERNAL instead of GRAPHQL_PARSE_FAILED.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["allow_empty_selection_sets"] = False
+        yield
 
 
 class Savepoint(FieldExtension):

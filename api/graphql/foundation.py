@@ -193,16 +193,16 @@ def parse_id(value: Any, field: str = "id") -> uuid.UUID:
 @strawberry.type
 class Query:
     @strawberry.field(description="The caller: role, token and the organization it acts for.")
-    def me(self, info: Info) -> Me:
+    def me(self, info: Info) -> Me | None:
         actor = info.context.actor
         return Me(role=actor.role, token_id=actor.token_id, person_id=actor.person_id)  # type: ignore[arg-type]
 
     @strawberry.field
-    async def organization(self, info: Info) -> OrganizationType:
+    async def organization(self, info: Info) -> OrganizationType | None:
         return await organizations.get_own(info.context.session, info.context.actor)  # type: ignore[return-value]
 
     @strawberry.field
-    async def person(self, info: Info, id: strawberry.ID) -> PersonType:
+    async def person(self, info: Info, id: strawberry.ID) -> PersonType | None:
         return await people.get_person(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
 
     @strawberry.field
@@ -213,7 +213,7 @@ class Query:
         after: str | None = None,
         q: str | None = None,
         active: bool | None = None,
-    ) -> Connection[PersonType]:
+    ) -> Connection[PersonType] | None:
         page = await people.list_people(
             info.context.session,
             info.context.actor,
@@ -224,7 +224,7 @@ class Query:
         return connection(page)
 
     @strawberry.field
-    async def team(self, info: Info, id: strawberry.ID) -> TeamType:
+    async def team(self, info: Info, id: strawberry.ID) -> TeamType | None:
         return await teams.get_team(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
 
     @strawberry.field
@@ -235,7 +235,7 @@ class Query:
         after: str | None = None,
         q: str | None = None,
         member_id: strawberry.ID | None = None,
-    ) -> Connection[TeamType]:
+    ) -> Connection[TeamType] | None:
         filters = teams.TeamFilter(
             q=q, member_id=parse_id(member_id, "memberId") if member_id else None
         )
@@ -251,7 +251,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         active: bool | None = None,
-    ) -> Connection[ApiTokenType]:
+    ) -> Connection[ApiTokenType] | None:
         page = await tokens.list_tokens(
             info.context.session,
             info.context.actor,
@@ -268,7 +268,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         filter: AuditFilterInput | None = None,
-    ) -> Connection[AuditEventType]:
+    ) -> Connection[AuditEventType] | None:
         filters = audit.AuditFilter.model_validate(vars(filter) if filter else {})
         page = await audit.list_events(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
@@ -286,7 +286,7 @@ class Mutation:
     @mutation(description="Admin only.")
     async def update_organization(
         self, info: Info, expected_version: int, input: OrganizationUpdateInput
-    ) -> OrganizationType:
+    ) -> OrganizationType | None:
         return await organizations.update_own(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
@@ -295,14 +295,14 @@ class Mutation:
         )
 
     @mutation()
-    async def create_person(self, info: Info, input: PersonCreateInput) -> PersonType:
+    async def create_person(self, info: Info, input: PersonCreateInput) -> PersonType | None:
         data = to_model(PersonCreate, input)
         return await people.create_person(info.context.session, info.context.actor, data)  # type: ignore[return-value]
 
     @mutation()
     async def update_person(
         self, info: Info, id: strawberry.ID, expected_version: int, input: PersonUpdateInput
-    ) -> PersonType:
+    ) -> PersonType | None:
         patch = to_model(PersonUpdate, input)
         return await people.update_person(  # type: ignore[return-value]
             info.context.session,
@@ -315,7 +315,7 @@ class Mutation:
     @mutation()
     async def delete_person(
         self, info: Info, id: strawberry.ID, expected_version: int
-    ) -> strawberry.ID:
+    ) -> strawberry.ID | None:
         await people.delete_person(
             info.context.session,
             info.context.actor,
@@ -325,14 +325,14 @@ class Mutation:
         return id
 
     @mutation()
-    async def create_team(self, info: Info, input: TeamCreateInput) -> TeamType:
+    async def create_team(self, info: Info, input: TeamCreateInput) -> TeamType | None:
         data = to_model(TeamCreate, input)
         return await teams.create_team(info.context.session, info.context.actor, data)  # type: ignore[return-value]
 
     @mutation()
     async def update_team(
         self, info: Info, id: strawberry.ID, expected_version: int, input: TeamUpdateInput
-    ) -> TeamType:
+    ) -> TeamType | None:
         return await teams.update_team(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
@@ -344,7 +344,7 @@ class Mutation:
     @mutation()
     async def delete_team(
         self, info: Info, id: strawberry.ID, expected_version: int
-    ) -> strawberry.ID:
+    ) -> strawberry.ID | None:
         await teams.delete_team(
             info.context.session,
             info.context.actor,
@@ -361,7 +361,7 @@ class Mutation:
         person_id: strawberry.ID,
         expected_version: int,
         role: str | None = None,
-    ) -> TeamType:
+    ) -> TeamType | None:
         data = TeamMemberAdd(person_id=parse_id(person_id, "personId"), role=role)
         return await teams.add_member(  # type: ignore[return-value]
             info.context.session,
@@ -374,7 +374,7 @@ class Mutation:
     @mutation()
     async def remove_team_member(
         self, info: Info, team_id: strawberry.ID, person_id: strawberry.ID, expected_version: int
-    ) -> TeamType:
+    ) -> TeamType | None:
         return await teams.remove_member(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
@@ -386,7 +386,7 @@ class Mutation:
     @mutation(description="Admin only. The secret is in this answer and nowhere ever again.")
     async def create_api_token(
         self, info: Info, input: ApiTokenCreateInput
-    ) -> ApiTokenCreatedPayload:
+    ) -> ApiTokenCreatedPayload | None:
         token, secret = await tokens.issue_token(
             info.context.session, info.context.actor, to_model(ApiTokenCreate, input)
         )
@@ -395,7 +395,7 @@ class Mutation:
     @mutation(description="Admin only.")
     async def revoke_api_token(
         self, info: Info, id: strawberry.ID, expected_version: int
-    ) -> ApiTokenType:
+    ) -> ApiTokenType | None:
         token = await tokens.revoke_token(
             info.context.session,
             info.context.actor,

@@ -11,11 +11,11 @@ from strawberry.scalars import JSON
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import gql_enum, output_type
+from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load
 from core.durations import format_duration
 from core.flowmap import ValueClass
-from core.metrics.map_metrics import compute_map_metrics
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -122,7 +122,7 @@ async def _map_findings(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUI
 async def _map_metrics(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
     rows = await crud.get_many(context.session, context.actor, ValueStreamMap, ids)
     pictures = await maps.flow_maps(context.session, context.actor, list(rows.values()))
-    return {i: compute_map_metrics(p) for i, p in pictures.items()}
+    return {i: maps.metrics_of(context.session, rows[i], p) for i, p in pictures.items()}
 
 
 @strawberry.type(name="ValueStreamMap")
@@ -152,7 +152,7 @@ class MapType:
     async def findings(self, info: Info) -> list[FindingType]:  # type: ignore[valid-type]
         return await load(info.context, "map_findings", _map_findings, self.id)
 
-    @strawberry.field
+    @strawberry.field(directives=[Cost(weight=10)])
     async def metrics(self, info: Info) -> MetricsType:
         result = await load(info.context, "map_metrics", _map_metrics, self.id, default=dict)
         return MetricsType.of(result)
@@ -180,13 +180,16 @@ class ClassifyPayload:
 @strawberry.type
 class Query:
     @strawberry.field(name="map")
-    async def value_stream_map(self, info: Info, id: strawberry.ID) -> MapType:
+    async def value_stream_map(self, info: Info, id: strawberry.ID) -> MapType | None:
         return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
 
-    @strawberry.field(description="The chosen desired map of a cycle against its current map.")
+    @strawberry.field(
+        description="The chosen desired map of a cycle against its current map.",
+        directives=[Cost(weight=20)],
+    )
     async def comparison(
         self, info: Info, value_stream_id: strawberry.ID, cycle: int | None = None
-    ) -> ComparisonType:
+    ) -> ComparisonType | None:
         current, desired, _now, _then, changes = await maps.comparison(
             info.context.session,
             info.context.actor,
@@ -202,8 +205,11 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation(description="Run every waste classifier plugin on a map; store new suggestions.")
-    async def classify_map(self, info: Info, id: strawberry.ID) -> ClassifyPayload:
+    @mutation(
+        description="Run every waste classifier plugin on a map; store new suggestions.",
+        directives=[Cost(weight=500)],
+    )
+    async def classify_map(self, info: Info, id: strawberry.ID) -> ClassifyPayload | None:
         assert info.context.state is not None
         outcome = await findings.classify(
             info.context.session,
@@ -227,7 +233,7 @@ class Mutation:
         expected_version: int,
         status: str,
         reason: str | None = None,
-    ) -> FindingType:  # type: ignore[valid-type]
+    ) -> FindingType | None:  # type: ignore[valid-type]
         decision = TriageDecision.model_validate({"status": status, "reason": reason})
         return await findings.triage(
             info.context.session,
@@ -237,10 +243,13 @@ class Mutation:
             expected_version=expected_version,
         )
 
-    @mutation(description="Create a map from a JSON or YAML document (value stream as code).")
+    @mutation(
+        description="Create a map from a JSON or YAML document (value stream as code).",
+        directives=[Cost(weight=500)],
+    )
     async def import_map(
         self, info: Info, value_stream_id: strawberry.ID, document: str, format: str = "json"
-    ) -> MapType:
+    ) -> MapType | None:
         media_type = "application/yaml" if format == "yaml" else "application/json"
         parsed = map_documents.parse_document(document, media_type)
         return await map_documents.import_map(  # type: ignore[return-value]

@@ -1,11 +1,14 @@
 """The GraphQL schema: each area's Query and Mutation merged into one, limits built once."""
 
+from http import HTTPStatus
 from typing import Any
 
 import strawberry
+from cross_web import HTTPException
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from litestar import Request
+from litestar import MediaType, Request, Response, get
+from litestar.exceptions import NotFoundException
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
@@ -13,9 +16,13 @@ from strawberry.litestar import make_graphql_controller
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.assets import graphiql_page
 from api.graphql import backlog, delivery, engagement, exports, foundation, maps
 from api.graphql.context import Context
-from api.graphql.extensions import UnitOfWork, coded
+from api.graphql.cost import CostLimit, Pricing
+from api.graphql.extensions import StrictGrammar, UnitOfWork, coded
+from api.graphql.nul import NoNulInLiterals, NoNulInVariables
+from api.graphql.sdl import sdl
 from core.config import Settings
 
 QUERIES: tuple[type, ...] = (
@@ -61,33 +68,84 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     rules: list[type[ASTValidationRule]] = [
         max_depth_rule(settings.graphql_max_depth, None, None),
         max_aliases_rule(settings.graphql_max_aliases),
+        NoNulInLiterals,
     ]
     if not settings.graphql_introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     frozen_rules = list(rules)
-    return Schema(
+    pricing: list[Pricing] = []
+    schema = Schema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         extensions=[
             lambda: AddValidationRules(frozen_rules),
             lambda: MaxTokensLimiter(settings.graphql_max_tokens),
+            StrictGrammar,
             ParserCache,
             ValidationCache,
+            NoNulInVariables,
+            lambda: CostLimit(pricing[0], settings.graphql_max_cost),
             UnitOfWork,
         ],
         config=StrawberryConfig(disable_field_suggestions=True),
     )
+    pricing.append(Pricing(schema._schema))
+    return schema
 
 
 async def _context(request: Request[Any, Any, Any]) -> Context:
     return Context(state=request.app.state.vsm, actor_or_none=request.user)
 
 
+GRAPHIQL_PAGE = graphiql_page()
+"""GraphiQL from the service's own copies of its scripts, not from a CDN."""
+
+
 def graphql_controller(settings: Settings) -> type:
-    return make_graphql_controller(
+    base = make_graphql_controller(
         build_schema(settings),
         path="/graphql",
         graphql_ide="graphiql" if settings.graphql_graphiql else None,
         allow_queries_via_get=False,
         context_getter=_context,
     )
+
+    class GraphQLController(base):  # type: ignore[valid-type,misc]
+        """strawberry's controller, answering a body it cannot read with a coded 4xx,
+        and the schema as SDL to the same callers that may introspect it."""
+
+        @property
+        def graphql_ide_html(self) -> str:
+            return GRAPHIQL_PAGE
+
+        @get("/schema.graphql", media_type="text/plain; charset=utf-8", sync_to_thread=False)
+        def schema_sdl(self) -> str:
+            if not settings.graphql_introspection:
+                raise NotFoundException("introspection is turned off on this server")
+            return sdl(self.schema)
+
+        def decode_json(self, data: str | bytes) -> object:
+            try:
+                decoded = super().decode_json(data)
+            except RecursionError as exc:
+                raise HTTPException(400, "the request body is nested too deeply") from exc
+            except UnicodeDecodeError as exc:
+                raise HTTPException(400, "the request body is not UTF-8") from exc
+            if not isinstance(decoded, dict | list):
+                raise HTTPException(400, "the request body must be a JSON object with `query`")
+            return decoded
+
+        async def execute_request(
+            self, request: Request[Any, Any, Any], context: Any, root_value: Any
+        ) -> Response[Any]:
+            try:
+                return await self.run(request, context=context, root_value=root_value)
+            except HTTPException as exc:
+                code = HTTPStatus(exc.status_code).name
+                return Response(
+                    {"errors": [{"message": exc.reason, "extensions": {"code": code}}]},
+                    status_code=exc.status_code,
+                    media_type=MediaType.JSON,
+                )
+
+    return GraphQLController

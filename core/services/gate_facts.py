@@ -1,7 +1,9 @@
 """Gathering what the gates look at, for one value stream or a whole portfolio.
 
 The number of queries is fixed, whatever the number of value streams: every query
-groups by value stream.
+groups by value stream. Facts already gathered in the same unit of work (another
+alias of the same portfolio, a stream's gate next to its export) come from the
+session's memo (`core.memo`), as do map metrics.
 """
 
 import uuid
@@ -13,7 +15,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import ValidationFailed
-from core.metrics.map_metrics import compute_map_metrics
+from core.memo import Memo, memo_of
 from core.models.action_item import ActionItem
 from core.models.backlog import BacklogItem, Milestone
 from core.models.deliverable import Deliverable
@@ -33,6 +35,20 @@ from core.workflow.vocabulary import ActionKind
 async def gather(
     session: AsyncSession, streams: Sequence[ValueStream], playbook: Playbook
 ) -> dict[uuid.UUID, GateFacts]:
+    memo = memo_of(session)
+    by_id = {s.id: s for s in streams}
+
+    async def gather_missing(ids: list[uuid.UUID]) -> dict[uuid.UUID, GateFacts]:
+        return await _gather(session, [by_id[i] for i in ids], playbook, memo)
+
+    return await memo.batch(
+        {s.id: ("gate_facts", s.id, s.version) for s in streams}, gather_missing
+    )
+
+
+async def _gather(
+    session: AsyncSession, streams: Sequence[ValueStream], playbook: Playbook, memo: Memo
+) -> dict[uuid.UUID, GateFacts]:
     if not streams:
         return {}
     ids = [s.id for s in streams]
@@ -42,7 +58,7 @@ async def gather(
     risks = await _counts(session, Risk, ids)
     actions = await _action_items(session, by_id)
     signoffs = await _signoffs(session, by_id)
-    map_facts, finding_counts = await _maps(session, by_id)
+    map_facts, finding_counts = await _maps(session, by_id, memo)
     targets = await _counts(session, FlowTarget, ids)
     milestones = await _counts(session, Milestone, ids)
     backlog = await _backlog(session, ids)
@@ -161,7 +177,7 @@ async def _signoffs(
 
 
 async def _maps(
-    session: AsyncSession, streams: dict[uuid.UUID, ValueStream]
+    session: AsyncSession, streams: dict[uuid.UUID, ValueStream], memo: Memo
 ) -> tuple[dict[uuid.UUID, list[MapFact]], dict[uuid.UUID, tuple[int, int]]]:
     """This cycle's maps, summarized, and the findings on its current-state map."""
     rows = (
@@ -182,7 +198,7 @@ async def _maps(
             stream_map, steps.get(stream_map.id, []), links.get(stream_map.id, [])
         )
         try:
-            lead = compute_map_metrics(picture).lead_time_seconds
+            lead = memo.map_metrics(stream_map.id, stream_map.version, picture).lead_time_seconds
         except ValidationFailed:
             lead = float("inf")
         facts[stream_map.value_stream_id].append(

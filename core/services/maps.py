@@ -11,7 +11,8 @@ from core.actor import Actor
 from core.durations import parse_duration
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.flowmap import Calendar, FlowMap, Handoff, Step
-from core.metrics.map_metrics import MapMetrics, MetricChange, compare, compute_map_metrics
+from core.memo import memo_of
+from core.metrics.map_metrics import MapMetrics, MetricChange, compare
 from core.models.value_stream import ValueStream
 from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap
 from core.services import crud
@@ -212,7 +213,12 @@ async def flow_map(session: AsyncSession, actor: Actor, stream_map: ValueStreamM
 
 async def metrics(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> MapMetrics:
     stream_map = await maps.get(session, actor, map_id)
-    return compute_map_metrics(await flow_map(session, actor, stream_map))
+    return metrics_of(session, stream_map, await flow_map(session, actor, stream_map))
+
+
+def metrics_of(session: AsyncSession, stream_map: ValueStreamMap, picture: FlowMap) -> MapMetrics:
+    """The map's metrics, computed once per unit of work and map version."""
+    return memo_of(session).map_metrics(stream_map.id, stream_map.version, picture)
 
 
 async def cycle_maps(
@@ -243,5 +249,6 @@ async def comparison(
     if desired is None:
         raise NotFound(f"cycle {cycle or stream.cycle} has no chosen desired-state map")
     pictures = await flow_maps(session, actor, [current, desired])
-    now, then = compute_map_metrics(pictures[current.id]), compute_map_metrics(pictures[desired.id])
+    now = metrics_of(session, current, pictures[current.id])
+    then = metrics_of(session, desired, pictures[desired.id])
     return current, desired, now, then, compare(now, then)

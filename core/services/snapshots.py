@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import ValidationFailed
-from core.metrics.map_metrics import MapMetrics, compare, compute_map_metrics
+from core.metrics.map_metrics import MapMetrics, compare
 from core.models.action_item import ActionItemRead
 from core.models.backlog import MilestoneProgress, MilestoneRead, RaciRead
 from core.models.deliverable import DeliverableRead
@@ -62,7 +62,7 @@ async def map_snapshots(
     snapshots = []
     for m in stream_maps:
         try:
-            metrics: dict[str, Any] | None = asdict(compute_map_metrics(pictures[m.id]))
+            metrics: dict[str, Any] | None = asdict(maps.metrics_of(session, m, pictures[m.id]))
         except ValidationFailed:
             metrics = None
         snapshots.append(
