@@ -14,7 +14,6 @@ from api import idempotency
 from api.state import AppState
 from core.actor import Actor
 from core.db import unit_of_work
-from core.errors import StaleVersion
 from core.services.crud import ExpectedVersion
 from core.services.reads import Reads
 
@@ -83,7 +82,9 @@ def parse_if_match(header: str | None) -> ExpectedVersion:
 
     `*` accepts whatever is stored. A weak tag (`W/"3"`) never matches under the
     strong comparison If-Match requires, and a tag that is none of our versions
-    cannot match either; a header of only such tags fails the precondition.
+    cannot match either. A header of only such tags matches nothing; the service
+    answers 412 for it once it has found the object (a missing one is a 404, as
+    RFC 9110 13.2.1 wants: preconditions do not hide other answers).
     """
     if header is None:
         raise HTTPException(
@@ -98,11 +99,11 @@ def parse_if_match(header: str | None) -> ExpectedVersion:
     while position < len(text):
         match = ENTITY_TAG.match(text, position)
         if match is None or match.end() == position:
-            raise StaleVersion(f"If-Match {header!r} is not a list of entity tags")
+            return frozenset()
         weak, opaque = match.group(1), match.group(2)
         if not weak and VERSION.fullmatch(opaque):
             versions.add(int(opaque))
         position = match.end()
-    if not versions:
-        raise StaleVersion(f"If-Match {header!r} names no current version of this object")
-    return versions.pop() if len(versions) == 1 else frozenset(versions)
+    if len(versions) == 1:
+        return versions.pop()
+    return frozenset(versions)

@@ -315,3 +315,13 @@ def test_an_if_match_naming_the_current_version_or_any_is_accepted(
     response = editor.patch(url, {"title": "Changed"}, if_match=if_match)
 
     assert editor.ok(response)["version"] == 2
+
+
+@pytest.mark.parametrize("if_match", ['"1"', '"x"', "junk"])
+def test_a_precondition_does_not_hide_that_the_object_is_missing(
+    editor: Api, if_match: str
+) -> None:
+    """RFC 9110 13.2.1: preconditions are evaluated only where the answer would be 2xx."""
+    response = editor.delete(f"/api/v1/people/{FOREIGN_ID}", if_match=if_match)
+
+    assert_problem(response, 404, code="NOT_FOUND")

@@ -163,3 +163,36 @@ def test_concurrent_retries_create_one_object(app: Any, tenant: Tenant) -> None:
     assert len(people) == 1
     assert set(statuses) <= {201, 409}, statuses
     assert 201 in statuses
+
+
+CREATE_PERSON = "mutation($name: String!) { createPerson(input: {name: $name}) { id name } }"
+
+
+def graphql(api: Api, key: str, name: str) -> Any:
+    return api.client.post(
+        "/graphql",
+        json={"query": CREATE_PERSON, "variables": {"name": name}},
+        headers={"Authorization": f"Bearer {api.token}", **keyed(key)},
+    )
+
+
+def test_a_retried_graphql_mutation_answers_as_the_first_time(editor: Api) -> None:
+    key = str(uuid.uuid4())
+
+    first = graphql(editor, key, "Ada")
+    retry = graphql(editor, key, "Ada")
+
+    assert first.status_code == retry.status_code == 200
+    assert retry.json() == first.json()
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert len(editor.ok(editor.get("/api/v1/people"))["items"]) == 1
+
+
+def test_a_graphql_key_reused_for_other_variables_is_refused(editor: Api) -> None:
+    key = str(uuid.uuid4())
+    graphql(editor, key, "Ada")
+
+    reused = graphql(editor, key, "Grace").json()
+
+    assert reused["errors"][0]["extensions"]["code"] == "VALIDATION_FAILED"
+    assert len(editor.ok(editor.get("/api/v1/people"))["items"]) == 1

@@ -181,3 +181,24 @@ def test_a_full_disk_answers_507_and_ready_says_it_cannot_write(
     assert_outage(refused, 507, "STORAGE_FULL")
     assert ready.status_code == 503
     assert "room" in ready.json()["checks"]["write"]
+
+
+def test_graphql_tells_an_outage_with_its_code_and_a_503(fast_api: Api, sqlite_file: str) -> None:
+    blocker = sqlite3.connect(sqlite_file, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        answer = fast_api.client.post(
+            "/graphql",
+            json={"query": 'mutation { createPerson(input: {name: "Blocked"}) { id } }'},
+            headers={"Authorization": f"Bearer {fast_api.token}"},
+        )
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    assert answer.status_code == 503
+    assert int(answer.headers["retry-after"]) >= 1
+    body = answer.json()
+    assert body["data"] == {"createPerson": None}
+    assert body["errors"][0]["extensions"]["code"] == "DATABASE_UNAVAILABLE"
+    assert "SQL" not in body["errors"][0]["message"]

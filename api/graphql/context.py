@@ -21,6 +21,10 @@ class Context(BaseContext, kw_only=True):
     loaders: dict[str, DataLoader[Any, Any]] = msgspec.field(default_factory=dict)
     memo: Memo = msgspec.field(default_factory=Memo)
     """Gate facts and map metrics, computed once per request however many aliases ask."""
+    replayed: bool = False
+    """The answer is the stored one of an earlier request with the same Idempotency-Key."""
+    retry_after: int | None = None
+    """Set when the database was unavailable for every root field: the answer is a 503."""
 
     @property
     def actor(self) -> Actor:

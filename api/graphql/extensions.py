@@ -1,18 +1,23 @@
 """The GraphQL unit of work, per-mutation savepoints, and error codes."""
 
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from pydantic import ValidationError as PydanticValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from api.graphql.context import Context
-from core.errors import DomainError
+from core.db_errors import as_outage
+from core.errors import DomainError, Unavailable
 from core.memo import attach
+from core.services import idempotency
 
 logger = logging.getLogger("valuestream.graphql")
 
@@ -34,7 +39,10 @@ class UnitOfWork(SchemaExtension):
             context.db_session = session
             attach(session, context.memo)
             try:
+                key = await self._claim(context, session) if write else None
                 yield
+                if key is not None:
+                    await self._keep(context, session, key)
             except BaseException:
                 await session.rollback()
                 raise
@@ -42,6 +50,59 @@ class UnitOfWork(SchemaExtension):
                 await session.commit()
             else:
                 await session.rollback()
+
+    async def _claim(self, context: Context, session: AsyncSession) -> str | None:
+        """A mutation sent with an Idempotency-Key header answers a retry from the record.
+
+        The key covers the whole operation: its document, variables and name. A stored
+        answer is put in place of executing, which strawberry then skips.
+        """
+        request = context.request
+        raw = request.headers.get("idempotency-key") if request is not None else None
+        if raw is None:
+            return None
+        assert context.state is not None
+        key = idempotency.check_key(raw.strip())
+        run = self.execution_context
+        operation = idempotency.fingerprint(
+            "GRAPHQL",
+            run.query or "",
+            json.dumps(run.variables or {}, sort_keys=True, default=str),
+            run.operation_name or "",
+        )
+        retention = timedelta(hours=context.state.settings.idempotency_retention_hours)
+        stored = await idempotency.claim(
+            session, context.actor, key, operation, retention=retention
+        )
+        if stored is None:
+            return key
+        answer = json.loads(stored.body)
+        run.result = ExecutionResult(
+            data=answer.get("data"),
+            errors=[
+                GraphQLError(e["message"], path=e.get("path"), extensions=e.get("extensions"))
+                for e in answer.get("errors", [])
+            ]
+            or None,
+        )
+        context.replayed = True
+        return None
+
+    async def _keep(self, context: Context, session: AsyncSession, key: str) -> None:
+        result = self.execution_context.result
+        if result is None:
+            return
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [coded(error).formatted for error in result.errors]
+        await idempotency.record_answer(
+            session,
+            context.actor,
+            key,
+            status_code=200,
+            headers={"content-type": "application/json"},
+            body=json.dumps(answer, default=str).encode(),
+        )
 
 
 class StrictGrammar(SchemaExtension):
@@ -75,9 +136,10 @@ def _code_for(error: GraphQLError) -> tuple[str, dict[str, Any]]:
         extra: dict[str, Any] = dict(original.extra)
         if original.problems:
             extra["fields"] = [
-                {"field": ARGUMENTS.get(p.field, p.field), "message": p.message}
-                for p in original.problems
+                {**p.as_dict(), "field": ARGUMENTS.get(p.field, p.field)} for p in original.problems
             ]
+        if isinstance(original, Unavailable):
+            extra["retryAfter"] = original.retry_after
         return original.code, extra
     if isinstance(original, PydanticValidationError):
         fields = [
@@ -103,6 +165,13 @@ def coded(error: GraphQLError) -> GraphQLError:
     """
     if error.extensions and "code" in error.extensions:
         return error
+    if error.original_error is not None and not isinstance(error.original_error, DomainError):
+        outage = as_outage(error.original_error)
+        if outage is not None:
+            logger.warning("database outage in GraphQL: %s", outage.detail)
+            error = GraphQLError(
+                outage.detail, error.nodes, error.source, error.positions, error.path, outage
+            )
     code, extra = _code_for(error)
     message = SUGGESTION.sub("", error.message)
     original = error.original_error

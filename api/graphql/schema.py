@@ -57,10 +57,35 @@ class Schema(strawberry.Schema):
         result = await super().execute(*args, **kwargs)
         if getattr(result, "errors", None):
             result.errors = [coded(error) for error in result.errors]
+            context = kwargs.get("context_value")
+            if isinstance(context, Context):
+                context.retry_after = _unavailable_for(result)
         return result
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         return None
+
+
+OUTAGES = frozenset(
+    {"DATABASE_UNAVAILABLE", "DATABASE_READ_ONLY", "STORAGE_FULL", "SERVICE_UNAVAILABLE"}
+)
+
+
+def _unavailable_for(result: Any) -> int | None:
+    """Seconds to wait when an outage cost the whole answer; None when anything came back.
+
+    A partial answer stays a 200 with its errors, as GraphQL wants; an answer with
+    nothing in it because the database is away is a 503 with Retry-After, like REST's.
+    """
+    waits = [
+        int(error.extensions.get("retryAfter", 1))
+        for error in result.errors
+        if (error.extensions or {}).get("code") in OUTAGES
+    ]
+    data = result.data or {}
+    if not waits or any(value is not None for value in data.values()):
+        return None
+    return max(waits)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -139,7 +164,7 @@ def graphql_controller(settings: Settings) -> type:
             self, request: Request[Any, Any, Any], context: Any, root_value: Any
         ) -> Response[Any]:
             try:
-                return await self.run(request, context=context, root_value=root_value)
+                response = await self.run(request, context=context, root_value=root_value)
             except HTTPException as exc:
                 code = HTTPStatus(exc.status_code).name
                 return Response(
@@ -147,5 +172,12 @@ def graphql_controller(settings: Settings) -> type:
                     status_code=exc.status_code,
                     media_type=MediaType.JSON,
                 )
+            if isinstance(context, Context):
+                if context.retry_after is not None:
+                    response.status_code = 503
+                    response.headers["Retry-After"] = str(context.retry_after)
+                if context.replayed:
+                    response.headers["Idempotent-Replayed"] = "true"
+            return response
 
     return GraphQLController

@@ -115,13 +115,16 @@ def check_version_number(current: int, expected_version: ExpectedVersion) -> Non
         return
     if isinstance(expected_version, int):
         matches = current == expected_version
-        expected = str(expected_version)
-    else:
+        expected = f"version {expected_version}"
+    elif expected_version:
         matches = current in expected_version
-        expected = "one of " + ", ".join(str(v) for v in sorted(expected_version))
+        expected = "one of versions " + ", ".join(str(v) for v in sorted(expected_version))
+    else:
+        matches = False
+        expected = 'no version this service issues (ETags look like "3")'
     if not matches:
         raise StaleVersion(
-            f"expected version {expected}, but the stored version is {current}",
+            f"expected {expected}, but the stored version is {current}",
             extra={"current_version": current},
         )
 
