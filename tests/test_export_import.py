@@ -114,3 +114,35 @@ def test_import_into_the_same_organization_needs_a_free_name(editor: Api, factor
     assert clash.status_code == 409
     assert renamed.status_code == 201
     assert renamed.json()["name"] == "Copy"
+
+
+def _titles_and_ranks(api: Api, stream: dict[str, Any]) -> tuple[list[str], list[str]]:
+    items = api.ok(api.get(f"/api/v1/value-streams/{stream['id']}/backlog-items"))["items"]
+    return [i["title"] for i in items], [i["rank"] for i in items]
+
+
+def test_an_import_with_shared_or_malformed_ranks_keeps_the_order_with_distinct_ranks(
+    editor: Api, factory: Factory
+) -> None:
+    stream = factory.value_stream()
+    for title in ("First", "Second", "Third"):
+        factory.backlog_item(stream, title=title)
+    document = editor.ok(editor.get(f"/api/v1/value-streams/{stream['id']}/export"))
+    first, second, third = document["backlog"]
+    second["rank"] = first["rank"]
+    shared = editor.ok(editor.post("/api/v1/import?name=Shared", document), 201)
+    third["rank"] = "not a rank!"
+    malformed = editor.ok(editor.post("/api/v1/import?name=Malformed", document), 201)
+
+    for copy in (shared, malformed):
+        titles, ranks = _titles_and_ranks(editor, copy)
+        assert titles == ["First", "Second", "Third"]
+        assert len(set(ranks)) == 3
+        assert ranks == sorted(ranks)
+    assert _titles_and_ranks(editor, shared)[1][0] == first["rank"]
+    copied = editor.ok(editor.get(f"/api/v1/value-streams/{malformed['id']}/backlog-items"))
+    last, top = copied["items"][-1], copied["items"][0]
+    moved = editor.post(
+        f"/api/v1/backlog-items/{last['id']}/move", {"after_id": top["id"]}, if_match=1
+    )
+    assert moved.status_code == 200, moved.text

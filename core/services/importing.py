@@ -4,6 +4,9 @@ Every id is new; references inside the document are mapped to the new ids. Peopl
 are matched by email within the caller's organization and created when missing,
 teams by name. Domain times (phase entered, measured, signed, triaged) are kept;
 row versions and creation times start afresh.
+
+Backlog ranks are made distinct, keeping the document's order, since the backlog is
+a strict order.
 """
 
 import uuid
@@ -18,7 +21,13 @@ from core.actor import Actor
 from core.errors import Conflict, invalid
 from core.ids import new_id
 from core.models.action_item import ActionItem
-from core.models.backlog import BacklogDependency, BacklogItem, Milestone, RaciAssignment
+from core.models.backlog import (
+    RANK_LENGTH,
+    BacklogDependency,
+    BacklogItem,
+    Milestone,
+    RaciAssignment,
+)
 from core.models.deliverable import Deliverable
 from core.models.participant import Participant
 from core.models.person import Person
@@ -29,8 +38,9 @@ from core.models.team import Team
 from core.models.value_stream import PhaseTransition, ValueStream
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import WasteFinding
+from core.ranking import distinct_keys, initial_keys
 from core.services import audit, crud, playbooks
-from core.snapshots import ValueStreamSnapshot
+from core.snapshots import BacklogEntry, ValueStreamSnapshot
 
 ROW_BOOKKEEPING = {"id", "version", "created_at", "updated_at", "organization_id"}
 
@@ -214,6 +224,7 @@ async def import_value_stream(
         )
     for item in snapshot.backlog:
         ids.new("item", item.id)
+    ranks = _ranks(snapshot.backlog)
     for item in snapshot.backlog:
         new_item = ids.get("item", item.id)
         add(
@@ -233,6 +244,7 @@ async def import_value_stream(
                     step_ids=[str(ids.get("step", s)) for s in item.step_ids if ids.get("step", s)],
                     expected_effects=[e.model_dump() for e in item.expected_effects],
                     wsjf_sort=item.wsjf or 0.0,
+                    rank=ranks[item.id],
                 ),
                 id=new_item,
                 organization_id=org,
@@ -276,6 +288,15 @@ async def import_value_stream(
         after={"source_id": str(snapshot.value_stream.id), "rows": len(rows)},
     )
     return stream
+
+
+def _ranks(backlog: list[BacklogEntry]) -> dict[uuid.UUID, str]:
+    """A distinct, valid rank per item, in the order the document ranks them."""
+    ordered = sorted(backlog, key=lambda item: (item.rank, item.id))
+    keys = [item.rank for item in ordered]
+    if any(len(key) > RANK_LENGTH for key in keys):
+        keys = initial_keys(len(keys))
+    return {item.id: key for item, key in zip(ordered, distinct_keys(keys), strict=True)}
 
 
 async def _insert_in_dependency_order(session: AsyncSession, rows: list[Any]) -> None:

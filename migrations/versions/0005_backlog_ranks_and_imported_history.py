@@ -4,19 +4,77 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-06 22:30:00.000000
 
+Concurrent writers on PostgreSQL could give two items of one stream the same rank.
+Before the unique constraint goes on, every shared rank is repaired: the backlog
+keeps the order it was shown in (rank, then id), the first item of each shared rank
+keeps it and the others get ranks between it and the next one.
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.engine import Connection
+
+from core.ranking import distinct_keys
 
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+backlog_item = sa.table(
+    "backlog_item",
+    sa.column("id", sa.Uuid()),
+    sa.column("value_stream_id", sa.Uuid()),
+    sa.column("rank", sa.String()),
+)
+
+
+def repair_shared_ranks(connection: Connection) -> int:
+    """Give every item of a stream its own rank, keeping the order; answers the items changed."""
+    streams = connection.execute(
+        sa.select(backlog_item.c.value_stream_id)
+        .group_by(backlog_item.c.value_stream_id, backlog_item.c.rank)
+        .having(sa.func.count() > 1)
+        .distinct()
+    ).scalars()
+    changes = []
+    for stream_id in sorted(set(streams)):
+        rows = connection.execute(
+            sa.select(backlog_item.c.id, backlog_item.c.rank).where(
+                backlog_item.c.value_stream_id == stream_id
+            )
+        ).all()
+        ordered = sorted(rows, key=lambda row: (row.rank, row.id))
+        ranks = distinct_keys([row.rank for row in ordered])
+        changes += [
+            {"item_id": row.id, "new_rank": rank}
+            for row, rank in zip(ordered, ranks, strict=True)
+            if rank != row.rank
+        ]
+    if changes:
+        connection.execute(
+            backlog_item.update()
+            .where(backlog_item.c.id == sa.bindparam("item_id"))
+            .values(rank=sa.bindparam("new_rank")),
+            changes,
+        )
+    return len(changes)
+
 
 def upgrade() -> None:
-    pass
+    repair_shared_ranks(op.get_bind())
+    with op.batch_alter_table("backlog_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_backlog_item_stream_rank"))
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_backlog_item_value_stream_id_rank"), ["value_stream_id", "rank"]
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("backlog_item", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_backlog_item_value_stream_id_rank"), type_="unique")
+        batch_op.create_index(
+            batch_op.f("ix_backlog_item_stream_rank"), ["value_stream_id", "rank"], unique=False
+        )
