@@ -71,8 +71,18 @@ def upgrade() -> None:
             batch_op.f("uq_backlog_item_value_stream_id_rank"), ["value_stream_id", "rank"]
         )
 
+    with op.batch_alter_table("phase_transition", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("imported_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("imported_by_token_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column("imported_by_person_id", sa.Uuid(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("phase_transition", schema=None) as batch_op:
+        batch_op.drop_column("imported_by_person_id")
+        batch_op.drop_column("imported_by_token_id")
+        batch_op.drop_column("imported_at")
+
     with op.batch_alter_table("backlog_item", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_backlog_item_value_stream_id_rank"), type_="unique")
         batch_op.create_index(
