@@ -10,8 +10,18 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.actor import Actor
+from core.db import make_oneshot_engine, unit_of_work
+from core.models.backlog import BacklogCreate, BacklogItem
+from core.models.risk import RiskCreate
 from core.models.token import Role
+from core.models.value_stream import ValueStreamCreate
+from core.services import backlog, engagement, value_streams
+from tests import dbs
 from tests.conftest import Tenant
 from tests.test_concurrency import serving
 
@@ -134,3 +144,44 @@ def test_concurrent_moves_leave_every_rank_distinct(app: Any, tenant: Tenant) ->
     anchor_at = titles.index("Item 0")
     to_top = {f"Item {n + 1}" for n in range(0, WRITERS, 2)}
     assert set(titles[:anchor_at]) == to_top
+
+
+@pytest.mark.skipif(not dbs.is_postgres(), reason="SQLite runs one write transaction at a time")
+def test_writers_that_already_added_to_the_stream_can_both_append(
+    database_url: str, tenant: Tenant
+) -> None:
+    """Each transaction holds a key-share lock on the stream from inserting a risk (the
+    foreign key check takes it). Their appends' stream locks must not wait on those, or
+    each waits on the other: PostgreSQL would end one of them as a deadlock."""
+    actor = Actor(organization_id=tenant.organization.id, role=Role.editor)
+
+    async def main() -> list[BacklogItem | BaseException]:
+        engine = make_oneshot_engine(database_url)
+        maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        try:
+            async with unit_of_work(maker) as session:
+                stream = await value_streams.create_value_stream(
+                    session, actor, ValueStreamCreate(name="Race")
+                )
+            async with maker() as first, maker() as second:
+                for n, session in enumerate((first, second)):
+                    await engagement.risks.create(
+                        session, actor, stream.id, RiskCreate(title=f"Risk {n}")
+                    )
+
+                async def append(session: AsyncSession, title: str) -> BacklogItem:
+                    item = await backlog.items.create(
+                        session, actor, stream.id, BacklogCreate(title=title)
+                    )
+                    await session.commit()
+                    return item
+
+                appends = (append(first, "A"), append(second, "B"))
+                return list(await asyncio.gather(*appends, return_exceptions=True))
+        finally:
+            await engine.dispose()
+
+    outcomes = asyncio.run(main())
+
+    assert [type(outcome) for outcome in outcomes] == [BacklogItem, BacklogItem], outcomes
+    assert len({outcome.rank for outcome in outcomes if isinstance(outcome, BacklogItem)}) == 2
