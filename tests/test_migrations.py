@@ -123,39 +123,46 @@ def test_the_comparison_notices_a_model_the_migrations_lack(migrated_database: s
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def _table(name: str, *columns: Any) -> Any:
-    """A table's columns as revision 0004 has them, for rows written before 0005."""
-    return sa.table(
-        name,
-        sa.column("id", sa.Uuid()),
-        sa.column("version", sa.Integer()),
-        sa.column("created_at", sa.DateTime(timezone=True)),
-        sa.column("updated_at", sa.DateTime(timezone=True)),
-        *columns,
-    )
+COLUMN_TYPES: dict[str, Any] = {
+    "version": sa.Integer(),
+    "cycle": sa.Integer(),
+    "from_cycle": sa.Integer(),
+    "to_cycle": sa.Integer(),
+    "wsjf_sort": sa.Float(),
+    "forced": sa.Boolean(),
+    **dict.fromkeys(("finding_ids", "step_ids", "expected_effects", "gate"), sa.JSON()),
+}
 
 
-ORGANIZATION = _table("organization", sa.column("name"), sa.column("slug"))
-VALUE_STREAM = _table(
-    "value_stream",
-    sa.column("organization_id", sa.Uuid()),
-    sa.column("name"),
-    sa.column("phase"),
-    sa.column("cycle", sa.Integer()),
-    sa.column("phase_entered_at", sa.DateTime(timezone=True)),
-)
+def _type(column: str) -> Any:
+    if column in COLUMN_TYPES:
+        return COLUMN_TYPES[column]
+    if column == "id" or column.endswith("_id"):
+        return sa.Uuid()
+    if column == "at" or column.endswith("_at"):
+        return sa.DateTime(timezone=True)
+    return sa.String()
+
+
+def _table(name: str, columns: str) -> Any:
+    """Some columns of a table as revision 0004 has them, for rows written before 0005."""
+    return sa.table(name, *(sa.column(column, _type(column)) for column in columns.split()))
+
+
+ROW = "id version created_at updated_at organization_id"
+ORGANIZATION = _table("organization", "id version created_at updated_at name slug")
+VALUE_STREAM = _table("value_stream", f"{ROW} name phase cycle phase_entered_at")
 BACKLOG_ITEM = _table(
     "backlog_item",
-    sa.column("organization_id", sa.Uuid()),
-    sa.column("value_stream_id", sa.Uuid()),
-    sa.column("title"),
-    sa.column("type"),
-    sa.column("status"),
-    sa.column("rank"),
-    sa.column("wsjf_sort", sa.Float()),
-    sa.column("finding_ids", sa.JSON()),
-    sa.column("step_ids", sa.JSON()),
-    sa.column("expected_effects", sa.JSON()),
+    f"{ROW} value_stream_id title type status rank wsjf_sort finding_ids step_ids expected_effects",
+)
+AUDIT_EVENT = _table(
+    "audit_event", "id organization_id actor_token_id action entity_type entity_id at"
+)
+PHASE_TRANSITION = _table(
+    "phase_transition",
+    "id organization_id value_stream_id kind from_phase to_phase from_cycle to_cycle "
+    "actor_token_id forced gate at",
 )
 
 
@@ -271,3 +278,77 @@ def test_the_schema_refuses_a_shared_rank_and_downgrades_cleanly(blank_database:
     assert _backlogs(blank_database) == {stream["id"]: [("Item 1", "a0")]}
     assert "add_constraint" in {d[0] for d in downgraded if isinstance(d, tuple)}
     assert schema_differences(blank_database, SQLModel.metadata) == []
+
+
+def _transition(stream: dict[str, Any], number: int, actor: uuid.UUID) -> dict[str, Any]:
+    """A forced move as revision 0004 stored it; its number orders it by creation."""
+    return {
+        "id": uuid.UUID(int=number),
+        "organization_id": stream["organization_id"],
+        "value_stream_id": stream["id"],
+        "kind": "forward",
+        "from_phase": "pre_planning",
+        "to_phase": "planning",
+        "from_cycle": 1,
+        "to_cycle": 1,
+        "actor_token_id": actor,
+        "forced": True,
+        "gate": {},
+        "at": datetime(2020, 3, 1, tzinfo=UTC),
+    }
+
+
+def test_migrating_marks_the_history_earlier_imports_copied(blank_database: str) -> None:
+    migrate.upgrade(blank_database, "0004")
+    org = _row(id=uuid.uuid4(), name="Acme", slug="acme")
+    imported, native = _stream(org["id"], "Imported"), _stream(org["id"], "Native")
+    importer, claimed = uuid.uuid4(), uuid.uuid4()
+    imported_at = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+    def arrange(connection: Connection) -> None:
+        connection.execute(ORGANIZATION.insert(), [org])
+        connection.execute(VALUE_STREAM.insert(), [imported, native])
+        connection.execute(
+            PHASE_TRANSITION.insert(),
+            [
+                _transition(imported, 100, claimed),
+                _transition(imported, 300, importer),
+                _transition(native, 101, claimed),
+            ],
+        )
+        connection.execute(
+            AUDIT_EVENT.insert(),
+            [
+                {
+                    "id": uuid.UUID(int=200),
+                    "organization_id": org["id"],
+                    "actor_token_id": importer,
+                    "action": "import",
+                    "entity_type": "value_stream",
+                    "entity_id": imported["id"],
+                    "at": imported_at,
+                }
+            ],
+        )
+        connection.commit()
+
+    on_connection(blank_database, arrange)
+
+    migrate.upgrade(blank_database, "head")
+
+    def read(connection: Connection) -> dict[int, tuple[Any, ...]]:
+        table = SQLModel.metadata.tables["phase_transition"]
+        rows = connection.execute(
+            sa.select(
+                table.c.id,
+                table.c.imported_at,
+                table.c.imported_by_token_id,
+                table.c.actor_token_id,
+            )
+        ).all()
+        return {row.id.int: tuple(row[1:]) for row in rows}
+
+    marks = on_connection(blank_database, read)
+    assert marks[100] == (imported_at, importer, claimed)
+    assert marks[300] == (None, None, importer)
+    assert marks[101] == (None, None, claimed)

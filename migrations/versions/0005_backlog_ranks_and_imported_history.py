@@ -8,6 +8,11 @@ Concurrent writers on PostgreSQL could give two items of one stream the same ran
 Before the unique constraint goes on, every shared rank is repaired: the backlog
 keeps the order it was shown in (rank, then id), the first item of each shared rank
 keeps it and the others get ranks between it and the next one.
+
+Phase transitions copied by an import now say so. Those copied by earlier imports are
+marked too: they are the transitions of an imported stream older than the import's
+audit event (ids are UUIDv7, so they sort by creation). Their actor columns are left
+as they were, since nothing may be lost, but the mark says they are a document's word.
 """
 
 from collections.abc import Sequence
@@ -63,6 +68,47 @@ def repair_shared_ranks(connection: Connection) -> int:
     return len(changes)
 
 
+phase_transition = sa.table(
+    "phase_transition",
+    sa.column("id", sa.Uuid()),
+    sa.column("value_stream_id", sa.Uuid()),
+    sa.column("imported_at", sa.DateTime(timezone=True)),
+    sa.column("imported_by_token_id", sa.Uuid()),
+    sa.column("imported_by_person_id", sa.Uuid()),
+)
+audit_event = sa.table(
+    "audit_event",
+    sa.column("id", sa.Uuid()),
+    sa.column("action", sa.String()),
+    sa.column("entity_type", sa.String()),
+    sa.column("entity_id", sa.Uuid()),
+    sa.column("actor_token_id", sa.Uuid()),
+    sa.column("actor_person_id", sa.Uuid()),
+    sa.column("at", sa.DateTime(timezone=True)),
+)
+
+
+def mark_earlier_imports(connection: Connection) -> None:
+    """Mark the transitions each earlier import copied, naming that import's caller."""
+    imports = connection.execute(
+        sa.select(audit_event)
+        .where(audit_event.c.action == "import")
+        .where(audit_event.c.entity_type == "value_stream")
+    ).all()
+    for event in imports:
+        connection.execute(
+            phase_transition.update()
+            .where(phase_transition.c.value_stream_id == event.entity_id)
+            .where(phase_transition.c.id < event.id)
+            .where(phase_transition.c.imported_at.is_(None))
+            .values(
+                imported_at=event.at,
+                imported_by_token_id=event.actor_token_id,
+                imported_by_person_id=event.actor_person_id,
+            )
+        )
+
+
 def upgrade() -> None:
     repair_shared_ranks(op.get_bind())
     with op.batch_alter_table("backlog_item", schema=None) as batch_op:
@@ -75,6 +121,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("imported_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("imported_by_token_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("imported_by_person_id", sa.Uuid(), nullable=True))
+    mark_earlier_imports(op.get_bind())
 
 
 def downgrade() -> None:
