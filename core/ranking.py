@@ -20,6 +20,9 @@ equals their digit value). A key is an integer part followed by an optional frac
 A fraction never ends in ``0``, so every key has a successor and a predecessor.
 """
 
+from collections.abc import Sequence
+from itertools import pairwise
+
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 BASE = len(DIGITS)
 _VALUE = {d: i for i, d in enumerate(DIGITS)}
@@ -184,3 +187,30 @@ def keys_between(before: str | None, after: str | None, n: int) -> list[str]:
 def initial_keys(n: int) -> list[str]:
     """Keys for a fresh (or rebalanced) backlog of ``n`` items, all as short as possible."""
     return keys_between(None, None, n)
+
+
+def distinct_keys(ordered: Sequence[str]) -> list[str]:
+    """Keys in the same order as ``ordered`` (sorted, maybe with repeats), all distinct.
+
+    For a backlog whose keys were shared by concurrent writers, or came from a document:
+    the first holder of a key keeps it and the others get keys between it and the next
+    key, so only the repeats change. Keys that are not valid order keys are all replaced.
+    """
+    if any(a > b for a, b in pairwise(ordered)):
+        raise ValueError("the keys must be sorted")
+    try:
+        for key in set(ordered):
+            _split(key)
+    except ValueError:
+        return initial_keys(len(ordered))
+    result: list[str] = []
+    start = 0
+    while start < len(ordered):
+        end = start
+        while end < len(ordered) and ordered[end] == ordered[start]:
+            end += 1
+        upper = ordered[end] if end < len(ordered) else None
+        result.append(ordered[start])
+        result.extend(keys_between(ordered[start], upper, end - start - 1))
+        start = end
+    return result

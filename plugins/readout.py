@@ -493,6 +493,7 @@ def _history(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
             "reason": h.reason,
             "forced": h.forced,
             "justification": h.justification,
+            "imported": when(h.imported_at) if h.imported_at is not None else None,
         }
         for h in recent
     ]

@@ -1,16 +1,20 @@
 """Migrations: a brand new database goes up, down and up again, and matches the models."""
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (every table on the metadata)
@@ -114,3 +118,237 @@ def test_the_comparison_notices_a_model_the_migrations_lack(migrated_database: s
 
     assert [d[0] for d in differences] == ["add_table"]
     assert differences[0][1].name == "not_migrated"
+
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+COLUMN_TYPES: dict[str, Any] = {
+    "version": sa.Integer(),
+    "cycle": sa.Integer(),
+    "from_cycle": sa.Integer(),
+    "to_cycle": sa.Integer(),
+    "wsjf_sort": sa.Float(),
+    "forced": sa.Boolean(),
+    **dict.fromkeys(("finding_ids", "step_ids", "expected_effects", "gate"), sa.JSON()),
+}
+
+
+def _type(column: str) -> Any:
+    if column in COLUMN_TYPES:
+        return COLUMN_TYPES[column]
+    if column == "id" or column.endswith("_id"):
+        return sa.Uuid()
+    if column == "at" or column.endswith("_at"):
+        return sa.DateTime(timezone=True)
+    return sa.String()
+
+
+def _table(name: str, columns: str) -> Any:
+    """Some columns of a table as revision 0004 has them, for rows written before 0005."""
+    return sa.table(name, *(sa.column(column, _type(column)) for column in columns.split()))
+
+
+ROW = "id version created_at updated_at organization_id"
+ORGANIZATION = _table("organization", "id version created_at updated_at name slug")
+VALUE_STREAM = _table("value_stream", f"{ROW} name phase cycle phase_entered_at")
+BACKLOG_ITEM = _table(
+    "backlog_item",
+    f"{ROW} value_stream_id title type status rank wsjf_sort finding_ids step_ids expected_effects",
+)
+AUDIT_EVENT = _table(
+    "audit_event", "id organization_id actor_token_id action entity_type entity_id at"
+)
+PHASE_TRANSITION = _table(
+    "phase_transition",
+    "id organization_id value_stream_id kind from_phase to_phase from_cycle to_cycle "
+    "actor_token_id forced gate at",
+)
+
+
+def _row(**values: Any) -> dict[str, Any]:
+    return {"version": 1, "created_at": NOW, "updated_at": NOW, **values}
+
+
+def _stream(org: uuid.UUID, name: str) -> dict[str, Any]:
+    return _row(
+        id=uuid.uuid4(),
+        organization_id=org,
+        name=name,
+        phase="pre_planning",
+        cycle=1,
+        phase_entered_at=NOW,
+    )
+
+
+def _item(stream: dict[str, Any], number: int, rank: str) -> dict[str, Any]:
+    """A backlog row as revision 0004 stored it; its number orders it among equal ranks."""
+    return _row(
+        id=uuid.UUID(int=number),
+        organization_id=stream["organization_id"],
+        value_stream_id=stream["id"],
+        title=f"Item {number}",
+        type="process",
+        status="proposed",
+        rank=rank,
+        wsjf_sort=0.0,
+        finding_ids=[],
+        step_ids=[],
+        expected_effects=[],
+    )
+
+
+def _backlogs(url: str) -> dict[uuid.UUID, list[tuple[str, str]]]:
+    """(title, rank) per stream, in the order the API lists them: by rank, then id."""
+
+    def read(connection: Connection) -> dict[uuid.UUID, list[tuple[str, str]]]:
+        rows = connection.execute(
+            sa.select(
+                BACKLOG_ITEM.c.value_stream_id, BACKLOG_ITEM.c.title, BACKLOG_ITEM.c.rank
+            ).order_by(BACKLOG_ITEM.c.rank, BACKLOG_ITEM.c.id)
+        ).all()
+        grouped: dict[uuid.UUID, list[tuple[str, str]]] = {}
+        for stream_id, title, rank in rows:
+            grouped.setdefault(stream_id, []).append((title, rank))
+        return grouped
+
+    return on_connection(url, read)
+
+
+def test_migrating_repairs_shared_backlog_ranks_in_their_order(blank_database: str) -> None:
+    migrate.upgrade(blank_database, "0004")
+    org = _row(id=uuid.uuid4(), name="Acme", slug="acme")
+    raced = _stream(org["id"], "Raced")
+    calm = _stream(org["id"], "Calm")
+    items = [
+        _item(raced, 1, "a0"),
+        _item(raced, 30, "a1"),
+        _item(raced, 10, "a1"),
+        _item(raced, 20, "a1"),
+        _item(raced, 5, "a2"),
+        _item(raced, 7, "a2"),
+        _item(calm, 40, "a0"),
+        _item(calm, 41, "a1"),
+    ]
+
+    def arrange(connection: Connection) -> None:
+        connection.execute(ORGANIZATION.insert(), [org])
+        connection.execute(VALUE_STREAM.insert(), [raced, calm])
+        connection.execute(BACKLOG_ITEM.insert(), items)
+        connection.commit()
+
+    on_connection(blank_database, arrange)
+    before = _backlogs(blank_database)
+
+    migrate.upgrade(blank_database, "head")
+    after = _backlogs(blank_database)
+
+    raced_after = after[raced["id"]]
+    ranks = [rank for _title, rank in raced_after]
+    assert [title for title, _rank in raced_after] == [t for t, _r in before[raced["id"]]]
+    assert [title for title, _rank in raced_after] == [
+        "Item 1", "Item 10", "Item 20", "Item 30", "Item 5", "Item 7"
+    ]  # fmt: skip
+    assert len(set(ranks)) == len(ranks)
+    assert dict(raced_after)["Item 1"] == "a0"
+    assert dict(raced_after)["Item 10"] == "a1"
+    assert dict(raced_after)["Item 5"] == "a2"
+    assert after[calm["id"]] == before[calm["id"]]
+
+
+def test_the_schema_refuses_a_shared_rank_and_downgrades_cleanly(blank_database: str) -> None:
+    migrate.upgrade(blank_database, "head")
+    org = _row(id=uuid.uuid4(), name="Acme", slug="acme")
+    stream = _stream(org["id"], "Raced")
+
+    def share_a_rank(connection: Connection) -> None:
+        connection.execute(ORGANIZATION.insert(), [org])
+        connection.execute(VALUE_STREAM.insert(), [stream])
+        connection.execute(BACKLOG_ITEM.insert(), [_item(stream, 1, "a0")])
+        connection.commit()
+        with pytest.raises(IntegrityError):
+            connection.execute(BACKLOG_ITEM.insert(), [_item(stream, 2, "a0")])
+        connection.rollback()
+
+    on_connection(blank_database, share_a_rank)
+    migrate.downgrade(blank_database, "0004")
+    downgraded = schema_differences(blank_database, SQLModel.metadata)
+    migrate.upgrade(blank_database, "head")
+
+    assert _backlogs(blank_database) == {stream["id"]: [("Item 1", "a0")]}
+    assert "add_constraint" in {d[0] for d in downgraded if isinstance(d, tuple)}
+    assert schema_differences(blank_database, SQLModel.metadata) == []
+
+
+def _transition(stream: dict[str, Any], number: int, actor: uuid.UUID) -> dict[str, Any]:
+    """A forced move as revision 0004 stored it; its number orders it by creation."""
+    return {
+        "id": uuid.UUID(int=number),
+        "organization_id": stream["organization_id"],
+        "value_stream_id": stream["id"],
+        "kind": "forward",
+        "from_phase": "pre_planning",
+        "to_phase": "planning",
+        "from_cycle": 1,
+        "to_cycle": 1,
+        "actor_token_id": actor,
+        "forced": True,
+        "gate": {},
+        "at": datetime(2020, 3, 1, tzinfo=UTC),
+    }
+
+
+def test_migrating_marks_the_history_earlier_imports_copied(blank_database: str) -> None:
+    migrate.upgrade(blank_database, "0004")
+    org = _row(id=uuid.uuid4(), name="Acme", slug="acme")
+    imported, native = _stream(org["id"], "Imported"), _stream(org["id"], "Native")
+    importer, claimed = uuid.uuid4(), uuid.uuid4()
+    imported_at = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+    def arrange(connection: Connection) -> None:
+        connection.execute(ORGANIZATION.insert(), [org])
+        connection.execute(VALUE_STREAM.insert(), [imported, native])
+        connection.execute(
+            PHASE_TRANSITION.insert(),
+            [
+                _transition(imported, 100, claimed),
+                _transition(imported, 300, importer),
+                _transition(native, 101, claimed),
+            ],
+        )
+        connection.execute(
+            AUDIT_EVENT.insert(),
+            [
+                {
+                    "id": uuid.UUID(int=200),
+                    "organization_id": org["id"],
+                    "actor_token_id": importer,
+                    "action": "import",
+                    "entity_type": "value_stream",
+                    "entity_id": imported["id"],
+                    "at": imported_at,
+                }
+            ],
+        )
+        connection.commit()
+
+    on_connection(blank_database, arrange)
+
+    migrate.upgrade(blank_database, "head")
+
+    def read(connection: Connection) -> dict[int, tuple[Any, ...]]:
+        table = SQLModel.metadata.tables["phase_transition"]
+        rows = connection.execute(
+            sa.select(
+                table.c.id,
+                table.c.imported_at,
+                table.c.imported_by_token_id,
+                table.c.actor_token_id,
+            )
+        ).all()
+        return {row.id.int: tuple(row[1:]) for row in rows}
+
+    marks = on_connection(blank_database, read)
+    assert marks[100] == (imported_at, importer, claimed)
+    assert marks[300] == (None, None, importer)
+    assert marks[101] == (None, None, claimed)

@@ -15,7 +15,8 @@ from core.models.base import Entity
 from core.raci import BacklogStatus, RaciRole
 from core.types import JSONType, utcnow
 
-RANK_TYPE = String(64).with_variant(String(64, collation="C"), "postgresql")
+RANK_LENGTH = 64
+RANK_TYPE = String(RANK_LENGTH).with_variant(String(RANK_LENGTH, collation="C"), "postgresql")
 """Rank keys compare byte by byte; PostgreSQL's default collation would not."""
 
 
@@ -58,9 +59,11 @@ class BacklogFields(SQLModel):
 
 
 class BacklogItem(BacklogFields, Entity, table=True):
+    """A backlog is a strict order: no two items of a stream share a rank, in the schema too."""
+
     __tablename__ = "backlog_item"
     __table_args__ = (
-        Index("ix_backlog_item_stream_rank", "value_stream_id", "rank"),
+        UniqueConstraint("value_stream_id", "rank"),
         Index("ix_backlog_item_stream_wsjf", "value_stream_id", "wsjf_sort"),
     )
 

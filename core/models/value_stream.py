@@ -56,7 +56,12 @@ class ValueStreamRead(ValueStreamFields):
 
 
 class PhaseTransition(Identified, OrgScoped, table=True):
-    """One move of a value stream between phases, kept forever as its history."""
+    """One move of a value stream between phases, kept forever as its history.
+
+    A move copied in from an export (`imported_at` set) is the document's word, not a
+    move made here: its actor columns stay empty, since an id from a document names
+    no one of this organization, and `imported_by_*` name who imported it.
+    """
 
     __tablename__ = "phase_transition"
     __table_args__ = (Index("ix_phase_transition_stream", "value_stream_id", "at"),)
@@ -74,6 +79,13 @@ class PhaseTransition(Identified, OrgScoped, table=True):
     justification: str | None = Field(default=None, max_length=4000)
     gate: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    imported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    imported_by_token_id: uuid.UUID | None = None
+    imported_by_person_id: uuid.UUID | None = None
+
+    @property
+    def imported(self) -> bool:
+        return self.imported_at is not None
 
 
 class TransitionCreate(SQLModel):
@@ -92,10 +104,25 @@ class PhaseTransitionRead(SQLModel):
     to_phase: str
     from_cycle: int
     to_cycle: int
-    actor_token_id: uuid.UUID | None
-    actor_person_id: uuid.UUID | None
+    actor_token_id: uuid.UUID | None = Field(
+        description="the token that made the move here; empty for an imported move"
+    )
+    actor_person_id: uuid.UUID | None = Field(
+        description="the person who made the move here; empty for an imported move"
+    )
     reason: str | None
     forced: bool
     justification: str | None
     gate: dict[str, Any]
     at: datetime
+    imported: bool = Field(
+        default=False,
+        description="copied from an exported document: what it says was not recorded here",
+    )
+    imported_at: datetime | None = Field(default=None, description="when it was imported")
+    imported_by_token_id: uuid.UUID | None = Field(
+        default=None, description="the token that imported it"
+    )
+    imported_by_person_id: uuid.UUID | None = Field(
+        default=None, description="the person who imported it"
+    )

@@ -47,12 +47,18 @@ class BacklogFilter(BaseModel):
 
 
 class BacklogService(ChildService[BacklogItem]):
-    """Items keep their place by a rank key, so moving one rewrites only that one."""
+    """Items keep their place by a rank key, so moving one rewrites only that one.
+
+    A rank is chosen from the ranks around it, so two writers that read the same
+    neighbours would choose the same rank: appends and moves take the stream's lock
+    first (`crud.lock`) and so take turns; the schema refuses a shared rank besides.
+    """
 
     async def prepare(
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         stream: ValueStream = parent
+        await crud.lock(session, stream)
         after_id = values.pop("after_id", None)
         values = await self._checked(session, actor, stream.id, values)
         if is_committed(values["status"]) and values.get("owner_id") is None:
@@ -277,6 +283,7 @@ async def move(
     if item.id in (where.after_id, where.before_id):
         raise ValidationFailed("an item cannot move next to itself", field="after_id")
     stream_id = item.value_stream_id
+    await crud.lock(session, await crud.get(session, actor, ValueStream, stream_id))
     if where.after_id is not None:
         anchor = await _item_of_stream(session, actor, where.after_id, stream_id, "after_id")
         lower: str | None = anchor.rank

@@ -84,11 +84,16 @@ async def require_reference(
 async def lock(session: AsyncSession, obj: SQLModel) -> None:
     """Hold the row until the transaction ends, so checks against its children stay true.
 
-    PostgreSQL takes a row lock (SELECT ... FOR UPDATE); on SQLite every write
-    transaction already runs alone (BEGIN IMMEDIATE), and the clause is left out.
+    PostgreSQL takes a row lock (SELECT ... FOR NO KEY UPDATE); on SQLite every write
+    transaction already runs alone (BEGIN IMMEDIATE), and the clause is left out. The
+    lock is the weaker of PostgreSQL's two exclusive ones: writers that take it still
+    queue, but it does not wait for the key-share locks that inserting a child takes on
+    its parent, so two transactions that each inserted a child before locking do not
+    deadlock.
     """
     model = type(obj)
-    await session.exec(select(model.id).where(model.id == obj.id).with_for_update())  # type: ignore[attr-defined]
+    statement = select(model.id).where(model.id == obj.id).with_for_update(key_share=True)  # type: ignore[attr-defined]
+    await session.exec(statement)
 
 
 def contains(column: Any, text: str) -> Any:

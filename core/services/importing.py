@@ -4,6 +4,13 @@ Every id is new; references inside the document are mapped to the new ids. Peopl
 are matched by email within the caller's organization and created when missing,
 teams by name. Domain times (phase entered, measured, signed, triaged) are kept;
 row versions and creation times start afresh.
+
+A document is whatever its sender wrote, so its phase history is kept as its word,
+never as moves made here: each transition is marked imported, by whom and when, and
+carries no actor (an actor id in a document names no one of this organization). A
+stream that arrives past its first phase, or with forced moves, skips gates nobody
+here passed: only an admin may import it. Backlog ranks are made distinct, keeping
+the document's order, since the backlog is a strict order.
 """
 
 import uuid
@@ -15,10 +22,16 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import Conflict, invalid
+from core.errors import Conflict, Forbidden, invalid
 from core.ids import new_id
 from core.models.action_item import ActionItem
-from core.models.backlog import BacklogDependency, BacklogItem, Milestone, RaciAssignment
+from core.models.backlog import (
+    RANK_LENGTH,
+    BacklogDependency,
+    BacklogItem,
+    Milestone,
+    RaciAssignment,
+)
 from core.models.deliverable import Deliverable
 from core.models.participant import Participant
 from core.models.person import Person
@@ -29,8 +42,11 @@ from core.models.team import Team
 from core.models.value_stream import PhaseTransition, ValueStream
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import WasteFinding
+from core.ranking import distinct_keys, initial_keys
 from core.services import audit, crud, playbooks
-from core.snapshots import ValueStreamSnapshot
+from core.snapshots import BacklogEntry, ValueStreamSnapshot
+from core.types import utcnow
+from core.workflow.playbook import Playbook
 
 ROW_BOOKKEEPING = {"id", "version", "created_at", "updated_at", "organization_id"}
 
@@ -78,6 +94,7 @@ async def import_value_stream(
             "which this organization's playbook lacks",
             field="value_stream.phase",
         )
+    _check_history_rights(actor, snapshot, playbook)
     target_name = name or snapshot.value_stream.name
     taken = await session.exec(
         crud.scoped(ValueStream, actor).where(ValueStream.name == target_name)
@@ -152,10 +169,21 @@ async def import_value_stream(
                 organization_id=org,
             )
         )
+    imported_at = utcnow()
     for h in snapshot.history:
         add(
             PhaseTransition(
-                **_fields(PhaseTransition, h, value_stream_id=stream.id), organization_id=org
+                **_fields(
+                    PhaseTransition,
+                    h,
+                    value_stream_id=stream.id,
+                    actor_token_id=None,
+                    actor_person_id=None,
+                    imported_at=imported_at,
+                    imported_by_token_id=actor.token_id,
+                    imported_by_person_id=actor.person_id,
+                ),
+                organization_id=org,
             )
         )
     for view in snapshot.maps:
@@ -214,6 +242,7 @@ async def import_value_stream(
         )
     for item in snapshot.backlog:
         ids.new("item", item.id)
+    ranks = _ranks(snapshot.backlog)
     for item in snapshot.backlog:
         new_item = ids.get("item", item.id)
         add(
@@ -233,6 +262,7 @@ async def import_value_stream(
                     step_ids=[str(ids.get("step", s)) for s in item.step_ids if ids.get("step", s)],
                     expected_effects=[e.model_dump() for e in item.expected_effects],
                     wsjf_sort=item.wsjf or 0.0,
+                    rank=ranks[item.id],
                 ),
                 id=new_item,
                 organization_id=org,
@@ -276,6 +306,37 @@ async def import_value_stream(
         after={"source_id": str(snapshot.value_stream.id), "rows": len(rows)},
     )
     return stream
+
+
+def _check_history_rights(actor: Actor, snapshot: ValueStreamSnapshot, playbook: Playbook) -> None:
+    """Only an admin may import a stream further along than a new one, or forced moves."""
+    if actor.is_admin:
+        return
+    stream = snapshot.value_stream
+    first = playbook.keys[0]
+    if stream.phase != first or stream.cycle != 1:
+        raise Forbidden(
+            f"importing a stream past its first phase ({stream.phase!r} in cycle {stream.cycle}; "
+            f"a new stream starts in {first!r} in cycle 1) needs the admin role; "
+            f"the token has {actor.role.value}",
+            field="value_stream.phase",
+        )
+    forced = next((n for n, h in enumerate(snapshot.history) if h.forced), None)
+    if forced is not None:
+        raise Forbidden(
+            "importing a history with forced phase moves needs the admin role; "
+            f"the token has {actor.role.value}",
+            field=f"history.{forced}.forced",
+        )
+
+
+def _ranks(backlog: list[BacklogEntry]) -> dict[uuid.UUID, str]:
+    """A distinct, valid rank per item, in the order the document ranks them."""
+    ordered = sorted(backlog, key=lambda item: (item.rank, item.id))
+    keys = [item.rank for item in ordered]
+    if any(len(key) > RANK_LENGTH for key in keys):
+        keys = initial_keys(len(keys))
+    return {item.id: key for item, key in zip(ordered, distinct_keys(keys), strict=True)}
 
 
 async def _insert_in_dependency_order(session: AsyncSession, rows: list[Any]) -> None:

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from core.ranking import DIGITS, initial_keys, key_between, keys_between
+from core.ranking import DIGITS, distinct_keys, initial_keys, key_between, keys_between
 
 
 def test_digits_sort_by_their_value_in_ascii() -> None:
@@ -154,3 +154,29 @@ def test_keys_sort_like_a_binary_collation() -> None:
     """Python compares str by code point, as SQL does under a binary / C collation."""
     keys = initial_keys(200) + keys_between("a0", "a1", 50)
     assert sorted(keys) == sorted(keys, key=lambda k: k.encode("ascii"))
+
+
+def test_distinct_keys_keeps_the_first_holder_and_spreads_the_repeats() -> None:
+    shared = ["a0", "a1", "a1", "a1", "a2", "a2"]
+
+    keys = distinct_keys(shared)
+
+    assert keys[:2] == ["a0", "a1"]
+    assert keys[4] == "a2"
+    assert keys == sorted(keys)
+    assert len(set(keys)) == len(keys)
+    assert "a1" < keys[2] < keys[3] < "a2" < keys[5]
+
+
+def test_distinct_keys_leaves_distinct_keys_alone() -> None:
+    assert distinct_keys(["Zz", "a0", "a0V", "a1"]) == ["Zz", "a0", "a0V", "a1"]
+    assert distinct_keys([]) == []
+
+
+def test_distinct_keys_replaces_keys_that_are_not_order_keys() -> None:
+    assert distinct_keys(["", "a0", "zz"]) == initial_keys(3)
+
+
+def test_distinct_keys_needs_sorted_input() -> None:
+    with pytest.raises(ValueError, match="sorted"):
+        distinct_keys(["a1", "a0"])
