@@ -24,7 +24,7 @@ from api.deps import (
     provide_state,
 )
 from api.graphql.schema import graphql_controller
-from api.headers import response_headers
+from api.headers import allowed_methods, response_headers
 from api.inputs import ApiRequest, StrictBodyPlugin, before_request
 from api.limits import TokenBuckets
 from api.load import LoadGate, LoadLimits, LoadShedder
@@ -96,7 +96,10 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
             title="valuestream",
             version="1",
             description="Value Stream Mapping as a tracked transformation. "
-            "Send `Authorization: Bearer <token>`; writes need `If-Match` with the ETag.",
+            "Send `Authorization: Bearer <token>`; writes need `If-Match` with the ETag. "
+            "Errors are RFC 9457 problem documents: 400 when a request cannot be read (not "
+            "JSON, nested deeper than 64 levels, or text holding a NUL character, which no "
+            "string may contain), 422 naming each field when its content is not valid.",
             path="/schema",
             render_plugins=[swagger_ui()],
         ),
@@ -108,6 +111,7 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
         debug=False,
     )
     openapi.complete(app)
+    state.allowed_methods = allowed_methods(app)
     return app
 
 

@@ -8,13 +8,12 @@ same rules that produce them: who may call (401, 403, 429), what names an object
 retried with an Idempotency-Key, and what any request may meet (400, 503).
 """
 
-import re
+import typing
 from typing import Any
 
 from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
-    OpenAPI,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -26,6 +25,11 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
+from pydantic import BaseModel
+
+from api.headers import path_template
+from core.services.map_documents import MapDocument
+from core.snapshots import ValueStreamSnapshot
 
 PROBLEM_JSON = "application/problem+json"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -110,12 +114,8 @@ IDEMPOTENCY_KEY = Parameter(
     required=False,
     description="Any unique string (a UUID): a retry with the same key and body within 24 "
     "hours answers as the first request did instead of doing it again.",
-    schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255),
+    schema=Schema(type=OpenAPIType.STRING, pattern=r"^[\x21-\x7E]{1,255}$"),
 )
-
-
-def _openapi_path(litestar_path: str) -> str:
-    return re.sub(r"\{(\w+):[^}]+\}", r"{\1}", litestar_path)
 
 
 def _handlers(app: Litestar) -> dict[tuple[str, str], Any]:
@@ -123,7 +123,7 @@ def _handlers(app: Litestar) -> dict[tuple[str, str], Any]:
     for route in app.routes:
         if isinstance(route, HTTPRoute):
             for method, (handler, _kwargs) in route.route_handler_map.items():
-                found[(_openapi_path(route.path), method.upper())] = handler
+                found[(path_template(route.path), method.upper())] = handler
     return found
 
 
@@ -175,7 +175,83 @@ def _document(operation: Operation, path: str, method: str, handler: Any) -> Non
         operation.security = [{"bearer": []}]
 
 
-def complete(app: Litestar, extra: dict[str, Any] | None = None) -> OpenAPI:
+def _served_document(app: Litestar) -> dict[str, Any]:
+    """The JSON document `/schema/openapi.json` serves (built once and cached by Litestar)."""
+    for plugin in app.plugins:
+        provide = getattr(plugin, "provide_openapi_schema", None)
+        if provide is not None:
+            served: dict[str, Any] = provide()
+            return served
+    raise LookupError("the app has no OpenAPI plugin")
+
+
+def _add_models(document: dict[str, Any], *models: type[BaseModel]) -> None:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas[model.__name__] = schema
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _document_raw_bodies(document: dict[str, Any]) -> None:
+    """Operations that read or write a document themselves (JSON or YAML) say its shape."""
+    _add_models(document, MapDocument, ValueStreamSnapshot)
+    paths = document["paths"]
+    text = {"type": "string", "description": "the same document in YAML"}
+    export = paths["/api/v1/maps/{map_id}/export"]["get"]["responses"]["200"]
+    export["content"] = {
+        "application/json": {"schema": _ref(MapDocument)},
+        "application/yaml": {"schema": text},
+    }
+    paths["/api/v1/value-streams/{value_stream_id}/maps/import"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "A map document, as `GET /maps/{id}/export` gives it.",
+        "content": {
+            "application/json": {"schema": _ref(MapDocument)},
+            "application/yaml": {"schema": text},
+        },
+    }
+    paths["/api/v1/import"]["post"]["requestBody"] = {
+        "required": True,
+        "description": "A value stream's JSON export (`GET /value-streams/{id}/export`).",
+        "content": {"application/json": {"schema": _ref(ValueStreamSnapshot)}},
+    }
+
+
+def _body_models(app: Litestar) -> dict[str, type[BaseModel]]:
+    """Every model a request body is validated with, nested ones too, by schema name."""
+    found: dict[str, type[BaseModel]] = {}
+    pending = [
+        handler.parsed_fn_signature.parameters["data"].annotation
+        for handler in _handlers(app).values()
+        if handler is not None and "data" in handler.parsed_fn_signature.parameters
+    ]
+    while pending:
+        annotation = pending.pop()
+        for candidate in (annotation, *typing.get_args(annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                if candidate.__name__ not in found:
+                    found[candidate.__name__] = candidate
+                    pending += [f.annotation for f in candidate.model_fields.values()]
+            elif typing.get_args(candidate):
+                pending.append(candidate)
+    return found
+
+
+def _closed_objects(document: dict[str, Any], models: dict[str, type[BaseModel]]) -> None:
+    """A body model that refuses unknown fields says so (`additionalProperties: false`)."""
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        model = models.get(name)
+        if model is not None and model.model_config.get("extra") == "forbid":
+            schema["additionalProperties"] = False
+
+
+def complete(app: Litestar) -> None:
     """Add the shared answers, parameters and security to the app's OpenAPI, once."""
     document = app.openapi_schema
     handlers = _handlers(app)
@@ -197,4 +273,6 @@ def complete(app: Litestar, extra: dict[str, Any] | None = None) -> OpenAPI:
         )
     }
     document.components = components
-    return document
+    served = _served_document(app)
+    _document_raw_bodies(served)
+    _closed_objects(served, _body_models(app))

@@ -117,6 +117,7 @@ class AppState:
     rate: TokenBuckets = field(default_factory=lambda: TokenBuckets(0, 60))
     failed_auth: TokenBuckets = field(default_factory=lambda: TokenBuckets(0, 60))
     query_rules: dict[Any, Any] = field(default_factory=dict)
+    allowed_methods: dict[str, str] = field(default_factory=dict)
 
     @property
     def database(self) -> Database:

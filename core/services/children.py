@@ -132,7 +132,9 @@ class ChildService(Generic[C]):
     ) -> C:
         actor.require_write()
         obj = await self.get(session, actor, ident)
+        crud.check_version(obj, expected_version)
         changes = patch.model_dump(exclude_unset=True)
+        crud.refuse_nulls(obj, changes)
         await self._check_people(session, actor, changes)
         await self.check_change(session, actor, obj, changes)
         return await crud.update(session, actor, obj, changes, expected_version=expected_version)

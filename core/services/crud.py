@@ -215,7 +215,7 @@ async def update(
     changes = {k: v for k, v in changes.items() if getattr(obj, k) != v}
     if not changes:
         return obj
-    _refuse_nulls(obj, changes)
+    refuse_nulls(obj, changes)
     before = audit.snapshot(obj)
     obj.sqlmodel_update(changes)
     if isinstance(obj, Timestamped):
@@ -234,7 +234,7 @@ async def update(
     return obj
 
 
-def _refuse_nulls(obj: SQLModel, changes: Mapping[str, Any]) -> None:
+def refuse_nulls(obj: SQLModel, changes: Mapping[str, Any]) -> None:
     """A patch may clear optional fields only; null for a required one is the client's error."""
     columns = type(obj).__table__.columns  # type: ignore[attr-defined]
     for name, value in changes.items():
