@@ -48,7 +48,9 @@ class TokensController(Controller):
         self, session: AsyncSession, actor: Actor, data: ApiTokenCreate
     ) -> Response[ApiTokenCreated]:
         token, secret = await tokens.issue_token(session, actor, data)
-        body = ApiTokenCreated.model_validate({**token.model_dump(warnings=False), "token": secret})
+        body = ApiTokenCreated.model_validate(
+            {**token.model_dump(warnings=False), "secret": secret}
+        )
         return versioned(
             body, token.version, status_code=HTTP_201_CREATED, location=f"/api/v1/tokens/{token.id}"
         )
