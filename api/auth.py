@@ -2,7 +2,6 @@
 
 import random
 import re
-import time
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -71,7 +70,7 @@ async def _verify(state: AppState, secret: str) -> tuple[Actor, float | None]:
             await tokens.mark_used(session, token.id)
     not_after = None
     if token.expires_at is not None:
-        not_after = time.monotonic() + (token.expires_at - utcnow()).total_seconds()
+        not_after = state.tokens.clock() + (token.expires_at - utcnow()).total_seconds()
     return actor, not_after
 
 
