@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -53,6 +54,9 @@ app.add_typer(org_app, name="org")
 WRONG_REQUEST = 2
 FAILED = 1
 
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+"""Opens one short transaction (a unit of work) on the command's engine."""
+
 
 def _fail(message: str, code: int = WRONG_REQUEST) -> typer.Exit:
     """Say what went wrong in one line on standard error; raise what this returns."""
@@ -77,6 +81,8 @@ def _failures(settings: Settings) -> Iterator[None]:
         yield
     except DomainError as exc:
         raise _fail(exc.detail) from exc
+    except CommandError as exc:  # Alembic's: an unknown or unreachable revision
+        raise _fail(str(exc)) from exc
     except migrate.DatabaseNotReady as exc:
         raise _fail(str(exc), FAILED) from exc
     except DBAPIError as exc:
@@ -377,8 +383,6 @@ def _require_free_port(host: str, port: int) -> None:
 
 
 # --- exports and reports: run against the database as the organization's admin
-
-Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 def _exporter(exporters: dict[str, Exporter], subject: str, name: str) -> Exporter:

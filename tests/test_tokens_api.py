@@ -91,11 +91,13 @@ def test_last_used_at_is_set_once_the_token_is_used(
 
 
 def test_tokens_can_be_listed_by_role_and_by_whether_they_are_active(
-    admin: Api, admin_factory: Factory
+    admin: Api, admin_factory: Factory, database_url: str
 ) -> None:
     editor = admin_factory.token(role="editor")
     revoked = admin_factory.token(role="viewer")
     admin.ok(admin.post(f"/api/v1/tokens/{revoked['id']}/revoke", if_match=1))
+    expired = admin_factory.token(role="viewer", expires_at="2099-01-01T00:00:00Z")
+    expire_now(database_url, expired["id"])
 
     editors = admin.ok(admin.get("/api/v1/tokens", params={"role": "editor"}))["items"]
     inactive = admin.ok(admin.get("/api/v1/tokens", params={"active": "false"}))["items"]
@@ -103,8 +105,8 @@ def test_tokens_can_be_listed_by_role_and_by_whether_they_are_active(
 
     assert editor["id"] in {t["id"] for t in editors}
     assert {t["role"] for t in editors} == {"editor"}
-    assert [t["id"] for t in inactive] == [revoked["id"]]
-    assert revoked["id"] not in {t["id"] for t in active}
+    assert [t["id"] for t in inactive] == [revoked["id"], expired["id"]]
+    assert {revoked["id"], expired["id"]}.isdisjoint(t["id"] for t in active)
     assert all(t["revoked_at"] is None for t in active)
 
 

@@ -2,7 +2,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,7 +36,7 @@ class TokensController(Controller):
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
         role: FromQuery[Role | None] = None,
-        active: FromQuery[bool | None] = None,
+        active: Annotated[bool | None, Parameter(description=tokens.ACTIVE)] = None,
     ) -> PageOut[ApiTokenRead]:
         page = await tokens.list_tokens(
             session, actor, tokens.TokenFilter(role=role, active=active), limit=limit, cursor=cursor

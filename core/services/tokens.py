@@ -32,12 +32,12 @@ def _new_secret() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+ACTIVE = "true: tokens that work (not revoked, not expired); false: the others"
+
+
 class TokenFilter(BaseModel):
     role: Role | None = None
-    active: bool | None = Field(
-        default=None,
-        description="true: tokens that work (not revoked, not expired); false: the others",
-    )
+    active: bool | None = Field(default=None, description=ACTIVE)
 
 
 async def issue_token(
