@@ -7,7 +7,7 @@ POSTGRES_URL ?= $(or $(VSM_TEST_POSTGRES_URL),postgresql+asyncpg://postgres@127.
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format bench clean
+.PHONY: run test browser test-sqlite test-postgres fuzz fuzz-sqlite fuzz-postgres lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,30 @@ run: $(STAMP)
 	$(BIN)/vsm bootstrap
 	$(BIN)/vsm serve
 
+# The stages of `make test`, in order. Every stage runs even when an earlier one failed;
+# the summary at the end gives each one's outcome and `make test` fails if any failed.
+# A stage is any target here; one that decides to skip itself writes
+# "<stage> SKIPPED: why" into $(TEST_SUMMARY) and exits 0.
+TEST_STAGES ?= lint test-sqlite test-postgres fuzz-sqlite fuzz-postgres
+TEST_SUMMARY ?=
+
 test: $(STAMP)
-	@# The readout's browser test draws it in Debian's chromium; without one it is skipped.
+	@summary=$$(mktemp); failed=0; \
+	for stage in $(TEST_STAGES); do \
+		echo "== make test: $$stage =="; \
+		if $(MAKE) --no-print-directory $$stage TEST_SUMMARY=$$summary; then \
+			grep -q "^$$stage " $$summary || echo "$$stage passed" >> $$summary; \
+		else \
+			echo "$$stage FAILED" >> $$summary; failed=1; \
+		fi; \
+	done; \
+	echo "== make test: summary =="; \
+	sed 's/^/   /' $$summary; rm -f $$summary; \
+	if [ $$failed = 0 ]; then echo "== make test: all stages passed or skipped =="; \
+	else echo "!! make test: a stage FAILED (see the summary above)"; exit 1; fi
+
+# The readout's browser test draws it in Debian's chromium; without one it is skipped.
+browser:
 	@test -x /usr/bin/chromium || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "== installing Debian's chromium for the browser tests =="; \
@@ -32,21 +54,42 @@ test: $(STAMP)
 		else \
 			echo "!! no /usr/bin/chromium and no way to install it: the browser tests will skip"; \
 		fi; }
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) browser
 	@echo "== test suite on SQLite =="
 	VSM_TEST_DATABASE_URL= $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) browser
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_URL)"; then \
 		echo "== test suite on PostgreSQL =="; \
 		VSM_TEST_DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -n 2 $(PYTEST_ARGS); \
 	else \
 		echo "!! PostgreSQL is not reachable at $(POSTGRES_URL): SKIPPING the PostgreSQL run"; \
+		if [ -n "$(TEST_SUMMARY)" ]; then \
+			echo "test-postgres SKIPPED: PostgreSQL is not reachable at $(POSTGRES_URL)" \
+				>> "$(TEST_SUMMARY)"; \
+		fi; \
+	fi
+
+# Schemathesis over every REST operation of a running server (tests/fuzz.py).
+FUZZ_ARGS ?=
+
+fuzz: fuzz-sqlite fuzz-postgres
+
+fuzz-sqlite: $(STAMP)
+	@echo "== schemathesis on SQLite =="
+	$(BIN)/python -m tests.fuzz $(FUZZ_ARGS)
+
+fuzz-postgres: $(STAMP)
+	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_URL)"; then \
+		echo "== schemathesis on PostgreSQL =="; \
+		$(BIN)/python -m tests.fuzz --database-url "$(POSTGRES_URL)" $(FUZZ_ARGS); \
+	else \
+		echo "!! PostgreSQL is not reachable at $(POSTGRES_URL): SKIPPING the PostgreSQL fuzzing"; \
+		if [ -n "$(TEST_SUMMARY)" ]; then \
+			echo "fuzz-postgres SKIPPED: PostgreSQL is not reachable at $(POSTGRES_URL)" \
+				>> "$(TEST_SUMMARY)"; \
+		fi; \
 	fi
 
 lint: $(STAMP)

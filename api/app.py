@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from api import idempotency, openapi
 from api.assets import assets_router, swagger_ui
 from api.auth import PUBLIC_PATHS, BearerTokenMiddleware
+from api.clock import clock_middleware
 from api.deps import (
     provide_actor,
     provide_expected_version,
@@ -31,22 +32,32 @@ from api.load import LoadGate, LoadLimits, LoadShedder
 from api.problems import EXCEPTION_HANDLERS
 from api.rest import CONTROLLERS
 from api.rest.system import health, list_plugins, ready
-from api.state import AppState, TokenCache
+from api.state import AppState, TokenCache, seconds_of
 from core.config import Settings
 from core.db import Database
 from core.exporting import collect_exporters
 from core.plugins import build_plugin_manager
+from core.types import Clock
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = None) -> Litestar:
-    """Build an app. Nothing connects until it starts; tests build many side by side."""
+def create_app(
+    settings: Settings,
+    *,
+    plugins: pluggy.PluginManager | None = None,
+    clock: Clock | None = None,
+) -> Litestar:
+    """Build an app. Nothing connects until it starts; tests build many side by side.
+
+    `clock` (default: the system clock) is what `core.types.utcnow` answers during this
+    app's requests, and what its token cache counts seconds with: tests move it forward.
+    """
     manager = plugins if plugins is not None else build_plugin_manager()
     state = AppState(
         settings=settings,
         plugins=manager,
-        tokens=TokenCache(ttl=settings.auth_cache_seconds),
+        tokens=TokenCache(ttl=settings.auth_cache_seconds, clock=seconds_of(clock)),
         exporters=collect_exporters(manager),
     )
 
@@ -80,7 +91,11 @@ def create_app(settings: Settings, *, plugins: pluggy.PluginManager | None = Non
             "reads": Provide(provide_reads, sync_to_thread=False),
             "expected_version": Provide(provide_expected_version, sync_to_thread=False),
         },
-        middleware=[LoadShedder, DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[
+            *clock_middleware(clock),
+            LoadShedder,
+            DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS),
+        ],
         before_send=[response_headers],
         request_class=ApiRequest,
         plugins=[StrictBodyPlugin()],

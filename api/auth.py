@@ -3,7 +3,6 @@
 import logging
 import random
 import re
-import time
 import uuid
 from typing import Any
 
@@ -117,7 +116,7 @@ async def _verify(state: AppState, secret: str) -> tuple[Actor, float | None]:
         await _touch(state, token.id)
     not_after = None
     if token.expires_at is not None:
-        not_after = time.monotonic() + (token.expires_at - utcnow()).total_seconds()
+        not_after = state.tokens.clock() + (token.expires_at - utcnow()).total_seconds()
     return actor, not_after
 
 

@@ -1,16 +1,29 @@
-"""The `vsm` command line: serve, migrate, manage organizations and tokens, export, report."""
+"""The `vsm` command line: serve, migrate, manage organizations and tokens, export, report.
+
+Run from a scheduler as often as from a shell, so every failure is one line on standard
+error that says what to do, with a non-zero exit code (2: the request was wrong, 1: the
+database or the machine was), never a traceback; a command that succeeds writes
+nothing to standard error.
+"""
 
 import asyncio
+import errno
+import json
 import os
+import socket
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from alembic.util import CommandError
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import migrate
@@ -19,14 +32,17 @@ from core.config import Settings
 from core.db import make_oneshot_engine, unit_of_work
 from core.errors import DomainError, NotFound
 from core.exporting import Exporter, choose, collect_exporters
-from core.models.token import ApiTokenCreate, Role
+from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
+from core.pagination import MAX_LIMIT
 from core.plugins import build_plugin_manager
 from core.services import organizations, snapshots, tokens, workflow
 
 T = TypeVar("T")
 
 app = typer.Typer(
-    help="valuestream: Value Stream Mapping as a tracked transformation.", no_args_is_help=True
+    help="valuestream: Value Stream Mapping as a tracked transformation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -35,45 +51,122 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(org_app, name="org")
 
+WRONG_REQUEST = 2
+FAILED = 1
+
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+"""Opens one short transaction (a unit of work) on the command's engine."""
+
+
+def _fail(message: str, code: int = WRONG_REQUEST) -> typer.Exit:
+    """Say what went wrong in one line on standard error; raise what this returns."""
+    typer.secho(f"error: {' '.join(message.split())}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        wrong = "; ".join(
+            f"VSM_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise _fail(f"invalid setting {wrong}") from exc
+
+
+@contextmanager
+def _failures(settings: Settings) -> Iterator[None]:
+    """What goes wrong while a command works on the database, as one line and an exit code."""
+    try:
+        yield
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+    except CommandError as exc:  # Alembic's: an unknown or unreachable revision
+        raise _fail(str(exc)) from exc
+    except migrate.DatabaseNotReady as exc:
+        raise _fail(str(exc), FAILED) from exc
+    except DBAPIError as exc:
+        where = migrate.shown(settings.database_url)
+        raise _fail(f"the database at {where} failed: {migrate.reason(exc)}", FAILED) from exc
+    except OSError as exc:
+        what = f"{exc.strerror}: {exc.filename}" if exc.filename else migrate.reason(exc)
+        raise _fail(what, FAILED) from exc
+
+
+def _ready(settings: Settings) -> None:
+    """Refuse a missing, unreachable or unmigrated database before doing anything with it."""
+    with _failures(settings):
+        migrate.require_current(settings.database_url)
+
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings | None = None) -> T:
     """Run one use case in its own transaction against the configured database."""
-    settings = settings or Settings()
 
-    async def main() -> T:
-        engine = make_oneshot_engine(settings.database_url)
-        try:
-            from sqlalchemy.ext.asyncio import async_sessionmaker
+    async def in_transaction(transaction: Transaction) -> T:
+        async with transaction() as session:
+            return await work(session)
 
-            maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-            async with unit_of_work(maker) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        typer.secho(f"error: {exc.detail}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(code=2) from exc
+    return _run_transactions(in_transaction, settings)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head")) -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
-    migrate.upgrade(Settings().database_url, revision)
+    """Apply migrations up to REVISION (default: the newest); creates a missing database."""
+    settings = _settings()
+    with _failures(settings):
+        migrate.upgrade(settings.database_url, revision)
 
 
-@db_app.command("downgrade")
-def db_downgrade(revision: str = typer.Argument(..., help="target revision, or 'base'")) -> None:
-    """Undo migrations down to REVISION."""
-    migrate.downgrade(Settings().database_url, revision)
+@db_app.command(
+    "downgrade",
+    context_settings={"ignore_unknown_options": True},
+)
+def db_downgrade(
+    revision: str = typer.Argument(
+        ..., help="target revision, 'base', or relative to the current one such as -1"
+    ),
+    yes: Annotated[
+        bool, typer.Option("--yes", help="go on even when it drops tables or columns with data")
+    ] = False,
+) -> None:
+    """Undo migrations down to REVISION.
+
+    Refused, changing nothing, when it would drop tables or columns holding data,
+    unless --yes is given; the refusal lists what would go.
+    """
+    settings = _settings()
+    if revision.startswith("--"):
+        raise _fail(f"no such option: {revision} (see `vsm db downgrade --help`)")
+    try:
+        with _failures(settings):
+            losses = migrate.downgrade(settings.database_url, revision, confirm=yes)
+    except migrate.DowngradeLosesData as exc:
+        typer.secho(
+            f"error: downgrading to {revision} would destroy the data below; nothing was "
+            "changed. Run it again with --yes to go on.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        for loss in exc.losses:
+            typer.echo(f"  {loss}", err=True)
+        raise typer.Exit(code=WRONG_REQUEST) from exc
+    current = migrate.current_revisions(settings.database_url)
+    typer.echo(f"downgraded to {', '.join(current) or 'base'}")
+    for loss in losses:
+        typer.echo(f"  dropped {loss}")
 
 
 @db_app.command("current")
 def db_current() -> None:
     """Show the revision the database is at."""
-    migrate.current(Settings().database_url)
+    settings = _settings()
+    with _failures(settings):
+        current = migrate.current_revisions(settings.database_url)
+        heads = migrate.head_revisions()
+    for revision in current:
+        typer.echo(f"{revision} (head)" if revision in heads else revision)
+    if not current:
+        typer.echo("no migrations applied yet (run `vsm db upgrade`)")
 
 
 @org_app.command("create")
@@ -83,15 +176,15 @@ def org_create(
 ) -> None:
     """Create an organization with an admin token, printed once."""
 
-    async def work(session: AsyncSession) -> tuple[str, str]:
-        org, _token, secret = await organizations.create_organization(
+    async def work(session: AsyncSession) -> tuple[str, ApiToken, str]:
+        org, token, secret = await organizations.create_organization(
             session, name=name or slug, slug=slug
         )
-        return str(org.id), secret
+        return str(org.id), token, secret
 
-    org_id, secret = _run(work)
+    org_id, token, secret = _run(work)
     typer.echo(f"organization {slug} ({org_id}) created")
-    typer.echo(f"admin token (shown once, store it now): {secret}")
+    typer.echo(f"admin token {token.id} (shown once, store it now): {secret}")
 
 
 @token_app.command("create")
@@ -102,17 +195,97 @@ def token_create(
     expires: Annotated[
         datetime | None, typer.Option(help="expiry, ISO 8601 with time zone")
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object, for scripts")] = False,
 ) -> None:
-    """Create an API token; the secret is printed once."""
+    """Create an API token: prints its id, name, role, expiry and the secret (shown once)."""
 
-    async def work(session: AsyncSession) -> str:
+    async def work(session: AsyncSession) -> tuple[ApiToken, str]:
         organization = await organizations.get_by_slug(session, org)
         operator = Actor(organization_id=organization.id, role=Role.admin)
         data = ApiTokenCreate(name=name, role=role, expires_at=expires)
-        _token, secret = await tokens.issue_token(session, operator, data)
-        return secret
+        return await tokens.issue_token(session, operator, data)
 
-    typer.echo(_run(work))
+    token, secret = _run(work)
+    if as_json:
+        read = ApiTokenRead.model_validate(token, from_attributes=True)
+        typer.echo(
+            json.dumps({**read.model_dump(mode="json"), "secret": secret}, separators=(",", ":"))
+        )
+        return
+    shown = {
+        "id": str(token.id),
+        "name": token.name,
+        "role": token.role.value,
+        "expires": _when(token.expires_at) or "never",
+        "secret": secret,
+    }
+    for key, value in shown.items():
+        typer.echo(f"{key + ':':9}{value}")
+    typer.echo("The secret is shown only now: store it.")
+
+
+TOKEN_COLUMNS = ("id", "name", "role", "prefix", "created", "last used", "expires", "revoked")
+
+
+@token_app.command("list")
+def token_list(
+    org: Annotated[str, typer.Option(help="organization slug")],
+    active: Annotated[
+        bool, typer.Option("--active", help="only tokens that work: not revoked, not expired")
+    ] = False,
+    role: Annotated[Role | None, typer.Option(help="only tokens of this role")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines, for scripts")] = False,
+) -> None:
+    """List an organization's tokens, oldest first (never their secrets)."""
+
+    async def work(session: AsyncSession) -> list[ApiTokenRead]:
+        organization = await organizations.get_by_slug(session, org)
+        operator = Actor(organization_id=organization.id, role=Role.admin)
+        filters = tokens.TokenFilter(role=role, active=True if active else None)
+        found: list[ApiTokenRead] = []
+        cursor: str | None = None
+        while True:
+            page = await tokens.list_tokens(
+                session, operator, filters, limit=MAX_LIMIT, cursor=cursor
+            )
+            found.extend(ApiTokenRead.model_validate(t, from_attributes=True) for t in page.items)
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
+    listed = _run(work)
+    if as_json:
+        for token in listed:
+            typer.echo(token.model_dump_json())
+        return
+    rows = [
+        (
+            str(t.id),
+            t.name,
+            t.role.value,
+            t.prefix,
+            _when(t.created_at),
+            _when(t.last_used_at) or "never",
+            _when(t.expires_at) or "never",
+            _when(t.revoked_at) or "-",
+        )
+        for t in listed
+    ]
+    typer.echo(_table(TOKEN_COLUMNS, rows))
+
+
+def _when(moment: datetime | None) -> str:
+    """A stored time for people: UTC to the minute."""
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [header, *rows]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
 
 
 @token_app.command("revoke")
@@ -121,18 +294,18 @@ def token_revoke(
     token_id: Annotated[str, typer.Argument(help="id of the token")],
 ) -> None:
     """Revoke a token at once."""
+    try:
+        ident = uuid.UUID(token_id)
+    except ValueError as exc:
+        raise _fail(f"{token_id!r} is not a token id (see `vsm token list`)") from exc
 
     async def work(session: AsyncSession) -> None:
         organization = await organizations.get_by_slug(session, org)
         operator = Actor(organization_id=organization.id, role=Role.admin)
-        try:
-            ident = uuid.UUID(token_id)
-        except ValueError as exc:
-            raise typer.BadParameter("not a token id") from exc
         await tokens.revoke_token(session, operator, ident, expected_version=None)
 
     _run(work)
-    typer.echo("revoked")
+    typer.echo(f"revoked {ident}")
 
 
 @app.command("bootstrap")
@@ -141,18 +314,19 @@ def bootstrap(
 ) -> None:
     """On a database with no token yet, create a first organization and admin token."""
 
-    async def work(session: AsyncSession) -> str | None:
+    async def work(session: AsyncSession) -> tuple[ApiToken, str] | None:
         if await organizations.any_token_exists(session):
             return None
-        _org, _token, secret = await organizations.create_organization(
+        _org, token, secret = await organizations.create_organization(
             session, name=slug.capitalize(), slug=slug
         )
-        return secret
+        return token, secret
 
-    secret = _run(work)
-    if secret is not None:
+    made = _run(work)
+    if made is not None:
+        token, secret = made
         typer.echo(f"First start: created organization '{slug}'.")
-        typer.echo(f"Admin token (shown once, store it now): {secret}")
+        typer.echo(f"Admin token {token.id} (shown once, store it now): {secret}")
 
 
 @app.command("serve")
@@ -165,11 +339,14 @@ def serve(
     from granian.constants import Interfaces
     from granian.server import Server
 
-    settings = Settings()
+    settings = _settings()
+    address, number = host or settings.host, port or settings.port
+    _require_free_port(address, number)
+    _ready(settings)
     Server(
         "api.app:create_app_from_env",
-        address=host or settings.host,
-        port=port or settings.port,
+        address=address,
+        port=number,
         interface=Interfaces.ASGI,
         workers=workers or settings.workers,
         factory=True,
@@ -177,14 +354,35 @@ def serve(
     ).serve()
 
 
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse a port another process listens on.
+
+    granian binds with SO_REUSEPORT, so on a taken port it would not fail: it would share
+    the port with the other server (perhaps an older version, or one on another
+    database), and the kernel would spread connections over both. A probe bound without
+    that option fails on a port anyone listens on, which is the answer wanted here.
+    """
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise _fail(f"cannot listen on {host}:{port}: {exc.strerror}", FAILED) from exc
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise _fail(
+                    f"port {port} on {host} is already in use by another process: stop it, "
+                    "or serve on another port with --port or VSM_PORT",
+                    FAILED,
+                ) from exc
+            raise _fail(f"cannot listen on {host}:{port}: {exc.strerror}", FAILED) from exc
+
+
 # --- exports and reports: run against the database as the organization's admin
-
-Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=2)
 
 
 def _exporter(exporters: dict[str, Exporter], subject: str, name: str) -> Exporter:
@@ -204,12 +402,12 @@ def _stream_id(value: str) -> uuid.UUID:
 def _run_transactions(
     work: Callable[[Transaction], Awaitable[T]], settings: Settings | None = None
 ) -> T:
-    """Like `_run`, but `work` opens one short transaction after another on one engine."""
-    settings = settings or Settings()
+    """Run `work`, which opens one short transaction after another on one engine, against
+    the configured database once it is known to be there and migrated."""
+    settings = settings or _settings()
+    _ready(settings)
 
     async def main() -> T:
-        from sqlalchemy.ext.asyncio import async_sessionmaker
-
         engine = make_oneshot_engine(settings.database_url)
         maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
@@ -223,10 +421,8 @@ def _run_transactions(
         finally:
             await engine.dispose()
 
-    try:
+    with _failures(settings):
         return asyncio.run(main())
-    except DomainError as exc:
-        raise _fail(exc.detail) from exc
 
 
 async def _admin_of(transaction: Transaction, slug: str) -> Actor:
@@ -359,10 +555,8 @@ def report(
         if "portfolio" in exporter.subjects:
             write(place("portfolio", ""), "portfolio", overview)
         else:
-            typer.echo(f"note: the {format} exporter makes no portfolio report", err=True)
-        with typer.progressbar(
-            overview.rows, label="value streams", file=sys.stderr, show_pos=True
-        ) as rows:
+            written.append(f"no portfolio report: the {format} exporter makes none")
+        with _progress(overview.rows, "value streams") as rows:
             for row in rows:
                 try:
                     async with transaction() as session:
@@ -377,5 +571,39 @@ def report(
         typer.echo(line)
 
 
+@contextmanager
+def _progress(items: list[T], label: str) -> Iterator[Iterable[T]]:
+    """A progress bar on a terminal; nothing where no one watches (a scheduler mails
+    whatever reaches standard error, so it stays empty when all went well)."""
+    if not sys.stderr.isatty():
+        yield items
+        return
+    with typer.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar
+
+
 def main() -> None:
-    app()
+    """The `vsm` executable. Wrong arguments and unforeseen failures are one line, too."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # what typer found wrong with the arguments
+        if type(exc).__name__ == "NoArgsIsHelpError":  # typer's own test for it, too
+            code = exc.exit_code
+        else:
+            context = getattr(exc, "ctx", None)
+            where = context.command_path if context is not None else "vsm"
+            _fail(f"{exc.format_message()} (see `{where} --help`)")
+            code = WRONG_REQUEST
+    except typer.Abort:
+        _fail("aborted", FAILED)
+        code = FAILED
+    except Exception as exc:
+        if os.environ.get("VSM_LOG_LEVEL", "").lower() == "debug":
+            raise
+        _fail(
+            f"unexpected {type(exc).__name__}: {migrate.reason(exc)} "
+            "(VSM_LOG_LEVEL=debug shows where)",
+            FAILED,
+        )
+        code = FAILED
+    sys.exit(code if isinstance(code, int) else 0)

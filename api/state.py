@@ -18,8 +18,18 @@ from core.config import Settings
 from core.db import Database
 from core.exporting import Exporter
 from core.readiness import WriteHealth
+from core.types import Clock
 
 Verify = Callable[[], Awaitable[tuple[Actor, float | None]]]
+Seconds = Callable[[], float]
+"""A clock that counts seconds: `time.monotonic`, or a test's."""
+
+
+def seconds_of(clock: Clock | None) -> Seconds:
+    """The token cache's clock for an app's clock: monotonic for the system's."""
+    if clock is None:
+        return time.monotonic
+    return lambda: clock().timestamp()
 
 
 @dataclass
@@ -27,10 +37,11 @@ class TokenCache:
     """Verified tokens, trusted for a few seconds to spare the database a query per request.
 
     A revocation through this process evicts at once; other processes see it within
-    `ttl` seconds (`VSM_AUTH_CACHE_SECONDS`, 0 turns the cache off).
+    `ttl` seconds (`VSM_AUTH_CACHE_SECONDS`, 0 turns the cache off), counted by `clock`.
     """
 
     ttl: float
+    clock: Seconds = time.monotonic
     max_entries: int = 10_000
     _entries: dict[str, tuple[Actor, float]] = field(default_factory=dict)
     _verifying: dict[str, "asyncio.Future[Actor]"] = field(default_factory=dict)
@@ -41,7 +52,7 @@ class TokenCache:
         if hit is None:
             return None
         actor, expires = hit
-        if expires < time.monotonic():
+        if expires < self.clock():
             self._entries.pop(token_hash, None)
             return None
         return actor
@@ -51,7 +62,7 @@ class TokenCache:
             return
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
-        expires = time.monotonic() + self.ttl
+        expires = self.clock() + self.ttl
         if not_after is not None:
             expires = min(expires, not_after)
         self._entries[token_hash] = (actor, expires)
@@ -62,7 +73,7 @@ class TokenCache:
         When an entry expires under load, every request in flight finds it missing;
         without this each would ask the database (and write `last_used_at`) at once.
         The check is shielded, so one caller that goes away does not fail the others.
-        `verify` returns the caller and, for a token that expires, the monotonic time
+        `verify` returns the caller and, for a token that expires, the time by `clock`
         after which it must not be trusted.
         """
         pending = self._verifying.get(token_hash)

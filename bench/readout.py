@@ -91,8 +91,12 @@ class Case:
     format: str | None  # None: build the snapshot only
 
 
+CHARTS = "target-charts"
+"""Not an exporter: the readout's target charts alone, one SVG per target."""
+
 CASES = (
     Case("vs-snapshot", "value stream snapshot only", "value_stream", None),
+    Case("vs-charts", "value stream's target charts only (SVG)", "value_stream", CHARTS),
     Case("vs-html", "value stream readout, HTML", "value_stream", "html"),
     Case("vs-pdf", "value stream readout, PDF", "value_stream", "pdf"),
     Case("vs-xlsx", "value stream workbook, XLSX", "value_stream", "xlsx"),
@@ -386,6 +390,8 @@ async def _measure(database_url: str, ids: dict[str, str], case: Case, runs: int
 
     exporters = collect_exporters(build_plugin_manager())
     exporter = exporters.get(case.format) if case.format else None
+    if case.format == CHARTS:
+        exporter = _ChartsOnly()
     if case.format and (exporter is None or case.subject not in exporter.subjects):
         return {"missing": True}
     settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
@@ -435,6 +441,19 @@ async def _measure(database_url: str, ids: dict[str, str], case: Case, runs: int
         "maxrss_growth_kib": rss_growth,
         "maxrss_kib": _maxrss_kib(),
     }
+
+
+class _ChartsOnly:
+    """Renders what the HTML readout draws with matplotlib: every target's chart."""
+
+    subjects = ("value_stream",)
+
+    def chunks(self, subject: str, data: Any) -> Any:
+        from plugins.readout import Charts
+
+        charts = Charts()
+        for target in data.targets:
+            yield str(charts.target(target)).encode()
 
 
 def measure_in_subprocess(

@@ -1,5 +1,8 @@
-"""Column types that behave the same on SQLite and PostgreSQL."""
+"""Column types that behave the same on SQLite and PostgreSQL, and the time they store."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,9 +11,35 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+Clock = Callable[[], datetime]
+"""Answers the current time, aware and in UTC."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+_clock: ContextVar[Clock] = ContextVar("vsm_clock", default=system_clock)
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, for every rule and every stored time: the one place the service asks.
+
+    It is the system clock unless the code running was given another with
+    `using_clock`: an app built with a clock sets it for each of its requests, so tests
+    move time forward for one app without touching any other, or the process.
+    """
+    return _clock.get()()
+
+
+@contextmanager
+def using_clock(clock: Clock) -> Iterator[None]:
+    """Let `utcnow` answer from `clock` in this context (a request, a task) and below it."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

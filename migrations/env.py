@@ -57,10 +57,6 @@ def _run_sync(connection: Connection) -> None:
 
 
 async def run_migrations_online() -> None:
-    existing = config.attributes.get("connection")
-    if existing is not None:
-        _run_sync(existing)
-        return
     engine = make_oneshot_engine(_database_url())
     try:
         async with engine.connect() as connection:
@@ -70,7 +66,12 @@ async def run_migrations_online() -> None:
         await engine.dispose()
 
 
+# A caller that passes its own connection (`core.migrate.downgrade`, from inside its event
+# loop, in its own transaction) gets the migrations run on it; otherwise they get a loop
+# and a connection of their own.
 if context.is_offline_mode():
     run_migrations_offline()
+elif config.attributes.get("connection") is not None:
+    _run_sync(config.attributes["connection"])
 else:
     asyncio.run(run_migrations_online())

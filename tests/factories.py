@@ -26,7 +26,7 @@ class Factory:
         return self.api.ok(self.api.post("/api/v1/teams", body), 201)
 
     def token(self, **overrides: Any) -> dict[str, Any]:
-        """Needs an admin's Api; the answer holds the secret in `token`."""
+        """Needs an admin's Api; the answer holds the secret in `secret`."""
         body = {"name": unique("Token"), "role": "viewer", **overrides}
         return self.api.ok(self.api.post("/api/v1/tokens", body), 201)
 

@@ -241,6 +241,8 @@ def fuzz(url: str, folder: Path, max_examples: int, seed_value: int) -> int:
             "--seed",
             str(seed_value),
             "--generation-deterministic",
+            "--generation-allow-x00",
+            "false",
             "--workers",
             "2",
             "--suppress-health-check",

@@ -71,7 +71,7 @@ def test_a_token_works_until_it_expires(
 ) -> None:
     expiry = (utcnow() + timedelta(hours=1)).isoformat()
     token = admin_factory.token(role="viewer", expires_at=expiry)
-    caller = Api(client, token["token"])
+    caller = Api(client, token["secret"])
     assert caller.get("/api/v1/people").status_code == 200
 
     expire_now(database_url, token["id"])
@@ -93,7 +93,7 @@ def test_a_revoked_token_stops_working_at_once(
     admin: Api, admin_factory: Factory, client: TestClient[Any]
 ) -> None:
     token = admin_factory.token(role="editor")
-    caller = Api(client, token["token"])
+    caller = Api(client, token["secret"])
     assert caller.get("/api/v1/people").status_code == 200
 
     admin.ok(admin.post(f"/api/v1/tokens/{token['id']}/revoke", if_match=token["version"]))
@@ -114,7 +114,7 @@ def test_revocation_evicts_the_token_from_the_auth_cache(
 ) -> None:
     admin = Api(caching_client, tenant.secrets[Role.admin])
     token = Factory(admin).token(role="viewer")
-    caller = Api(caching_client, token["token"])
+    caller = Api(caching_client, token["secret"])
     assert caller.get("/api/v1/people").status_code == 200
 
     admin.ok(admin.post(f"/api/v1/tokens/{token['id']}/revoke", if_match=token["version"]))

@@ -1,7 +1,10 @@
 """People over REST: the pattern every aggregate follows (scoped, versioned, audited)."""
 
+import pytest
+
 from tests.api_client import Api
 from tests.factories import Factory
+from tests.problems import problem_fault
 
 
 def test_a_created_person_can_be_read_back_with_its_etag(editor: Api, factory: Factory) -> None:
@@ -83,3 +86,46 @@ def test_duplicate_email_is_a_conflict(editor: Api, factory: Factory) -> None:
 
     assert response.status_code == 409
     assert response.json()["code"] == "CONFLICT"
+
+
+DIRECTORY_EMAILS = ["ada@corp.local", "grace.hopper@navy.test", "linus@build.lab.local"]
+
+
+@pytest.mark.parametrize("email", DIRECTORY_EMAILS)
+def test_directory_addresses_on_local_and_test_domains_are_accepted(
+    editor: Api, factory: Factory, email: str
+) -> None:
+    created = factory.person(email=email)
+    changed = editor.patch(f"/api/v1/people/{created['id']}", {"email": f"x.{email}"}, if_match=1)
+
+    assert created["email"] == email
+    assert editor.ok(changed)["email"] == f"x.{email}"
+
+
+def test_a_local_address_is_accepted_over_graphql_too(editor: Api) -> None:
+    answer = editor.graphql(
+        'mutation { createPerson(input: {name: "Ada", email: "ada@corp.local"}) { email } }'
+    )
+
+    assert answer.get("errors") is None, answer
+    assert answer["data"]["createPerson"]["email"] == "ada@corp.local"
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "not-an-email",
+        "ada@",
+        "@corp.local",
+        "ada@@corp.local",
+        "ada lovelace@corp.local",
+        "ada@corp..local",
+        "ada@localhost",
+        "ada@host.invalid",
+        "ada@service.onion",
+    ],
+)
+def test_malformed_or_undeliverable_addresses_are_still_refused(editor: Api, email: str) -> None:
+    response = editor.post("/api/v1/people", {"name": "Ada", "email": email})
+
+    assert problem_fault(response, field="email") is None

@@ -3,8 +3,6 @@
 import asyncio
 import logging
 import sqlite3
-import threading
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC
@@ -18,7 +16,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.db import Database, make_oneshot_engine, unit_of_work
+from core.db import SQLITE_BUSY_TIMEOUT_MS, Database, make_oneshot_engine, unit_of_work
 from core.models.backlog import BacklogItem
 from core.models.person import Person
 from core.models.target import FlowTarget
@@ -195,6 +193,9 @@ def test_a_failed_point_read_gives_its_connection_back(settings: Settings, tenan
 def test_a_database_held_exclusively_is_read_once_it_is_free(
     database_template: Path, tmp_path: Path
 ) -> None:
+    """The inline read finds the file locked and hands the lookup to a waiting thread,
+    whose connection waits out the busy timeout; the holder lets go as that connection
+    opens, so the order is fixed by the reader's own steps, not by a timer."""
     url = dbs.fresh_sqlite_copy(database_template, tmp_path)
     tenant = Tenant(url, "solo")
     person = run_in_db(url, lambda session: store_person(session, tenant, "Ada"))
@@ -202,23 +203,31 @@ def test_a_database_held_exclusively_is_read_once_it_is_free(
     holder = sqlite3.connect(tmp_path / "vsm.db", isolation_level=None, check_same_thread=False)
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("UPDATE organization SET name = name")
-    release = threading.Timer(0.3, holder.close)
+    waits: list[int] = []
 
-    async def work(database: Database) -> tuple[Any, float]:
-        release.start()
-        started = time.monotonic()
+    async def work(database: Database) -> Any:
+        reader = database.point_reader
+        assert isinstance(reader, SQLitePointReader)
+        connect = reader._connect
+
+        def connect_then_let_go(busy_timeout_ms: int) -> sqlite3.Connection:
+            connection = connect(busy_timeout_ms)
+            if busy_timeout_ms:  # the waiting thread's connection, not the inline one
+                waits.append(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+                holder.close()
+            return connection
+
+        reader._connect = connect_then_let_go  # type: ignore[method-assign]
         table = Person.__table__  # type: ignore[attr-defined]
-        row = await database.point_reader.fetch(table, tenant.organization.id, person.id)
-        return row, time.monotonic() - started
+        return await reader.fetch(table, tenant.organization.id, person.id)
 
     try:
-        row, waited = with_database(settings, work)
+        row = with_database(settings, work)
     finally:
-        release.cancel()
         holder.close()
 
     assert row["name"] == "Ada"
-    assert waited >= 0.2
+    assert waits == [SQLITE_BUSY_TIMEOUT_MS], "one lookup went to the thread that waits"
 
 
 @sqlite_only

@@ -9,7 +9,6 @@ are pure functions of snapshots, so their layout and speed are also checked dire
 import io
 import random
 import re
-import time
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import asdict
@@ -565,14 +564,12 @@ def synthetic_stream(*, steps: int, items: int, targets: int, points: int) -> Va
     )
 
 
-def test_a_map_of_200_steps_renders_well_under_a_second_in_wrapped_rows() -> None:
+def test_a_map_of_200_steps_renders_in_wrapped_rows() -> None:
+    """How long it takes is measured by `python -m bench.readout` (a 200-step map)."""
     snapshot = synthetic_map(200, branches=True)
 
-    started = time.process_time()
     svg = map_svg(snapshot)
-    took = time.process_time() - started
 
-    assert took < 0.5, f"took {took:.2f} s"
     root = ET.fromstring(svg)
     boxes = [e for e in root.iter(f"{SVG}rect") if e.get("class") == "vsm-box"]
     assert len(boxes) == 200
@@ -627,15 +624,13 @@ def test_a_map_whose_handoffs_form_a_cycle_or_has_no_steps_still_draws() -> None
     assert "No steps" in " ".join(t.text or "" for t in empty.iter(f"{SVG}text"))
 
 
-def test_twenty_target_charts_of_two_years_each_are_fast_and_deterministic() -> None:
+def test_twenty_target_charts_of_two_years_each_are_deterministic() -> None:
+    """How long they take is measured by `python -m bench.readout` (case vs-charts)."""
     snapshot = synthetic_stream(steps=3, items=0, targets=20, points=104)
     charts = readout.Charts()
 
-    started = time.process_time()
     drawn = [charts.target(t) for t in snapshot.targets]
-    took = time.process_time() - started
 
-    assert took < 6, f"took {took:.2f} s"
     assert drawn[0] == readout.Charts().target(snapshot.targets[0])
     for svg, target in zip(drawn, snapshot.targets, strict=True):
         root = ET.fromstring(svg)

@@ -2,7 +2,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,7 +37,7 @@ class TokensController(Controller):
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
         role: FromQuery[Role | None] = None,
-        active: FromQuery[bool | None] = None,
+        active: Annotated[bool | None, Parameter(description=tokens.ACTIVE)] = None,
     ) -> PageOut[ApiTokenRead]:
         page = await tokens.list_tokens(
             session, actor, tokens.TokenFilter(role=role, active=active), limit=limit, cursor=cursor
@@ -49,7 +49,9 @@ class TokensController(Controller):
         self, session: AsyncSession, actor: Actor, data: ApiTokenCreate
     ) -> Response[ApiTokenCreated]:
         token, secret = await tokens.issue_token(session, actor, data)
-        body = ApiTokenCreated.model_validate({**token.model_dump(warnings=False), "token": secret})
+        body = ApiTokenCreated.model_validate(
+            {**token.model_dump(warnings=False), "secret": secret}
+        )
         return versioned(
             body, token.version, status_code=HTTP_201_CREATED, location=f"/api/v1/tokens/{token.id}"
         )

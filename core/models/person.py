@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict, EmailStr
+from pydantic import ConfigDict
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.emails import Email
 from core.models.base import Entity
 
 
@@ -22,14 +23,14 @@ class Person(PersonFields, Entity, table=True):
 class PersonCreate(PersonFields):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr | None = Field(default=None, max_length=320)
+    email: Email | None = Field(default=None, max_length=320)
 
 
 class PersonUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: EmailStr | None = Field(default=None, max_length=320)
+    email: Email | None = Field(default=None, max_length=320)
     title: str | None = Field(default=None, max_length=200)
     active: bool | None = None
 

@@ -60,6 +60,6 @@ class ApiTokenRead(SQLModel):
 
 
 class ApiTokenCreated(ApiTokenRead):
-    """The one answer that carries the secret."""
+    """The one answer that carries the secret (named `secret` in REST, GraphQL and the CLI)."""
 
-    token: str
+    secret: str

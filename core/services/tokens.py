@@ -5,8 +5,8 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from pydantic import BaseModel
-from sqlalchemy import update
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, not_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,9 +32,12 @@ def _new_secret() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+ACTIVE = "true: tokens that work (not revoked, not expired); false: the others"
+
+
 class TokenFilter(BaseModel):
     role: Role | None = None
-    active: bool | None = None
+    active: bool | None = Field(default=None, description=ACTIVE)
 
 
 async def issue_token(
@@ -67,10 +70,10 @@ async def list_tokens(
     statement = crud.scoped(ApiToken, actor)
     if filters.role is not None:
         statement = statement.where(ApiToken.role == filters.role)
-    if filters.active is True:
-        statement = statement.where(col(ApiToken.revoked_at).is_(None))
-    elif filters.active is False:
-        statement = statement.where(col(ApiToken.revoked_at).is_not(None))
+    if filters.active is not None:
+        expires = col(ApiToken.expires_at)
+        works = and_(col(ApiToken.revoked_at).is_(None), or_(expires.is_(None), expires > utcnow()))
+        statement = statement.where(works if filters.active else not_(works))
     return await paginate(session, statement, keys=[ApiToken.id], limit=limit, cursor=cursor)
 
 

@@ -36,6 +36,7 @@ from tests import dbs
 from tests.api_client import Api
 from tests.bdd.map_steps import *  # noqa: F403
 from tests.bdd.steps import *  # noqa: F403
+from tests.clock import ManualClock
 from tests.factories import Factory
 
 TENANT_BATCH = 16
@@ -87,8 +88,25 @@ def service_plugins() -> Any:
 
 
 @pytest.fixture(scope="session")
-def service_client(service_settings: Settings, service_plugins: Any) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(service_settings, plugins=service_plugins)) as test_client:
+def service_clock() -> ManualClock:
+    """The service's clock: scenarios say how much time passes instead of waiting for it."""
+    return ManualClock()
+
+
+@pytest.fixture(autouse=True)
+def clock(service_clock: ManualClock) -> Iterator[ManualClock]:
+    """Each scenario starts at the real time; what it moved on is undone after it."""
+    service_clock.reset()
+    yield service_clock
+    service_clock.reset()
+
+
+@pytest.fixture(scope="session")
+def service_client(
+    service_settings: Settings, service_plugins: Any, service_clock: ManualClock
+) -> Iterator[TestClient[Any]]:
+    app = create_app(service_settings, plugins=service_plugins, clock=service_clock)
+    with TestClient(app) as test_client:
         yield test_client
 
 

@@ -5,7 +5,7 @@ between steps through `target_fixture`: `stream` (the value stream under test, t
 the scenarios) and `answer` (the API's answer to the last action).
 """
 
-import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from core.workflow.playbook import default_playbook
 from tests.api_client import Api
 from tests.bdd import world
 from tests.bdd.world import Stream
+from tests.clock import ManualClock
 from tests.factories import Factory
 
 PROBLEM_JSON = "application/problem+json"
@@ -161,10 +162,10 @@ def an_admin_renamed_it(admin: Api, stream: Stream) -> None:
     admin.ok(admin.patch(stream.url, {"name": f"{stream.name} (renamed)"}, if_match=etag))
 
 
-@given(p("{seconds:Num} seconds have passed"))
-@when(p("{seconds:Num} seconds have passed"))
-def time_passes(seconds: float) -> None:
-    time.sleep(seconds)
+@given(p("{days:Num} days have passed"))
+@when(p("{days:Num} days have passed"))
+def time_passes(clock: ManualClock, days: float) -> None:
+    clock.advance(timedelta(days=days))
 
 
 # -- When: moves ---------------------------------------------------------------------------
@@ -538,11 +539,11 @@ def portfolio_without_timebox(editor: Api, name: str, phase: str) -> None:
     assert (row["phase"], row["timebox_days"], row["overdue"]) == (phase, None, False), row
 
 
-@then(p('the portfolio flags "{name}" as overdue'))
-def portfolio_overdue(editor: Api, name: str) -> None:
+@then(p('the portfolio flags "{name}" as overdue, {days:Num} days into a timebox of {box:Num}'))
+def portfolio_overdue(editor: Api, name: str, days: float, box: float) -> None:
     row = portfolio_row(editor, name)
     assert row["overdue"] is True, row
-    assert row["days_in_phase"] >= 0 and row["timebox_days"] is not None, row
+    assert (int(row["days_in_phase"]), row["timebox_days"]) == (days, box), row
 
 
 @then("asked for the overdue value streams, the portfolio lists none")
@@ -600,9 +601,9 @@ def tunes_risks(request: pytest.FixtureRequest, who: str, n: int) -> Any:
     return tune(caller(request, who), lambda pb: world.needing_risks(pb, n))
 
 
-@given(p("an admin has given {phase:Phase} a timebox of {seconds:Num} seconds"))
-def admin_gave_timebox(admin: Api, phase: str, seconds: float) -> None:
-    admin.ok(tune(admin, lambda pb: world.with_timebox(pb, phase, seconds / 86400)))
+@given(p("an admin has given {phase:Phase} a timebox of {days:Num} days"))
+def admin_gave_timebox(admin: Api, phase: str, days: float) -> None:
+    admin.ok(tune(admin, lambda pb: world.with_timebox(pb, phase, days)))
 
 
 @given(
