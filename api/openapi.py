@@ -231,15 +231,17 @@ def _body_models(app: Litestar) -> dict[str, type[BaseModel]]:
         for handler in _handlers(app).values()
         if handler is not None and "data" in handler.parsed_fn_signature.parameters
     ]
+    seen: set[int] = set()
     while pending:
         annotation = pending.pop()
-        for candidate in (annotation, *typing.get_args(annotation)):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                if candidate.__name__ not in found:
-                    found[candidate.__name__] = candidate
-                    pending += [f.annotation for f in candidate.model_fields.values()]
-            elif typing.get_args(candidate):
-                pending.append(candidate)
+        if id(annotation) in seen:
+            continue
+        seen.add(id(annotation))
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.setdefault(annotation.__name__, annotation)
+            pending += [f.annotation for f in annotation.model_fields.values()]
+        else:
+            pending += list(typing.get_args(annotation))
     return found
 
 

@@ -358,8 +358,11 @@ def machine() -> dict[str, str]:
 
     memory_kib = first_match("/proc/meminfo", r"^MemTotal:\s+(\d+) kB")
     memory = f"{int(memory_kib) / 1024 / 1024:.1f} GiB" if memory_kib.isdigit() else "unknown"
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
-    wrk_version = (wrk.stdout or wrk.stderr).splitlines()[0].split(" [")[0].strip()
+    try:
+        wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+        wrk_version = (wrk.stdout or wrk.stderr).splitlines()[0].split(" [")[0].strip()
+    except (OSError, IndexError):
+        wrk_version = "wrk not installed"
     load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     return {
         "cpus": str(len(os.sched_getaffinity(0))),

@@ -14,12 +14,13 @@ any error or traceback in the server's log.
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +82,16 @@ def run_cli(env: dict[str, str], *args: str) -> str:
 def serving(env: dict[str, str], port: int, log: Path) -> Any:
     with log.open("w") as out:
         server = subprocess.Popen(
-            [str(VSM), "serve", "--port", str(port)], env=env, stdout=out, stderr=out, cwd=ROOT
+            [str(VSM), "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=out,
+            cwd=ROOT,
+            start_new_session=True,
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
@@ -97,8 +103,19 @@ def serving(env: dict[str, str], port: int, log: Path) -> Any:
             time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
+        stop(server)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group (granian and its workers), SIGKILL if need be."""
+    with suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
         server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
 
 
 def seed(base: str, token: str) -> dict[str, str]:

@@ -197,3 +197,23 @@ def test_messages_of_model_rules_read_as_rules(editor: Api, factory: Factory) ->
     problem = assert_problem(response, 422, code="VALIDATION_FAILED")
     assert "Value error" not in response.text
     assert all(error["message"] for error in problem["errors"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [("backlog-items", "status"), ("targets", "target"), ("risks", "title")],
+)
+def test_a_patch_that_nulls_a_required_field_names_it(
+    editor: Api, factory: Factory, kind: str, field: str
+) -> None:
+    """The kind's own rules never see a null they were not written for (it was a 500)."""
+    stream = factory.value_stream()
+    made = {
+        "backlog-items": factory.backlog_item,
+        "targets": factory.target,
+        "risks": factory.risk,
+    }[kind](stream)
+
+    response = editor.patch(f"/api/v1/{kind}/{made['id']}", {field: None}, if_match=1)
+
+    assert_problem(response, 422, code="VALIDATION_FAILED", field=field)
