@@ -202,18 +202,18 @@ def _document_raw_bodies(document: dict[str, Any]) -> None:
     """Operations that read or write a document themselves (JSON or YAML) say its shape."""
     _add_models(document, MapDocument, ValueStreamSnapshot)
     paths = document["paths"]
-    text = {"type": "string", "description": "the same document in YAML"}
+    document_schema = _ref(MapDocument)
     export = paths["/api/v1/maps/{map_id}/export"]["get"]["responses"]["200"]
     export["content"] = {
-        "application/json": {"schema": _ref(MapDocument)},
-        "application/yaml": {"schema": text},
+        "application/json": {"schema": document_schema},
+        "application/yaml": {"schema": document_schema},
     }
     paths["/api/v1/value-streams/{value_stream_id}/maps/import"]["post"]["requestBody"] = {
         "required": True,
         "description": "A map document, as `GET /maps/{id}/export` gives it.",
         "content": {
-            "application/json": {"schema": _ref(MapDocument)},
-            "application/yaml": {"schema": text},
+            "application/json": {"schema": document_schema},
+            "application/yaml": {"schema": document_schema},
         },
     }
     paths["/api/v1/import"]["post"]["requestBody"] = {
