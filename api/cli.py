@@ -18,7 +18,7 @@ from core.actor import Actor
 from core.config import Settings
 from core.db import make_oneshot_engine, unit_of_work
 from core.errors import DomainError, NotFound
-from core.exporting import Exporter, choose, collect_exporters
+from core.exporting import Exporter, choose, collect_exporters, file_name
 from core.models.token import ApiTokenCreate, Role
 from core.plugins import build_plugin_manager
 from core.services import organizations, snapshots, tokens, workflow
@@ -270,8 +270,6 @@ def export(
     ] = None,
 ) -> None:
     """Write one export of a value stream (or its backlog) or of the portfolio."""
-    from api.rest.exports import _slug
-
     if (value_stream is None) == (not portfolio):
         raise _fail("give either --value-stream ID or --portfolio")
     if backlog and value_stream is None:
@@ -289,19 +287,19 @@ def export(
                 )
                 return data, "portfolio"
             data = await snapshots.value_stream_snapshot(session, actor, stream_id)
-            suffix = "-backlog" if backlog else ""
-            return data, _slug(data.value_stream.name) + suffix
+            return data, data.value_stream.name
 
-    data, name = _run_transactions(work)
+    data, title = _run_transactions(work)
     chunks = exporter.chunks(subject, data)
     if output == "-":
         for chunk in chunks:
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
-    path = Path(output) if output else Path(f"{name}.{exporter.extension}")
+    name = file_name(exporter, subject, title)
+    path = Path(output) if output else Path(name)
     if path.is_dir():
-        path = path / f"{name}.{exporter.extension}"
+        path = path / name
     size = _write(path, chunks)
     typer.echo(f"wrote {path} ({size} bytes)")
 
@@ -324,18 +322,18 @@ def report(
 
     Meant for a scheduler: e.g. weekly, then mail the folder's files to the leaders.
     """
-    from api.rest.exports import _slug
-
     exporters = collect_exporters(build_plugin_manager())
     exporter = _exporter(exporters, "value_stream", format)
     stream_id = _stream_id(value_stream) if value_stream is not None else None
     used: set[str] = set()
 
-    def place(name: str, ident: object) -> Path:
+    def place(subject: str, title: str, ident: object) -> Path:
+        name = file_name(exporter, subject, title)
         if name in used:
-            name = f"{name}-{str(ident)[:8]}"
+            stem, _, extension = name.rpartition(".")
+            name = f"{stem}-{str(ident)[:8]}.{extension}"
         used.add(name)
-        return output / f"{name}.{exporter.extension}"
+        return output / name
 
     def write(path: Path, subject: str, data: Any) -> None:
         size = _write(path, exporter.chunks(subject, data))
@@ -349,7 +347,11 @@ def report(
             async with transaction() as session:
                 data = await snapshots.value_stream_snapshot(session, actor, stream_id)
             output.mkdir(parents=True, exist_ok=True)
-            write(place(_slug(data.value_stream.name), data.value_stream.id), "value_stream", data)
+            write(
+                place("value_stream", data.value_stream.name, data.value_stream.id),
+                "value_stream",
+                data,
+            )
             return
         async with transaction() as session:
             overview = await snapshots.portfolio_snapshot(
@@ -357,7 +359,7 @@ def report(
             )
         output.mkdir(parents=True, exist_ok=True)
         if "portfolio" in exporter.subjects:
-            write(place("portfolio", ""), "portfolio", overview)
+            write(place("portfolio", "portfolio", ""), "portfolio", overview)
         else:
             typer.echo(f"note: the {format} exporter makes no portfolio report", err=True)
         with typer.progressbar(
@@ -370,7 +372,7 @@ def report(
                 except NotFound:
                     written.append(f"skipped {row.name}: deleted meanwhile")
                     continue
-                write(place(_slug(row.name), row.id), "value_stream", data)
+                write(place("value_stream", row.name, row.id), "value_stream", data)
 
     _run_transactions(work)
     for line in written:

@@ -521,6 +521,7 @@ def register_exporters() -> list[Any]:
             subjects=frozenset({"value_stream"}),
             render=render_findings_csv,
             description="The waste findings of every map of a value stream.",
+            file_suffix="findings",
         ),
         Exporter(
             name="measurements-csv",
@@ -529,6 +530,7 @@ def register_exporters() -> list[Any]:
             subjects=frozenset({"value_stream"}),
             render=render_measurements_csv,
             description="Every measurement of a value stream's targets, oldest first per target.",
+            file_suffix="measurements",
         ),
         Exporter(
             name="xlsx",
