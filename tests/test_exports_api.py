@@ -580,9 +580,62 @@ def test_mermaid_labels_cannot_break_out_of_their_quotes_or_inject_markup(
 
 
 def test_escape_flattens_lines_and_codes_every_special_character() -> None:
-    assert escape('a\n"b" <c> & #d | `e` \\f') == (
-        "a #quot;b#quot; #lt;c#gt; #amp; #35;d #124; #96;e#96; #92;f"
+    assert escape('a\n"b" <c> & #d | `e` \\f %%{x}%%\x00\x07') == (
+        "a #quot;b#quot; #lt;c#gt; #amp; #35;d #124; #96;e#96; #92;f #37;#37;#123;x#125;#37;#37;"
     )
+
+
+HOSTILE = {
+    "directive": "%%{init: {'theme':'dark','themeCSS':'svg{display:none}'}}%%",
+    "directive, spaced": "x %%{ init: { 'securityLevel': 'loose' } }%% y",
+    "click": 'x"]\n    click s1 call alert(1)\n    y["z',
+    "click, unicode line break": 'a\u2028click s1 href "javascript:alert(1)"\u2029b',
+    "script": "<script>alert(1)</script>",
+    "html": '<img src=x onerror="alert(1)"><a href="javascript:alert(1)">x</a>',
+    "statement end": 'a"];style s1 fill:#f00;x["',
+    "edge label": 'v2|> s1 --> s9["owned"',
+    "comment": "%% a comment\n%%{init:{}}%%",
+}
+STATEMENTS = [
+    r"flowchart LR",
+    r"%% [^%{}\n]*",
+    r'(?:m\d+)?s\d+\["[^"]*"\]',
+    r'(?:m\d+)?empty\["\(no steps yet\)"\]',
+    r'none\["No maps in cycle \d+ yet"\]',
+    r'(?:m\d+)?s\d+ (?:-->|-\.->)(?:\|"[^"]*"\|)? (?:m\d+)?s\d+',
+    r'subgraph m\d+\["[^"]*"\]',
+    r"direction LR",
+    r"end",
+    r"classDef \w+ [\w:#,-]+",
+    r"class [\w,]+ \w+",
+    r"style (?:m\d+)?s\d+ stroke-width:4px",
+    r"linkStyle [\d,]+ [\w:#,-]+",
+]
+
+
+@pytest.mark.parametrize("attack", sorted(HOSTILE))
+def test_hostile_text_cannot_inject_a_directive_a_click_or_markup_into_mermaid(
+    viewer: Api, factory: Factory, attack: str
+) -> None:
+    hostile = HOSTILE[attack]
+    stream = factory.value_stream(name=hostile)
+    stream_map = factory.map(stream, kind="current", name=hostile)
+    first = factory.step(stream_map, name=hostile, role=hostile, process_time="1 h")
+    second = factory.step(stream_map, name="Next", role="Ops")
+    factory.handoff(stream_map, first, second, artifact=hostile[:200])
+
+    for url in (
+        f"/api/v1/maps/{stream_map['id']}/render",
+        f"/api/v1/value-streams/{stream['id']}/export",
+    ):
+        text = _mermaid(viewer, url)
+
+        assert "%%{" not in text and "}%%" not in text
+        for line in (line.strip() for line in text.splitlines()):
+            assert any(re.fullmatch(statement, line) for statement in STATEMENTS), line
+            assert not line.startswith("click")
+        tags = set(re.findall(r"<\s*/?\s*([A-Za-z]+)", text))
+        assert tags <= {"b", "br"}, tags
 
 
 def test_mermaid_chains_the_steps_of_a_map_without_handoffs(viewer: Api, factory: Factory) -> None:
