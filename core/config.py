@@ -34,6 +34,17 @@ class Settings(BaseSettings):
     graphql_max_aliases: int = Field(default=30, ge=1)
     graphql_max_tokens: int = Field(default=4000, ge=50)
     max_request_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    map_import_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest map document an import takes, in bytes; a larger one is a 413.",
+    )
+    map_import_max_steps: int = Field(
+        default=20_000, ge=1, description="Most steps a map document may hold (422 beyond)."
+    )
+    map_import_max_handoffs: int = Field(
+        default=50_000, ge=0, description="Most handoffs a map document may hold (422 beyond)."
+    )
     classifier_config: dict[str, Any] = Field(
         default_factory=dict,
         description="JSON settings for waste classifier plugins, each reading its own keys.",

@@ -13,7 +13,7 @@ from api.rest.children import child_resource
 from api.rest.common import versioned
 from api.state import AppState
 from core.actor import Actor
-from core.errors import ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
 from core.flowmap import ValueClass
 from core.metrics.map_metrics import MapMetrics
 from core.models.value_stream_map import (
@@ -137,6 +137,21 @@ class ClassifyOut(BaseModel):
 MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 
 
+async def _body_within(
+    request: Request[Any, Any, Any], limits: map_documents.ImportLimits
+) -> bytes:
+    """The body, read only as far as the import's size limit: a larger one is refused at
+    its announced length, or as soon as more arrives than the limit allows."""
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit():
+        limits.check_size(int(announced))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        limits.check_size(len(body))
+    return bytes(body)
+
+
 class MapAnalysisController(Controller):
     tags = ["maps"]
 
@@ -185,6 +200,12 @@ class MapAnalysisController(Controller):
     @post(
         "/value-streams/{value_stream_id:uuid}/maps/import",
         summary="Create a map from a JSON or YAML document (Content-Type says which)",
+        description=(
+            "The document is checked whole before anything is stored. Its size is limited "
+            "(VSM_MAP_IMPORT_MAX_BYTES, 16 MiB by default: 413 beyond), and so are its steps "
+            "(VSM_MAP_IMPORT_MAX_STEPS, 20,000) and handoffs (VSM_MAP_IMPORT_MAX_HANDOFFS, "
+            "50,000): 422 beyond. A document that cannot be read is a 400."
+        ),
         status_code=201,
     )
     async def import_map(
@@ -192,15 +213,23 @@ class MapAnalysisController(Controller):
         request: Request[Any, Any, Any],
         session: AsyncSession,
         actor: Actor,
+        app_state: AppState,
         value_stream_id: FromPath[uuid.UUID],
     ) -> Response[MapRead]:
+        actor.require_write()
         media_type = request.headers.get("content-type", "application/json")
         if "json" not in media_type and "yaml" not in media_type:
             raise ValidationFailed(
-                "send the document as application/json or application/yaml", field="content-type"
+                "send the document as application/json or application/yaml",
+                problems=[
+                    FieldProblem("content-type", "not a map document", list(MEDIA_TYPES.values()))
+                ],
             )
-        document = map_documents.parse_document(await request.body(), media_type)
-        stream_map = await map_documents.import_map(session, actor, value_stream_id, document)
+        limits = map_documents.ImportLimits.of(app_state.settings)
+        raw = await _body_within(request, limits)
+        stream_map = await map_documents.import_document(
+            session, actor, value_stream_id, raw, media_type, limits
+        )
         return versioned(
             MapRead.model_validate(stream_map, from_attributes=True),
             stream_map.version,
