@@ -5,16 +5,20 @@ document or lays out a PDF, no other request, of any organization, is answered. 
 work runs here in a worker thread instead, at most `HEAVY_THREADS` at once per event
 loop, so a burst of heavy requests queues for a thread instead of taking every core
 from the requests that only read. The threads share the interpreter lock with the
-loop, which takes it back at every switch interval (5 ms), so the loop keeps
-answering while a heavy job runs.
+loop, which gets it back at every switch interval, so the loop keeps answering while a
+heavy job runs; `heavy_work_running` keeps those waits short.
 
 The work must not touch a database session: it gets plain data and answers plain data.
 """
 
 import asyncio
+import contextlib
 import functools
+import gc
+import sys
+import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -39,9 +43,50 @@ def _limiter() -> CapacityLimiter:
     return limiter
 
 
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the interpreter lock while another waits for it, during
+heavy work (Python's default is 0.005): the event loop's waits for the lock shrink with
+it, at the cost of a little throughput of the heavy job."""
+
+_state = threading.Lock()
+_jobs = 0
+_restore: tuple[bool, float] = (True, 0.005)
+
+
+@contextlib.contextmanager
+def heavy_work_running() -> Iterator[None]:
+    """While any heavy job runs in this process: no cycle collection, short lock holds.
+
+    Parsing a large document creates millions of objects that live until it is done;
+    the cycle collector would walk that heap again and again, each walk holding the
+    interpreter lock for up to seconds while the event loop waits. What heavy jobs
+    create is freed by reference counting when they end; cycles made meanwhile
+    elsewhere are collected once the last heavy job has ended, when the collector and
+    the switch interval are as they were before.
+    """
+    global _jobs, _restore
+    with _state:
+        if _jobs == 0:
+            _restore = (gc.isenabled(), sys.getswitchinterval())
+            gc.disable()
+            sys.setswitchinterval(min(SWITCH_INTERVAL, _restore[1]))
+        _jobs += 1
+    try:
+        yield
+    finally:
+        with _state:
+            _jobs -= 1
+            if _jobs == 0:
+                collector_was_on, interval = _restore
+                sys.setswitchinterval(interval)
+                if collector_was_on:
+                    gc.enable()
+
+
 def in_worker(call: Callable[[], T]) -> T:
     """What a worker thread runs: the call. (Tests hold heavy work here with an event.)"""
-    return call()
+    with heavy_work_running():
+        return call()
 
 
 async def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -12,7 +12,9 @@ Were the work on the event loop, the held thread would be the loop itself: nothi
 else would answer until the hold timed out, and the order would be wrong.
 """
 
+import gc
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -100,6 +102,9 @@ HEAVY = {
         f"/api/v1/value-streams/{made['stream']['id']}/export", params={"format": "xlsx"}
     ),
     "map picture": lambda api, made: api.get(f"/api/v1/maps/{made['current']['id']}/render"),
+    "map document": lambda api, made: api.get(
+        f"/api/v1/maps/{made['current']['id']}/export", params={"format": "yaml"}
+    ),
     "graphql export": lambda api, made: api.client.post(
         "/graphql",
         json={
@@ -291,4 +296,22 @@ def test_a_viewer_s_import_is_refused_before_its_document_is_read(
 def test_map_documents_are_parsed_by_libyaml() -> None:
     """PyYAML's pure-Python parser took 21 s for a map of 15,000 steps."""
     assert yaml.__with_libyaml__, "this PyYAML was built without libyaml"
-    assert map_documents.YAML_LOADER is yaml.CSafeLoader
+    assert issubclass(map_documents.YAML_LOADER, yaml.cyaml.CParser)
+    text = "name: Map\nkind: desired\nsteps:\n  - {key: a, name: A, tools: &t [Jira]}\n"
+    assert yaml.load(text + "  - {key: b, name: B, tools: *t}\n", map_documents.YAML_LOADER) == (
+        yaml.safe_load(text + "  - {key: b, name: B, tools: *t}\n")
+    )
+
+
+def test_while_any_heavy_job_runs_the_collector_pauses_and_the_loop_gets_the_lock_sooner() -> None:
+    before = sys.getswitchinterval()
+    assert gc.isenabled()
+
+    with offload.heavy_work_running():
+        with offload.heavy_work_running():
+            assert not gc.isenabled()
+            assert sys.getswitchinterval() == pytest.approx(offload.SWITCH_INTERVAL)
+        assert not gc.isenabled(), "another heavy job is still running"
+
+    assert gc.isenabled()
+    assert sys.getswitchinterval() == before

@@ -193,9 +193,9 @@ class MapAnalysisController(Controller):
         map_id: FromPath[uuid.UUID],
         format: Annotated[Literal["json", "yaml"], Parameter(description="json or yaml")] = "json",
     ) -> Response[str]:
-        document = await map_documents.export_map(session, actor, map_id)
         media_type = MEDIA_TYPES[format]
-        return Response(map_documents.dump(document, media_type), media_type=media_type)
+        document = await map_documents.export_document(session, actor, map_id, media_type)
+        return Response(document, media_type=media_type)
 
     @post(
         "/value-streams/{value_stream_id:uuid}/maps/import",

@@ -13,12 +13,15 @@ from typing import Any, Literal
 
 import msgspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from core.actor import Actor
-from core.errors import BadRequest, ContentTooLarge, ValidationFailed, invalid
+from core.errors import BadRequest, ContentTooLarge, ValidationFailed, field_problems, invalid
 from core.flowmap import ValueClass
 from core.ids import new_id
 from core.input_limits import MAX_DEPTH, check_document
@@ -94,12 +97,19 @@ class MapDocument(BaseModel):
         return self
 
 
-async def export_map(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> dict[str, Any]:
+async def export_document(
+    session: AsyncSession, actor: Actor, map_id: uuid.UUID, media_type: str
+) -> str:
+    """The map as a JSON or YAML document; written in a worker thread from the rows read."""
     stream_map = await maps.maps.get(session, actor, map_id)
     ordered = (await maps.steps.for_parents(session, actor, [stream_map.id])).get(stream_map.id, [])
     links = (await maps.handoffs.for_parents(session, actor, [stream_map.id])).get(
         stream_map.id, []
     )
+    return await off_loop(lambda: dump(_document(stream_map, ordered, links), media_type))
+
+
+def _document(stream_map: ValueStreamMap, ordered: list[Any], links: list[Any]) -> dict[str, Any]:
     key_of = {step.id: f"s{i + 1}" for i, step in enumerate(ordered)}
     document = MapDocument(
         name=stream_map.name,
@@ -146,10 +156,30 @@ async def export_map(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> 
 
 # -- import ------------------------------------------------------------------------------
 
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's parser when PyYAML was built with it (its wheels are), else the pure-Python
-one, which is about twenty times slower on a large document."""
-INSERT_BATCH = 500
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser
+
+    class _EventLoader(Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        """libyaml's C parser, composed and constructed as `yaml.CSafeLoader` would.
+
+        `CSafeLoader` composes the whole document in one call into C, which holds the
+        interpreter lock for up to a second on a large document, so the event loop
+        cannot answer meanwhile. Composing from libyaml's events in Python takes as
+        long in all and lets the loop run between events.
+        """
+
+        def __init__(self, stream: Any) -> None:
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    YAML_LOADER: Any = _EventLoader
+else:  # pragma: no cover - PyYAML's wheels carry libyaml
+    YAML_LOADER = yaml.SafeLoader
+"""libyaml's parser (PyYAML's wheels are built with it); the pure-Python one took 21 s for
+a map of 15,000 steps."""
+INSERT_BATCH = 100
 """Rows per INSERT: between batches the event loop answers other requests."""
 
 
@@ -208,8 +238,44 @@ def parse_document(
     _check_counts(data, limits)
     _check_expansion(data, size)
     check_document(data)
+    return _validated_document(data)
+
+
+_LISTS = {
+    "steps": TypeAdapter(list[StepDocument]),
+    "handoffs": TypeAdapter(list[HandoffDocument]),
+}
+VALIDATE_BATCH = 500
+"""Steps or handoffs validated in one call: each call holds the interpreter lock."""
+
+
+def _validated_document(data: dict[str, Any]) -> MapDocument:
+    """The document validated a batch of steps and handoffs at a time; every error named.
+
+    One call validating 15,000 steps would hold the interpreter lock for a third of a
+    second, and the event loop with it.
+    """
+    parts: dict[str, list[Any]] = {}
+    problems = []
+    for key, adapter in _LISTS.items():
+        items = data.get(key, [])
+        if not isinstance(items, list):
+            continue
+        parts[key] = []
+        for start in range(0, len(items), VALIDATE_BATCH):
+            try:
+                parts[key] += adapter.validate_python(items[start : start + VALIDATE_BATCH])
+            except ValidationError as exc:
+                errors = [
+                    {**e, "loc": (key, start + e["loc"][0], *e["loc"][1:])}
+                    for e in exc.errors(include_url=False)
+                ]
+                problems += field_problems(errors)
+    if problems:
+        detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
+        raise ValidationFailed(f"the map document is not valid: {detail}", problems=problems)
     try:
-        return MapDocument.model_validate(data)
+        return MapDocument.model_validate({**data, **parts})
     except ValidationError as exc:
         raise invalid(exc, "the map document") from exc
 
@@ -419,7 +485,10 @@ def _validated(model: Any, values: dict[str, Any], where: str) -> Any:
         raise invalid(exc, where, prefix=f"{where}.") from exc
 
 
+YAML_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def dump(document: dict[str, Any], media_type: str) -> str:
     if "yaml" in media_type:
-        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+        return yaml.dump(document, Dumper=YAML_DUMPER, sort_keys=False, allow_unicode=True)
     return json.dumps(document, indent=2)
