@@ -6,7 +6,8 @@ work runs here in a worker thread instead, at most `HEAVY_THREADS` at once per e
 loop, so a burst of heavy requests queues for a thread instead of taking every core
 from the requests that only read. The threads share the interpreter lock with the
 loop, which gets it back at every switch interval, so the loop keeps answering while a
-heavy job runs; `heavy_work_running` keeps those waits short.
+heavy job runs; `heavy_work_running` keeps those waits short for jobs that build a
+large heap.
 
 The work must not touch a database session: it gets plain data and answers plain data.
 """
@@ -55,7 +56,10 @@ _restore: tuple[bool, float] = (True, 0.005)
 
 @contextlib.contextmanager
 def heavy_work_running() -> Iterator[None]:
-    """While any heavy job runs in this process: no cycle collection, short lock holds.
+    """While any such job runs in this process: no cycle collection, short lock holds.
+
+    For jobs whose size a limit bounds and that build a large heap, such as reading a
+    map document: with jobs overlapping without end the collector would stay paused.
 
     Parsing a large document creates millions of objects that live until it is done;
     the cycle collector would walk that heap again and again, each walk holding the
@@ -85,8 +89,7 @@ def heavy_work_running() -> Iterator[None]:
 
 def in_worker(call: Callable[[], T]) -> T:
     """What a worker thread runs: the call. (Tests hold heavy work here with an event.)"""
-    with heavy_work_running():
-        return call()
+    return call()
 
 
 async def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:

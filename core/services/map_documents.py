@@ -34,7 +34,7 @@ from core.models.value_stream_map import (
     ValueStreamMap,
     iso_duration,
 )
-from core.offload import off_loop
+from core.offload import heavy_work_running, off_loop
 from core.services import audit, maps
 from core.types import utcnow
 
@@ -342,7 +342,11 @@ def prepare_import(
     A pure function of its arguments, run in a worker thread; every error names the
     step or handoff it is about.
     """
-    document = parse_document(raw, media_type, limits)
+    with heavy_work_running():
+        return _prepared(parse_document(raw, media_type, limits), organization_id)
+
+
+def _prepared(document: MapDocument, organization_id: uuid.UUID) -> PreparedImport:
     created = _validated(
         MapCreate,
         {
