@@ -225,6 +225,19 @@ def test_a_document_over_the_size_limit_is_413(editor: Api, factory: Factory) ->
     _nothing_stored(editor, stream)
 
 
+def test_a_document_over_the_size_limit_sent_without_a_length_is_413(
+    editor: Api, factory: Factory
+) -> None:
+    stream = factory.value_stream()
+    text = json.dumps(map_document(3, notes="x" * MAX_BYTES)).encode()
+    chunks = (text[i : i + 8192] for i in range(0, len(text), 8192))
+
+    answer = _import(editor, stream, chunks, "application/json")  # type: ignore[arg-type]
+
+    assert_problem(answer, 413, code="CONTENT_TOO_LARGE")
+    _nothing_stored(editor, stream)
+
+
 def test_a_document_over_the_size_limit_is_refused_in_graphql_too(
     editor: Api, factory: Factory
 ) -> None:

@@ -140,16 +140,17 @@ MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 async def _body_within(
     request: Request[Any, Any, Any], limits: map_documents.ImportLimits
 ) -> bytes:
-    """The body, read only as far as the import's size limit: a larger one is refused at
-    its announced length, or as soon as more arrives than the limit allows."""
+    """The body, refused at its announced length when that is over the import's limit.
+
+    A body sent without a length is read up to the service's own body limit
+    (`VSM_MAX_REQUEST_BODY_BYTES`) and then measured.
+    """
     announced = request.headers.get("content-length", "")
     if announced.isdigit():
         limits.check_size(int(announced))
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        limits.check_size(len(body))
-    return bytes(body)
+    body = await request.body()
+    limits.check_size(len(body))
+    return body
 
 
 class MapAnalysisController(Controller):
