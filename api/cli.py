@@ -31,7 +31,7 @@ from core.actor import Actor
 from core.config import Settings
 from core.db import make_oneshot_engine, unit_of_work
 from core.errors import DomainError, NotFound
-from core.exporting import Exporter, choose, collect_exporters
+from core.exporting import Exporter, choose, collect_exporters, file_name
 from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
 from core.pagination import MAX_LIMIT
 from core.plugins import build_plugin_manager
@@ -466,8 +466,6 @@ def export(
     ] = None,
 ) -> None:
     """Write one export of a value stream (or its backlog) or of the portfolio."""
-    from api.rest.exports import _slug
-
     if (value_stream is None) == (not portfolio):
         raise _fail("give either --value-stream ID or --portfolio")
     if backlog and value_stream is None:
@@ -485,19 +483,19 @@ def export(
                 )
                 return data, "portfolio"
             data = await snapshots.value_stream_snapshot(session, actor, stream_id)
-            suffix = "-backlog" if backlog else ""
-            return data, _slug(data.value_stream.name) + suffix
+            return data, data.value_stream.name
 
-    data, name = _run_transactions(work)
+    data, title = _run_transactions(work)
     chunks = exporter.chunks(subject, data)
     if output == "-":
         for chunk in chunks:
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
-    path = Path(output) if output else Path(f"{name}.{exporter.extension}")
+    name = file_name(exporter, subject, title)
+    path = Path(output) if output else Path(name)
     if path.is_dir():
-        path = path / f"{name}.{exporter.extension}"
+        path = path / name
     size = _write(path, chunks)
     typer.echo(f"wrote {path} ({size} bytes)")
 
@@ -520,18 +518,18 @@ def report(
 
     Meant for a scheduler: e.g. weekly, then mail the folder's files to the leaders.
     """
-    from api.rest.exports import _slug
-
     exporters = collect_exporters(build_plugin_manager())
     exporter = _exporter(exporters, "value_stream", format)
     stream_id = _stream_id(value_stream) if value_stream is not None else None
     used: set[str] = set()
 
-    def place(name: str, ident: object) -> Path:
+    def place(subject: str, title: str, ident: object) -> Path:
+        name = file_name(exporter, subject, title)
         if name in used:
-            name = f"{name}-{str(ident)[:8]}"
+            stem, _, extension = name.rpartition(".")
+            name = f"{stem}-{str(ident)[:8]}.{extension}"
         used.add(name)
-        return output / f"{name}.{exporter.extension}"
+        return output / name
 
     def write(path: Path, subject: str, data: Any) -> None:
         size = _write(path, exporter.chunks(subject, data))
@@ -545,7 +543,11 @@ def report(
             async with transaction() as session:
                 data = await snapshots.value_stream_snapshot(session, actor, stream_id)
             output.mkdir(parents=True, exist_ok=True)
-            write(place(_slug(data.value_stream.name), data.value_stream.id), "value_stream", data)
+            write(
+                place("value_stream", data.value_stream.name, data.value_stream.id),
+                "value_stream",
+                data,
+            )
             return
         async with transaction() as session:
             overview = await snapshots.portfolio_snapshot(
@@ -553,7 +555,7 @@ def report(
             )
         output.mkdir(parents=True, exist_ok=True)
         if "portfolio" in exporter.subjects:
-            write(place("portfolio", ""), "portfolio", overview)
+            write(place("portfolio", "portfolio", ""), "portfolio", overview)
         else:
             written.append(f"no portfolio report: the {format} exporter makes none")
         with _progress(overview.rows, "value streams") as rows:
@@ -564,7 +566,7 @@ def report(
                 except NotFound:
                     written.append(f"skipped {row.name}: deleted meanwhile")
                     continue
-                write(place(_slug(row.name), row.id), "value_stream", data)
+                write(place("value_stream", row.name, row.id), "value_stream", data)
 
     _run_transactions(work)
     for line in written:

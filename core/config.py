@@ -88,6 +88,17 @@ class Settings(BaseSettings):
         ge=0,
         description="Failed authentications per client address per minute and worker; 0: no limit.",
     )
+    map_import_max_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest map document an import takes, in bytes; a larger one is a 413.",
+    )
+    map_import_max_steps: int = Field(
+        default=20_000, ge=1, description="Most steps a map document may hold (422 beyond)."
+    )
+    map_import_max_handoffs: int = Field(
+        default=50_000, ge=0, description="Most handoffs a map document may hold (422 beyond)."
+    )
     classifier_config: dict[str, Any] = Field(
         default_factory=dict,
         description="JSON settings for waste classifier plugins, each reading its own keys.",

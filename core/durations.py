@@ -13,6 +13,7 @@ one a map means (``days_are_working_days``); a working day always means
 
 import math
 import re
+from fractions import Fraction
 
 from core.errors import ValidationFailed
 
@@ -142,6 +143,11 @@ def parse_duration(
     return _check_seconds(float(plain["number"]) * seconds_per[unit], text)
 
 
+_EXACT_ABOVE = 1e300
+"""Beyond this many seconds, milliseconds are counted exactly: `seconds * 1000` would
+overflow to infinity near the largest float."""
+
+
 def format_duration(seconds: float, *, days: bool = True) -> str:
     """Write seconds as ISO 8601, the one form every client and spreadsheet can read back.
 
@@ -154,7 +160,7 @@ def format_duration(seconds: float, *, days: bool = True) -> str:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise DurationError(f"{seconds!r} is not a number of seconds")
     _check_seconds(float(seconds), seconds)
-    millis = round(seconds * 1000)
+    millis = round(seconds * 1000) if seconds < _EXACT_ABOVE else round(Fraction(seconds) * 1000)
     whole_days, millis = divmod(millis, 86_400_000) if days else (0, millis)
     hours, millis = divmod(millis, 3_600_000)
     minutes, millis = divmod(millis, 60_000)

@@ -87,6 +87,13 @@ class BadRequest(DomainError):
     title = "The request cannot be read"
 
 
+class ContentTooLarge(DomainError):
+    """The request carries more than the operation takes (a body, a document)."""
+
+    code = "CONTENT_TOO_LARGE"
+    title = "Content too large"
+
+
 class Unavailable(DomainError):
     """The service cannot answer now, through no fault of the request; retrying later helps.
 

@@ -1,12 +1,15 @@
-"""Exporters: what the `register_exporters` hook returns, and the registry built from it."""
+"""Exporters: what the `register_exporters` hook returns, the registry built from it, how
+an export's file is named, and how it is rendered off the event loop."""
 
-from collections.abc import Callable, Iterable, Iterator
+import unicodedata
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pluggy
 
-from core.errors import ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
+from core.offload import off_loop
 
 SUBJECTS = frozenset({"value_stream", "map", "backlog", "portfolio"})
 
@@ -16,7 +19,11 @@ Render = Callable[[str, Any], Iterable[Chunk]]
 
 @dataclass(frozen=True)
 class Exporter:
-    """One file format. `render(subject, data)` yields the file in chunks, so it can stream."""
+    """One file format. `render(subject, data)` yields the file in chunks, so it can stream.
+
+    `file_suffix` says what the file holds when the name of what was exported does not
+    (`findings` in `quote-to-cash-findings.csv`), so two exports never share a file name.
+    """
 
     name: str
     media_type: str
@@ -25,6 +32,7 @@ class Exporter:
     render: Render
     description: str = ""
     plugin: str = ""
+    file_suffix: str = ""
 
     def __post_init__(self) -> None:
         unknown = set(self.subjects) - SUBJECTS
@@ -62,14 +70,19 @@ def collect_exporters(manager: pluggy.PluginManager) -> dict[str, Exporter]:
                 render=exporter.render,
                 description=exporter.description,
                 plugin=impl.plugin_name,
+                file_suffix=getattr(exporter, "file_suffix", ""),
             )
     return dict(sorted(found.items()))
+
+
+DEFAULT_FORMATS = {"map": "svg"}
+"""The format of a subject when neither `format` nor Accept names one; else JSON."""
 
 
 def choose(
     exporters: dict[str, Exporter], subject: str, *, name: str | None, accept: str | None
 ) -> Exporter:
-    """By `format` name, else by the Accept header, else JSON."""
+    """By `format` name, else by the Accept header, else the subject's default format."""
     fitting = {n: e for n, e in exporters.items() if subject in e.subjects}
     if name:
         exporter = fitting.get(name)
@@ -77,16 +90,24 @@ def choose(
             raise ValidationFailed(
                 f"no exporter {name!r} for a {subject.replace('_', ' ')}; "
                 f"available: {', '.join(fitting) or 'none'}",
-                field="format",
+                problems=[
+                    FieldProblem(
+                        "format", f"no exporter {name!r} for this subject", sorted(fitting)
+                    )
+                ],
             )
         return exporter
     for media in _accepted(accept):
         for exporter in fitting.values():
             if media == exporter.media_type:
                 return exporter
-    if "json" in fitting:
-        return fitting["json"]
-    raise ValidationFailed(f"no exporter for a {subject.replace('_', ' ')}", field="format")
+    default = DEFAULT_FORMATS.get(subject, "json")
+    if default in fitting:
+        return fitting[default]
+    raise ValidationFailed(
+        f"no exporter for a {subject.replace('_', ' ')}; name one in format",
+        problems=[FieldProblem("format", "name an exporter", sorted(fitting))],
+    )
 
 
 def _accepted(accept: str | None) -> list[str]:
@@ -106,3 +127,62 @@ def _accepted(accept: str | None) -> list[str]:
         if media and "*" not in media and quality > 0:
             ranked.append((-quality, position, media))
     return [media for _q, _p, media in sorted(ranked)]
+
+
+# -- file names ------------------------------------------------------------------------
+
+SLUG_BYTES = 120
+"""Longest slug in UTF-8 bytes: with a suffix and an extension a name stays within the
+255 bytes most file systems allow."""
+
+
+def slug(name: str) -> str:
+    """A name fit for a file: lower case letters and digits of any script, joined by '-'.
+
+    Quotes, slashes, control characters and the like become separators, so a name can
+    neither leave its folder nor break the header it travels in.
+    """
+    cleaned = "".join(c if c.isalnum() else "-" for c in unicodedata.normalize("NFC", name.lower()))
+    text = "-".join(part for part in cleaned.split("-") if part)
+    while len(text.encode()) > SLUG_BYTES:
+        text = text[:-1]
+    return text.strip("-") or "export"
+
+
+def file_name(exporter: Exporter, subject: str, title: str) -> str:
+    """What an export is saved as: what was exported, what the file holds, its extension.
+
+    `quote-to-cash.xlsx`, `quote-to-cash-backlog.csv`, `quote-to-cash-findings.csv`.
+    """
+    parts = [slug(title)]
+    if subject == "backlog":
+        parts.append("backlog")
+    if exporter.file_suffix:
+        parts.append(slug(exporter.file_suffix))
+    return f"{'-'.join(parts)}.{exporter.extension}"
+
+
+# -- rendering off the event loop ---------------------------------------------------------
+
+
+async def rendered(exporter: Exporter, subject: str, data: Any) -> bytes:
+    """The whole file, rendered in a worker thread (for answers that hold it whole)."""
+    return await off_loop(lambda: b"".join(exporter.chunks(subject, data)))
+
+
+async def streamed(exporter: Exporter, subject: str, data: Any) -> AsyncIterator[bytes]:
+    """The file as it is rendered, every chunk in a worker thread.
+
+    The first chunk is rendered before this returns, so most render failures (a PDF is
+    whole by then) happen before an answer has started and can still get an error status.
+    """
+    chunks = exporter.chunks(subject, data)
+    first = await off_loop(next, chunks, None)
+
+    async def rest() -> AsyncIterator[bytes]:
+        chunk = first
+        while chunk is not None:
+            yield chunk
+            chunk = await off_loop(next, chunks, None)
+
+    return rest()

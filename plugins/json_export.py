@@ -1,6 +1,7 @@
 """The JSON exporter: a whole value stream (importable again), a map, or the portfolio."""
 
 import json
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,8 +19,27 @@ def render(subject: str, data: BaseModel) -> Iterator[str]:
     yield "{\n"
     for position, (key, value) in enumerate(fields.items()):
         separator = ",\n" if position else ""
-        yield f"{separator}{json.dumps(key)}: {json.dumps(value, indent=2)}"
+        yield f"{separator}{json.dumps(key)}: {_dumps(value)}"
     yield "\n}\n"
+
+
+def _dumps(value: Any) -> str:
+    """Strict JSON: a stored infinity or NaN, which JSON cannot hold, is written as null
+    (as the REST API answers it), never as the `Infinity` most parsers refuse."""
+    try:
+        return json.dumps(value, indent=2, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(value), indent=2, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
 
 
 @hookimpl

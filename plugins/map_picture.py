@@ -16,6 +16,7 @@ picture. Every piece of text comes from users and is escaped.
 """
 
 import itertools
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -73,10 +74,25 @@ def text(value: Any, limit: int | None = None) -> str:
     return escape(clean, quote=True)
 
 
+HUGE = 1e15
+"""From this size on a number is written in scientific notation: 1.5e+20, not 21 digits."""
+TINY = 0.005
+"""Below this size (and above zero) too: 4.9e-324, not a misleading 0."""
+
+
 def number(value: float | None, digits: int = 1) -> str:
-    """A short number: 12, 3.5, 0.25; no trailing zeros."""
+    """A short number: 12, 3.5, 0.25; no trailing zeros.
+
+    Any value that may be stored reads sensibly: 1e+308, -4.9e-324, ∞, -∞, NaN.
+    """
     if value is None:
         return "—"
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if abs(value) >= HUGE or 0 < abs(value) < TINY:
+        return f"{value:.3g}"
     if abs(value) >= 100:
         digits = 0
     elif abs(value) < 1 and value != 0:
@@ -91,6 +107,8 @@ def duration(seconds: float | None, seconds_per_day: float = 86400.0) -> str:
     """Seconds in the unit a person would say: 40 s, 25 min, 3.5 h, 12 d."""
     if seconds is None:
         return "—"
+    if not math.isfinite(seconds):
+        return f"{number(seconds)} s"
     if seconds < 60:
         return f"{number(seconds)} s"
     if seconds < 3600:
@@ -426,8 +444,8 @@ def _box(canvas: _Canvas, place: _Place, critical: bool, bottleneck: bool, per_d
         f"#{place.number} {step.name}",
         f"role: {step.role or '—'}",
         f"team: {step.team}" if step.team else "",
-        f"PT: {pt} ({step.process_time})" if step.process_time else "PT: not measured",
-        f"WT: {wt} ({step.wait_time})" if step.wait_time else "WT: not measured",
+        f"PT: {_with_iso(pt, step.process_time)}" if step.process_time else "PT: not measured",
+        f"WT: {_with_iso(wt, step.wait_time)}" if step.wait_time else "WT: not measured",
         f"%C&A: {pca}",
         VALUE_CLASS_LABELS.get(value_class or "", ""),
         "automated" if step.automated else "",
@@ -467,6 +485,15 @@ def _box(canvas: _Canvas, place: _Place, critical: bool, bottleneck: bool, per_d
         )
     parts.append("</g>")
     canvas.add("".join(parts))
+
+
+ISO_SHOWN = 24
+"""Longest ISO 8601 duration a tooltip repeats next to the short one; a longer one
+(seconds near the largest float have hundreds of digits of hours) would only clutter it."""
+
+
+def _with_iso(short: str, iso: str | None) -> str:
+    return f"{short} ({iso})" if iso and len(iso) <= ISO_SHOWN else short
 
 
 def _ladder(

@@ -7,9 +7,13 @@ one subgraph per map of its current cycle.
 
 Labels are text that people typed, so quotes, angle brackets, ampersands, hashes and
 the like are written as Mermaid entity codes: a label can neither end its quotes nor
-inject markup.
+inject markup. Mermaid looks for `%%{init: ...}%%` directives anywhere in a diagram's
+text, inside labels and comments too, so `%`, `{` and `}` are coded as well; line
+breaks of every kind are flattened, so no text can start a statement of its own
+(`click` callbacks, `style`, `classDef`); control characters are dropped.
 """
 
+import unicodedata
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
@@ -34,13 +38,20 @@ _ESCAPES = {
     "`": "#96;",
     "|": "#124;",
     "\\": "#92;",
+    "%": "#37;",
+    "{": "#123;",
+    "}": "#125;",
 }
 
 
 def escape(text: str) -> str:
-    """Text safe inside a quoted Mermaid label, on one line."""
+    """Text safe inside a quoted Mermaid label or a comment, on one line.
+
+    No `"` to end the label, no `%%` or braces to open a directive, no line break to
+    start a statement, no markup: what was typed is shown, never run.
+    """
     flat = " ".join(str(text).split())
-    return "".join(_ESCAPES.get(char, char) for char in flat)
+    return "".join(_ESCAPES.get(char, char) for char in flat if unicodedata.category(char) != "Cc")
 
 
 def _duration(seconds: float | None) -> str:

@@ -13,6 +13,7 @@ Markdown carries the same facts as tables, for wikis and chat. Templates live in
 
 import base64
 import io
+import math
 import re
 import tempfile
 import threading
@@ -113,16 +114,27 @@ def _markdown(value: Any) -> Markup:
 
 
 def sparkline(values: list[float], width: int = 40) -> str:
+    """The values as bars; one that is not a finite number is a gap (a space)."""
     if not values:
         return ""
     if len(values) > width:
         step = len(values) / width
         values = [values[int(i * step)] for i in range(width - 1)] + [values[-1]]
-    low, high = min(values), max(values)
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return " " * len(values)
+    # Halved, so that the span of values near the largest float does not overflow.
+    low, high = min(finite) / 2, max(finite) / 2
     span = high - low
-    if span == 0:
-        return SPARK[3] * len(values)
-    return "".join(SPARK[min(int((v - low) / span * len(SPARK)), len(SPARK) - 1)] for v in values)
+    bars = []
+    for v in values:
+        if not math.isfinite(v):
+            bars.append(" ")
+        elif span == 0:
+            bars.append(SPARK[3])
+        else:
+            bars.append(SPARK[min(int((v / 2 - low) / span * len(SPARK)), len(SPARK) - 1)])
+    return "".join(bars)
 
 
 # -- charts -------------------------------------------------------------------------------
@@ -161,25 +173,30 @@ class Charts:
         import matplotlib as mpl
         from matplotlib import dates as mdates
 
-        points = sorted((m.measured_at, m.value) for m in target.measurements)
+        measured = sorted((m.measured_at, m.value) for m in target.measurements)
+        points = [(at, v) for at, v in measured if math.isfinite(v)]
+        not_drawn = len(measured) - len(points)
         start = _aware(datetime.combine(target.start_date, time(), UTC))
         due = _aware(datetime.combine(target.due_date, time(), UTC))
+        exponent = _exponent([target.baseline, target.target, *(v for _, v in points)])
+        scale = 10.0**exponent
         with _CHART_LOCK, mpl.rc_context(_CHART_STYLE):
             axes = self._axes()
-            axes.axhline(
-                target.baseline,
-                color="#78909c",
-                linestyle="--",
-                linewidth=1.2,
-                label=f"baseline {number(target.baseline)}",
-            )
-            axes.axhline(
-                target.target,
-                color="#2e7d32",
-                linestyle="--",
-                linewidth=1.4,
-                label=f"target {number(target.target)}",
-            )
+            for name, level, colour, width in (
+                ("baseline", target.baseline, "#78909c", 1.2),
+                ("target", target.target, "#2e7d32", 1.4),
+            ):
+                if math.isfinite(level):
+                    axes.axhline(
+                        level / scale,
+                        color=colour,
+                        linestyle="--",
+                        linewidth=width,
+                        label=f"{name} {number(level)}",
+                    )
+                else:
+                    not_drawn += 1
+                    axes.plot([], [], " ", label=f"{name} {number(level)}")
             axes.axvline(
                 due,
                 color="#c62828",
@@ -190,7 +207,7 @@ class Charts:
             if points:
                 axes.plot(
                     [_aware(at) for at, _ in points],
-                    [v for _, v in points],
+                    [v / scale for _, v in points],
                     color="#1565c0",
                     linewidth=1.6,
                     marker="o",
@@ -206,6 +223,27 @@ class Charts:
                     ha="center",
                     va="center",
                     color="#607d8b",
+                )
+            if not_drawn:
+                axes.text(
+                    0.01,
+                    0.02,
+                    f"{not_drawn} value{'s' if not_drawn > 1 else ''} not drawn: "
+                    "not a finite number",
+                    transform=axes.transAxes,
+                    ha="left",
+                    va="bottom",
+                    color="#c62828",
+                )
+            if exponent:
+                axes.text(
+                    0.01,
+                    0.98,
+                    f"values x 1e{exponent:+d}",
+                    transform=axes.transAxes,
+                    ha="left",
+                    va="top",
+                    color="#455a64",
                 )
             first = min([start, *(_aware(at) for at, _ in points)])
             last = max([due, *(_aware(at) for at, _ in points)])
@@ -241,6 +279,17 @@ _CHART_STYLE = {
     "xtick.color": "#455a64",
     "ytick.color": "#455a64",
 }
+
+
+CHART_LIMIT = 1e100
+"""Charts of values beyond this size are drawn scaled by a power of ten (named on the
+axis): matplotlib's axis arithmetic overflows near the largest float."""
+
+
+def _exponent(values: Iterable[float]) -> int:
+    """The power of ten to divide the values of a chart by; 0 when they fit as they are."""
+    largest = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    return math.floor(math.log10(largest)) if largest > CHART_LIMIT else 0
 
 
 def _aware(value: datetime) -> datetime:

@@ -11,6 +11,7 @@ never a formula, in XLSX.
 """
 
 import csv
+import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,6 +23,7 @@ from core.exporting import Exporter
 from core.hookspecs import hookimpl
 from core.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
 from core.waste import WasteCategory
+from plugins.map_picture import number
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 64 * 1024
@@ -366,6 +368,22 @@ class _Formats:
         }
 
 
+EXCEL_LARGEST = 9.99999999999999e307
+EXCEL_SMALLEST = 2.2250738585072014e-308
+
+
+def _fits_a_cell(value: float) -> bool:
+    """Whether a spreadsheet can hold the number as a number.
+
+    Excel holds magnitudes from about 2.2e-308 to 9.99e+307 and neither infinity nor
+    NaN; a stored value outside that is written as text that says what it is.
+    """
+    if not math.isfinite(value):
+        return False
+    size = abs(value)
+    return size == 0 or EXCEL_SMALLEST <= size <= EXCEL_LARGEST
+
+
 def _xlsx_cell(sheet: Any, row: int, col: int, value: Any, kind: str, formats: _Formats) -> None:
     if value is None or value == "":
         return
@@ -376,7 +394,10 @@ def _xlsx_cell(sheet: Any, row: int, col: int, value: Any, kind: str, formats: _
     elif isinstance(value, date):
         sheet.write_datetime(row, col, value, formats.kinds["date"])
     elif isinstance(value, int | float) and kind != "text":
-        sheet.write_number(row, col, value, formats.kinds.get(kind))
+        if _fits_a_cell(value):
+            sheet.write_number(row, col, value, formats.kinds.get(kind))
+        else:
+            sheet.write_string(row, col, number(value))
     else:
         sheet.write_string(row, col, str(value))
 
@@ -521,6 +542,7 @@ def register_exporters() -> list[Any]:
             subjects=frozenset({"value_stream"}),
             render=render_findings_csv,
             description="The waste findings of every map of a value stream.",
+            file_suffix="findings",
         ),
         Exporter(
             name="measurements-csv",
@@ -529,6 +551,7 @@ def register_exporters() -> list[Any]:
             subjects=frozenset({"value_stream"}),
             render=render_measurements_csv,
             description="Every measurement of a value stream's targets, oldest first per target.",
+            file_suffix="measurements",
         ),
         Exporter(
             name="xlsx",

@@ -252,3 +252,32 @@ class Factory:
             "items": [first, second, third],
             "targets": [target, custom],
         }
+
+
+def map_document(steps: int, handoffs: int = 0, **overrides: Any) -> dict[str, Any]:
+    """A map document (value stream as code) of `steps` steps in a chain, then forward
+    handoffs that skip ahead until there are `handoffs`: acyclic whatever the sizes."""
+    chain = [(i, i + 1) for i in range(steps - 1)]
+    skips = ((i, i + gap) for gap in range(2, steps) for i in range(steps - gap))
+    edges = list(itertools.islice(itertools.chain(chain, skips), handoffs))
+    return {
+        "name": unique("Imported map"),
+        "kind": "desired",
+        "steps": [
+            {
+                "key": f"s{i}",
+                "name": f"Step {i}",
+                "role": "Developer",
+                "team": "Team A" if i % 2 else "Team B",
+                "process_time": "PT1H",
+                "wait_time": "PT4H",
+                "percent_complete_accurate": 90,
+                "tools": ["Jira", "Git"],
+            }
+            for i in range(steps)
+        ],
+        "handoffs": [
+            {"from": f"s{a}", "to": f"s{b}", "cross_team": (a + b) % 2 == 1} for a, b in edges
+        ],
+        **overrides,
+    }

@@ -251,9 +251,22 @@ def test_report_in_a_format_without_a_portfolio_form_says_so(
     result = vsm("report", "--org", "acme", "--format", "findings-csv", "-o", str(out))
 
     assert result.exit_code == 0, result.output
-    assert [p.name for p in out.iterdir()] == ["quote-to-cash.csv"]
+    assert [p.name for p in out.iterdir()] == ["quote-to-cash-findings.csv"]
     assert "no portfolio report" in result.stdout
     assert result.stderr == ""
+
+
+def test_export_names_each_csv_for_what_it_holds(vsm: Any, made: dict[str, Any], out: Path) -> None:
+    stream = made["stream"]["id"]
+
+    for fmt in ("findings-csv", "measurements-csv"):
+        result = vsm("export", "--org", "acme", "-f", fmt, "--value-stream", stream, "-o", str(out))
+        assert result.exit_code == 0, result.output
+
+    assert sorted(p.name for p in out.iterdir()) == [
+        "quote-to-cash-findings.csv",
+        "quote-to-cash-measurements.csv",
+    ]
 
 
 def test_report_gives_streams_whose_names_look_alike_a_file_each(

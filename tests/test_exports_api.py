@@ -14,6 +14,8 @@ import io
 import json
 import re
 import sys
+import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,15 @@ from typing import Any
 import openpyxl
 import pluggy
 import pytest
+import sqlalchemy
 
+from core.models.value_stream import ValueStream
 from core.plugins import build_plugin_manager
 from plugins.mermaid_export import escape
 from plugins.tabular_export import XLSX_MEDIA_TYPE
 from tests import packages
 from tests.api_client import Api
+from tests.conftest import run_in_db
 from tests.factories import Factory
 
 EXAMPLE_SOURCE = Path(__file__).resolve().parent / "example_exporter"
@@ -261,8 +266,8 @@ def test_the_portfolio_export_shows_only_the_caller_s_organization(
     [
         ("export", "json", "application/json", "quote-to-cash.json"),
         ("export", "xlsx", XLSX_MEDIA_TYPE, "quote-to-cash.xlsx"),
-        ("export", "findings-csv", "text/csv", "quote-to-cash.csv"),
-        ("export", "measurements-csv", "text/csv", "quote-to-cash.csv"),
+        ("export", "findings-csv", "text/csv", "quote-to-cash-findings.csv"),
+        ("export", "measurements-csv", "text/csv", "quote-to-cash-measurements.csv"),
         ("export", "mermaid", "text/vnd.mermaid", "quote-to-cash.mmd"),
         ("backlog/export", "csv", "text/csv", "quote-to-cash-backlog.csv"),
         ("render", "mermaid", "text/vnd.mermaid", "as-is.mmd"),
@@ -282,9 +287,175 @@ def test_a_viewer_may_export_and_gets_a_streamed_attachment(
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].split(";")[0] == media
-    assert response.headers["content-disposition"] == f'attachment; filename="{filename}"'
+    assert _attachment_name(response) == filename
     assert "content-length" not in response.headers, "a streamed answer has no length up front"
     assert response.content
+
+
+ATTR_CHARS = r"[A-Za-z0-9!#$&+.^_`|~-]"
+"""What RFC 8187 lets stand unencoded in an extended parameter value."""
+
+
+def _attachment_name(response: Any) -> str:
+    """The file name a browser saves the answer as: `filename*` (RFC 6266, 8187)."""
+    header = response.headers["content-disposition"]
+    assert header.startswith("attachment;"), header
+    match = re.search(rf"(?:^|;)\s*filename\*=UTF-8''((?:{ATTR_CHARS}|%[0-9A-F]{{2}})+)$", header)
+    assert match is not None, header
+    return urllib.parse.unquote(match.group(1), errors="strict")
+
+
+def _ascii_fallback(response: Any) -> str:
+    match = re.search(r'(?:^|;)\s*filename="([^"]*)"', response.headers["content-disposition"])
+    assert match is not None, response.headers["content-disposition"]
+    return match.group(1)
+
+
+def test_the_csv_exports_of_one_stream_have_different_file_names(
+    viewer: Api, made: dict[str, Any]
+) -> None:
+    names = {
+        fmt: _attachment_name(viewer.get(_url(made, path), params={"format": fmt}))
+        for path, fmt in (
+            ("export", "findings-csv"),
+            ("export", "measurements-csv"),
+            ("backlog/export", "csv"),
+        )
+    }
+
+    assert names == {
+        "findings-csv": "quote-to-cash-findings.csv",
+        "measurements-csv": "quote-to-cash-measurements.csv",
+        "csv": "quote-to-cash-backlog.csv",
+    }
+
+
+NAMES_IN_SCRIPTS = {
+    "cyrillic": ("Поток заказов", "поток-заказов"),
+    "greek": ("Ροή αξίας", "ροή-αξίας"),
+    "cjk": ("価値の流れ 受注", "価値の流れ-受注"),
+    "quotes and slashes": ('Quote "to" cash/../..\\etc', "quote-to-cash-etc"),
+    "accents": ("Zoë's Ökonomie", "zoë-s-ökonomie"),
+}
+
+
+@pytest.mark.parametrize("script", sorted(NAMES_IN_SCRIPTS))
+@pytest.mark.parametrize(
+    ("path", "fmt", "extension"),
+    [
+        ("export", "json", "json"),
+        ("export", "xlsx", "xlsx"),
+        ("export", "html", "html"),
+        ("export", "measurements-csv", "csv"),
+        ("backlog/export", "csv", "csv"),
+    ],
+)
+def test_a_stream_named_in_any_script_exports_under_its_own_name(
+    viewer: Api, factory: Factory, script: str, path: str, fmt: str, extension: str
+) -> None:
+    name, stem = NAMES_IN_SCRIPTS[script]
+    stream = factory.value_stream(name=name)
+    suffix = {"measurements-csv": "-measurements", "csv": "-backlog"}.get(fmt, "")
+
+    response = viewer.get(f"/api/v1/value-streams/{stream['id']}/{path}", params={"format": fmt})
+
+    assert response.status_code == 200, response.text
+    assert _attachment_name(response) == f"{stem}{suffix}.{extension}"
+    fallback = _ascii_fallback(response)
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", fallback), fallback
+    assert fallback.endswith(f".{extension}")
+
+
+def test_a_map_with_a_cjk_name_renders_under_its_name(viewer: Api, factory: Factory) -> None:
+    stream_map = factory.map(factory.value_stream(), kind="current", name="現状マップ")
+
+    response = viewer.get(f"/api/v1/maps/{stream_map['id']}/render", params={"format": "svg"})
+
+    assert response.status_code == 200, response.text
+    assert _attachment_name(response) == "現状マップ.svg"
+    assert _ascii_fallback(response) == "export.svg"
+
+
+def test_line_breaks_in_a_name_cannot_add_a_header(
+    viewer: Api, factory: Factory, database_url: str
+) -> None:
+    stream = factory.value_stream(name="Quote to cash")
+    _rename_stream(database_url, stream["id"], "Evil\r\nSet-Cookie: a=b\r\n\r\nbody")
+
+    response = viewer.get(f"/api/v1/value-streams/{stream['id']}/export", params={"format": "json"})
+
+    assert response.status_code == 200, response.text
+    assert "set-cookie" not in response.headers
+    assert _attachment_name(response) == "evil-set-cookie-a-b-body.json"
+
+
+def test_a_very_long_name_gives_a_file_name_a_file_system_takes(
+    viewer: Api, factory: Factory
+) -> None:
+    stream = factory.value_stream(name="流" * 200)
+
+    response = viewer.get(
+        f"/api/v1/value-streams/{stream['id']}/export", params={"format": "measurements-csv"}
+    )
+
+    assert response.status_code == 200, response.text
+    name = _attachment_name(response)
+    assert name.startswith("流" * 10)
+    assert name.endswith("-measurements.csv")
+    assert len(name.encode()) <= 255
+
+
+def test_graphql_names_the_file_of_a_cyrillic_stream(viewer: Api, factory: Factory) -> None:
+    stream = factory.value_stream(name="Поток заказов")
+
+    answer = viewer.graphql(EXPORT, {"id": stream["id"], "format": "measurements-csv"})
+
+    assert answer["data"]["export"]["filename"] == "поток-заказов-measurements.csv"
+
+
+def _rename_stream(database_url: str, stream_id: str, name: str) -> None:
+    """Store a name the API would refuse, as older data may hold it."""
+
+    async def work(session: Any) -> None:
+        await session.exec(
+            sqlalchemy.update(ValueStream)
+            .where(ValueStream.id == uuid.UUID(stream_id))
+            .values(name=name)
+        )
+
+    run_in_db(database_url, work)
+
+
+# --- the map picture's default format
+
+
+def test_render_without_a_format_answers_the_documented_svg(
+    viewer: Api, made: dict[str, Any]
+) -> None:
+    response = viewer.get(f"/api/v1/maps/{made['current']['id']}/render")
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("image/svg+xml")
+    assert _attachment_name(response) == "as-is.svg"
+    assert "<svg" in response.text
+
+
+def test_render_by_accept_still_picks_mermaid(viewer: Api, made: dict[str, Any]) -> None:
+    response = viewer.get(
+        f"/api/v1/maps/{made['current']['id']}/render",
+        headers={"Accept": "text/vnd.mermaid, */*;q=0.1"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.text.startswith("flowchart LR")
+
+
+def test_render_is_documented_with_svg_as_its_default(viewer: Api) -> None:
+    schema = viewer.get("/schema/openapi.json").json()
+    parameters = schema["paths"]["/api/v1/maps/{map_id}/render"]["get"]["parameters"]
+    described = next(p for p in parameters if p["name"] == "format")
+
+    assert "svg" in described["description"]
 
 
 def _body_messages(api: Api, path: str, query: str) -> list[bytes]:
@@ -409,9 +580,62 @@ def test_mermaid_labels_cannot_break_out_of_their_quotes_or_inject_markup(
 
 
 def test_escape_flattens_lines_and_codes_every_special_character() -> None:
-    assert escape('a\n"b" <c> & #d | `e` \\f') == (
-        "a #quot;b#quot; #lt;c#gt; #amp; #35;d #124; #96;e#96; #92;f"
+    assert escape('a\n"b" <c> & #d | `e` \\f %%{x}%%\x00\x07') == (
+        "a #quot;b#quot; #lt;c#gt; #amp; #35;d #124; #96;e#96; #92;f #37;#37;#123;x#125;#37;#37;"
     )
+
+
+HOSTILE = {
+    "directive": "%%{init: {'theme':'dark','themeCSS':'svg{display:none}'}}%%",
+    "directive, spaced": "x %%{ init: { 'securityLevel': 'loose' } }%% y",
+    "click": 'x"]\n    click s1 call alert(1)\n    y["z',
+    "click, unicode line break": 'a\u2028click s1 href "javascript:alert(1)"\u2029b',
+    "script": "<script>alert(1)</script>",
+    "html": '<img src=x onerror="alert(1)"><a href="javascript:alert(1)">x</a>',
+    "statement end": 'a"];style s1 fill:#f00;x["',
+    "edge label": 'v2|> s1 --> s9["owned"',
+    "comment": "%% a comment\n%%{init:{}}%%",
+}
+STATEMENTS = [
+    r"flowchart LR",
+    r"%% [^%{}\n]*",
+    r'(?:m\d+)?s\d+\["[^"]*"\]',
+    r'(?:m\d+)?empty\["\(no steps yet\)"\]',
+    r'none\["No maps in cycle \d+ yet"\]',
+    r'(?:m\d+)?s\d+ (?:-->|-\.->)(?:\|"[^"]*"\|)? (?:m\d+)?s\d+',
+    r'subgraph m\d+\["[^"]*"\]',
+    r"direction LR",
+    r"end",
+    r"classDef \w+ [\w:#,-]+",
+    r"class [\w,]+ \w+",
+    r"style (?:m\d+)?s\d+ stroke-width:4px",
+    r"linkStyle [\d,]+ [\w:#,-]+",
+]
+
+
+@pytest.mark.parametrize("attack", sorted(HOSTILE))
+def test_hostile_text_cannot_inject_a_directive_a_click_or_markup_into_mermaid(
+    viewer: Api, factory: Factory, attack: str
+) -> None:
+    hostile = HOSTILE[attack]
+    stream = factory.value_stream(name=hostile)
+    stream_map = factory.map(stream, kind="current", name=hostile)
+    first = factory.step(stream_map, name=hostile, role=hostile, process_time="1 h")
+    second = factory.step(stream_map, name="Next", role="Ops")
+    factory.handoff(stream_map, first, second, artifact=hostile[:200])
+
+    for url in (
+        f"/api/v1/maps/{stream_map['id']}/render",
+        f"/api/v1/value-streams/{stream['id']}/export",
+    ):
+        text = _mermaid(viewer, url)
+
+        assert "%%{" not in text and "}%%" not in text
+        for line in (line.strip() for line in text.splitlines()):
+            assert any(re.fullmatch(statement, line) for statement in STATEMENTS), line
+            assert not line.startswith("click")
+        tags = set(re.findall(r"<\s*/?\s*([A-Za-z]+)", text))
+        assert tags <= {"b", "br"}, tags
 
 
 def test_mermaid_chains_the_steps_of_a_map_without_handoffs(viewer: Api, factory: Factory) -> None:

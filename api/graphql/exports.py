@@ -5,7 +5,6 @@ binary ones (PDF, XLSX...) come back as `link`, the REST URL that streams the fi
 since a GraphQL answer is JSON and no place for megabytes of base64.
 """
 
-import asyncio
 import enum
 from typing import Any
 from urllib.parse import urlencode
@@ -15,8 +14,7 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
-from api.rest.exports import _slug
-from core.exporting import Exporter, choose
+from core.exporting import Exporter, choose, file_name, rendered
 from core.services import maps, snapshots, value_streams, workflow
 
 API = "/api/v1"
@@ -66,25 +64,20 @@ def _exporters(info: Info) -> dict[str, Exporter]:
     return state.exporters
 
 
-def _rendered(exporter: Exporter, subject: str, data: Any) -> str:
-    return b"".join(exporter.chunks(subject, data)).decode("utf-8")
-
-
 async def _payload(
     exporter: Exporter,
     subject: str,
-    filename: str,
+    title: str,
     link: str,
     data: Any = None,
 ) -> ExportPayload:
     text = None
     if data is not None:
-        # Rendering is CPU work: off the event loop, on plain data (no session use).
-        text = await asyncio.to_thread(_rendered, exporter, subject, data)
+        text = (await rendered(exporter, subject, data)).decode("utf-8")
     return ExportPayload(
         format=exporter.name,
         media_type=exporter.media_type,
-        filename=f"{filename}.{exporter.extension}",
+        filename=file_name(exporter, subject, title),
         text=text,
         link=None if text is not None else link,
     )
@@ -128,13 +121,11 @@ class Query:
         session, actor = info.context.session, info.context.actor
         path = "export" if subject is ExportSubject.VALUE_STREAM else "backlog/export"
         link = f"{API}/value-streams/{ident}/{path}?{_query(format=exporter.name)}"
-        suffix = "" if subject is ExportSubject.VALUE_STREAM else "-backlog"
         if not is_text(exporter):
             stream = await value_streams.get_value_stream(session, actor, ident)
-            return await _payload(exporter, subject.value, _slug(stream.name) + suffix, link)
+            return await _payload(exporter, subject.value, stream.name, link)
         data = await snapshots.value_stream_snapshot(session, actor, ident)
-        name = _slug(data.value_stream.name) + suffix
-        return await _payload(exporter, subject.value, name, link, data)
+        return await _payload(exporter, subject.value, data.value_stream.name, link, data)
 
     @strawberry.field(
         description="A value stream map in one export format (mermaid, svg...).",
@@ -149,9 +140,9 @@ class Query:
         link = f"{API}/maps/{ident}/render?{_query(format=exporter.name)}"
         if not is_text(exporter):
             stream_map = await maps.maps.get(session, actor, ident)
-            return await _payload(exporter, "map", _slug(stream_map.name), link)
+            return await _payload(exporter, "map", stream_map.name, link)
         data = await snapshots.map_snapshot(session, actor, ident)
-        return await _payload(exporter, "map", _slug(data.map.name), link, data)
+        return await _payload(exporter, "map", data.map.name, link, data)
 
     @strawberry.field(
         description="The portfolio, every value stream's status, in one format.",

@@ -251,12 +251,15 @@ class Mutation:
         self, info: Info, value_stream_id: strawberry.ID, document: str, format: str = "json"
     ) -> MapType | None:
         media_type = "application/yaml" if format == "yaml" else "application/json"
-        parsed = map_documents.parse_document(document, media_type)
-        return await map_documents.import_map(  # type: ignore[return-value]
+        state = info.context.state
+        assert state is not None
+        return await map_documents.import_document(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
-            parsed,
+            document,
+            media_type,
+            map_documents.ImportLimits.of(state.settings),
         )
 
 

@@ -1,10 +1,11 @@
 """Exports: every format a plugin offers, streamed, chosen by `format` or the Accept header."""
 
-import itertools
+import re
+import unicodedata
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
-import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Stream
@@ -15,11 +16,14 @@ from api.rest.common import versioned
 from api.state import AppState
 from core.actor import Actor
 from core.errors import ValidationFailed
-from core.exporting import Exporter, choose
+from core.exporting import Exporter, choose, file_name, streamed
 from core.models.value_stream import ValueStreamRead
 from core.services import importing, snapshots, workflow
 
 FormatParam = Parameter(max_length=40, description="an exporter name; default by Accept, else json")
+MapFormatParam = Parameter(
+    max_length=40, description="an exporter name; default by Accept, else svg"
+)
 
 
 class ExporterOut(BaseModel):
@@ -31,24 +35,32 @@ class ExporterOut(BaseModel):
     plugin: str
 
 
-async def stream(exporter: Exporter, subject: str, data: Any, filename: str) -> Stream:
-    """Stream the file; its first chunk is rendered before answering, off the event loop.
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
 
-    Most render failures surface in the first chunk (a PDF is whole by then), so they
-    answer with an error status instead of a 200 with a broken file.
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name in UTF-8 (RFC 6266, RFC 8187) and an ASCII fallback.
+
+    Headers travel as Latin-1, so a name in Cyrillic, Greek or CJK goes percent-encoded
+    in `filename*`; clients too old for it take `filename`, the name reduced to ASCII.
     """
-    chunks = exporter.chunks(subject, data)
-    first = await anyio.to_thread.run_sync(next, chunks, b"")
+    stem, dot, extension = filename.rpartition(".")
+    ascii_stem = _NOT_TOKEN.sub("-", _ascii(stem)).strip("-.") or "export"
+    fallback = f"{ascii_stem}{dot}{_NOT_TOKEN.sub('', extension)}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+async def stream(exporter: Exporter, subject: str, data: Any, title: str) -> Stream:
+    """Stream the file, rendered chunk by chunk in worker threads (`core.exporting`)."""
     return Stream(
-        itertools.chain([first], chunks),
+        await streamed(exporter, subject, data),
         media_type=exporter.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{exporter.extension}"'},
+        headers={"Content-Disposition": content_disposition(file_name(exporter, subject, title))},
     )
-
-
-def _slug(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
-    return "-".join(part for part in cleaned.split("-") if part)[:80] or "export"
 
 
 class ExportsController(Controller):
@@ -82,7 +94,7 @@ class ExportsController(Controller):
             app_state.exporters, "value_stream", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
-        return await stream(exporter, "value_stream", data, _slug(data.value_stream.name))
+        return await stream(exporter, "value_stream", data, data.value_stream.name)
 
     @get("/value-streams/{value_stream_id:uuid}/backlog/export", summary="Export a backlog")
     async def export_backlog(
@@ -98,7 +110,7 @@ class ExportsController(Controller):
             app_state.exporters, "backlog", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
-        return await stream(exporter, "backlog", data, _slug(data.value_stream.name) + "-backlog")
+        return await stream(exporter, "backlog", data, data.value_stream.name)
 
     @get("/maps/{map_id:uuid}/render", summary="A map in a picture or diagram format (svg...)")
     async def render_map(
@@ -108,13 +120,13 @@ class ExportsController(Controller):
         actor: Actor,
         app_state: AppState,
         map_id: FromPath[uuid.UUID],
-        format: Annotated[str | None, FormatParam] = None,
+        format: Annotated[str | None, MapFormatParam] = None,
     ) -> Stream:
         exporter = choose(
             app_state.exporters, "map", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.map_snapshot(session, actor, map_id)
-        return await stream(exporter, "map", data, _slug(data.map.name))
+        return await stream(exporter, "map", data, data.map.name)
 
     @get("/portfolio/export", summary="Export the portfolio: every value stream's status")
     async def export_portfolio(

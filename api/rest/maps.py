@@ -13,7 +13,7 @@ from api.rest.children import child_resource
 from api.rest.common import versioned
 from api.state import AppState
 from core.actor import Actor
-from core.errors import ValidationFailed
+from core.errors import FieldProblem, ValidationFailed
 from core.flowmap import ValueClass
 from core.metrics.map_metrics import MapMetrics
 from core.models.value_stream_map import (
@@ -138,6 +138,22 @@ class ClassifyOut(BaseModel):
 MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 
 
+async def _body_within(
+    request: Request[Any, Any, Any], limits: map_documents.ImportLimits
+) -> bytes:
+    """The body, refused at its announced length when that is over the import's limit.
+
+    A body sent without a length is read up to the service's own body limit
+    (`VSM_MAX_REQUEST_BODY_BYTES`) and then measured.
+    """
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit():
+        limits.check_size(int(announced))
+    body = await request.body()
+    limits.check_size(len(body))
+    return body
+
+
 class MapAnalysisController(Controller):
     tags = ["maps"]
 
@@ -179,13 +195,19 @@ class MapAnalysisController(Controller):
         map_id: FromPath[uuid.UUID],
         format: Annotated[Literal["json", "yaml"], Parameter(description="json or yaml")] = "json",
     ) -> Response[str]:
-        document = await map_documents.export_map(session, actor, map_id)
         media_type = MEDIA_TYPES[format]
-        return Response(map_documents.dump(document, media_type), media_type=media_type)
+        document = await map_documents.export_document(session, actor, map_id, media_type)
+        return Response(document, media_type=media_type)
 
     @post(
         "/value-streams/{value_stream_id:uuid}/maps/import",
         summary="Create a map from a JSON or YAML document (Content-Type says which)",
+        description=(
+            "The document is checked whole before anything is stored. Its size is limited "
+            "(VSM_MAP_IMPORT_MAX_BYTES, 16 MiB by default: 413 beyond), and so are its steps "
+            "(VSM_MAP_IMPORT_MAX_STEPS, 20,000) and handoffs (VSM_MAP_IMPORT_MAX_HANDOFFS, "
+            "50,000): 422 beyond. A document that cannot be read is a 400."
+        ),
         status_code=201,
     )
     async def import_map(
@@ -193,15 +215,23 @@ class MapAnalysisController(Controller):
         request: Request[Any, Any, Any],
         session: AsyncSession,
         actor: Actor,
+        app_state: AppState,
         value_stream_id: FromPath[uuid.UUID],
     ) -> Response[MapRead]:
+        actor.require_write()
         media_type = request.headers.get("content-type", "application/json")
         if "json" not in media_type and "yaml" not in media_type:
             raise ValidationFailed(
-                "send the document as application/json or application/yaml", field="content-type"
+                "send the document as application/json or application/yaml",
+                problems=[
+                    FieldProblem("content-type", "not a map document", list(MEDIA_TYPES.values()))
+                ],
             )
-        document = map_documents.parse_document(await request.body(), media_type)
-        stream_map = await map_documents.import_map(session, actor, value_stream_id, document)
+        limits = map_documents.ImportLimits.of(app_state.settings)
+        raw = await _body_within(request, limits)
+        stream_map = await map_documents.import_document(
+            session, actor, value_stream_id, raw, media_type, limits
+        )
         return versioned(
             MapRead.model_validate(stream_map, from_attributes=True),
             stream_map.version,

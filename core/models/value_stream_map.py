@@ -1,6 +1,7 @@
 """Value stream maps: the current and desired states of one cycle, with steps and handoffs."""
 
 import enum
+import math
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -194,8 +195,14 @@ class HandoffRead(HandoffFields):
 
 
 def iso_duration(seconds: float | None) -> str | None:
-    """Without a day part, so a client can send it back under any working calendar."""
-    return None if seconds is None else format_duration(seconds, days=False)
+    """Without a day part, so a client can send it back under any working calendar.
+
+    None also for a stored value that no duration can be (negative, infinite, not a
+    number), which older data may hold: reading a step never fails on its times.
+    """
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return None
+    return format_duration(seconds, days=False)
 
 
 def step_read(step: MapStep) -> dict[str, Any]:

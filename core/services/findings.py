@@ -13,6 +13,7 @@ from core.actor import Actor
 from core.errors import Conflict, ValidationFailed
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import FindingStatus, TriageDecision, WasteFinding
+from core.offload import off_loop
 from core.services import crud, maps
 from core.services.children import ChildService
 from core.types import utcnow
@@ -118,16 +119,16 @@ async def classify(
 
     A suggestion is known when the map already has a finding with the same category,
     step and handoff, whatever its status: triaged ones are decided, and suggested
-    ones are waiting for people.
+    ones are waiting for people. The map's rows are read here; the classifiers, CPU
+    work that grows with the map, run in a worker thread on a picture of it.
     """
     actor.require_write()
     stream_map = await maps.maps.get(session, actor, map_id)
     await crud.lock(session, stream_map)
-    picture = await maps.flow_map(session, actor, stream_map)
-    try:
-        picture.topological_order()
-    except ValidationFailed as exc:
-        raise Conflict(f"the map cannot be classified: {exc.detail}") from exc
+    steps = (await maps.steps.for_parents(session, actor, [stream_map.id])).get(stream_map.id, [])
+    links = (await maps.handoffs.for_parents(session, actor, [stream_map.id])).get(
+        stream_map.id, []
+    )
     known = {
         (category, step_id, handoff_id)
         for category, step_id, handoff_id in await session.exec(
@@ -136,6 +137,38 @@ async def classify(
             )
         )
     }
+    suggested = await off_loop(_suggest, stream_map, steps, links, plugins, config, known)
+    stored = await crud.create_many(session, actor, WasteFinding, suggested.created)
+    return ClassifyOutcome(
+        created=stored,
+        skipped=suggested.skipped,
+        classifiers=sorted(suggested.classifiers),
+        rejected=suggested.rejected,
+    )
+
+
+@dataclass(frozen=True)
+class _Suggested:
+    created: list[dict[str, Any]]
+    skipped: int
+    classifiers: list[str]
+    rejected: list[str]
+
+
+def _suggest(
+    stream_map: ValueStreamMap,
+    steps: list[MapStep],
+    links: list[MapHandoff],
+    plugins: pluggy.PluginManager,
+    config: dict[str, Any],
+    known: set[tuple[Any, Any, Any]],
+) -> _Suggested:
+    """Every classifier's suggestions that can be stored and are not known yet."""
+    picture = maps.to_flow_map(stream_map, steps, links)
+    try:
+        picture.topological_order()
+    except ValidationFailed as exc:
+        raise Conflict(f"the map cannot be classified: {exc.detail}") from exc
     created: list[dict[str, Any]] = []
     rejected: list[str] = []
     skipped = 0
@@ -159,10 +192,7 @@ async def classify(
                 continue
             known.add(key)
             created.append(_values(suggestion, stream_map, impl.plugin_name))
-    stored = await crud.create_many(session, actor, WasteFinding, created)
-    return ClassifyOutcome(
-        created=stored, skipped=skipped, classifiers=sorted(names), rejected=rejected
-    )
+    return _Suggested(created, skipped, names, rejected)
 
 
 def _number(value: Any) -> bool:

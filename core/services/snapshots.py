@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import ValidationFailed
+from core.memo import Memo, memo_of
 from core.metrics.map_metrics import MapMetrics, compare
 from core.models.action_item import ActionItemRead
 from core.models.backlog import MilestoneProgress, MilestoneRead, RaciRead
@@ -21,6 +22,7 @@ from core.models.team import Team
 from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
 from core.models.value_stream_map import HandoffRead, MapRead, StepRead, step_read
 from core.models.waste_finding import FindingRead
+from core.offload import off_loop
 from core.services import (
     backlog,
     crud,
@@ -54,27 +56,54 @@ def _read(model: Any, rows: list[Any]) -> list[Any]:
 async def map_snapshots(
     session: AsyncSession, actor: Actor, stream_maps: list[Any]
 ) -> list[MapSnapshot]:
+    """The maps with their steps, handoffs, findings and metrics.
+
+    The rows are read here; the metrics and the shaping, CPU work that grows with the
+    size of a map, run in a worker thread on the rows read.
+    """
     ids = [m.id for m in stream_maps]
-    pictures = await maps.flow_maps(session, actor, stream_maps)
     all_steps = await maps.steps.for_parents(session, actor, ids)
     all_handoffs = await maps.handoffs.for_parents(session, actor, ids)
     all_findings = await findings.findings.for_parents(session, actor, ids)
-    snapshots = []
-    for m in stream_maps:
-        try:
-            metrics: dict[str, Any] | None = asdict(maps.metrics_of(session, m, pictures[m.id]))
-        except ValidationFailed:
-            metrics = None
-        snapshots.append(
-            MapSnapshot(
-                map=MapRead.model_validate(m, from_attributes=True),
-                steps=[StepRead.model_validate(step_read(s)) for s in all_steps.get(m.id, [])],
-                handoffs=_read(HandoffRead, all_handoffs.get(m.id, [])),
-                findings=_read(FindingRead, all_findings.get(m.id, [])),
-                metrics=metrics,
+    memo = memo_of(session)
+    return await off_loop(
+        lambda: [
+            _map_snapshot(
+                memo,
+                m,
+                all_steps.get(m.id, []),
+                all_handoffs.get(m.id, []),
+                all_findings.get(m.id, []),
             )
+            for m in stream_maps
+        ]
+    )
+
+
+def _map_snapshot(
+    memo: Memo,
+    stream_map: Any,
+    steps: list[Any],
+    handoffs: list[Any],
+    map_findings: list[Any],
+) -> MapSnapshot:
+    """A map whose metrics cannot be computed (a cycle, or times that no duration can
+    be, stored before they were validated) is still shown, without metrics. Metrics
+    come from the unit of work's memo, so a request computes them once per map version."""
+    try:
+        picture = maps.to_flow_map(stream_map, steps, handoffs)
+        metrics: dict[str, Any] | None = asdict(
+            memo.map_metrics(stream_map.id, stream_map.version, picture)
         )
-    return snapshots
+    except ValidationFailed:
+        metrics = None
+    return MapSnapshot(
+        map=MapRead.model_validate(stream_map, from_attributes=True),
+        steps=[StepRead.model_validate(step_read(s)) for s in steps],
+        handoffs=_read(HandoffRead, handoffs),
+        findings=_read(FindingRead, map_findings),
+        metrics=metrics,
+    )
 
 
 async def map_snapshot(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> MapSnapshot:
