@@ -69,6 +69,7 @@ def create_app(
                 max_waiting=settings.max_waiting_requests,
                 max_wait_seconds=settings.max_wait_seconds,
                 deadline_seconds=settings.request_timeout_seconds,
+                heavy_deadline_seconds=settings.heavy_request_timeout_seconds,
             )
         )
         state.rate = TokenBuckets(settings.rate_limit_requests, settings.rate_limit_window_seconds)

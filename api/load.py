@@ -19,12 +19,18 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 PROBLEM_JSON = b"application/problem+json"
 
 
+HEAVY = {"heavy": True}
+"""Route option of imports, exports and classify: work that grows with a document or a map
+and runs in a worker thread gets `heavy_deadline_seconds` instead of the usual deadline."""
+
+
 @dataclass(frozen=True)
 class LoadLimits:
     max_active: int = 32
     max_waiting: int = 128
     max_wait_seconds: float = 2.0
     deadline_seconds: float = 30.0
+    heavy_deadline_seconds: float = 120.0
 
 
 def problem_body(status: int, code: str, title: str, detail: str, path: str) -> bytes:
@@ -56,6 +62,13 @@ async def send_problem(
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def deadline_for(scope: Scope, limits: LoadLimits) -> float:
+    """The deadline of the route a request reached: longer for heavy work."""
+    handler = scope.get("route_handler")
+    heavy = handler is not None and bool(handler.opt.get("heavy", False))
+    return limits.heavy_deadline_seconds if heavy else limits.deadline_seconds
 
 
 class LoadGate:
@@ -115,6 +128,7 @@ class LoadGate:
         longer applies: cancelling then would cut a download in half.
         """
         started = False
+        seconds = deadline_for(scope, self.limits)
 
         async def watch(message: Message) -> None:
             nonlocal started
@@ -124,7 +138,7 @@ class LoadGate:
             await send(message)
 
         try:
-            async with asyncio.timeout(self.limits.deadline_seconds) as deadline:
+            async with asyncio.timeout(seconds) as deadline:
                 await app(scope, receive, watch)
         except TimeoutError:
             if started:
@@ -134,7 +148,7 @@ class LoadGate:
                 scope,
                 code="DEADLINE_EXCEEDED",
                 title="The request took too long",
-                detail=f"no answer within {self.limits.deadline_seconds:g} s; it was cancelled "
+                detail=f"no answer within {seconds:g} s; it was cancelled "
                 "and nothing it was changing was stored",
                 retry_after=5,
             )

@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="A request not answering by then is cancelled."
     )
+    heavy_request_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="The deadline of imports, exports and classify, which grow with a document.",
+    )
     rate_limit_requests: int = Field(
         default=3000, ge=0, description="Requests per token per window and worker; 0: no limit."
     )

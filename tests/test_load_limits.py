@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.limits import TokenBuckets
-from api.load import LoadGate, LoadLimits
+from api.load import LoadGate, LoadLimits, deadline_for
 from core.config import Settings
 from core.models.token import Role
 from tests.api_client import Api
@@ -123,6 +123,23 @@ def test_a_request_that_does_not_answer_by_the_deadline_is_cancelled_with_a_503(
     assert stuck.status == 503
     assert stuck.problem["code"] == "DEADLINE_EXCEEDED"
     assert not gate.slots.locked()
+
+
+def test_imports_exports_and_classify_get_the_longer_deadline(app: Any) -> None:
+    limits = LoadLimits(deadline_seconds=30, heavy_deadline_seconds=120)
+    handlers = {
+        (route.path, method): handler
+        for route in app.routes
+        for method, (handler, _) in getattr(route, "route_handler_map", {}).items()
+    }
+
+    def deadline(path: str, method: str) -> float:
+        return deadline_for({"route_handler": handlers[(path, method)]}, limits)
+
+    assert deadline("/api/v1/value-streams/{value_stream_id:uuid}/maps/import", "POST") == 120
+    assert deadline("/api/v1/value-streams/{value_stream_id:uuid}/export", "GET") == 120
+    assert deadline("/api/v1/maps/{map_id:uuid}/classify", "POST") == 120
+    assert deadline("/api/v1/people", "GET") == 30
 
 
 def test_a_token_budget_refills_with_time() -> None:

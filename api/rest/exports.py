@@ -12,6 +12,7 @@ from litestar.response import Stream
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.load import HEAVY
 from api.rest.common import versioned
 from api.state import AppState
 from core.actor import Actor
@@ -80,7 +81,7 @@ class ExportsController(Controller):
             for e in app_state.exporters.values()
         ]
 
-    @get("/value-streams/{value_stream_id:uuid}/export", summary="Export a value stream")
+    @get("/value-streams/{value_stream_id:uuid}/export", summary="Export a value stream", opt=HEAVY)
     async def export_value_stream(
         self,
         request: Request[Any, Any, Any],
@@ -96,7 +97,11 @@ class ExportsController(Controller):
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
         return await stream(exporter, "value_stream", data, data.value_stream.name)
 
-    @get("/value-streams/{value_stream_id:uuid}/backlog/export", summary="Export a backlog")
+    @get(
+        "/value-streams/{value_stream_id:uuid}/backlog/export",
+        summary="Export a backlog",
+        opt=HEAVY,
+    )
     async def export_backlog(
         self,
         request: Request[Any, Any, Any],
@@ -112,7 +117,11 @@ class ExportsController(Controller):
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
         return await stream(exporter, "backlog", data, data.value_stream.name)
 
-    @get("/maps/{map_id:uuid}/render", summary="A map in a picture or diagram format (svg...)")
+    @get(
+        "/maps/{map_id:uuid}/render",
+        summary="A map in a picture or diagram format (svg...)",
+        opt=HEAVY,
+    )
     async def render_map(
         self,
         request: Request[Any, Any, Any],
@@ -128,7 +137,9 @@ class ExportsController(Controller):
         data = await snapshots.map_snapshot(session, actor, map_id)
         return await stream(exporter, "map", data, data.map.name)
 
-    @get("/portfolio/export", summary="Export the portfolio: every value stream's status")
+    @get(
+        "/portfolio/export", summary="Export the portfolio: every value stream's status", opt=HEAVY
+    )
     async def export_portfolio(
         self,
         request: Request[Any, Any, Any],
@@ -146,7 +157,12 @@ class ExportsController(Controller):
         data = await snapshots.portfolio_snapshot(session, actor, filters)
         return await stream(exporter, "portfolio", data, "portfolio")
 
-    @post("/import", summary="Import a value stream from its JSON export", status_code=201)
+    @post(
+        "/import",
+        summary="Import a value stream from its JSON export",
+        status_code=201,
+        opt=HEAVY,
+    )
     async def import_value_stream(
         self,
         session: AsyncSession,

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.load import HEAVY
 from api.rest.children import child_resource
 from api.rest.common import versioned
 from api.state import AppState
@@ -186,7 +187,9 @@ class MapAnalysisController(Controller):
         )
 
     @get(
-        "/maps/{map_id:uuid}/export", summary="The whole map as JSON or YAML (value stream as code)"
+        "/maps/{map_id:uuid}/export",
+        summary="The whole map as JSON or YAML (value stream as code)",
+        opt=HEAVY,
     )
     async def export_map(
         self,
@@ -202,6 +205,7 @@ class MapAnalysisController(Controller):
     @post(
         "/value-streams/{value_stream_id:uuid}/maps/import",
         summary="Create a map from a JSON or YAML document (Content-Type says which)",
+        opt=HEAVY,
         description=(
             "The document is checked whole before anything is stored. Its size is limited "
             "(VSM_MAP_IMPORT_MAX_BYTES, 16 MiB by default: 413 beyond), and so are its steps "
@@ -243,6 +247,7 @@ class MapAnalysisController(Controller):
         "/maps/{map_id:uuid}/classify",
         summary="Run every waste classifier plugin; store new suggestions",
         status_code=200,
+        opt=HEAVY,
     )
     async def classify(
         self,
