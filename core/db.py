@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -131,6 +131,31 @@ def _postgres_connect_args(driver: str, limits: Timeouts) -> dict[str, Any]:
             "idle_in_transaction_session_timeout": str(statement_ms * 4),
         },
     }
+
+
+def sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
+    """Turn SQLite's foreign-key enforcement on or off for one connection.
+
+    Migrations need it off: SQLite cannot alter a constraint in place, so Alembic's batch
+    mode copies a table and drops the old one, and with enforcement on the drop deletes
+    every row that refers to it through ON DELETE CASCADE (upgrading to 0005 emptied the
+    RACI assignments that way). The pragma is ignored inside a transaction, so it goes to
+    the driver directly, before SQLAlchemy begins one. No-op on other databases.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def sqlite_foreign_key_violations(connection: Connection) -> list[Any]:
+    """Rows whose references point nowhere, as `PRAGMA foreign_key_check` lists them."""
+    if connection.dialect.name != "sqlite":
+        return []
+    return list(connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
 
 
 def make_oneshot_engine(url: str) -> AsyncEngine:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.db import make_oneshot_engine
+from core.db import make_oneshot_engine, sqlite_foreign_keys
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -177,6 +177,7 @@ def downgrade(database_url: str, revision: str = "base", *, confirm: bool = Fals
     config = alembic_config(database_url)
 
     def run(connection: Connection) -> list[Loss]:
+        sqlite_foreign_keys(connection, enabled=False)
         before = _census(connection, with_columns=True)
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (registers every table on the metadata)
 from core.config import Settings
-from core.db import make_oneshot_engine
+from core.db import make_oneshot_engine, sqlite_foreign_key_violations, sqlite_foreign_keys
 from core.types import UTCDateTime
 
 config = context.config
@@ -51,9 +51,27 @@ def run_migrations_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
-    _configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
+    """Run the migrations with SQLite's foreign keys off (see `sqlite_foreign_keys`).
+
+    A caller that passes its own connection has turned them off before its transaction.
+    The references are checked before the transaction commits: a migration that left a
+    dangling one fails and changes nothing.
+    """
+    owned = config.attributes.get("connection") is None
+    if owned:
+        sqlite_foreign_keys(connection, enabled=False)
+    try:
+        _configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+            dangling = sqlite_foreign_key_violations(connection)
+            if dangling:
+                raise RuntimeError(
+                    f"the migration left rows with dangling references: {dangling[:5]}"
+                )
+    finally:
+        if owned:
+            sqlite_foreign_keys(connection, enabled=True)
 
 
 async def run_migrations_online() -> None:

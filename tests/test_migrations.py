@@ -352,3 +352,59 @@ def test_migrating_marks_the_history_earlier_imports_copied(blank_database: str)
     assert marks[100] == (imported_at, importer, claimed)
     assert marks[300] == (None, None, importer)
     assert marks[101] == (None, None, claimed)
+
+
+PERSON = _table("person", f"{ROW} name active")
+RACI = _table("raci_assignment", f"{ROW} item_id person_id role")
+DEPENDENCY = _table("backlog_dependency", f"{ROW} item_id depends_on_id")
+
+
+def _row_counts(url: str) -> dict[str, int]:
+    def count(connection: Connection) -> dict[str, int]:
+        names = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
+        return {
+            name: connection.execute(
+                sa.select(sa.func.count()).select_from(sa.table(name))
+            ).scalar_one()
+            for name in names
+        }
+
+    return on_connection(url, count)
+
+
+def test_migrations_keep_the_rows_that_refer_to_a_rebuilt_table(blank_database: str) -> None:
+    """SQLite rebuilds a table to change its constraints; the rows pointing at it stay.
+
+    With foreign keys enforced, dropping the old copy deleted every row that cascades
+    from it: upgrading to 0005 emptied the RACI assignments and backlog dependencies.
+    """
+    migrate.upgrade(blank_database, "0004")
+    org = _row(id=uuid.uuid4(), name="Acme", slug="acme")
+    stream = _stream(org["id"], "Order to cash")
+    first, second = _item(stream, 1, "a0"), _item(stream, 2, "a1")
+    person = _row(id=uuid.uuid4(), organization_id=org["id"], name="Ada", active=True)
+    raci = _row(id=uuid.uuid4(), organization_id=org["id"], item_id=first["id"],
+                person_id=person["id"], role="A")  # fmt: skip
+    dependency = _row(id=uuid.uuid4(), organization_id=org["id"], item_id=second["id"],
+                      depends_on_id=first["id"])  # fmt: skip
+
+    def arrange(connection: Connection) -> None:
+        connection.execute(ORGANIZATION.insert(), [org])
+        connection.execute(VALUE_STREAM.insert(), [stream])
+        connection.execute(BACKLOG_ITEM.insert(), [first, second])
+        connection.execute(PERSON.insert(), [person])
+        connection.execute(RACI.insert(), [raci])
+        connection.execute(DEPENDENCY.insert(), [dependency])
+        connection.commit()
+
+    on_connection(blank_database, arrange)
+    before = _row_counts(blank_database)
+
+    migrate.upgrade(blank_database, "head")
+    upgraded = _row_counts(blank_database)
+    migrate.downgrade(blank_database, "0004", confirm=True)
+    downgraded = _row_counts(blank_database)
+
+    assert before["raci_assignment"] == before["backlog_dependency"] == 1
+    assert {t: upgraded[t] for t in before} == before
+    assert downgraded == before

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.db import SQLITE_BUSY_TIMEOUT_MS, Database, make_oneshot_engine, unit_of_work
+from core.db import Database, make_oneshot_engine, unit_of_work
 from core.models.backlog import BacklogItem
 from core.models.person import Person
 from core.models.target import FlowTarget
@@ -227,7 +227,8 @@ def test_a_database_held_exclusively_is_read_once_it_is_free(
         holder.close()
 
     assert row["name"] == "Ada"
-    assert waits == [SQLITE_BUSY_TIMEOUT_MS], "one lookup went to the thread that waits"
+    busy_ms = int(settings.sqlite_busy_timeout_seconds * 1000)
+    assert waits == [busy_ms], "one lookup went to the thread that waits the server's busy timeout"
 
 
 @sqlite_only
