@@ -5,6 +5,8 @@ Feature: Flow-metric targets and their progress
   from the baseline to the target, and that share is judged against the share of the
   timeline gone by. A target within 10 points of that plan is on track, within 30 at
   risk, further behind off track; a target reached is achieved, whenever that happens.
+  A measurement worse than the baseline is never on track: a target moving the wrong
+  way is at risk at best, however early in its timeline.
   A target must be an improvement on its baseline, and the maps can set one: the
   baseline from the current-state map, the target from the chosen desired-state map.
 
@@ -25,6 +27,17 @@ Feature: Flow-metric targets and their progress
       | 90   | 15     | 50      | off track |
       | 50   | 10     | 100     | achieved  |
       | 90   | 8      | 120     | achieved  |
+
+  Scenario: A target moving the wrong way is at risk, however early in its timeline
+    Given a lead-time target of 45 days from a baseline of 58 days, over 180 days of which 2 have gone by
+    And yesterday the lead time was 58.5 days
+    Then the target is -3.85% of the way, with about 1% of its time gone
+    And the target is at risk, because "worse than the baseline 58"
+
+  Scenario: A target moving the wrong way and far behind its plan is off track
+    Given a lead-time target of 10 days from a baseline of 20 days, over 100 days of which 50 have gone by
+    And yesterday the lead time was 21 days
+    Then the target is off track, because "worse than the baseline 20"
 
   Scenario: A target past its due date and not reached is off track, however close
     Given a lead-time target of 10 days from a baseline of 20 days, over 100 days of which 100 have gone by

@@ -8,7 +8,7 @@ import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import gql_enum, input_type, output_type
+from api.graphql.convert import description, gql_enum, input_type, output_type
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
@@ -28,6 +28,7 @@ from core.models.target import (
     MeasurementCreate,
     MeasurementRead,
     MetricKey,
+    ProgressRead,
     TargetCreate,
     TargetFromMaps,
     TargetUpdate,
@@ -130,14 +131,18 @@ class MilestoneType:
         return MilestoneProgressType(items=found.total, done=found.done, percent=found.percent)
 
 
-@strawberry.type(name="TargetProgress")
+def _about(name: str) -> Any:
+    return strawberry.field(description=description(ProgressRead, name))
+
+
+@strawberry.type(name="TargetProgress", description=ProgressRead.__doc__)
 class ProgressType:
-    latest_value: float | None
-    latest_at: datetime | None
-    percent_of_way: float | None
-    status: gql_enum(TargetStatus)  # type: ignore[valid-type]
-    expected_percent_now: float | None
-    reason: str
+    latest_value: float | None = _about("latest_value")
+    latest_at: datetime | None = _about("latest_at")
+    percent_of_way: float | None = _about("percent_of_way")
+    status: gql_enum(TargetStatus) = _about("status")  # type: ignore[valid-type]
+    expected_percent_now: float | None = _about("expected_percent_now")
+    reason: str = _about("reason")
 
 
 async def _target_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:

@@ -75,6 +75,11 @@ def _fields(model: type[BaseModel], *, optional: bool) -> tuple[dict[str, Any], 
     return ordered, defaults
 
 
+def description(model: type[BaseModel], name: str) -> str | None:
+    """What a core model says about its field, so both transports document it alike."""
+    return model.model_fields[name].description
+
+
 def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> Any:
     """A GraphQL input with the model's fields; `partial` makes every field optional."""
     if name not in _types:

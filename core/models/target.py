@@ -8,7 +8,13 @@ from pydantic import AwareDatetime, ConfigDict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from core.metrics.targets import Direction, TargetStatus
+from core.metrics.targets import (
+    EXPECTED_PERCENT,
+    PERCENT_OF_WAY,
+    STATUS_RULE,
+    Direction,
+    TargetStatus,
+)
 from core.models.base import Entity
 from core.types import UTCDateTime, utcnow
 
@@ -95,12 +101,16 @@ class TargetFromMaps(SQLModel):
 
 
 class ProgressRead(SQLModel):
-    latest_value: float | None
-    latest_at: datetime | None
-    percent_of_way: float | None
-    status: TargetStatus
-    expected_percent_now: float | None
-    reason: str
+    """Where a target stands now, computed from its measurements, never stored."""
+
+    latest_value: float | None = Field(
+        description="the latest measurement taken up to now, in the target's unit"
+    )
+    latest_at: datetime | None = Field(description="when the latest measurement was taken")
+    percent_of_way: float | None = Field(description=PERCENT_OF_WAY)
+    status: TargetStatus = Field(description=STATUS_RULE)
+    expected_percent_now: float | None = Field(description=EXPECTED_PERCENT)
+    reason: str = Field(description="the status in words, with the numbers behind it")
 
 
 class TargetRead(TargetFields):
