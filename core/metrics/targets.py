@@ -10,7 +10,11 @@ a deliberately simple plan: it needs no extra input and is easy to explain in a 
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of the service's clock a measurement may be dated: clocks of the
+tools that send measurements drift a little, but nothing is measured in the future."""
 
 ON_TRACK_TOLERANCE = 10.0
 AT_RISK_TOLERANCE = 30.0
@@ -74,6 +78,17 @@ def validate_target(baseline: float, target: float, direction: Direction) -> Non
         raise ValueError("a lower-is-better target must be below the baseline")
     if direction is Direction.higher_is_better and target < baseline:
         raise ValueError("a higher-is-better target must be above the baseline")
+
+
+def future_problem(measured_at: datetime, now: datetime) -> str | None:
+    """Why a measurement cannot be dated `measured_at` at `now`, or None when it can."""
+    if measured_at > now + MAX_CLOCK_SKEW:
+        minutes = MAX_CLOCK_SKEW.total_seconds() / 60
+        return (
+            f"{measured_at.isoformat()} is in the future: a measurement may be dated at most "
+            f"{minutes:g} minutes ahead of the service's clock ({now.isoformat()})"
+        )
+    return None
 
 
 def reached(value: float, target: float, direction: Direction) -> bool:

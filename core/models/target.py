@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from core.metrics.targets import (
     EXPECTED_PERCENT,
+    MAX_CLOCK_SKEW,
     PERCENT_OF_WAY,
     STATUS_RULE,
     Direction,
@@ -132,12 +133,27 @@ class Measurement(Entity, table=True):
     note: str | None = Field(default=None, max_length=2000)
 
 
+MEASURED_AT = (
+    "when the value was measured, ISO 8601 with a time zone; default: now. At most "
+    f"{MAX_CLOCK_SKEW.total_seconds() / 60:g} minutes ahead of the service's clock"
+)
+
+
 class MeasurementCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
     value: float
-    measured_at: AwareDatetime | None = None
+    measured_at: AwareDatetime | None = Field(default=None, description=MEASURED_AT)
     source: str = Field(default="manual", min_length=1, max_length=40)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class MeasurementUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: float | None = None
+    measured_at: AwareDatetime | None = Field(default=None, description=MEASURED_AT)
+    source: str | None = Field(default=None, min_length=1, max_length=40)
     note: str | None = Field(default=None, max_length=2000)
 
 

@@ -12,7 +12,13 @@ from core.actor import Actor
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.metrics.flow import FlowBucket
 from core.metrics.map_metrics import MapMetrics
-from core.metrics.targets import Direction, TargetProgress, progress, validate_target
+from core.metrics.targets import (
+    Direction,
+    TargetProgress,
+    future_problem,
+    progress,
+    validate_target,
+)
 from core.models.target import (
     FlowTarget,
     Measurement,
@@ -62,8 +68,27 @@ class TargetService(ChildService[FlowTarget]):
             raise ValidationFailed("due_date must come after start_date", field="due_date")
 
 
+def _not_in_future(moment: datetime | None, field: str) -> None:
+    problem = None if moment is None else future_problem(moment, utcnow())
+    if problem is not None:
+        raise ValidationFailed(problem, field=field)
+
+
+class MeasurementService(ChildService[Measurement]):
+    async def prepare(
+        self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        _not_in_future(values.get("measured_at"), "measured_at")
+        return values
+
+    async def check_change(
+        self, session: AsyncSession, actor: Actor, obj: Measurement, changes: dict[str, Any]
+    ) -> None:
+        _not_in_future(changes.get("measured_at"), "measured_at")
+
+
 targets = TargetService(FlowTarget, person_fields=["owner_id"], filters=["metric", "owner_id"])
-measurements = ChildService(
+measurements = MeasurementService(
     Measurement,
     parent=FlowTarget,
     parent_field="target_id",
@@ -211,6 +236,7 @@ async def record_from_flow(
     get none rather than a made-up zero.
     """
     actor.require_write()
+    _not_in_future(end, "end")
     window = await flow_metrics.window_metrics(
         session, actor, value_stream_id, start=start, end=end
     )

@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.metrics.targets import (
+    MAX_CLOCK_SKEW,
     Direction,
     TargetStatus,
     expected_percent,
+    future_problem,
     percent_of_way,
     progress,
     validate_target,
@@ -231,3 +233,19 @@ def test_exactly_at_the_baseline_early_on_is_on_track() -> None:
     result = progress(20, 10, LOWER, [(at(0.01), 20.0)], start=START, due=DUE, now=at(0.05))
     assert result.percent_of_way == 0.0
     assert result.status is TargetStatus.on_track
+
+
+def test_a_measurement_may_be_dated_up_to_the_clock_skew_ahead() -> None:
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert future_problem(now, now) is None
+    assert future_problem(now + MAX_CLOCK_SKEW, now) is None
+    assert future_problem(now - timedelta(days=400), now) is None
+
+
+@pytest.mark.parametrize("ahead", [MAX_CLOCK_SKEW + timedelta(seconds=1), timedelta(days=365)])
+def test_a_measurement_dated_further_ahead_is_in_the_future(ahead: timedelta) -> None:
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    problem = future_problem(now + ahead, now)
+    assert problem is not None
+    assert "in the future" in problem
+    assert "5 minutes" in problem
