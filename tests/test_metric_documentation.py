@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from core.metrics.definitions import FLOW, MAP
 from tests.api_client import Api
 
 
@@ -56,3 +57,51 @@ def test_both_transports_say_the_same(viewer: Api, field: str) -> None:
     ]
 
     assert rest == graphql
+
+
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+@pytest.mark.parametrize(
+    ("rest_schema", "graphql_type", "definitions"),
+    [("FlowBucketOut", "FlowBucket", FLOW), ("MetricsOut", "MapMetrics", MAP)],
+)
+def test_every_metric_is_defined_alike_in_both_transports(
+    viewer: Api, rest_schema: str, graphql_type: str, definitions: dict[str, str]
+) -> None:
+    rest = openapi_descriptions(viewer, rest_schema)
+    graphql = graphql_descriptions(viewer, graphql_type)
+
+    assert set(rest) == set(definitions)
+    for name, text in definitions.items():
+        assert rest[name] == text, name
+        assert graphql[camel(name)] == text, name
+
+
+@pytest.mark.parametrize(
+    ("definitions", "name", "words"),
+    [
+        (FLOW, "time_to_restore_seconds", ["opened_at", "resolved_at", "Unresolved"]),
+        (FLOW, "change_failure_rate", ["either side", "never reported does not count"]),
+        (FLOW, "flow_time_seconds", ["started", "lower median"]),
+        (FLOW, "deployments_per_day", ["deployment frequency"]),
+        (FLOW, "lead_time_for_changes_seconds", ["commit", "successful deployments"]),
+        (FLOW, "flow_efficiency", ["active", "ratio of sums"]),
+        (FLOW, "flow_load", ["work in progress"]),
+        (FLOW, "flow_distribution", ["feature, defect, risk"]),
+        (FLOW, "flow_velocity", ["finished"]),
+        (MAP, "lead_time_seconds", ["process time plus wait time", "critical path"]),
+        (MAP, "process_time_seconds", ["process times"]),
+        (MAP, "activity_ratio", ["process time over lead time"]),
+        (MAP, "rolled_pca_percent", ["product"]),
+        (MAP, "handoffs", ["handoffs"]),
+        (MAP, "bottleneck_step_id", ["longest process plus wait"]),
+    ],
+)
+def test_each_metric_says_what_it_counts(
+    definitions: dict[str, str], name: str, words: list[str]
+) -> None:
+    for word in words:
+        assert word in definitions[name], (name, word)

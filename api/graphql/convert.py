@@ -8,12 +8,14 @@ import enum
 import types
 import typing
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from pydantic import AnyUrl, AwareDatetime, BaseModel
 
+T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
 _types: dict[str, Any] = {}
 
@@ -78,6 +80,18 @@ def _fields(model: type[BaseModel], *, optional: bool) -> tuple[dict[str, Any], 
 def description(model: type[BaseModel], name: str) -> str | None:
     """What a core model says about its field, so both transports document it alike."""
     return model.model_fields[name].description
+
+
+def defined_by(definitions: Mapping[str, str]) -> Callable[[T], T]:
+    """Give a strawberry type's fields the descriptions of one table of definitions."""
+
+    def apply(cls: T) -> T:
+        for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if field.python_name in definitions:
+                field.description = definitions[field.python_name]
+        return cls
+
+    return apply
 
 
 def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> Any:

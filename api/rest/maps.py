@@ -15,6 +15,7 @@ from api.state import AppState
 from core.actor import Actor
 from core.errors import ValidationFailed
 from core.flowmap import ValueClass
+from core.metrics.definitions import MAP, described
 from core.metrics.map_metrics import MapMetrics
 from core.models.value_stream_map import (
     HandoffCreate,
@@ -88,7 +89,10 @@ def _step(obj: Any) -> StepRead:
     return StepRead.model_validate(step_read(obj))
 
 
+@described(MAP)
 class MetricsOut(BaseModel):
+    """The lean metrics of one map; times in seconds unless the name says days."""
+
     lead_time_seconds: float
     process_time_seconds: float
     activity_ratio: float | None
