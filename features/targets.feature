@@ -9,6 +9,10 @@ Feature: Flow-metric targets and their progress
   way is at risk at best, however early in its timeline.
   A target must be an improvement on its baseline, and the maps can set one: the
   baseline from the current-state map, the target from the chosen desired-state map.
+  Each metric is counted in units of its own kind (times in seconds, minutes, hours,
+  days or weeks; shares in percent or as a ratio; deployments and finished items per
+  day or per week; work in progress in items; handoffs in handoffs), and a target reads
+  in the unit its owner chose, whatever unit it was stored in.
 
   Background:
     Given a new value stream
@@ -74,6 +78,17 @@ Feature: Flow-metric targets and their progress
     When the team sets a lead-time target from the maps, due in 180 days
     Then the target starts from a baseline of 16 hours and aims at 8 hours, lower being better
     And the target says where its numbers come from: "baseline from the current-state map, target from the chosen desired-state map"
+
+  Scenario: A target reads in the unit its owner chose
+    Given a lead-time target of 10 days from a baseline of 20 days, over 100 days of which 50 have gone by
+    And yesterday the lead time was 15 days
+    When the owner reads the target in hours
+    Then the target starts from a baseline of 480 hours and aims at 240 hours, lower being better
+    And the target is 50% of the way, with about 50% of its time gone
+
+  Scenario: A unit the metric does not know is refused, with the units it knows
+    When the team sets a lead-time target of 10 hrs from a baseline of 20 hrs
+    Then the target is refused, offering the units seconds, minutes, hours, days and weeks instead
 
   Scenario Outline: A target that is no improvement on its baseline is refused
     When the team sets a <metric> target of <target> from a baseline of <baseline>

@@ -8,7 +8,7 @@ import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import description, gql_enum, input_type, output_type
+from api.graphql.convert import description, gql_enum, input_type
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
@@ -24,6 +24,7 @@ from core.models.backlog import (
     RaciCreate,
 )
 from core.models.target import (
+    FlowMeasurementsRead,
     FlowTarget,
     MeasurementCreate,
     MeasurementRead,
@@ -32,12 +33,43 @@ from core.models.target import (
     ProgressRead,
     TargetCreate,
     TargetFromMaps,
+    TargetRead,
     TargetUpdate,
 )
 from core.raci import BacklogStatus, RaciRole
 from core.services import backlog, crud, targets
 
-MeasurementType = output_type(MeasurementRead, "Measurement")
+
+async def _targets(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await crud.get_many(context.session, context.actor, FlowTarget, ids)
+
+
+@strawberry.type(name="Measurement")
+class MeasurementType:
+    """Resolved from stored rows; the value is shown in its target's unit."""
+
+    id: strawberry.ID
+    target_id: strawberry.ID
+    measured_at: datetime
+    source: str
+    note: str | None
+    window_start: datetime | None = strawberry.field(
+        description=description(MeasurementRead, "window_start")
+    )
+    window_end: datetime | None = strawberry.field(
+        description=description(MeasurementRead, "window_end")
+    )
+    version: int
+
+    @strawberry.field(description=description(MeasurementRead, "value"))
+    async def value(self, info: Info) -> float:
+        target = await load(info.context, "targets", _targets, self.target_id)
+        return targets.in_target_unit(target, self.value)  # type: ignore[attr-defined]
+
+    @strawberry.field(description=description(MeasurementRead, "unit"))
+    async def unit(self, info: Info) -> str | None:
+        target = await load(info.context, "targets", _targets, self.target_id)
+        return target.unit  # type: ignore[no-any-return]
 
 
 @strawberry.type(name="RaciAssignment")
@@ -146,6 +178,17 @@ class ProgressType:
     reason: str = _about("reason")
 
 
+def _window(name: str) -> Any:
+    return strawberry.field(description=description(FlowMeasurementsRead, name))
+
+
+@strawberry.type(name="FlowMeasurements", description=FlowMeasurementsRead.__doc__)
+class FlowMeasurementsType:
+    recorded: list[MeasurementType] = _window("recorded")
+    replaced: list[MeasurementType] = _window("replaced")
+    unchanged: list[MeasurementType] = _window("unchanged")
+
+
 async def _target_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
     rows = await crud.get_many(context.session, context.actor, FlowTarget, ids)
     return await targets.progress_of(context.session, context.actor, list(rows.values()))
@@ -161,15 +204,21 @@ class TargetType:
     value_stream_id: strawberry.ID
     metric: gql_enum(MetricKey)  # type: ignore[valid-type]
     custom_key: str | None
-    unit: str | None
-    baseline: float
-    target: float
+    unit: str | None = strawberry.field(description=description(TargetRead, "unit"))
     direction: gql_enum(Direction)  # type: ignore[valid-type]
     start_date: date
     due_date: date
     owner_id: strawberry.ID | None
     note: str | None
     version: int
+
+    @strawberry.field(description=description(TargetRead, "baseline"))
+    def baseline(self) -> float:
+        return targets.in_target_unit(self, self.baseline)  # type: ignore[arg-type, attr-defined]
+
+    @strawberry.field(description=description(TargetRead, "target"))
+    def target(self) -> float:
+        return targets.in_target_unit(self, self.target)  # type: ignore[arg-type, attr-defined]
 
     @strawberry.field
     async def progress(self, info: Info) -> ProgressType:
@@ -301,11 +350,14 @@ class Mutation:
         )
         return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
 
-    @mutation(description="Measure every delivery-flow target over [start, end).")
+    @mutation(
+        description="Measure every delivery-flow target over [start, end), once per target "
+        "and window: measuring a window again records nothing new."
+    )
     async def record_flow_measurements(
         self, info: Info, value_stream_id: strawberry.ID, start: datetime, end: datetime
-    ) -> list[MeasurementType]:  # type: ignore[valid-type]
-        return await targets.record_from_flow(
+    ) -> FlowMeasurementsType:
+        return await targets.record_from_flow(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),

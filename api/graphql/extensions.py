@@ -61,8 +61,7 @@ def _code_for(error: GraphQLError) -> tuple[str, dict[str, Any]]:
         extra: dict[str, Any] = dict(original.extra)
         if original.problems:
             extra["fields"] = [
-                {"field": ARGUMENTS.get(p.field, p.field), "message": p.message}
-                for p in original.problems
+                {**p.as_dict(), "field": ARGUMENTS.get(p.field, p.field)} for p in original.problems
             ]
         return original.code, extra
     if isinstance(original, PydanticValidationError):
