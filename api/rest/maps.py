@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.children import child_resource
-from api.rest.common import versioned
+from api.rest.common import CycleParam, versioned
 from api.state import AppState
 from core.actor import Actor
 from core.errors import ValidationFailed
@@ -37,13 +37,14 @@ from core.models.waste_finding import (
     FindingUpdate,
     TriageDecision,
 )
+from core.ranges import INT32_MAX
 from core.services import findings, map_documents, maps
 from core.waste import WasteCategory
 
 
 def map_filters(
     kind: FromQuery[MapKind | None] = None,
-    cycle: FromQuery[int | None] = None,
+    cycle: Annotated[int | None, CycleParam] = None,
     chosen: FromQuery[bool | None] = None,
 ) -> dict[str, Any]:
     return {"kind": kind, "cycle": cycle, "chosen": chosen}
@@ -159,7 +160,10 @@ class MapAnalysisController(Controller):
         session: AsyncSession,
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
-        cycle: Annotated[int | None, Parameter(ge=1, description="default: the current")] = None,
+        cycle: Annotated[
+            int | None,
+            Parameter(ge=1, le=INT32_MAX, description="a cycle, from 1; default: the current"),
+        ] = None,
     ) -> ComparisonOut:
         current, desired, now, then, changes = await maps.comparison(
             session, actor, value_stream_id, cycle

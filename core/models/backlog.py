@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from core.metrics.wsjf import wsjf
 from core.models.base import Entity
 from core.raci import BacklogStatus, RaciRole
+from core.ranges import MetricValue
 from core.types import JSONType, utcnow
 
 RANK_TYPE = String(64).with_variant(String(64, collation="C"), "postgresql")
@@ -37,6 +38,12 @@ class ExpectedEffect(SQLModel):
     change: float | None = None
     unit: str | None = Field(default=None, max_length=20)
     note: str | None = Field(default=None, max_length=500)
+
+
+class ExpectedEffectInput(ExpectedEffect):
+    """An expected effect as a client sends it: its change a finite, bounded number."""
+
+    change: MetricValue | None = None
 
 
 WsjfScore = int | None
@@ -99,7 +106,7 @@ class BacklogItem(BacklogFields, Entity, table=True):
 class BacklogLinks(SQLModel):
     finding_ids: list[uuid.UUID] = PydanticField(default_factory=list, max_length=200)
     step_ids: list[uuid.UUID] = PydanticField(default_factory=list, max_length=200)
-    expected_effects: list[ExpectedEffect] = PydanticField(default_factory=list, max_length=50)
+    expected_effects: list[ExpectedEffectInput] = PydanticField(default_factory=list, max_length=50)
 
 
 class BacklogCreate(BacklogFields, BacklogLinks):
@@ -127,7 +134,7 @@ class BacklogUpdate(SQLModel):
     milestone_id: uuid.UUID | None = None
     finding_ids: list[uuid.UUID] | None = PydanticField(default=None, max_length=200)
     step_ids: list[uuid.UUID] | None = PydanticField(default=None, max_length=200)
-    expected_effects: list[ExpectedEffect] | None = PydanticField(default=None, max_length=50)
+    expected_effects: list[ExpectedEffectInput] | None = PydanticField(default=None, max_length=50)
 
 
 class BacklogMove(SQLModel):

@@ -18,6 +18,7 @@ from core.metrics.targets import (
 )
 from core.metrics.units import describe_units
 from core.models.base import Entity
+from core.ranges import MetricValue
 from core.types import UTCDateTime, utcnow
 
 
@@ -84,12 +85,15 @@ class FlowTarget(TargetFields, Entity, table=True):
 class TargetCreate(TargetFields):
     model_config = ConfigDict(extra="forbid")
 
+    baseline: MetricValue = Field(description=f"where the metric stood, {IN_UNIT}")
+    target: MetricValue = Field(description=f"where the metric should be by due_date, {IN_UNIT}")
+
 
 class TargetUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    baseline: float | None = Field(default=None, description=IN_UNIT)
-    target: float | None = Field(default=None, description=IN_UNIT)
+    baseline: MetricValue | None = Field(default=None, description=IN_UNIT)
+    target: MetricValue | None = Field(default=None, description=IN_UNIT)
     direction: Direction | None = None
     start_date: date | None = None
     due_date: date | None = None
@@ -171,7 +175,7 @@ MEASURED_AT = (
 class MeasurementCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: float = Field(description=IN_UNIT)
+    value: MetricValue = Field(description=IN_UNIT)
     measured_at: AwareDatetime | None = Field(default=None, description=MEASURED_AT)
     source: str = Field(default="manual", min_length=1, max_length=40)
     note: str | None = Field(default=None, max_length=2000)
@@ -180,7 +184,7 @@ class MeasurementCreate(SQLModel):
 class MeasurementUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    value: float | None = Field(default=None, description=IN_UNIT)
+    value: MetricValue | None = Field(default=None, description=IN_UNIT)
     measured_at: AwareDatetime | None = Field(default=None, description=MEASURED_AT)
     source: str | None = Field(default=None, min_length=1, max_length=40)
     note: str | None = Field(default=None, max_length=2000)

@@ -30,6 +30,7 @@ from core.models.team import Team
 from core.models.value_stream import PhaseTransition, ValueStream
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import WasteFinding
+from core.ranges import check_numbers
 from core.services import audit, crud, playbooks, targets
 from core.snapshots import ValueStreamSnapshot
 
@@ -68,6 +69,7 @@ async def import_value_stream(
     session: AsyncSession, actor: Actor, data: dict[str, Any], *, name: str | None = None
 ) -> ValueStream:
     actor.require_write()
+    check_numbers(data, root="")
     try:
         snapshot = ValueStreamSnapshot.model_validate(data)
     except ValidationError as exc:
