@@ -105,3 +105,15 @@ def test_each_metric_says_what_it_counts(
 ) -> None:
     for word in words:
         assert word in definitions[name], (name, word)
+
+
+def test_target_units_are_documented_in_both_transports(viewer: Api) -> None:
+    rest = openapi_descriptions(viewer, "TargetCreate")["unit"]
+    answer = viewer.graphql(
+        '{ __type(name: "TargetCreateInput") { inputFields { name description } } }'
+    )
+    graphql = {f["name"]: f["description"] for f in answer["data"]["__type"]["inputFields"]}
+
+    assert "deployments per day | deployments per week" in rest
+    assert "seconds | minutes | hours | days | weeks (stored in seconds)" in rest
+    assert graphql["unit"] == rest

@@ -82,6 +82,10 @@ def description(model: type[BaseModel], name: str) -> str | None:
     return model.model_fields[name].description
 
 
+def _descriptions(model: type[BaseModel]) -> dict[str, str]:
+    return {n: i.description for n, i in model.model_fields.items() if i.description}
+
+
 def defined_by(definitions: Mapping[str, str]) -> Callable[[T], T]:
     """Give a strawberry type's fields the descriptions of one table of definitions."""
 
@@ -99,7 +103,8 @@ def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> A
     if name not in _types:
         annotations, defaults = _fields(model, optional=partial)
         cls = type(name, (), {"__annotations__": annotations, **defaults})
-        _types[name] = strawberry.input(cls, name=name, description=model.__doc__)
+        typed = strawberry.input(cls, name=name, description=model.__doc__)
+        _types[name] = defined_by(_descriptions(model))(typed)
     return _types[name]
 
 
@@ -109,5 +114,5 @@ def output_type(model: type[BaseModel], name: str, extra: type | None = None) ->
         annotations = {n: _convert(i.annotation) for n, i in model.model_fields.items()}
         bases = (extra,) if extra is not None else ()
         cls = type(name, bases, {"__annotations__": annotations})
-        _types[name] = strawberry.type(cls, name=name)
+        _types[name] = defined_by(_descriptions(model))(strawberry.type(cls, name=name))
     return _types[name]
