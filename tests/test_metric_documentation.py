@@ -117,3 +117,12 @@ def test_target_units_are_documented_in_both_transports(viewer: Api) -> None:
     assert "deployments per day | deployments per week" in rest
     assert "seconds | minutes | hours | days | weeks (stored in seconds)" in rest
     assert graphql["unit"] == rest
+
+
+def test_a_targets_values_say_they_are_in_its_unit_in_graphql(viewer: Api) -> None:
+    target = graphql_descriptions(viewer, "FlowTarget")
+    measurement = graphql_descriptions(viewer, "Measurement")
+
+    assert "in the target's unit" in target["baseline"]
+    assert "in the target's unit" in measurement["value"]
+    assert "window" in measurement["windowStart"]

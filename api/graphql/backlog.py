@@ -8,7 +8,7 @@ import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import description, gql_enum, input_type
+from api.graphql.convert import defined_by, descriptions_of, gql_enum, input_type
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
@@ -44,6 +44,7 @@ async def _targets(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, An
     return await crud.get_many(context.session, context.actor, FlowTarget, ids)
 
 
+@defined_by(descriptions_of(MeasurementRead))
 @strawberry.type(name="Measurement")
 class MeasurementType:
     """Resolved from stored rows; the value is shown in its target's unit."""
@@ -53,20 +54,16 @@ class MeasurementType:
     measured_at: datetime
     source: str
     note: str | None
-    window_start: datetime | None = strawberry.field(
-        description=description(MeasurementRead, "window_start")
-    )
-    window_end: datetime | None = strawberry.field(
-        description=description(MeasurementRead, "window_end")
-    )
+    window_start: datetime | None
+    window_end: datetime | None
     version: int
 
-    @strawberry.field(description=description(MeasurementRead, "value"))
+    @strawberry.field
     async def value(self, info: Info) -> float:
         target = await load(info.context, "targets", _targets, self.target_id)
         return targets.in_target_unit(target, self.value)  # type: ignore[attr-defined]
 
-    @strawberry.field(description=description(MeasurementRead, "unit"))
+    @strawberry.field
     async def unit(self, info: Info) -> str | None:
         target = await load(info.context, "targets", _targets, self.target_id)
         return target.unit  # type: ignore[no-any-return]
@@ -164,29 +161,23 @@ class MilestoneType:
         return MilestoneProgressType(items=found.total, done=found.done, percent=found.percent)
 
 
-def _about(name: str) -> Any:
-    return strawberry.field(description=description(ProgressRead, name))
-
-
+@defined_by(descriptions_of(ProgressRead))
 @strawberry.type(name="TargetProgress", description=ProgressRead.__doc__)
 class ProgressType:
-    latest_value: float | None = _about("latest_value")
-    latest_at: datetime | None = _about("latest_at")
-    percent_of_way: float | None = _about("percent_of_way")
-    status: gql_enum(TargetStatus) = _about("status")  # type: ignore[valid-type]
-    expected_percent_now: float | None = _about("expected_percent_now")
-    reason: str = _about("reason")
+    latest_value: float | None
+    latest_at: datetime | None
+    percent_of_way: float | None
+    status: gql_enum(TargetStatus)  # type: ignore[valid-type]
+    expected_percent_now: float | None
+    reason: str
 
 
-def _window(name: str) -> Any:
-    return strawberry.field(description=description(FlowMeasurementsRead, name))
-
-
+@defined_by(descriptions_of(FlowMeasurementsRead))
 @strawberry.type(name="FlowMeasurements", description=FlowMeasurementsRead.__doc__)
 class FlowMeasurementsType:
-    recorded: list[MeasurementType] = _window("recorded")
-    replaced: list[MeasurementType] = _window("replaced")
-    unchanged: list[MeasurementType] = _window("unchanged")
+    recorded: list[MeasurementType]
+    replaced: list[MeasurementType]
+    unchanged: list[MeasurementType]
 
 
 async def _target_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -198,13 +189,14 @@ async def _measurements(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUI
     return await targets.measurements.for_parents(context.session, context.actor, ids)
 
 
+@defined_by(descriptions_of(TargetRead))
 @strawberry.type(name="FlowTarget")
 class TargetType:
     id: strawberry.ID
     value_stream_id: strawberry.ID
     metric: gql_enum(MetricKey)  # type: ignore[valid-type]
     custom_key: str | None
-    unit: str | None = strawberry.field(description=description(TargetRead, "unit"))
+    unit: str | None
     direction: gql_enum(Direction)  # type: ignore[valid-type]
     start_date: date
     due_date: date
@@ -212,11 +204,11 @@ class TargetType:
     note: str | None
     version: int
 
-    @strawberry.field(description=description(TargetRead, "baseline"))
+    @strawberry.field
     def baseline(self) -> float:
         return targets.in_target_unit(self, self.baseline)  # type: ignore[arg-type, attr-defined]
 
-    @strawberry.field(description=description(TargetRead, "target"))
+    @strawberry.field
     def target(self) -> float:
         return targets.in_target_unit(self, self.target)  # type: ignore[arg-type, attr-defined]
 

@@ -77,12 +77,8 @@ def _fields(model: type[BaseModel], *, optional: bool) -> tuple[dict[str, Any], 
     return ordered, defaults
 
 
-def description(model: type[BaseModel], name: str) -> str | None:
-    """What a core model says about its field, so both transports document it alike."""
-    return model.model_fields[name].description
-
-
-def _descriptions(model: type[BaseModel]) -> dict[str, str]:
+def descriptions_of(model: type[BaseModel]) -> dict[str, str]:
+    """The field descriptions a core model gives, for `defined_by`."""
     return {n: i.description for n, i in model.model_fields.items() if i.description}
 
 
@@ -104,7 +100,7 @@ def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> A
         annotations, defaults = _fields(model, optional=partial)
         cls = type(name, (), {"__annotations__": annotations, **defaults})
         typed = strawberry.input(cls, name=name, description=model.__doc__)
-        _types[name] = defined_by(_descriptions(model))(typed)
+        _types[name] = defined_by(descriptions_of(model))(typed)
     return _types[name]
 
 
@@ -114,5 +110,5 @@ def output_type(model: type[BaseModel], name: str, extra: type | None = None) ->
         annotations = {n: _convert(i.annotation) for n, i in model.model_fields.items()}
         bases = (extra,) if extra is not None else ()
         cls = type(name, bases, {"__annotations__": annotations})
-        _types[name] = defined_by(_descriptions(model))(strawberry.type(cls, name=name))
+        _types[name] = defined_by(descriptions_of(model))(strawberry.type(cls, name=name))
     return _types[name]
