@@ -509,3 +509,27 @@ def test_graphql_measures_a_window_once(editor: Api, factory: Factory) -> None:
     assert datetime.fromisoformat(recorded["windowStart"]) == datetime(2026, 1, 5, tzinfo=UTC)
     assert again == {"recorded": [], "replaced": [], "unchanged": [{"id": recorded["id"]}]}
     assert len(measured(editor, target)) == 1
+
+
+def test_a_cleared_unit_is_the_metrics_stored_unit_again(editor: Api, factory: Factory) -> None:
+    target = factory.target(factory.value_stream(), unit="days", baseline=2, target=1)
+
+    after = editor.ok(editor.patch(f"/api/v1/targets/{target['id']}", {"unit": None}, if_match=1))
+
+    assert (after["unit"], after["baseline"], after["target"]) == ("seconds", 172_800, 86_400)
+
+
+def test_a_custom_metrics_unit_cannot_be_cleared(editor: Api, factory: Factory) -> None:
+    target = factory.target(
+        factory.value_stream(),
+        metric="custom",
+        custom_key="approvals",
+        unit="approvals a week",
+        baseline=10,
+        target=40,
+        direction="higher_is_better",
+    )
+
+    response = editor.patch(f"/api/v1/targets/{target['id']}", {"unit": None}, if_match=1)
+
+    assert_problem(response, 422, code="VALIDATION_FAILED", field="unit")

@@ -110,8 +110,14 @@ class TargetService(ChildService[FlowTarget]):
     async def revise(
         self, session: AsyncSession, actor: Actor, obj: FlowTarget, changes: dict[str, Any]
     ) -> dict[str, Any]:
-        """A new unit changes how the values read; baseline and target sent are in it."""
-        if changes.get("unit") is not None:
+        """A new unit changes how the values read; baseline and target sent are in it.
+
+        A unit cleared with null is the metric's stored unit again; a custom metric's
+        unit cannot be cleared.
+        """
+        if "unit" in changes:
+            if changes["unit"] is None and obj.metric == MetricKey.custom:
+                raise ValidationFailed("a custom metric needs its unit", field="unit")
             changes["unit"] = checked_unit(obj.metric, changes["unit"])
         unit = changes.get("unit") or obj.unit
         for name in ("baseline", "target"):
