@@ -240,7 +240,12 @@ FROM per ORDER BY bucket
 
 DEPLOYMENTS = """
 SELECT {week} AS bucket, count(*) AS n,
-       sum(CASE WHEN NOT succeeded OR caused_incident THEN 1 ELSE 0 END) AS failed
+       sum(CASE WHEN NOT succeeded OR caused_incident OR EXISTS (
+             SELECT 1 FROM incident i
+             WHERE i.value_stream_id = deployment.value_stream_id
+               AND (i.external_id = deployment.incident_external_id
+                    OR i.deployment_external_id = deployment.external_id)
+           ) THEN 1 ELSE 0 END) AS failed
 FROM deployment
 WHERE value_stream_id = :vs AND deployed_at >= :start AND deployed_at < :end
 GROUP BY 1 ORDER BY 1

@@ -16,6 +16,7 @@ import re
 from fractions import Fraction
 
 from core.errors import ValidationFailed
+from core.ranges import MAX_DURATION_SECONDS
 
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
@@ -76,12 +77,35 @@ def _unit_table(*, hours_per_working_day: float, days_are_working_days: bool) ->
     }
 
 
-def _check_seconds(value: float, text: object) -> float:
+def _check_finite(value: float, text: object) -> float:
     if math.isnan(value) or math.isinf(value):
-        raise DurationError(f"{text!r} is not a duration: it must be a finite number")
+        raise DurationError(f"{_shown(text)} is not a duration: it must be a finite number")
     if value < 0:
-        raise DurationError(f"{text!r} is not a duration: durations cannot be negative")
+        raise DurationError(f"{_shown(text)} is not a duration: durations cannot be negative")
     return float(value)
+
+
+def _check_seconds(value: float, text: object) -> float:
+    """A duration read from a client: finite, not negative, and at most ten years."""
+    _check_finite(value, text)
+    if value > MAX_DURATION_SECONDS:
+        raise DurationError(
+            f"{_shown(text)} is not a duration of a step: it is longer than ten years"
+        )
+    return float(value)
+
+
+def _shown(text: object) -> str:
+    """The value as the client sent it, cut short: a hostile number can be very long."""
+    shown = repr(text)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def _seconds_of(number: float | int, text: object) -> float:
+    try:
+        return float(number)
+    except OverflowError as exc:
+        raise DurationError(f"{_shown(text)} is not a duration: it is far too large") from exc
 
 
 def _parse_iso(match: re.Match[str], text: str, seconds_per: dict[str, float]) -> float:
@@ -121,7 +145,7 @@ def parse_duration(
     if isinstance(text, bool) or not isinstance(text, str | int | float):
         raise DurationError(f"{text!r} is not a duration: {_HINT}")
     if not isinstance(text, str):
-        return _check_seconds(float(text), text)
+        return _check_seconds(_seconds_of(text, text), text)
 
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
@@ -159,7 +183,7 @@ def format_duration(seconds: float, *, days: bool = True) -> str:
     """
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise DurationError(f"{seconds!r} is not a number of seconds")
-    _check_seconds(float(seconds), seconds)
+    _check_finite(float(seconds), seconds)
     millis = round(seconds * 1000) if seconds < _EXACT_ABOVE else round(Fraction(seconds) * 1000)
     whole_days, millis = divmod(millis, 86_400_000) if days else (0, millis)
     hours, millis = divmod(millis, 3_600_000)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import ValidationFailed
+from core.ranges import number_problem
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -119,6 +120,8 @@ def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:
         return uuid.UUID(str(value))
     if python_type is datetime and isinstance(value, str):
         return datetime.fromisoformat(value)
+    if python_type in (int, float) and number_problem(value) is not None:
+        raise ValueError(f"{column.key} of the cursor is out of range")
     if value is None or isinstance(value, python_type):
         return value
     if python_type in (int, float, str):

@@ -6,6 +6,11 @@ Feature: Delivery flow and the four keys
   production. Flow metrics tell how work flows; the four DORA keys tell how fast and how
   safely changes reach production. Times are medians, and every answer names its median
   method: the lower median, the middle value and never an average of two.
+  A deployment is a failed change when it failed, or when an incident links it: the
+  pipeline may name the incident a deployment caused, the incident tracker may name the
+  deployment that caused an incident, and either link counts. A link to an incident or a
+  deployment that was never reported counts for nothing. Time to restore service runs
+  from an incident's opening to its resolution.
 
   Background:
     Given a new value stream
@@ -28,6 +33,29 @@ Feature: Delivery flow and the four keys
     And the lead time for changes is 3 hours
     And the time to restore service is 2 hours
     And the answer says its medians are lower medians
+
+  Scenario: Incidents that name the deployment that caused them make it a failed change
+    Given the pipeline reports these deployments:
+      | deployment | deployed         | commits          |
+      | D1         | Mon 3 Mar 10:00  | Mon 3 Mar 08:00  |
+      | D2         | Tue 4 Mar 10:00  | Tue 4 Mar 09:00  |
+      | D3         | Wed 5 Mar 10:00  | Wed 5 Mar 09:00  |
+      | D4         | Thu 6 Mar 10:00  | Thu 6 Mar 09:00  |
+    And the incident tracker reports these incidents:
+      | incident | opened           | resolved         | deployment |
+      | INC-1    | Tue 4 Mar 12:00  | Tue 4 Mar 14:00  | D2         |
+      | INC-2    | Thu 6 Mar 11:00  | Thu 6 Mar 14:00  | D9         |
+    When the team asks for the delivery metrics of the week of Mon 3 Mar
+    Then the change failure rate is 25%
+    And the time to restore service is 2 hours
+
+  Scenario: A deployment naming an incident that was never reported is no failed change
+    Given the pipeline reports these deployments:
+      | deployment | deployed         | commits          | incident |
+      | D1         | Mon 3 Mar 10:00  | Mon 3 Mar 08:00  | INC-7    |
+      | D2         | Tue 4 Mar 10:00  | Tue 4 Mar 09:00  |          |
+    When the team asks for the delivery metrics of the week of Mon 3 Mar
+    Then the change failure rate is 0%
 
   Scenario: A failed deployment is a failed change and ships no change
     Given the pipeline reports these deployments:

@@ -130,6 +130,6 @@ def test_flow_targets_are_measured_from_ingested_deployments(editor: Api, factor
         201,
     )
 
-    assert [(m["target_id"], m["value"], m["source"]) for m in recorded] == [
+    assert [(m["target_id"], m["value"], m["source"]) for m in recorded["recorded"]] == [
         (target["id"], 40.0, "flow")
     ]

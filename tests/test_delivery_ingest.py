@@ -318,7 +318,10 @@ def test_deployments_are_idempotent_and_keep_their_commits(editor: Api, factory:
 
     stored = {d["external_id"]: d for d in items_of(editor, stream, "deployments")}
     assert stored["D-1"]["commit_times"] == ["2025-03-03T18:00:00Z"]
-    assert stored["D-3"]["caused_incident"] is True
+    assert (stored["D-3"]["caused_incident"], stored["D-3"]["incident_external_id"]) == (
+        False,
+        "X",
+    )
     failed = items_of(editor, stream, "deployments", succeeded="false")
     assert [d["external_id"] for d in failed] == ["D-2"]
 

@@ -22,6 +22,7 @@ from core.metrics.flow import (
     WorkItem,
     compute_flow,
     compute_window,
+    failed_changes,
 )
 from core.metrics.work_states import StateChange, state_seconds
 from core.models.token import Role
@@ -100,8 +101,15 @@ class History:
         )
 
     def deployment(
-        self, at: datetime, commits: list[datetime], *, ok: bool = True, incident: bool = False
+        self,
+        at: datetime,
+        commits: list[datetime],
+        *,
+        ok: bool = True,
+        incident: bool = False,
+        names: str | None = None,
     ) -> None:
+        """`names` is the external id of the incident the pipeline links, if any."""
         external_id = f"D-{len(self.deployments)}"
         self.deployments.append(
             {
@@ -110,20 +118,27 @@ class History:
                 "commit_times": [iso(c) for c in commits],
                 "succeeded": ok,
                 "caused_incident": incident,
+                "incident_external_id": names,
             }
         )
-        self.oracle_deployments.append(Deployment(external_id, at, tuple(commits), ok, incident))
+        self.oracle_deployments.append(
+            Deployment(external_id, at, tuple(commits), ok, incident, names)
+        )
 
-    def incident(self, opened: datetime, resolved: datetime | None) -> None:
+    def incident(
+        self, opened: datetime, resolved: datetime | None, *, names: str | None = None
+    ) -> None:
+        """`names` is the external id of the deployment the incident tracker links, if any."""
         external_id = f"INC-{len(self.incidents)}"
         self.incidents.append(
             {
                 "external_id": external_id,
                 "opened_at": iso(opened),
                 "resolved_at": iso(resolved) if resolved else None,
+                "deployment_external_id": names,
             }
         )
-        self.oracle_incidents.append(Incident(external_id, opened, resolved))
+        self.oracle_incidents.append(Incident(external_id, opened, resolved, names))
 
     def send(self, factory: Factory, stream: dict[str, Any]) -> None:
         for kind, records in (
@@ -183,15 +198,32 @@ def random_history(seed: int, *, items: int, deployments: int, incidents: int) -
             )
             changes = [(t, rng.choice(("active", "waiting", "blocked"))) for t in times]
         history.item(rng.choice(ITEM_TYPES), created, started, finished, changes)
+
+    def link(prefix: str, reported: int) -> str | None:
+        """Now and then a link, sometimes to a record that is never reported."""
+        if rng.random() >= 0.15:
+            return None
+        return f"{prefix}-{rng.randrange(reported + reported // 5 + 1)}"
+
     for _ in range(deployments):
         at = later(moment(), 1)
         commits = [
             at - timedelta(minutes=rng.randrange(10 * 1440)) for _ in range(rng.randint(0, 3))
         ]
-        history.deployment(at, commits, ok=rng.random() < 0.85, incident=rng.random() < 0.1)
+        history.deployment(
+            at,
+            commits,
+            ok=rng.random() < 0.85,
+            incident=rng.random() < 0.05,
+            names=link("INC", incidents),
+        )
     for _ in range(incidents):
         opened = moment()
-        history.incident(opened, later(opened, 3) if rng.random() < 0.8 else None)
+        history.incident(
+            opened,
+            later(opened, 3) if rng.random() < 0.8 else None,
+            names=link("D", deployments),
+        )
     return history
 
 
@@ -257,6 +289,39 @@ def test_the_reference_data_exercise_every_metric(history: tuple[dict[str, Any],
     for name in (*FLOAT_FIELDS, *INT_FIELDS):
         values = {getattr(bucket, name) for bucket in expected}
         assert len(values - {None, 0}) > 3, name
+
+
+def test_the_reference_data_link_failures_from_both_sides(
+    history: tuple[dict[str, Any], History],
+) -> None:
+    """Guards the comparison above: links of every kind, some to records never reported."""
+    _stream, data = history
+    deployments = {d.external_id: d for d in data.oracle_deployments}
+    incidents = {i.external_id: i for i in data.oracle_incidents}
+    failed = failed_changes(data.oracle_deployments, data.oracle_incidents)
+    named_by_incidents = {i.deployment_external_id for i in data.oracle_incidents}
+
+    only_by_incident = [
+        d
+        for d in deployments.values()
+        if d.succeeded and not d.caused_incident and d.external_id in named_by_incidents
+    ]
+    only_by_deployment = [
+        d
+        for d in deployments.values()
+        if d.succeeded and not d.caused_incident and d.incident_external_id in incidents
+    ]
+    dangling_deployments = {
+        d.incident_external_id
+        for d in deployments.values()
+        if d.incident_external_id and d.incident_external_id not in incidents
+    }
+    dangling_incidents = named_by_incidents - set(deployments) - {None}
+
+    assert len(only_by_incident) > 3
+    assert len(only_by_deployment) > 3
+    assert all(d.external_id in failed for d in only_by_incident + only_by_deployment)
+    assert dangling_deployments and dangling_incidents
 
 
 def test_one_arbitrary_window_for_a_measurement(
@@ -346,6 +411,76 @@ def test_dora_keys_of_a_worked_week(factory: Factory) -> None:
     # restored in 2 h and 24 h: the lower median is 2 h
     assert week["time_to_restore_seconds"] == 2 * 3600
     assert report["median_method"] == "lower median (percentile_disc 0.5)"
+
+
+def test_incidents_that_name_their_deployment_make_it_a_failed_change(
+    factory: Factory,
+) -> None:
+    """Five deployments that name nothing; two incidents name theirs, one a deployment never
+    reported. One deployment names an incident never reported."""
+    stream = factory.value_stream()
+    factory.ingest(
+        stream,
+        "deployments",
+        [
+            {
+                "external_id": f"D{n}",
+                "deployed_at": iso(MON + n * DAY),
+                "incident_external_id": "INC-NEVER-REPORTED" if n == 0 else None,
+            }
+            for n in range(5)
+        ],
+    )
+    factory.ingest(
+        stream,
+        "incidents",
+        [
+            {
+                "external_id": f"INC-{n}",
+                "opened_at": iso(MON + n * DAY + HOUR),
+                "deployment_external_id": deployment,
+            }
+            for n, deployment in ((1, "D1"), (3, "D3"), (4, "D-NEVER-REPORTED"))
+        ],
+    )
+
+    (week,) = factory.flow_metrics(stream, start=iso(MON), end=iso(MON + 7 * DAY))["buckets"]
+
+    assert week["deployment_count"] == 5
+    assert week["change_failure_rate"] == 0.4
+
+
+def test_a_link_counts_once_the_linked_record_arrives(factory: Factory) -> None:
+    """Feeds arrive in any order: the rate follows the data stored, not the order sent."""
+    stream = factory.value_stream()
+    factory.ingest(
+        stream,
+        "deployments",
+        [
+            {"external_id": "D1", "deployed_at": iso(MON + HOUR), "incident_external_id": "I1"},
+            {"external_id": "D2", "deployed_at": iso(MON + DAY)},
+        ],
+    )
+    before = factory.flow_metrics(stream, start=iso(MON), end=iso(MON + 7 * DAY))["buckets"]
+
+    factory.ingest(stream, "incidents", [{"external_id": "I1", "opened_at": iso(MON + DAY)}])
+    after = factory.flow_metrics(stream, start=iso(MON), end=iso(MON + 7 * DAY))["buckets"]
+
+    assert [before[0]["change_failure_rate"], after[0]["change_failure_rate"]] == [0.0, 0.5]
+
+
+def test_links_do_not_reach_into_another_value_stream(factory: Factory) -> None:
+    ours, theirs = factory.value_stream(), factory.value_stream()
+    factory.ingest(ours, "deployments", [{"external_id": "D1", "deployed_at": iso(MON + HOUR)}])
+    factory.ingest(
+        theirs,
+        "incidents",
+        [{"external_id": "I1", "opened_at": iso(MON + DAY), "deployment_external_id": "D1"}],
+    )
+
+    (week,) = factory.flow_metrics(ours, start=iso(MON), end=iso(MON + 7 * DAY))["buckets"]
+
+    assert week["change_failure_rate"] == 0.0
 
 
 def test_flow_metrics_of_a_worked_week(factory: Factory) -> None:

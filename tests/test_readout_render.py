@@ -151,7 +151,7 @@ def build_engagement(factory: Factory, admin: Api) -> dict[str, Any]:
             baseline=2,
             target=20,
             direction="higher_is_better",
-            unit="per month",
+            unit="deployments per week",
         ),
     ]
     for index, target in enumerate(targets):

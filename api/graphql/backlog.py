@@ -8,7 +8,7 @@ import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import gql_enum, input_type, output_type
+from api.graphql.convert import defined_by, descriptions_of, gql_enum, input_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
@@ -25,18 +25,49 @@ from core.models.backlog import (
     RaciCreate,
 )
 from core.models.target import (
+    FlowMeasurementsRead,
     FlowTarget,
     MeasurementCreate,
     MeasurementRead,
+    MeasurementUpdate,
     MetricKey,
+    ProgressRead,
     TargetCreate,
     TargetFromMaps,
+    TargetRead,
     TargetUpdate,
 )
 from core.raci import BacklogStatus, RaciRole
 from core.services import backlog, crud, targets
 
-MeasurementType = output_type(MeasurementRead, "Measurement")
+
+async def _targets(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    return await crud.get_many(context.session, context.actor, FlowTarget, ids)
+
+
+@defined_by(descriptions_of(MeasurementRead))
+@strawberry.type(name="Measurement")
+class MeasurementType:
+    """Resolved from stored rows; the value is shown in its target's unit."""
+
+    id: strawberry.ID
+    target_id: strawberry.ID
+    measured_at: datetime
+    source: str
+    note: str | None
+    window_start: datetime | None
+    window_end: datetime | None
+    version: int
+
+    @strawberry.field
+    async def value(self, info: Info) -> float:
+        target = await load(info.context, "targets", _targets, self.target_id)
+        return targets.in_target_unit(target, self.value)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def unit(self, info: Info) -> str | None:
+        target = await load(info.context, "targets", _targets, self.target_id)
+        return target.unit  # type: ignore[no-any-return]
 
 
 @strawberry.type(name="RaciAssignment")
@@ -131,7 +162,8 @@ class MilestoneType:
         return MilestoneProgressType(items=found.total, done=found.done, percent=found.percent)
 
 
-@strawberry.type(name="TargetProgress")
+@defined_by(descriptions_of(ProgressRead))
+@strawberry.type(name="TargetProgress", description=ProgressRead.__doc__)
 class ProgressType:
     latest_value: float | None
     latest_at: datetime | None
@@ -139,6 +171,14 @@ class ProgressType:
     status: gql_enum(TargetStatus)  # type: ignore[valid-type]
     expected_percent_now: float | None
     reason: str
+
+
+@defined_by(descriptions_of(FlowMeasurementsRead))
+@strawberry.type(name="FlowMeasurements", description=FlowMeasurementsRead.__doc__)
+class FlowMeasurementsType:
+    recorded: list[MeasurementType]
+    replaced: list[MeasurementType]
+    unchanged: list[MeasurementType]
 
 
 async def _target_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -150,6 +190,7 @@ async def _measurements(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUI
     return await targets.measurements.for_parents(context.session, context.actor, ids)
 
 
+@defined_by(descriptions_of(TargetRead))
 @strawberry.type(name="FlowTarget")
 class TargetType:
     id: strawberry.ID
@@ -157,14 +198,20 @@ class TargetType:
     metric: gql_enum(MetricKey)  # type: ignore[valid-type]
     custom_key: str | None
     unit: str | None
-    baseline: float
-    target: float
     direction: gql_enum(Direction)  # type: ignore[valid-type]
     start_date: date
     due_date: date
     owner_id: strawberry.ID | None
     note: str | None
     version: int
+
+    @strawberry.field
+    def baseline(self) -> float:
+        return targets.in_target_unit(self, self.baseline)  # type: ignore[arg-type, attr-defined]
+
+    @strawberry.field
+    def target(self) -> float:
+        return targets.in_target_unit(self, self.target)  # type: ignore[arg-type, attr-defined]
 
     @strawberry.field
     async def progress(self, info: Info) -> ProgressType:
@@ -297,13 +344,14 @@ class Mutation:
         return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
 
     @mutation(
-        description="Measure every delivery-flow target over [start, end).",
+        description="Measure every delivery-flow target over [start, end), once per target "
+        "and window: measuring a window again records nothing new.",
         directives=[Cost(weight=100)],
     )
     async def record_flow_measurements(
         self, info: Info, value_stream_id: strawberry.ID, start: datetime, end: datetime
-    ) -> list[MeasurementType] | None:  # type: ignore[valid-type]
-        return await targets.record_from_flow(
+    ) -> FlowMeasurementsType | None:
+        return await targets.record_from_flow(  # type: ignore[return-value]
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
@@ -334,7 +382,7 @@ CHILDREN = [
         "measurement",
         targets.measurements,
         MeasurementCreate,
-        MeasurementCreate,
+        MeasurementUpdate,
         MeasurementType,
         parent_argument="targetId",
     ),

@@ -8,12 +8,14 @@ import enum
 import types
 import typing
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from pydantic import AnyUrl, AwareDatetime, BaseModel
 
+T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
 _types: dict[str, Any] = {}
 
@@ -75,12 +77,30 @@ def _fields(model: type[BaseModel], *, optional: bool) -> tuple[dict[str, Any], 
     return ordered, defaults
 
 
+def descriptions_of(model: type[BaseModel]) -> dict[str, str]:
+    """The field descriptions a core model gives, for `defined_by`."""
+    return {n: i.description for n, i in model.model_fields.items() if i.description}
+
+
+def defined_by(definitions: Mapping[str, str]) -> Callable[[T], T]:
+    """Give a strawberry type's fields the descriptions of one table of definitions."""
+
+    def apply(cls: T) -> T:
+        for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if field.python_name in definitions:
+                field.description = definitions[field.python_name]
+        return cls
+
+    return apply
+
+
 def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> Any:
     """A GraphQL input with the model's fields; `partial` makes every field optional."""
     if name not in _types:
         annotations, defaults = _fields(model, optional=partial)
         cls = type(name, (), {"__annotations__": annotations, **defaults})
-        _types[name] = strawberry.input(cls, name=name, description=model.__doc__)
+        typed = strawberry.input(cls, name=name, description=model.__doc__)
+        _types[name] = defined_by(descriptions_of(model))(typed)
     return _types[name]
 
 
@@ -90,5 +110,5 @@ def output_type(model: type[BaseModel], name: str, extra: type | None = None) ->
         annotations = {n: _convert(i.annotation) for n, i in model.model_fields.items()}
         bases = (extra,) if extra is not None else ()
         cls = type(name, bases, {"__annotations__": annotations})
-        _types[name] = strawberry.type(cls, name=name)
+        _types[name] = defined_by(descriptions_of(model))(strawberry.type(cls, name=name))
     return _types[name]

@@ -9,9 +9,10 @@ import strawberry
 
 from api.graphql.children import mutation
 from api.graphql.context import Info
-from api.graphql.convert import gql_enum
+from api.graphql.convert import defined_by, gql_enum
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
+from core.metrics.definitions import FLOW
 from core.metrics.flow import FlowBucket
 from core.models.delivery import WorkItemType
 from core.models.delivery_input import StateFlag
@@ -83,6 +84,7 @@ class FlowDistributionType:
     debt: float
 
 
+@defined_by(FLOW)
 @strawberry.type(
     name="FlowBucket", description="Times in seconds; null where nothing was measured."
 )

@@ -147,11 +147,22 @@ def _code_for(error: GraphQLError) -> tuple[str, dict[str, Any]]:
             for err in original.errors()
         ]
         return "VALIDATION_FAILED", {"fields": fields}
+    variable = BAD_VARIABLE.match(error.message)
+    if variable is not None:
+        return "VALIDATION_FAILED", {
+            "fields": [{"field": variable["name"], "message": variable["why"]}]
+        }
     if original is None:
         if error.message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED", {}
         return "GRAPHQL_VALIDATION_FAILED", {}
     return "INTERNAL", {}
+
+
+BAD_VARIABLE = re.compile(
+    r"Variable '\$(?P<name>\w+)' (?:got|has) invalid value\b:? ?(?P<why>.*)", re.S
+)
+"""graphql-core's words for a variable its type refuses (an Int past 32 bits, a NaN)."""
 
 
 SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)

@@ -10,12 +10,13 @@ from strawberry.scalars import JSON
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import gql_enum, output_type
+from api.graphql.convert import defined_by, gql_enum, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load
 from core.durations import format_duration
 from core.flowmap import ValueClass
+from core.metrics.definitions import MAP
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -35,7 +36,8 @@ HandoffType = output_type(HandoffRead, "Handoff")
 FindingType = output_type(FindingRead, "WasteFinding")
 
 
-@strawberry.type(name="MapMetrics")
+@defined_by(MAP)
+@strawberry.type(name="MapMetrics", description="Lean metrics of a map; times in seconds.")
 class MetricsType:
     lead_time_seconds: float
     process_time_seconds: float

@@ -11,13 +11,23 @@ from sqlmodel import SQLModel
 
 from api.deps import etag
 from core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from core.ranges import INT32_MAX
 
-__all__ = ["DEFAULT_LIMIT", "CursorParam", "LimitParam", "PageOut", "page_out", "versioned"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "CursorParam",
+    "CycleParam",
+    "LimitParam",
+    "PageOut",
+    "page_out",
+    "versioned",
+]
 
 R = TypeVar("R", bound=SQLModel)
 
 LimitParam = Parameter(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
 CursorParam = Parameter(max_length=512, description="`next_cursor` of the previous page")
+CycleParam = Parameter(ge=1, le=INT32_MAX, description="a cycle of the engagement, from 1")
 
 
 class PageOut(BaseModel, Generic[R]):

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut
 from core.actor import Actor
+from core.metrics.definitions import FLOW, described
 from core.metrics.flow import MEDIAN_METHOD
 from core.models.delivery import WorkItemType
 from core.models.delivery_input import (
@@ -51,6 +52,7 @@ class IngestOut(BaseModel):
     unchanged: int
 
 
+@described(FLOW)
 class FlowBucketOut(BaseModel):
     """One bucket; seconds for times, `null` where there was nothing to measure."""
 

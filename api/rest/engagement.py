@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from litestar.params import FromQuery, Parameter
 
 from api.rest.children import child_resource
+from api.rest.common import CycleParam
 from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
 from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
 from core.models.participant import ParticipantCreate, ParticipantRead, ParticipantUpdate
@@ -34,7 +35,7 @@ def participant_filters(
 def deliverable_filters(
     kind: Annotated[str | None, Parameter(max_length=60)] = None,
     status: FromQuery[DeliverableStatus | None] = None,
-    cycle: FromQuery[int | None] = None,
+    cycle: Annotated[int | None, CycleParam] = None,
     phase: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
     return {"kind": kind, "status": status, "cycle": cycle, "phase": phase}
@@ -52,14 +53,14 @@ def action_item_filters(
     kind: FromQuery[ActionKind | None] = None,
     status: FromQuery[ActionStatus | None] = None,
     owner_id: FromQuery[uuid.UUID | None] = None,
-    cycle: FromQuery[int | None] = None,
+    cycle: Annotated[int | None, CycleParam] = None,
     phase: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
     return {"kind": kind, "status": status, "owner_id": owner_id, "cycle": cycle, "phase": phase}
 
 
 def signoff_filters(
-    cycle: FromQuery[int | None] = None, phase: FromQuery[str | None] = None
+    cycle: Annotated[int | None, CycleParam] = None, phase: FromQuery[str | None] = None
 ) -> dict[str, Any]:
     return {"cycle": cycle, "phase": phase}
 

@@ -11,11 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.load import HEAVY
 from api.rest.children import child_resource
-from api.rest.common import versioned
+from api.rest.common import CycleParam, versioned
 from api.state import AppState
 from core.actor import Actor
 from core.errors import FieldProblem, ValidationFailed
 from core.flowmap import ValueClass
+from core.metrics.definitions import MAP, described
 from core.metrics.map_metrics import MapMetrics
 from core.models.value_stream_map import (
     HandoffCreate,
@@ -37,6 +38,7 @@ from core.models.waste_finding import (
     FindingUpdate,
     TriageDecision,
 )
+from core.ranges import INT32_MAX
 from core.services import findings, map_documents, maps
 from core.services.crud import ExpectedVersion
 from core.waste import WasteCategory
@@ -44,7 +46,7 @@ from core.waste import WasteCategory
 
 def map_filters(
     kind: FromQuery[MapKind | None] = None,
-    cycle: FromQuery[int | None] = None,
+    cycle: Annotated[int | None, CycleParam] = None,
     chosen: FromQuery[bool | None] = None,
 ) -> dict[str, Any]:
     return {"kind": kind, "cycle": cycle, "chosen": chosen}
@@ -90,7 +92,10 @@ def _step(obj: Any) -> StepRead:
     return StepRead.model_validate(step_read(obj))
 
 
+@described(MAP)
 class MetricsOut(BaseModel):
+    """The lean metrics of one map; times in seconds unless the name says days."""
+
     lead_time_seconds: float
     process_time_seconds: float
     activity_ratio: float | None
@@ -173,7 +178,10 @@ class MapAnalysisController(Controller):
         session: AsyncSession,
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
-        cycle: Annotated[int | None, Parameter(ge=1, description="default: the current")] = None,
+        cycle: Annotated[
+            int | None,
+            Parameter(ge=1, le=INT32_MAX, description="a cycle, from 1; default: the current"),
+        ] = None,
     ) -> ComparisonOut:
         current, desired, now, then, changes = await maps.comparison(
             session, actor, value_stream_id, cycle

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Response, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, Parameter
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,11 +13,11 @@ from api.rest.children import child_resource
 from api.rest.common import versioned
 from core.actor import Actor
 from core.models.target import (
-    FlowTarget,
+    FlowMeasurementsRead,
     MeasurementCreate,
     MeasurementRead,
+    MeasurementUpdate,
     MetricKey,
-    ProgressRead,
     TargetCreate,
     TargetFromMaps,
     TargetRead,
@@ -37,21 +38,6 @@ def measurement_filters(
     return {"source": source}
 
 
-async def with_progress(
-    session: AsyncSession, actor: Actor, rows: list[FlowTarget]
-) -> list[TargetRead]:
-    progress = await targets.progress_of(session, actor, rows)
-    return [
-        TargetRead.model_validate(
-            {
-                **t.model_dump(warnings=False),
-                "progress": ProgressRead.model_validate(vars(progress[t.id])),
-            }
-        )
-        for t in rows
-    ]
-
-
 class FlowWindow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -64,7 +50,16 @@ class TargetActionsController(Controller):
 
     @post(
         "/value-streams/{value_stream_id:uuid}/targets/measure-flow",
-        summary="Record a measurement of every delivery-flow target over [start, end)",
+        summary="Measure every delivery-flow target over [start, end), once per window",
+        description="Idempotent per target and window: 201 when a target was measured over "
+        "this window for the first time, 200 when every target had been measured over it "
+        "already. A target whose delivery data changed since has its measurement replaced "
+        "(and audited); the answer lists what was recorded, replaced and left unchanged.",
+        responses={
+            200: ResponseSpec(
+                FlowMeasurementsRead, description="every target had been measured over it"
+            )
+        },
     )
     async def measure_flow(
         self,
@@ -72,11 +67,12 @@ class TargetActionsController(Controller):
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
         data: FlowWindow,
-    ) -> list[MeasurementRead]:
-        recorded = await targets.record_from_flow(
+    ) -> Response[FlowMeasurementsRead]:
+        result = await targets.record_from_flow(
             session, actor, value_stream_id, start=data.start, end=data.end
         )
-        return [MeasurementRead.model_validate(m, from_attributes=True) for m in recorded]
+        answer = await targets.flow_measurements_read(session, actor, result)
+        return Response(answer, status_code=201 if result.recorded else 200)
 
     @post(
         "/value-streams/{value_stream_id:uuid}/targets/from-maps",
@@ -90,7 +86,7 @@ class TargetActionsController(Controller):
         data: TargetFromMaps,
     ) -> Response[TargetRead]:
         target = await targets.create_from_maps(session, actor, value_stream_id, data)
-        shaped = (await with_progress(session, actor, [target]))[0]
+        shaped = (await targets.target_reads(session, actor, [target]))[0]
         return versioned(shaped, target.version, status_code=201)
 
 
@@ -103,7 +99,7 @@ CONTROLLERS = [
         update_model=TargetUpdate,
         read_model=TargetRead,
         filters=target_filters,
-        enrich=with_progress,
+        enrich=targets.target_reads,
     ),
     TargetActionsController,
     *child_resource(
@@ -112,8 +108,9 @@ CONTROLLERS = [
         noun="measurement",
         service=targets.measurements,
         create_model=MeasurementCreate,
-        update_model=MeasurementCreate,
+        update_model=MeasurementUpdate,
         read_model=MeasurementRead,
         filters=measurement_filters,
+        enrich=targets.measurement_reads,
     ),
 ]

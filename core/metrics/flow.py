@@ -50,22 +50,24 @@ class WorkItem:
 
 @dataclass(frozen=True)
 class Deployment:
+    """``caused_incident`` is the pipeline's own word; ``incident_external_id`` a link."""
+
     external_id: str
     deployed_at: datetime
     commit_times: tuple[datetime, ...]
     succeeded: bool
     caused_incident: bool
-
-    @property
-    def failed_change(self) -> bool:
-        return not self.succeeded or self.caused_incident
+    incident_external_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Incident:
+    """``deployment_external_id`` links the incident to the deployment that caused it."""
+
     external_id: str
     opened: datetime
     resolved: datetime | None
+    deployment_external_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -236,14 +238,45 @@ def lead_time_for_changes(
     )
 
 
+def failed_changes(deployments: Iterable[Deployment], incidents: Iterable[Incident]) -> set[str]:
+    """External ids of the deployments that failed or caused an incident.
+
+    Trackers and pipelines link the two from either side: a deployment may name its
+    incident, an incident may name its deployment. Either link counts, but only between
+    records that exist: a name nobody reported is a typo or a record not sent yet, and
+    a failure rate must not rise on it.
+    """
+    deployed = list(deployments)
+    known_deployments = {d.external_id for d in deployed}
+    known_incidents: set[str] = set()
+    named_by_incidents: set[str] = set()
+    for incident in incidents:
+        known_incidents.add(incident.external_id)
+        if incident.deployment_external_id in known_deployments:
+            named_by_incidents.add(incident.deployment_external_id)
+    return {
+        d.external_id
+        for d in deployed
+        if not d.succeeded
+        or d.caused_incident
+        or d.incident_external_id in known_incidents
+        or d.external_id in named_by_incidents
+    }
+
+
 def change_failure_rate(
-    deployments: Iterable[Deployment], start: datetime, end: datetime
+    deployments: Iterable[Deployment],
+    start: datetime,
+    end: datetime,
+    incidents: Iterable[Incident] = (),
 ) -> float | None:
-    """Share of deployments that failed or caused an incident; ``None`` without deployments."""
-    period = deployments_in(deployments, start, end)
+    """Share of the period's deployments that failed (see `failed_changes`); ``None`` if none."""
+    every = list(deployments)
+    period = deployments_in(every, start, end)
     if not period:
         return None
-    return sum(1 for d in period if d.failed_change) / len(period)
+    failed = failed_changes(every, incidents)
+    return sum(1 for d in period if d.external_id in failed) / len(period)
 
 
 def time_to_restore(incidents: Iterable[Incident], start: datetime, end: datetime) -> float | None:
@@ -280,7 +313,7 @@ def compute_window(
         deployment_count=count,
         deployments_per_day=per_day,
         lead_time_for_changes_seconds=lead_time_for_changes(deployments, window_start, window_end),
-        change_failure_rate=change_failure_rate(deployments, window_start, window_end),
+        change_failure_rate=change_failure_rate(deployments, window_start, window_end, incidents),
         time_to_restore_seconds=time_to_restore(incidents, window_start, window_end),
     )
 

@@ -4,15 +4,39 @@ A PMO wants one word per target (on track, at risk, off track) and the numbers b
 it. Progress is the share of the baseline-to-target gap closed by the latest
 measurement; the expectation is the share of the timeline elapsed. The straight line is
 a deliberately simple plan: it needs no extra input and is easy to explain in a report.
+`STATUS_RULE` states the rule once, for the API documentation of both transports.
 """
 
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of the service's clock a measurement may be dated: clocks of the
+tools that send measurements drift a little, but nothing is measured in the future."""
 
 ON_TRACK_TOLERANCE = 10.0
 AT_RISK_TOLERANCE = 30.0
+
+STATUS_RULE = (
+    "achieved: the latest measurement reached the target (even after the due date). "
+    "no_data: nothing measured up to now. Otherwise off_track once the due date has "
+    "passed; before it, percent_of_way is compared with expected_percent_now (the share "
+    "of the timeline from start_date to the end of due_date gone by): on_track when at "
+    f"most {ON_TRACK_TOLERANCE:g} points behind it (or ahead), at_risk when at most "
+    f"{AT_RISK_TOLERANCE:g} points behind, off_track further behind. A measurement worse "
+    "than the baseline (percent_of_way below 0) is never on_track: it is at_risk at best, "
+    "whatever the timeline says."
+)
+PERCENT_OF_WAY = (
+    "share of the way from baseline (0) to target (100) that the latest measurement "
+    "covers; negative when it is worse than the baseline, above 100 beyond the target"
+)
+EXPECTED_PERCENT = (
+    "share of the timeline from start_date to the end of due_date gone by now, 0 to 100: "
+    "where a straight line from baseline to target would be"
+)
 
 
 class Direction(enum.StrEnum):
@@ -56,6 +80,17 @@ def validate_target(baseline: float, target: float, direction: Direction) -> Non
         raise ValueError("a higher-is-better target must be above the baseline")
 
 
+def future_problem(measured_at: datetime, now: datetime) -> str | None:
+    """Why a measurement cannot be dated `measured_at` at `now`, or None when it can."""
+    if measured_at > now + MAX_CLOCK_SKEW:
+        minutes = MAX_CLOCK_SKEW.total_seconds() / 60
+        return (
+            f"{measured_at.isoformat()} is in the future: a measurement may be dated at most "
+            f"{minutes:g} minutes ahead of the service's clock ({now.isoformat()})"
+        )
+    return None
+
+
 def reached(value: float, target: float, direction: Direction) -> bool:
     if direction is Direction.lower_is_better:
         return value <= target
@@ -96,7 +131,9 @@ def progress(
     Measurements taken after ``now`` are ignored so a report for a past date shows what
     was known then; of two measurements at the same instant the later one given wins, as
     a correction. Reaching the target wins over lateness: a target achieved after its
-    due date is still achieved.
+    due date is still achieved. Moving the wrong way is never on track, however early:
+    the straight line expects little at first, and a tolerance meant for "a bit behind
+    the plan" must not paint a target green that is worse than where it started.
     """
     direction = Direction(direction)
     validate_target(baseline, target, direction)
@@ -121,6 +158,11 @@ def progress(
         return result(TargetStatus.off_track, f"past due and not reached: {where}")
     if baseline == target:
         return result(TargetStatus.off_track, f"latest {_fmt(latest)} lost the held level")
+    if percent < 0:
+        worse = f"latest {_fmt(latest)} is worse than the baseline {_fmt(baseline)}: {where}"
+        if percent >= expected - AT_RISK_TOLERANCE:
+            return result(TargetStatus.at_risk, worse)
+        return result(TargetStatus.off_track, worse)
     if percent >= expected - ON_TRACK_TOLERANCE:
         return result(TargetStatus.on_track, where)
     if percent >= expected - AT_RISK_TOLERANCE:

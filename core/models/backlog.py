@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from core.metrics.wsjf import wsjf
 from core.models.base import Entity
 from core.raci import BacklogStatus, RaciRole
+from core.ranges import MetricValue
 from core.types import JSONType, utcnow
 
 RANK_LENGTH = 64
@@ -38,6 +39,12 @@ class ExpectedEffect(SQLModel):
     change: float | None = None
     unit: str | None = Field(default=None, max_length=20)
     note: str | None = Field(default=None, max_length=500)
+
+
+class ExpectedEffectInput(ExpectedEffect):
+    """An expected effect as a client sends it: its change a finite, bounded number."""
+
+    change: MetricValue | None = None
 
 
 WsjfScore = int | None
@@ -102,7 +109,7 @@ class BacklogItem(BacklogFields, Entity, table=True):
 class BacklogLinks(SQLModel):
     finding_ids: list[uuid.UUID] = PydanticField(default_factory=list, max_length=200)
     step_ids: list[uuid.UUID] = PydanticField(default_factory=list, max_length=200)
-    expected_effects: list[ExpectedEffect] = PydanticField(default_factory=list, max_length=50)
+    expected_effects: list[ExpectedEffectInput] = PydanticField(default_factory=list, max_length=50)
 
 
 class BacklogCreate(BacklogFields, BacklogLinks):
@@ -130,7 +137,7 @@ class BacklogUpdate(SQLModel):
     milestone_id: uuid.UUID | None = None
     finding_ids: list[uuid.UUID] | None = PydanticField(default=None, max_length=200)
     step_ids: list[uuid.UUID] | None = PydanticField(default=None, max_length=200)
-    expected_effects: list[ExpectedEffect] | None = PydanticField(default=None, max_length=50)
+    expected_effects: list[ExpectedEffectInput] | None = PydanticField(default=None, max_length=50)
 
 
 class BacklogMove(SQLModel):

@@ -85,6 +85,7 @@ class Incident(Identified, OrgScoped, Timestamped, table=True):
     __table_args__ = (
         UniqueConstraint("value_stream_id", "external_id"),
         Index("ix_incident_stream_resolved", "value_stream_id", "resolved_at"),
+        Index("ix_incident_stream_deployment", "value_stream_id", "deployment_external_id"),
     )
 
     value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")

@@ -11,7 +11,7 @@ errors could only point at the whole item.
 import enum
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -24,6 +24,17 @@ MAX_COMMITS = 1_000
 ExternalId = Annotated[
     str, Field(min_length=1, max_length=200, description="the record's id in its source")
 ]
+
+
+def _link(what: str, kind: str) -> Any:
+    """A link between a deployment and an incident, by the other record's external id."""
+    return Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=f"{what}: a failed change once a {kind} of that external id is "
+        "reported to the value stream",
+    )
 
 
 class StateFlag(enum.StrEnum):
@@ -73,9 +84,11 @@ class DeploymentInput(BaseModel):
     commit_times: list[AwareDatetime] = Field(default_factory=list, max_length=MAX_COMMITS)
     succeeded: bool = True
     caused_incident: bool = Field(
-        default=False, description="true as well when `incident_external_id` is given"
+        default=False,
+        description="the pipeline says this deployment caused an incident, named or not; "
+        "a failed change either way",
     )
-    incident_external_id: str | None = Field(default=None, min_length=1, max_length=200)
+    incident_external_id: str | None = _link("the incident this deployment caused", "incident")
 
 
 class IncidentInput(BaseModel):
@@ -86,7 +99,9 @@ class IncidentInput(BaseModel):
     external_id: ExternalId
     opened_at: AwareDatetime
     resolved_at: AwareDatetime | None = None
-    deployment_external_id: str | None = Field(default=None, min_length=1, max_length=200)
+    deployment_external_id: str | None = _link(
+        "the deployment that caused this incident", "deployment"
+    )
 
 
 # -- read back -----------------------------------------------------------------------------

@@ -54,6 +54,12 @@ class ChildService(Generic[C]):
         """Fill or check values that depend on the parent (cycle, phase); override per kind."""
         return values
 
+    async def revise(
+        self, session: AsyncSession, actor: Actor, obj: C, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Turn a patch into the values to store (units, say); override per kind."""
+        return changes
+
     async def check_change(
         self, session: AsyncSession, actor: Actor, obj: C, changes: dict[str, Any]
     ) -> None:
@@ -136,6 +142,7 @@ class ChildService(Generic[C]):
         changes = patch.model_dump(exclude_unset=True)
         crud.refuse_nulls(obj, changes)
         await self._check_people(session, actor, changes)
+        changes = await self.revise(session, actor, obj, changes)
         await self.check_change(session, actor, obj, changes)
         return await crud.update(session, actor, obj, changes, expected_version=expected_version)
 

@@ -404,9 +404,10 @@ async def ingest_deployments(
 ) -> IngestResult:
     """Create or update up to `MAX_BATCH` deployments, with one change row per commit time.
 
-    A deployment that names an incident caused it, whatever `caused_incident` says. The
-    change rows carry the deployment's time and outcome, so lead time for changes is one
-    indexed range over one table.
+    `caused_incident` is stored as the pipeline sent it, and a named incident as a link
+    of its own: the change failure rate counts a link only once that incident exists
+    (see `core.metrics.flow.failed_changes`). The change rows carry the deployment's time
+    and outcome, so lead time for changes is one indexed range over one table.
     """
     await _stream(session, actor, value_stream_id)
     batch = _parse(_DEPLOYMENTS, items, "deployments")
@@ -432,7 +433,7 @@ async def ingest_deployments(
     replace: set[str] = set()
     new = 0
     for item in batch:
-        caused = item.caused_incident or item.incident_external_id is not None
+        caused = item.caused_incident
         old = stored.get(item.external_id)
         if old is not None:
             sent_key = (

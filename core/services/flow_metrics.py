@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, get_args
 
-from sqlalchemy import Integer, String, and_, case, column, func, literal, select, union_all, values
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    values,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
@@ -258,8 +270,33 @@ def _starts_and_finishes(w: Any, stream: Any, period_start: datetime) -> Any:
     )
 
 
+def _linked_to_an_incident(stream: Any) -> Any:
+    """An incident of the stream that the deployment names, or that names the deployment.
+
+    Both lookups are index probes (the incident's unique external id, and its deployment
+    link), so the failure rate costs one probe pair per deployment in the period.
+    """
+
+    def incident_where(link: Any) -> Any:
+        return select(INCIDENTS.c.id).where(INCIDENTS.c.value_stream_id == stream, link).exists()
+
+    return or_(
+        incident_where(INCIDENTS.c.external_id == DEPLOYMENTS.c.incident_external_id),
+        incident_where(INCIDENTS.c.deployment_external_id == DEPLOYMENTS.c.external_id),
+    )
+
+
 def _deployments(w: Any, stream: Any) -> Any:
-    failed = case((~DEPLOYMENTS.c.succeeded | DEPLOYMENTS.c.caused_incident, 1), else_=0)
+    """Deployments and failed changes per bucket, failed as `core.metrics.flow.failed_changes`."""
+    failed = case(
+        (
+            ~DEPLOYMENTS.c.succeeded
+            | DEPLOYMENTS.c.caused_incident
+            | _linked_to_an_incident(stream),
+            1,
+        ),
+        else_=0,
+    )
     return (
         select(w.c.b, func.count().label("n"), func.sum(failed).label("failed"))
         .select_from(

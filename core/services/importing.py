@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.errors import Conflict, Forbidden, invalid
 from core.ids import new_id
+from core.metrics import units
 from core.models.action_item import ActionItem
 from core.models.backlog import (
     RANK_LENGTH,
@@ -42,8 +43,9 @@ from core.models.team import Team
 from core.models.value_stream import PhaseTransition, ValueStream
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import WasteFinding
+from core.ranges import check_numbers
 from core.ranking import distinct_keys, initial_keys
-from core.services import audit, crud, playbooks
+from core.services import audit, crud, playbooks, targets
 from core.snapshots import BacklogEntry, ValueStreamSnapshot
 from core.types import utcnow
 from core.workflow.playbook import Playbook
@@ -83,6 +85,7 @@ async def import_value_stream(
     session: AsyncSession, actor: Actor, data: dict[str, Any], *, name: str | None = None
 ) -> ValueStream:
     actor.require_write()
+    check_numbers(data, root="")
     try:
         snapshot = ValueStreamSnapshot.model_validate(data)
     except ValidationError as exc:
@@ -283,19 +286,39 @@ async def import_value_stream(
                     item_id=new_item, depends_on_id=ids.get("item", dep), organization_id=org
                 )
             )
-    for t in snapshot.targets:
+    for index, t in enumerate(snapshot.targets):
         target_id = ids.new("target", t.id)
+        unit = targets.checked_unit(t.metric, t.unit, f"targets[{index}].unit")
         add(
             FlowTarget(
                 **_fields(
-                    FlowTarget, t, value_stream_id=stream.id, owner_id=ids.get("person", t.owner_id)
+                    FlowTarget,
+                    t,
+                    value_stream_id=stream.id,
+                    owner_id=ids.get("person", t.owner_id),
+                    unit=unit,
+                    baseline=units.to_canonical(t.metric, unit, t.baseline),
+                    target=units.to_canonical(t.metric, unit, t.target),
                 ),
                 id=target_id,
                 organization_id=org,
             )
         )
-        for m in t.measurements:
-            add(Measurement(**_fields(Measurement, m, target_id=target_id), organization_id=org))
+        for position, m in enumerate(t.measurements):
+            targets.not_in_future(
+                m.measured_at, f"targets[{index}].measurements[{position}].measured_at"
+            )
+            add(
+                Measurement(
+                    **_fields(
+                        Measurement,
+                        m,
+                        target_id=target_id,
+                        value=units.to_canonical(t.metric, unit, m.value),
+                    ),
+                    organization_id=org,
+                )
+            )
     await _insert_in_dependency_order(session, rows)
     audit.record(
         session,

@@ -17,7 +17,6 @@ from core.models.participant import ParticipantRead
 from core.models.person import Person
 from core.models.risk import RiskRead
 from core.models.signoff import SignoffRead
-from core.models.target import MeasurementRead, ProgressRead
 from core.models.team import Team
 from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
 from core.models.value_stream_map import HandoffRead, MapRead, StepRead, step_read
@@ -180,9 +179,8 @@ async def value_stream_snapshot(
         targets=[
             TargetEntry.model_validate(
                 {
-                    **t.model_dump(warnings=False),
-                    "progress": ProgressRead.model_validate(vars(target_progress[t.id])),
-                    "measurements": _read(MeasurementRead, series.get(t.id, [])),
+                    **targets.target_read(t, target_progress[t.id]).model_dump(),
+                    "measurements": [targets.measurement_read(m, t) for m in series.get(t.id, [])],
                 }
             )
             for t in target_rows

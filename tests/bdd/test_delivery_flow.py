@@ -96,6 +96,7 @@ def incidents_reported(factory: Factory, stream: Stream, datatable: list[list[st
             "external_id": row["incident"],
             "opened_at": iso(moment(row["opened"])),
             "resolved_at": iso(moment(row["resolved"])) if row.get("resolved") else None,
+            "deployment_external_id": row.get("deployment") or None,
         }
         for row in rows(datatable)
     ]

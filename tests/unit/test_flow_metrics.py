@@ -19,6 +19,7 @@ from core.metrics.flow import (
     change_failure_rate,
     compute_flow,
     deployment_frequency,
+    failed_changes,
     flow_distribution,
     flow_efficiency,
     flow_load,
@@ -238,6 +239,57 @@ def test_failed_deployments_count_as_failed_changes_once() -> None:
     ]
     assert change_failure_rate(deployments, MON, NEXT_MON) == 0.5
     assert change_failure_rate([], MON, NEXT_MON) is None
+
+
+def test_an_incident_naming_its_deployment_makes_it_a_failed_change() -> None:
+    deployments = [deploy("d1", MON + HOUR), deploy("d2", MON + DAY), deploy("d3", MON + 2 * DAY)]
+    incidents = [Incident("i1", MON + 2 * HOUR, None, deployment_external_id="d1")]
+
+    assert change_failure_rate(deployments, MON, NEXT_MON, incidents) == pytest.approx(1 / 3)
+
+
+def test_a_deployment_naming_its_incident_is_a_failed_change() -> None:
+    deployments = [
+        Deployment("d1", MON + HOUR, (), True, False, incident_external_id="i1"),
+        deploy("d2", MON + DAY),
+    ]
+    incidents = [Incident("i1", MON + 2 * HOUR, None)]
+
+    assert change_failure_rate(deployments, MON, NEXT_MON, incidents) == 0.5
+
+
+def test_links_from_both_sides_count_a_deployment_once() -> None:
+    deployments = [
+        Deployment("d1", MON + HOUR, (), True, False, incident_external_id="i1"),
+        deploy("d2", MON + DAY),
+    ]
+    incidents = [
+        Incident("i1", MON + 2 * HOUR, None, deployment_external_id="d1"),
+        Incident("i2", MON + 3 * HOUR, None, deployment_external_id="d1"),
+    ]
+
+    assert failed_changes(deployments, incidents) == {"d1"}
+    assert change_failure_rate(deployments, MON, NEXT_MON, incidents) == 0.5
+
+
+def test_links_to_records_never_reported_do_not_count() -> None:
+    deployments = [
+        Deployment("d1", MON + HOUR, (), True, False, incident_external_id="no-such-incident"),
+        deploy("d2", MON + DAY),
+    ]
+    incidents = [Incident("i1", MON + 2 * HOUR, None, deployment_external_id="no-such-deploy")]
+
+    assert failed_changes(deployments, incidents) == set()
+    assert change_failure_rate(deployments, MON, NEXT_MON, incidents) == 0.0
+
+
+def test_an_incident_may_link_a_deployment_of_an_earlier_period() -> None:
+    """The link makes the deployment failed in its own period, not in the incident's."""
+    deployments = [deploy("d1", MON - DAY), deploy("d2", MON + DAY)]
+    incidents = [Incident("i1", MON + 2 * HOUR, None, deployment_external_id="d1")]
+
+    assert change_failure_rate(deployments, MON - 2 * DAY, MON, incidents) == 1.0
+    assert change_failure_rate(deployments, MON, NEXT_MON, incidents) == 0.0
 
 
 def test_deployment_frequency_counts_and_rates_per_day() -> None:

@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.metrics.targets import (
+    MAX_CLOCK_SKEW,
     Direction,
     TargetStatus,
     expected_percent,
+    future_problem,
     percent_of_way,
     progress,
     validate_target,
@@ -193,3 +195,57 @@ def test_percent_of_way_formula() -> None:
     assert percent_of_way(20, 10, LOWER, 20) == 0.0
     assert percent_of_way(20, 10, LOWER, 10) == 100.0
     assert percent_of_way(0.5, 0.8, HIGHER, 0.6) == 33.33
+
+
+def test_a_measurement_worse_than_the_baseline_is_never_on_track() -> None:
+    """Baseline 58, target 45: a first measurement of 58.5 moved the wrong way."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    due = start + timedelta(days=180)
+    measured = start + timedelta(days=2)
+    result = progress(58, 45, LOWER, [(measured, 58.5)], start=start, due=due, now=measured)
+    assert result.expected_percent_now == 1.11
+    assert result.percent_of_way == -3.85
+    assert result.status is TargetStatus.at_risk
+    assert "worse than the baseline 58" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("direction", "baseline", "target", "latest"),
+    [(LOWER, 20, 10, 20.5), (HIGHER, 2, 10, 1.9)],
+)
+def test_worse_than_the_baseline_at_the_start_is_at_risk_whatever_the_direction(
+    direction: Direction, baseline: float, target: float, latest: float
+) -> None:
+    result = progress(
+        baseline, target, direction, [(START, latest)], start=START, due=DUE, now=START
+    )
+    assert result.expected_percent_now == 0.0
+    assert result.percent_of_way is not None and result.percent_of_way < 0
+    assert result.status is TargetStatus.at_risk
+
+
+def test_worse_than_the_baseline_and_far_behind_the_plan_is_off_track() -> None:
+    result = progress(20, 10, LOWER, [(at(0.5), 21.0)], start=START, due=DUE, now=at(0.5))
+    assert result.status is TargetStatus.off_track
+
+
+def test_exactly_at_the_baseline_early_on_is_on_track() -> None:
+    result = progress(20, 10, LOWER, [(at(0.01), 20.0)], start=START, due=DUE, now=at(0.05))
+    assert result.percent_of_way == 0.0
+    assert result.status is TargetStatus.on_track
+
+
+def test_a_measurement_may_be_dated_up_to_the_clock_skew_ahead() -> None:
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert future_problem(now, now) is None
+    assert future_problem(now + MAX_CLOCK_SKEW, now) is None
+    assert future_problem(now - timedelta(days=400), now) is None
+
+
+@pytest.mark.parametrize("ahead", [MAX_CLOCK_SKEW + timedelta(seconds=1), timedelta(days=365)])
+def test_a_measurement_dated_further_ahead_is_in_the_future(ahead: timedelta) -> None:
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    problem = future_problem(now + ahead, now)
+    assert problem is not None
+    assert "in the future" in problem
+    assert "5 minutes" in problem
