@@ -136,10 +136,10 @@ def test_each_target_revision_names_exactly_the_data_it_would_drop(
     factory.exportable_stream()
     admin_factory.token()
     schemas = schema_at_each_revision(tmp_path / "steps")
-    data = stored(database_url)
     seen: dict[str, Any] = {}
 
     for target in BELOW_HEAD:
+        data = stored(database_url)  # upgrading again may add rows (a migration's audit events)
         kept = schemas[target]
         expected = {
             (table, column): count

@@ -246,7 +246,7 @@ def test_a_downgrade_gives_the_values_back_in_their_units(
 ) -> None:
     url, ids = upgraded
 
-    migrate.downgrade(url, "0005")
+    migrate.downgrade(url, "0005", confirm=True)
 
     hours = target_of(url, ids["hrs"])
     assert (hours.unit, hours.baseline, hours.target) == ("hours", 58, 45)
