@@ -14,6 +14,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.openapi.spec import (
     Components,
+    OpenAPI,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -175,13 +176,10 @@ def _document(operation: Operation, path: str, method: str, handler: Any) -> Non
         operation.security = [{"bearer": []}]
 
 
-def _served_document(app: Litestar) -> dict[str, Any]:
-    """The JSON document `/schema/openapi.json` serves (built once and cached by Litestar)."""
+def _openapi_plugin(app: Litestar) -> Any:
     for plugin in app.plugins:
-        provide = getattr(plugin, "provide_openapi_schema", None)
-        if provide is not None:
-            served: dict[str, Any] = provide()
-            return served
+        if hasattr(plugin, "provide_openapi_schema"):
+            return plugin
     raise LookupError("the app has no OpenAPI plugin")
 
 
@@ -254,8 +252,13 @@ def _closed_objects(document: dict[str, Any], models: dict[str, type[BaseModel]]
 
 
 def complete(app: Litestar) -> None:
-    """Add the shared answers, parameters and security to the app's OpenAPI, once."""
-    document = app.openapi_schema
+    """Complete the app's OpenAPI document once, as the app is made."""
+    _complete_object(app, app.openapi_schema)
+    _complete_served(app, _openapi_plugin(app).provide_openapi_schema())
+
+
+def _complete_object(app: Litestar, document: OpenAPI) -> None:
+    """The shared answers, parameters and security of every operation."""
     handlers = _handlers(app)
     for path, item in (document.paths or {}).items():
         for method in ("get", "post", "put", "patch", "delete"):
@@ -275,6 +278,9 @@ def complete(app: Litestar) -> None:
         )
     }
     document.components = components
-    served = _served_document(app)
+
+
+def _complete_served(app: Litestar, served: dict[str, Any]) -> None:
+    """What the JSON document says that Litestar's objects cannot: raw bodies, closed objects."""
     _document_raw_bodies(served)
     _closed_objects(served, _body_models(app))

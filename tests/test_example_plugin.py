@@ -52,7 +52,7 @@ def example_plugin_on_path(example_plugin_site: Path) -> Iterator[Path]:
         yield site
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def plugin_manager(example_plugin_on_path: Path) -> pluggy.PluginManager:
     """Built as the app builds it: every plugin of the `vsm` entry-point group."""
     return build_plugin_manager()

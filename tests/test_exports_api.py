@@ -56,7 +56,7 @@ def example_exporter_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield site
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def plugin_manager(example_exporter_site: Path) -> pluggy.PluginManager:
     """Built as the app builds it: every plugin of the `vsm` entry-point group."""
     return build_plugin_manager()
