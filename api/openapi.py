@@ -280,7 +280,34 @@ def _complete_object(app: Litestar, document: OpenAPI) -> None:
     document.components = components
 
 
+EXPORT_ROUTES = {
+    "/api/v1/value-streams/{value_stream_id}/export": "value_stream",
+    "/api/v1/value-streams/{value_stream_id}/backlog/export": "backlog",
+    "/api/v1/maps/{map_id}/render": "map",
+    "/api/v1/portfolio/export": "portfolio",
+}
+
+
+def _document_exports(served: dict[str, Any], exporters: dict[str, Any]) -> None:
+    """An export answers in the media type of the format chosen, from the loaded exporters."""
+    for path, subject in EXPORT_ROUTES.items():
+        operation = served["paths"].get(path, {}).get("get")
+        if operation is None:
+            continue
+        media_types = sorted({e.media_type for e in exporters.values() if subject in e.subjects})
+        operation["responses"]["200"] = {
+            "description": "The file, streamed, in the format asked for (`format` or Accept), "
+            "named in Content-Disposition.",
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in media_types
+            },
+        }
+
+
 def _complete_served(app: Litestar, served: dict[str, Any]) -> None:
-    """What the JSON document says that Litestar's objects cannot: raw bodies, closed objects."""
+    """What the JSON document says that Litestar's objects cannot: raw bodies, closed objects,
+    the media types of the exports."""
     _document_raw_bodies(served)
     _closed_objects(served, _body_models(app))
+    _document_exports(served, app.state.vsm.exporters)
