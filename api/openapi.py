@@ -299,10 +299,16 @@ def _document_exports(served: dict[str, Any], exporters: dict[str, Any]) -> None
             "description": "The file, streamed, in the format asked for (`format` or Accept), "
             "named in Content-Disposition.",
             "content": {
-                media_type: {"schema": {"type": "string", "format": "binary"}}
-                for media_type in media_types
+                media_type: {"schema": _file_schema(media_type)} for media_type in media_types
             },
         }
+
+
+def _file_schema(media_type: str) -> dict[str, Any]:
+    """A JSON export is a JSON document (the snapshot the exporters render); others are files."""
+    if media_type == "application/json":
+        return {"type": "object", "description": "the export document (`format` names its kind)"}
+    return {"type": "string", "format": "binary"}
 
 
 def _complete_served(app: Litestar, served: dict[str, Any]) -> None:
