@@ -141,7 +141,7 @@ class LoadGate:
             async with asyncio.timeout(seconds) as deadline:
                 await app(scope, receive, watch)
         except TimeoutError:
-            if started:
+            if started or not deadline.expired():
                 raise
             await send_problem(
                 send,

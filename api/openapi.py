@@ -43,6 +43,8 @@ STATUS_TEXT = {
     404: "No such object in the caller's organization",
     409: "The change conflicts with stored data (a rule, a unique value, a blocked gate)",
     412: "If-Match names no current version: someone changed the object since it was read",
+    413: "The body is larger than this server takes (VSM_MAX_REQUEST_BODY_BYTES, or an import's "
+    "own limit)",
     422: "The input is readable but not valid; `errors` names each field and why",
     428: "A write that changes a versioned object needs If-Match with its ETag",
     429: "Too many requests from this token, or failed authentications from this address",
@@ -150,7 +152,7 @@ def _statuses(path: str, method: str, handler: Any) -> list[int]:
     if "{" in path:
         statuses.append(404)
     if method in WRITES:
-        statuses += [409, 507]
+        statuses += [409, 413, 507]
     if _takes(handler, "expected_version"):
         statuses += [412, 428]
     return sorted(set(statuses))

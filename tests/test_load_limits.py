@@ -125,6 +125,20 @@ def test_a_request_that_does_not_answer_by_the_deadline_is_cancelled_with_a_503(
     assert not gate.slots.locked()
 
 
+def test_a_timeout_inside_the_request_is_not_taken_for_the_deadline() -> None:
+    """A database driver's own timeout is an outage for its handlers, not a missed deadline."""
+
+    async def driver_timed_out(scope: Any, receive: Any, send: Any) -> None:
+        raise TimeoutError("connect timed out")
+
+    async def scenario() -> None:
+        gate = LoadGate(LoadLimits(max_active=1, deadline_seconds=60))
+        await gate.run(driver_timed_out, SCOPE, nothing, Recorder())
+
+    with pytest.raises(TimeoutError, match="connect timed out"):
+        asyncio.run(scenario())
+
+
 def test_imports_exports_and_classify_get_the_longer_deadline(app: Any) -> None:
     limits = LoadLimits(deadline_seconds=30, heavy_deadline_seconds=120)
     handlers = {

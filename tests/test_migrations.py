@@ -130,6 +130,7 @@ COLUMN_TYPES: dict[str, Any] = {
     "to_cycle": sa.Integer(),
     "wsjf_sort": sa.Float(),
     "forced": sa.Boolean(),
+    "active": sa.Boolean(),
     **dict.fromkeys(("finding_ids", "step_ids", "expected_effects", "gate"), sa.JSON()),
 }
 
