@@ -22,29 +22,20 @@ run: $(STAMP)
 	$(BIN)/vsm bootstrap
 	$(BIN)/vsm serve
 
-# The stages of `make test`, in order. Every stage runs even when an earlier one failed;
-# the summary at the end gives each one's outcome and `make test` fails if any failed.
-# A stage is any target here; one that decides to skip itself writes
-# "<stage> SKIPPED: why" into $(TEST_SUMMARY) and exits 0.
-TEST_STAGES ?= lint test-sqlite test-postgres fuzz-sqlite fuzz-postgres
+# The stages of `make test`, in order; "a+b" runs a and b at once. Every stage runs
+# even when an earlier one failed, the summary at the end gives each one's outcome, and
+# `make test` fails if any failed (tests/stages.sh). A stage is any target here; one that
+# decides to skip itself writes "<stage> SKIPPED: why" into $(TEST_SUMMARY) and exits 0.
+TEST_STAGES ?= lint test-sqlite test-postgres fuzz-sqlite+fuzz-postgres
 TEST_SUMMARY ?=
 
 test: $(STAMP)
-	@summary=$$(mktemp); failed=0; \
-	for stage in $(TEST_STAGES); do \
-		echo "== make test: $$stage =="; \
-		if $(MAKE) --no-print-directory $$stage TEST_SUMMARY=$$summary; then \
-			grep -q "^$$stage " $$summary || echo "$$stage passed" >> $$summary; \
-		else \
-			echo "$$stage FAILED" >> $$summary; failed=1; \
-		fi; \
-	done; \
-	echo "== make test: summary =="; \
-	sed 's/^/   /' $$summary; rm -f $$summary; \
-	if [ $$failed = 0 ]; then echo "== make test: all stages passed or skipped =="; \
-	else echo "!! make test: a stage FAILED (see the summary above)"; exit 1; fi
+	@sh tests/stages.sh "$(MAKE)" $(TEST_STAGES)
 
 # The readout's browser test draws it in Debian's chromium; without one it is skipped.
+# BROWSER_SETUP= leaves the machine as it is.
+BROWSER_SETUP ?= browser
+
 browser:
 	@test -x /usr/bin/chromium || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -55,11 +46,11 @@ browser:
 			echo "!! no /usr/bin/chromium and no way to install it: the browser tests will skip"; \
 		fi; }
 
-test-sqlite: $(STAMP) browser
+test-sqlite: $(STAMP) $(BROWSER_SETUP)
 	@echo "== test suite on SQLite =="
 	VSM_TEST_DATABASE_URL= $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-test-postgres: $(STAMP) browser
+test-postgres: $(STAMP) $(BROWSER_SETUP)
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_URL)"; then \
 		echo "== test suite on PostgreSQL =="; \
 		VSM_TEST_DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -n 2 $(PYTEST_ARGS); \

@@ -191,7 +191,7 @@ def test_a_scheduled_report_writes_only_to_standard_output(
 
     result = run_vsm(
         "report", "--org", "acme", "--format", "json", "--output", "weekly",
-        cwd=tmp_path, database_url=database_url,
+        cwd=tmp_path, database_url=database_url, executable=True,
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr

@@ -78,9 +78,9 @@ def test_a_database_behind_the_code_is_named_with_its_revision_and_the_fix(home:
 
 
 def test_the_upgrade_it_names_makes_the_database_and_the_command_then_works(home: Path) -> None:
-    assert run_vsm("db", "upgrade", cwd=home).returncode == 0
+    assert run_vsm("db", "upgrade", cwd=home, executable=True).returncode == 0
 
-    created = run_vsm("org", "create", "--slug", "acme", cwd=home)
+    created = run_vsm("org", "create", "--slug", "acme", cwd=home, executable=True)
     current = run_vsm("db", "current", cwd=home)
 
     assert created.returncode == 0, created.stderr

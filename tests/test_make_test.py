@@ -48,7 +48,7 @@ def project(tmp_path: Path) -> Path:
 def make_test(project: Path, *variables: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
     return subprocess.run(
-        ["make", "--no-print-directory", "test", *variables],
+        ["make", "--no-print-directory", "test", "BROWSER_SETUP=", *variables],
         cwd=project,
         env=env,
         capture_output=True,
@@ -98,3 +98,16 @@ def test_an_unreachable_postgresql_is_reported_as_skipped(project: Path) -> None
     assert summary(result.stdout) == [
         f"test-postgres SKIPPED: PostgreSQL is not reachable at {unreachable}",
     ]
+
+
+def test_stages_joined_by_a_plus_run_at_once_and_each_is_reported(project: Path) -> None:
+    result = make_test(project, "TEST_STAGES=stage-fails+stage-skips stage-passes")
+
+    assert result.returncode != 0
+    assert result.stdout.index("running stage-fails") < result.stdout.index("running stage-skips")
+    assert sorted(summary(result.stdout)) == [
+        "stage-fails FAILED",
+        "stage-passes passed",
+        "stage-skips SKIPPED: nothing to run it on",
+    ]
+    assert result.stdout.index("running stage-skips") < result.stdout.index("running stage-passes")
