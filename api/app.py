@@ -28,7 +28,7 @@ from api.graphql.schema import graphql_controller
 from api.headers import allowed_methods, response_headers
 from api.inputs import ApiRequest, StrictBodyPlugin, before_request
 from api.limits import TokenBuckets
-from api.load import LoadGate, LoadLimits, LoadShedder
+from api.load import COSTLY, LoadGate, LoadLimits, LoadShedder, OrganizationShare, OrganizationTurns
 from api.problems import EXCEPTION_HANDLERS
 from api.rest import CONTROLLERS
 from api.rest.system import health, list_plugins, ready
@@ -72,6 +72,11 @@ def create_app(
                 heavy_deadline_seconds=settings.heavy_request_timeout_seconds,
             )
         )
+        state.organization_turns = OrganizationTurns(
+            settings.heavy_requests_per_organization,
+            max_waiting=settings.max_waiting_requests,
+            max_wait_seconds=settings.heavy_wait_seconds,
+        )
         state.rate = TokenBuckets(settings.rate_limit_requests, settings.rate_limit_window_seconds)
         state.failed_auth = TokenBuckets(settings.auth_failures_per_minute, 60)
         state.db = Database.from_settings(settings)
@@ -96,6 +101,7 @@ def create_app(
             *clock_middleware(clock),
             LoadShedder,
             DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS),
+            OrganizationShare,
         ],
         before_send=[response_headers],
         request_class=ApiRequest,
@@ -135,6 +141,7 @@ def _graphql(settings: Settings) -> type:
     """GraphQL's contract is its own schema (SDL), not an OpenAPI operation."""
     controller = graphql_controller(settings)
     controller.include_in_schema = False  # type: ignore[attr-defined]
+    controller.opt = COSTLY  # type: ignore[attr-defined]
     return controller
 
 

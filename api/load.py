@@ -13,6 +13,7 @@ Liveness and readiness probes are never shed: they must tell the truth under loa
 import asyncio
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +23,11 @@ PROBLEM_JSON = b"application/problem+json"
 HEAVY = {"heavy": True}
 """Route option of imports, exports and classify: work that grows with a document or a map
 and runs in a worker thread gets `heavy_deadline_seconds` instead of the usual deadline."""
+
+
+COSTLY = {"costly": True}
+"""Route option of GraphQL: one request may ask for many portfolios at once, so like heavy
+work it takes one of its organization's turns (`OrganizationTurns`)."""
 
 
 @dataclass(frozen=True)
@@ -168,3 +174,80 @@ class LoadShedder:
             await self.app(scope, receive, send)
             return
         await gate.run(self.app, scope, receive, send)
+
+
+def takes_organization_turn(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return handler is not None and bool(handler.opt.get("heavy") or handler.opt.get("costly"))
+
+
+class OrganizationTurns:
+    """Heavy requests of one organization run at most `per_organization` at once per worker.
+
+    Imports, exports, classify and GraphQL queries can each keep the event loop and
+    the database busy for a long time. Without a bound per organization, one that sends
+    many of them at once takes most of every worker's time, and every other
+    organization's requests wait behind its work. Here its requests past the bound wait
+    for one of its own turns (up to `max_waiting` of them, for `max_wait_seconds`) and
+    other organizations' requests never queue behind them; past that: 503.
+    """
+
+    def __init__(self, per_organization: int, max_waiting: int, max_wait_seconds: float) -> None:
+        self.per_organization = per_organization
+        self.max_waiting = max_waiting
+        self.max_wait_seconds = max_wait_seconds
+        self._turns: dict[Any, asyncio.Semaphore] = {}
+        self._present: dict[Any, int] = {}
+
+    async def run(
+        self, organization: Any, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        turns = self._turns.setdefault(organization, asyncio.Semaphore(self.per_organization))
+        present = self._present.get(organization, 0)
+        if turns.locked() and present - self.per_organization >= self.max_waiting:
+            await self._refuse(send, scope, "too many of its heavy requests are already waiting")
+            return
+        self._present[organization] = present + 1
+        try:
+            try:
+                async with asyncio.timeout(self.max_wait_seconds):
+                    await turns.acquire()
+            except TimeoutError:
+                await self._refuse(send, scope, f"no turn came within {self.max_wait_seconds:g} s")
+                return
+            try:
+                await app(scope, receive, send)
+            finally:
+                turns.release()
+        finally:
+            self._present[organization] -= 1
+            if self._present[organization] == 0:
+                del self._present[organization]
+                del self._turns[organization]
+
+    @staticmethod
+    async def _refuse(send: Send, scope: Scope, why: str) -> None:
+        await send_problem(
+            send,
+            scope,
+            code="ORGANIZATION_BUSY",
+            title="This organization's heavy requests are at capacity",
+            detail=f"{why}; the others of your organization are still running; try again shortly",
+            retry_after=2,
+        )
+
+
+class OrganizationShare:
+    """Litestar middleware, after authentication: heavy requests take an organization's turn."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        turns: OrganizationTurns | None = scope["app"].state.vsm.organization_turns
+        actor = scope.get("user")
+        organization = getattr(actor, "organization_id", None)
+        if turns is None or organization is None or not takes_organization_turn(scope):
+            await self.app(scope, receive, send)
+            return
+        await turns.run(organization, self.app, scope, receive, send)

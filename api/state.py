@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.limits import TokenBuckets
-from api.load import LoadGate
+from api.load import LoadGate, OrganizationTurns
 from core.actor import Actor
 from core.config import Settings
 from core.db import Database
@@ -125,6 +125,7 @@ class AppState:
     db: Database | None = None
     write_health: WriteHealth = field(default_factory=WriteHealth)
     load_gate: LoadGate | None = None
+    organization_turns: OrganizationTurns | None = None
     rate: TokenBuckets = field(default_factory=lambda: TokenBuckets(0, 60))
     failed_auth: TokenBuckets = field(default_factory=lambda: TokenBuckets(0, 60))
     query_rules: dict[Any, Any] = field(default_factory=dict)

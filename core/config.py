@@ -82,6 +82,16 @@ class Settings(BaseSettings):
         le=3600,
         description="The deadline of imports, exports and classify, which grow with a document.",
     )
+    heavy_requests_per_organization: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="Imports, exports, classify and GraphQL requests one organization runs at "
+        "once per worker; more wait for a turn.",
+    )
+    heavy_wait_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="Longest wait for such a turn before a 503."
+    )
     rate_limit_requests: int = Field(
         default=3000, ge=0, description="Requests per token per window and worker; 0: no limit."
     )

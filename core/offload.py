@@ -10,16 +10,25 @@ heavy job runs; `heavy_work_running` keeps those waits short for jobs that build
 large heap.
 
 The work must not touch a database session: it gets plain data and answers plain data.
+
+A thread still shares the interpreter lock with the event loop: a job that takes the
+lock for seconds (laying out a PDF took 84 % of it under load) slows every other
+organization's requests to a crawl. Such work runs in `in_process` instead: a separate
+interpreter at a lower scheduling priority, so the operating system gives the cores to
+the process that answers requests first.
 """
 
 import asyncio
 import contextlib
 import functools
 import gc
+import multiprocessing
+import os
 import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -44,55 +53,121 @@ def _limiter() -> CapacityLimiter:
     return limiter
 
 
-SWITCH_INTERVAL = 0.001
-"""Seconds a thread may hold the interpreter lock while another waits for it, during
-heavy work (Python's default is 0.005): the event loop's waits for the lock shrink with
-it, at the cost of a little throughput of the heavy job."""
-
-_state = threading.Lock()
-_jobs = 0
-_restore: tuple[bool, float] = (True, 0.005)
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the interpreter lock while another waits for it, while any
+job runs off the loop (Python's default is 0.005): each of the event loop's waits for
+the lock shrinks with it, at the cost of a little throughput of the jobs."""
 
 
-@contextlib.contextmanager
-def heavy_work_running() -> Iterator[None]:
-    """While any such job runs in this process: no cycle collection, short lock holds.
+class _WhileAnyJobRuns:
+    """Changes a setting of the process when the first job starts, back when the last ends.
 
-    For jobs whose size a limit bounds and that build a large heap, such as reading a
-    map document: with jobs overlapping without end the collector would stay paused.
-
-    Parsing a large document creates millions of objects that live until it is done;
-    the cycle collector would walk that heap again and again, each walk holding the
-    interpreter lock for up to seconds while the event loop waits. What heavy jobs
-    create is freed by reference counting when they end; cycles made meanwhile
-    elsewhere are collected once the last heavy job has ended, when the collector and
-    the switch interval are as they were before.
+    Jobs overlap in several threads; the first one in saves what it changes, the last
+    one out restores it.
     """
-    global _jobs, _restore
-    with _state:
-        if _jobs == 0:
-            _restore = (gc.isenabled(), sys.getswitchinterval())
-            gc.disable()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, _restore[1]))
-        _jobs += 1
-    try:
-        yield
-    finally:
-        with _state:
-            _jobs -= 1
-            if _jobs == 0:
-                collector_was_on, interval = _restore
-                sys.setswitchinterval(interval)
-                if collector_was_on:
-                    gc.enable()
+
+    def __init__(self, change: Callable[[], Any], restore: Callable[[Any], None]) -> None:
+        self._change = change
+        self._restore = restore
+        self._lock = threading.Lock()
+        self._jobs = 0
+        self._saved: Any = None
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._jobs == 0:
+                self._saved = self._change()
+            self._jobs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._jobs -= 1
+                if self._jobs == 0:
+                    self._restore(self._saved)
+
+
+def _shorten_switches() -> float:
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(SWITCH_INTERVAL, interval))
+    return interval
+
+
+def _pause_collector() -> bool:
+    enabled = gc.isenabled()
+    gc.disable()
+    return enabled
+
+
+def _resume_collector(was_enabled: bool) -> None:
+    if was_enabled:
+        gc.enable()
+
+
+_short_switches = _WhileAnyJobRuns(_shorten_switches, sys.setswitchinterval)
+heavy_work_running = _WhileAnyJobRuns(_pause_collector, _resume_collector)
+"""While any such job runs in this process, the cycle collector is paused.
+
+For jobs whose size a limit bounds and that build a large heap, such as reading a map
+document: with jobs overlapping without end the collector would stay paused. Parsing
+a large document creates millions of objects that live until it is done; the cycle
+collector would walk that heap again and again, each walk holding the interpreter
+lock for up to seconds while the event loop waits. What heavy jobs create is freed by
+reference counting when they end; cycles made meanwhile elsewhere are collected once
+the last heavy job has ended.
+"""
 
 
 def in_worker(call: Callable[[], T]) -> T:
     """What a worker thread runs: the call. (Tests hold heavy work here with an event.)"""
-    return call()
+    with _short_switches():
+        return call()
 
 
 async def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`work(*args, **kwargs)` in a worker thread; its answer, or its exception, here."""
     call = functools.partial(work, *args, **kwargs)
     return await anyio.to_thread.run_sync(in_worker, call, limiter=_limiter())
+
+
+HEAVY_PROCESSES = 1
+"""Processes for the heaviest jobs per server process; more jobs wait for one. One keeps
+a core for the requests on a two-core machine."""
+
+HEAVY_NICENESS = 10
+"""How much lower than the server the heavy processes are scheduled (see nice(2))."""
+
+JOBS_PER_PROCESS = 50
+"""A heavy process is replaced after this many jobs, handing its memory back."""
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    os.nice(HEAVY_NICENESS)
+
+
+def _process_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=HEAVY_PROCESSES,
+                # Never fork a process that runs threads and an event loop.
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+                max_tasks_per_child=JOBS_PER_PROCESS,
+            )
+        return _pool
+
+
+def in_process(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` in a heavy process; its answer, or its exception, in this thread.
+
+    It blocks the calling thread until the job is done, so call it from a worker thread
+    (inside `off_loop`), never on the event loop. `work` must be a module-level function
+    and its arguments and answer picklable: they are copied between processes.
+    """
+    return _process_pool().submit(work, *args).result()

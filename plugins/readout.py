@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from core.exporting import Exporter
 from core.hookspecs import hookimpl
+from core.offload import in_process
 from core.snapshots import MapSnapshot, PortfolioSnapshot, TargetEntry, ValueStreamSnapshot
 from core.waste import WasteCategory
 from plugins.map_picture import (
@@ -715,17 +716,26 @@ def render_markdown(subject: str, data: Any) -> Iterator[str]:
 
 
 def render_pdf(subject: str, data: Any) -> Iterator[bytes]:
-    """The HTML readout laid out as PDF, written to a temporary file and streamed from it."""
+    """The HTML readout laid out as PDF, written to a temporary file and streamed from it.
+
+    Laying out a large readout holds the interpreter for many seconds, so it happens in
+    a heavy process of its own (see `core.offload.in_process`), which writes the file.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
+        in_process(write_pdf, subject, data, pdf.name)
+        pdf.seek(0)
+        while chunk := pdf.read(CHUNK):
+            yield chunk
+
+
+def write_pdf(subject: str, data: Any, path: str) -> None:
+    """Lay out the readout of `data` as PDF into the file at `path`."""
     from weasyprint import HTML, URLFetcher
 
     document = html_readout(subject, data, charts="png")
     # Self-contained: the embedded charts are data URLs; nothing else is ever fetched.
     fetcher = URLFetcher(allowed_protocols={"data"})
-    with tempfile.TemporaryFile() as pdf:
-        HTML(string=document, url_fetcher=fetcher).write_pdf(target=pdf)
-        pdf.seek(0)
-        while chunk := pdf.read(CHUNK):
-            yield chunk
+    HTML(string=document, url_fetcher=fetcher).write_pdf(target=path)
 
 
 def _exporter(

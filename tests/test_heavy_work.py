@@ -12,6 +12,7 @@ Were the work on the event loop, the held thread would be the loop itself: nothi
 else would answer until the hold timed out, and the order would be wrong.
 """
 
+import asyncio
 import gc
 import json
 import sys
@@ -316,15 +317,25 @@ def test_map_documents_are_parsed_by_libyaml() -> None:
     )
 
 
-def test_while_any_heavy_job_runs_the_collector_pauses_and_the_loop_gets_the_lock_sooner() -> None:
-    before = sys.getswitchinterval()
+def test_while_any_heavy_job_runs_the_collector_pauses() -> None:
     assert gc.isenabled()
 
     with offload.heavy_work_running():
         with offload.heavy_work_running():
             assert not gc.isenabled()
-            assert sys.getswitchinterval() == pytest.approx(offload.SWITCH_INTERVAL)
         assert not gc.isenabled(), "another heavy job is still running"
 
     assert gc.isenabled()
+
+
+def test_while_any_job_runs_off_the_loop_the_loop_gets_the_lock_sooner() -> None:
+    before = sys.getswitchinterval()
+    inside: list[float] = []
+
+    async def scenario() -> None:
+        await offload.off_loop(lambda: inside.append(sys.getswitchinterval()))
+
+    asyncio.run(scenario())
+
+    assert inside == [pytest.approx(offload.SWITCH_INTERVAL)]
     assert sys.getswitchinterval() == before

@@ -15,7 +15,13 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.limits import TokenBuckets
-from api.load import LoadGate, LoadLimits, deadline_for
+from api.load import (
+    LoadGate,
+    LoadLimits,
+    OrganizationTurns,
+    deadline_for,
+    takes_organization_turn,
+)
 from core.config import Settings
 from core.models.token import Role
 from tests.api_client import Api
@@ -123,6 +129,111 @@ def test_a_request_that_does_not_answer_by_the_deadline_is_cancelled_with_a_503(
     assert stuck.status == 503
     assert stuck.problem["code"] == "DEADLINE_EXCEEDED"
     assert not gate.slots.locked()
+
+
+class HeldPerOrganization:
+    """An ASGI app holding each request until the test releases its organization's."""
+
+    def __init__(self) -> None:
+        self.inside: list[str] = []
+        self.entered = asyncio.Event()
+        self.release: dict[str, asyncio.Event] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        organization = scope["organization"]
+        self.inside.append(organization)
+        self.entered.set()
+        await self.release.setdefault(organization, asyncio.Event()).wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def heavy_scope(organization: str) -> dict[str, Any]:
+    return {**SCOPE, "organization": organization}
+
+
+def test_an_organization_past_its_heavy_turns_waits_while_another_goes_ahead() -> None:
+    async def scenario() -> tuple[list[str], list[str], list[int]]:
+        turns = OrganizationTurns(per_organization=1, max_waiting=4, max_wait_seconds=60)
+        app = HeldPerOrganization()
+        answers = [Recorder() for _ in range(3)]
+
+        def start(organization: str, answer: Recorder) -> "asyncio.Task[None]":
+            scope = heavy_scope(organization)
+            return asyncio.create_task(turns.run(organization, app, scope, nothing, answer))
+
+        loud_first = start("loud", answers[0])
+        await app.entered.wait()
+        loud_second = start("loud", answers[1])
+        app.entered.clear()
+        quiet = start("quiet", answers[2])
+        await app.entered.wait()
+        inside_while_loud_holds_its_turn = list(app.inside)
+        app.release["quiet"].set()
+        await quiet
+        app.release["loud"].set()
+        await asyncio.gather(loud_first, loud_second)
+        return inside_while_loud_holds_its_turn, app.inside, [a.status for a in answers]
+
+    held, inside, statuses = asyncio.run(scenario())
+
+    assert held == ["loud", "quiet"], "the second loud request waits; the quiet one does not"
+    assert inside == ["loud", "quiet", "loud"]
+    assert statuses == [200, 200, 200]
+
+
+def test_an_organization_past_its_waiting_heavy_requests_is_refused_at_once() -> None:
+    async def scenario() -> tuple[Recorder, int]:
+        turns = OrganizationTurns(per_organization=1, max_waiting=1, max_wait_seconds=60)
+        app = HeldPerOrganization()
+        running, waiting, refused = Recorder(), Recorder(), Recorder()
+        scope = heavy_scope("loud")
+        first = asyncio.create_task(turns.run("loud", app, scope, nothing, running))
+        await app.entered.wait()
+        second = asyncio.create_task(turns.run("loud", app, scope, nothing, waiting))
+        await asyncio.sleep(0)  # one turn of the loop: the second request starts waiting
+        await turns.run("loud", app, scope, nothing, refused)
+        app.release["loud"].set()
+        await asyncio.gather(first, second)
+        return refused, len(app.inside)
+
+    refused, inside = asyncio.run(scenario())
+
+    assert refused.status == 503
+    assert refused.problem["code"] == "ORGANIZATION_BUSY"
+    assert refused.header(b"retry-after") == b"2"
+    assert inside == 2
+
+
+def test_a_heavy_request_that_gets_no_turn_in_time_is_refused() -> None:
+    async def scenario() -> Recorder:
+        turns = OrganizationTurns(per_organization=1, max_waiting=4, max_wait_seconds=0.01)
+        app = HeldPerOrganization()
+        late = Recorder()
+        scope = heavy_scope("loud")
+        first = asyncio.create_task(turns.run("loud", app, scope, nothing, Recorder()))
+        await app.entered.wait()
+        await turns.run("loud", app, scope, nothing, late)
+        app.release["loud"].set()
+        await first
+        return late
+
+    late = asyncio.run(scenario())
+
+    assert late.status == 503
+    assert "no turn came within" in late.problem["detail"]
+
+
+def test_graphql_imports_and_exports_take_an_organization_turn_and_reads_do_not(app: Any) -> None:
+    takes_turn = {
+        route.path: any(takes_organization_turn({"route_handler": h}) for h in route.route_handlers)
+        for route in app.routes
+        if hasattr(route, "route_handlers")
+    }
+
+    assert takes_turn["/graphql"]
+    assert takes_turn["/api/v1/value-streams/{value_stream_id:uuid}/maps/import"]
+    assert not takes_turn["/api/v1/people"]
 
 
 def test_a_timeout_inside_the_request_is_not_taken_for_the_deadline() -> None:

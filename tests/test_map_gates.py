@@ -150,6 +150,21 @@ def test_completing_the_steps_lets_the_map_criterion_pass(
     assert criterion["reason"] == "1 step, each with role, process and wait time"
 
 
+def test_removing_the_incomplete_step_lets_the_map_criterion_pass(
+    editor: Api, factory: Factory, admin_factory: Factory
+) -> None:
+    """A gate read before a change must not answer from what it saw then."""
+    stream = _in_phase(admin_factory, factory, "current_state")
+    stream_map = factory.map(stream, kind="current")
+    factory.step(stream_map, name="Ask", role="PO", process_time="1 h", wait_time="1 h")
+    vague = factory.step(stream_map, name="Somehow")
+    assert _criterion(editor, stream, "current_map_complete")["passed"] is False
+
+    editor.ok(editor.delete(f"/api/v1/steps/{vague['id']}", if_match=1), 204)
+
+    assert _criterion(editor, stream, "current_map_complete")["passed"] is True
+
+
 def test_a_blank_role_counts_as_no_role(
     editor: Api, factory: Factory, admin_factory: Factory
 ) -> None:
