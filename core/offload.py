@@ -23,12 +23,12 @@ import contextlib
 import functools
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import anyio.to_thread
@@ -141,7 +141,7 @@ HEAVY_NICENESS = 10
 JOBS_PER_PROCESS = 50
 """A heavy process is replaced after this many jobs, handing its memory back."""
 
-_pool: ProcessPoolExecutor | None = None
+_pool: "multiprocessing.pool.Pool | None" = None
 _pool_lock = threading.Lock()
 
 
@@ -149,16 +149,19 @@ def _lower_priority() -> None:
     os.nice(HEAVY_NICENESS)
 
 
-def _process_pool() -> ProcessPoolExecutor:
+def _process_pool() -> "multiprocessing.pool.Pool":
+    """The heavy processes, started on first use.
+
+    multiprocessing's pool rather than concurrent.futures': its processes are daemons,
+    which a server worker started by multiprocessing itself ends as it exits, where it
+    would wait forever for an executor's processes.
+    """
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=HEAVY_PROCESSES,
-                # Never fork a process that runs threads and an event loop.
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_lower_priority,
-                max_tasks_per_child=JOBS_PER_PROCESS,
+            # Never fork a process that runs threads and an event loop.
+            _pool = multiprocessing.get_context("spawn").Pool(
+                HEAVY_PROCESSES, initializer=_lower_priority, maxtasksperchild=JOBS_PER_PROCESS
             )
         return _pool
 
@@ -170,4 +173,4 @@ def in_process(work: Callable[..., T], *args: Any) -> T:
     (inside `off_loop`), never on the event loop. `work` must be a module-level function
     and its arguments and answer picklable: they are copied between processes.
     """
-    return _process_pool().submit(work, *args).result()
+    return _process_pool().apply(work, args)  # type: ignore[no-any-return]

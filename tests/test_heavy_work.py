@@ -15,6 +15,8 @@ else would answer until the hold timed out, and the order would be wrong.
 import asyncio
 import gc
 import json
+import multiprocessing
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -339,3 +341,22 @@ def test_while_any_job_runs_off_the_loop_the_loop_gets_the_lock_sooner() -> None
 
     assert inside == [pytest.approx(offload.SWITCH_INTERVAL)]
     assert sys.getswitchinterval() == before
+
+
+def _a_worker_that_renders_once() -> None:
+    """What a server worker started by multiprocessing does: heavy work, then it exits."""
+    assert offload.in_process(os.getpid) != os.getpid()
+
+
+def test_a_worker_started_by_multiprocessing_still_exits_after_heavy_work() -> None:
+    """Granian starts its workers so; one waited forever for its heavy process at exit."""
+    worker = multiprocessing.get_context("spawn").Process(target=_a_worker_that_renders_once)
+
+    worker.start()
+    worker.join(timeout=60)
+    stuck = worker.is_alive()
+    if stuck:
+        worker.kill()
+
+    assert not stuck
+    assert worker.exitcode == 0
