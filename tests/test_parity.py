@@ -7,6 +7,7 @@ the table complete: a new REST operation or GraphQL root field without a case fa
 and so does a gap that a case has closed (`tests/parity_gaps.txt` only shrinks).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +110,39 @@ def _token_state(api: Api, twin: Twin) -> Any:
     return {"revoked": token["revoked_at"] is not None, "version": token["version"]}
 
 
+MAP_DOCUMENT = {
+    "format": "valuestream-map",
+    "format_version": 1,
+    "name": "Order to cash today",
+    "kind": "current",
+    "steps": [
+        {"key": "take", "name": "Take the order", "role": "Sales", "process_time": "PT1H",
+         "wait_time": "P1D"},
+        {"key": "ship", "name": "Ship", "role": "Warehouse", "process_time": "PT2H",
+         "wait_time": "PT4H"},
+    ],
+    "handoffs": [{"from": "take", "to": "ship"}],
+}  # fmt: skip
+
+
+def _maps_as_documents(api: Api, twin: Twin) -> Any:
+    maps = api.ok(api.get(f"/api/v1/value-streams/{twin['stream']['id']}/maps"))["items"]
+    return [api.ok(api.get(f"/api/v1/maps/{m['id']}/export")) for m in maps]
+
+
+def _current_and_desired(factory: Factory, _admin: Factory) -> Twin:
+    stream = factory.value_stream()
+    for kind, wait in (("current", "3 d"), ("desired", "1 d")):
+        chosen = {"chosen": True} if kind == "desired" else {}
+        stream_map = factory.map(stream, kind=kind, **chosen)
+        factory.step(stream_map, name="Build", role="Dev", process_time="4 h", wait_time=wait)
+    return {"stream": stream}
+
+
+def _targets_of(api: Api, twin: Twin) -> Any:
+    return api.ok(api.get(f"/api/v1/value-streams/{twin['stream']['id']}/targets"))["items"]
+
+
 CASES = [
     Case(
         name="create a backlog item",
@@ -126,6 +160,39 @@ CASES = [
             s=t["stream"]["id"],
         ),
         observe=_items_in_order,
+    ),
+    Case(
+        name="import a map document",
+        rest=("POST /api/v1/value-streams/{value_stream_id}/maps/import",),
+        graphql=("importMap",),
+        arrange=lambda f, a: {"stream": f.value_stream()},
+        via_rest=lambda api, t: api.post(
+            f"/api/v1/value-streams/{t['stream']['id']}/maps/import", MAP_DOCUMENT
+        ),
+        via_graphql=lambda api, t: mutation(
+            api,
+            "mutation($s: ID!, $d: String!) { importMap(valueStreamId: $s, document: $d) { id } }",
+            s=t["stream"]["id"],
+            d=json.dumps(MAP_DOCUMENT),
+        ),
+        observe=_maps_as_documents,
+    ),
+    Case(
+        name="a target from the maps",
+        rest=("POST /api/v1/value-streams/{value_stream_id}/targets/from-maps",),
+        graphql=("createTargetFromMaps",),
+        arrange=_current_and_desired,
+        via_rest=lambda api, t: api.post(
+            f"/api/v1/value-streams/{t['stream']['id']}/targets/from-maps",
+            {"metric": "lead_time", "due_date": "2027-06-30"},
+        ),
+        via_graphql=lambda api, t: mutation(
+            api,
+            "mutation($s: ID!) { createTargetFromMaps(valueStreamId: $s, input: "
+            '{metric: lead_time, dueDate: "2027-06-30"}) { id } }',
+            s=t["stream"]["id"],
+        ),
+        observe=_targets_of,
     ),
     Case(
         name="move a backlog item to the top",
@@ -266,6 +333,52 @@ CASES = [
 ]
 
 
+@dataclass(frozen=True)
+class QueryCase:
+    """One read as each transport answers it, shaped alike by `rest_shape`/`graphql_shape`."""
+
+    name: str
+    rest: tuple[str, ...]
+    graphql: tuple[str, ...]
+    arrange: Callable[[Factory, Factory], Twin]
+    via_rest: Callable[[Api, Twin], Any]
+    via_graphql: Callable[[Api, Twin], Any]
+
+
+def _items_of_each_type(factory: Factory, admin: Factory) -> Twin:
+    twin = _stream_with_items(factory, admin, "Pair on the intake")
+    robot = factory.backlog_item(twin["stream"], title="Robot for the intake", type="automation")
+    return {**twin, "robot": robot}
+
+
+QUERY_CASES = [
+    QueryCase(
+        name="the backlog of one type",
+        rest=("GET /api/v1/value-streams/{parent_id}/backlog-items",),
+        graphql=("backlog",),
+        arrange=_items_of_each_type,
+        via_rest=lambda api, t: [
+            item["title"]
+            for item in api.ok(
+                api.get(
+                    f"/api/v1/value-streams/{t['stream']['id']}/backlog-items",
+                    params={"type": "automation"},
+                )
+            )["items"]
+        ],
+        via_graphql=lambda api, t: [
+            edge["node"]["title"]
+            for edge in mutation(
+                api,
+                "query($s: ID!) { backlog(valueStreamId: $s, type: automation) "
+                "{ edges { node { title } } } }",
+                s=t["stream"]["id"],
+            )["backlog"]["edges"]
+        ],
+    ),
+]
+
+
 def anonymized(value: Any, twin: Twin) -> Any:
     """`value` with the twin's ids named by their role in it and stored times left out."""
     names = {made["id"]: f"<{key}>" for key, made in twin.items()}
@@ -310,11 +423,22 @@ def operations(client: TestClient[Any], settings: Settings) -> set[str]:
     return rest | fields
 
 
+@pytest.mark.parametrize("case", QUERY_CASES, ids=lambda case: case.name)
+def test_rest_and_graphql_answer_the_same(case: QueryCase, admin: Api, factory: Factory) -> None:
+    twin = case.arrange(factory, factory)
+
+    by_rest, by_graphql = case.via_rest(admin, twin), case.via_graphql(admin, twin)
+
+    assert by_rest, "the case reads something"
+    assert by_rest == by_graphql
+
+
 def test_every_operation_has_a_case_or_is_a_known_gap(
     client: TestClient[Any], settings: Settings
 ) -> None:
-    covered = {op for case in CASES for op in case.rest} | {
-        f"graphql {field}" for case in CASES for field in case.graphql
+    cases: list[Case | QueryCase] = [*CASES, *QUERY_CASES]
+    covered = {op for case in cases for op in case.rest} | {
+        f"graphql {field}" for case in cases for field in case.graphql
     }
     gaps = {line for line in GAPS.read_text().splitlines() if line and not line.startswith("#")}
 

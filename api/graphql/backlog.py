@@ -253,6 +253,7 @@ class Query:
         status: gql_enum(BacklogStatus) | None = None,  # type: ignore[valid-type]
         owner_id: strawberry.ID | None = None,
         milestone_id: strawberry.ID | None = None,
+        type: gql_enum(ItemType) | None = None,  # type: ignore[valid-type]
         overdue: bool | None = None,
         q: str | None = None,
         sort: str = "rank",
@@ -261,6 +262,7 @@ class Query:
             status=status,
             owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
             milestone_id=parse_id(milestone_id, "milestoneId") if milestone_id else None,
+            type=type,
             overdue=overdue,
             q=q,
             sort=sort,
