@@ -77,53 +77,82 @@ def deadline_for(scope: Scope, limits: LoadLimits) -> float:
     return limits.heavy_deadline_seconds if heavy else limits.deadline_seconds
 
 
+class Turns:
+    """`size` turns; a caller past them waits for one, at most `max_waiting` callers at a
+    time and each at most `max_wait_seconds`. The worker's gate and each organization's
+    share of heavy work are both such turns."""
+
+    def __init__(self, size: int, max_waiting: int, max_wait_seconds: float) -> None:
+        self.max_waiting = max_waiting
+        self.max_wait_seconds = max_wait_seconds
+        self.slots = asyncio.Semaphore(size)
+        self.waiting = 0
+        self.active = 0
+
+    async def take(self) -> str | None:
+        """Take a turn, waiting if need be; None when taken, else why it was refused."""
+        if self.slots.locked():
+            if self.waiting >= self.max_waiting:
+                return QUEUE_FULL
+            self.waiting += 1
+            try:
+                async with asyncio.timeout(self.max_wait_seconds):
+                    await self.slots.acquire()
+            except TimeoutError:
+                return f"no turn came within {self.max_wait_seconds:g} s"
+            finally:
+                self.waiting -= 1
+        else:
+            await self.slots.acquire()
+        self.active += 1
+        return None
+
+    def give_back(self) -> None:
+        self.active -= 1
+        self.slots.release()
+
+    @property
+    def idle(self) -> bool:
+        return self.active == 0 and self.waiting == 0
+
+
+QUEUE_FULL = "too many are already waiting"
+"""Why `Turns.take` refused a caller at once (Retry-After 1); otherwise it waited (2)."""
+
+
 class LoadGate:
     """The turns of one worker, shared by every route; made anew each time the app starts."""
 
     def __init__(self, limits: LoadLimits) -> None:
         self.limits = limits
-        self.slots = asyncio.Semaphore(limits.max_active)
-        self.waiting = 0
+        self.turns = Turns(limits.max_active, limits.max_waiting, limits.max_wait_seconds)
+
+    @property
+    def slots(self) -> asyncio.Semaphore:
+        return self.turns.slots
+
+    @property
+    def waiting(self) -> int:
+        return self.turns.waiting
 
     async def run(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        if not await self._take_turn(scope, send):
+        refused = await self.turns.take()
+        if refused is not None:
+            queue_full = refused == QUEUE_FULL
+            await send_problem(
+                send,
+                scope,
+                code="OVERLOADED",
+                title="The server is at capacity",
+                detail=("too many requests are already waiting" if queue_full else refused)
+                + "; try again shortly",
+                retry_after=1 if queue_full else 2,
+            )
             return
         try:
             await self._within_deadline(app, scope, receive, send)
         finally:
-            self.slots.release()
-
-    async def _take_turn(self, scope: Scope, send: Send) -> bool:
-        if not self.slots.locked():
-            await self.slots.acquire()
-            return True
-        if self.waiting >= self.limits.max_waiting:
-            await send_problem(
-                send,
-                scope,
-                code="OVERLOADED",
-                title="The server is at capacity",
-                detail="too many requests are already waiting; try again shortly",
-                retry_after=1,
-            )
-            return False
-        self.waiting += 1
-        try:
-            async with asyncio.timeout(self.limits.max_wait_seconds):
-                await self.slots.acquire()
-            return True
-        except TimeoutError:
-            await send_problem(
-                send,
-                scope,
-                code="OVERLOADED",
-                title="The server is at capacity",
-                detail=f"no turn came within {self.limits.max_wait_seconds:g} s; try again shortly",
-                retry_after=2,
-            )
-            return False
-        finally:
-            self.waiting -= 1
+            self.turns.give_back()
 
     async def _within_deadline(
         self, app: ASGIApp, scope: Scope, receive: Receive, send: Send
@@ -196,45 +225,37 @@ class OrganizationTurns:
         self.per_organization = per_organization
         self.max_waiting = max_waiting
         self.max_wait_seconds = max_wait_seconds
-        self._turns: dict[Any, asyncio.Semaphore] = {}
-        self._present: dict[Any, int] = {}
+        self._turns: dict[Any, Turns] = {}
 
     async def run(
         self, organization: Any, app: ASGIApp, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        turns = self._turns.setdefault(organization, asyncio.Semaphore(self.per_organization))
-        present = self._present.get(organization, 0)
-        if turns.locked() and present - self.per_organization >= self.max_waiting:
-            await self._refuse(send, scope, "too many of its heavy requests are already waiting")
-            return
-        self._present[organization] = present + 1
+        turns = self._turns.get(organization)
+        if turns is None:
+            turns = self._turns[organization] = Turns(
+                self.per_organization, self.max_waiting, self.max_wait_seconds
+            )
         try:
-            try:
-                async with asyncio.timeout(self.max_wait_seconds):
-                    await turns.acquire()
-            except TimeoutError:
-                await self._refuse(send, scope, f"no turn came within {self.max_wait_seconds:g} s")
+            refused = await turns.take()
+            if refused is not None:
+                why = "too many of its heavy requests are already waiting"
+                await send_problem(
+                    send,
+                    scope,
+                    code="ORGANIZATION_BUSY",
+                    title="This organization's heavy requests are at capacity",
+                    detail=f"{why if refused == QUEUE_FULL else refused}; the others of your "
+                    "organization are still running; try again shortly",
+                    retry_after=2,
+                )
                 return
             try:
                 await app(scope, receive, send)
             finally:
-                turns.release()
+                turns.give_back()
         finally:
-            self._present[organization] -= 1
-            if self._present[organization] == 0:
-                del self._present[organization]
+            if turns.idle and self._turns.get(organization) is turns:
                 del self._turns[organization]
-
-    @staticmethod
-    async def _refuse(send: Send, scope: Scope, why: str) -> None:
-        await send_problem(
-            send,
-            scope,
-            code="ORGANIZATION_BUSY",
-            title="This organization's heavy requests are at capacity",
-            detail=f"{why}; the others of your organization are still running; try again shortly",
-            retry_after=2,
-        )
 
 
 class OrganizationShare:
