@@ -10,7 +10,7 @@ import functools
 import threading
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,7 +220,10 @@ async def _maps(
     current_ids: dict[uuid.UUID, uuid.UUID] = {}
     for stream_map in in_cycle:
         fact, metrics = known[stream_map.id]
-        memo.get(("map_metrics", stream_map.id, stream_map.version), metrics)
+        memo.get(
+            ("map_metrics", stream_map.id, stream_map.version),
+            functools.partial(_metrics_or_raise, metrics),
+        )
         facts[stream_map.value_stream_id].append(fact)
         if stream_map.kind == MapKind.current:
             current_ids[stream_map.id] = stream_map.value_stream_id
@@ -254,7 +257,8 @@ async def _fingerprints(
     return prints
 
 
-Summary = tuple[MapFact, "Callable[[], MapMetrics]"]
+Summary = tuple[MapFact, MapMetrics | ValidationFailed]
+"""A map's gate fact, and its metrics or why they cannot be computed (a loop)."""
 
 
 class _Summaries:
@@ -341,13 +345,12 @@ def _summaries(
     summaries = []
     for head in heads:
         picture = to_flow_map(head, steps.get(head.id, []), links.get(head.id, []))  # type: ignore[arg-type]
+        metrics: MapMetrics | ValidationFailed
         try:
             metrics = compute_map_metrics(picture)
             lead = metrics.lead_time_seconds
-            known: Callable[[], MapMetrics] = functools.partial(_same, metrics)
         except ValidationFailed as error:
-            lead = float("inf")
-            known = functools.partial(_reraise, error)
+            metrics, lead = error, float("inf")
         fact = MapFact(
             kind=head.kind,
             chosen=head.chosen,
@@ -358,16 +361,15 @@ def _summaries(
             handoff_count=len(picture.handoffs),
             lead_time_seconds=lead,
         )
-        summaries.append((fact, known))
+        summaries.append((fact, metrics))
     return summaries
 
 
-def _same(metrics: MapMetrics) -> MapMetrics:
+def _metrics_or_raise(metrics: MapMetrics | ValidationFailed) -> MapMetrics:
+    """The kept outcome; a kept error is raised afresh, so its traceback does not grow."""
+    if isinstance(metrics, ValidationFailed):
+        raise metrics.with_traceback(None)
     return metrics
-
-
-def _reraise(error: ValidationFailed) -> MapMetrics:
-    raise error
 
 
 async def _backlog(
