@@ -41,7 +41,8 @@ class Case:
     observe: Callable[[Api, Twin], Any]
 
 
-def mutation(api: Api, text: str, **variables: Any) -> dict[str, Any]:
+def graphql_data(api: Api, text: str, **variables: Any) -> dict[str, Any]:
+    """The `data` of a query or mutation that must answer without errors."""
     answer = api.graphql(text, variables)
     assert "errors" not in answer, answer
     return answer["data"]  # type: ignore[no-any-return]
@@ -176,7 +177,7 @@ CASES = [
             f"/api/v1/value-streams/{t['stream']['id']}/backlog-items",
             {"title": "Automate the intake", "type": "automation", "job_size": 3},
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($s: ID!) { createBacklogItem(valueStreamId: $s, input: "
             '{title: "Automate the intake", type: automation, jobSize: 3}) { id } }',
@@ -192,7 +193,7 @@ CASES = [
         via_rest=lambda api, t: api.post(
             f"/api/v1/value-streams/{t['stream']['id']}/maps/import", MAP_DOCUMENT
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($s: ID!, $d: String!) { importMap(valueStreamId: $s, document: $d) { id } }",
             s=t["stream"]["id"],
@@ -209,7 +210,7 @@ CASES = [
             f"/api/v1/value-streams/{t['stream']['id']}/targets/from-maps",
             {"metric": "lead_time", "due_date": "2027-06-30"},
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($s: ID!) { createTargetFromMaps(valueStreamId: $s, input: "
             '{metric: lead_time, dueDate: "2027-06-30"}) { id } }',
@@ -225,7 +226,7 @@ CASES = [
         via_rest=lambda api, t: api.post(
             f"/api/v1/value-streams/{t['stream']['id']}/targets/measure-flow", FLOW_WINDOW
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($s: ID!, $a: DateTime!, $b: DateTime!) { recordFlowMeasurements("
             "valueStreamId: $s, start: $a, end: $b) { __typename } }",
@@ -243,7 +244,7 @@ CASES = [
         via_rest=lambda api, t: api.post(
             f"/api/v1/backlog-items/{t['C']['id']}/move", {}, if_match=t["C"]["version"]
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($i: ID!, $v: Int!) { moveBacklogItem(id: $i, expectedVersion: $v, "
             "input: {}) { id } }",
@@ -261,7 +262,7 @@ CASES = [
             f"/api/v1/backlog-items/{t['Automate the intake']['id']}/raci",
             {"person_id": t["person"]["id"], "role": "A"},
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($i: ID!, $p: ID!) { assignRaci(itemId: $i, personId: $p, role: A) { id } }",
             i=t["Automate the intake"]["id"],
@@ -277,7 +278,7 @@ CASES = [
         via_rest=lambda api, t: api.delete(
             f"/api/v1/raci/{t['raci']['id']}", if_match=t["raci"]["version"]
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($i: ID!, $v: Int!) { removeRaci(id: $i, expectedVersion: $v) }",
             i=t["raci"]["id"],
@@ -294,7 +295,7 @@ CASES = [
             f"/api/v1/backlog-items/{t['Second']['id']}/dependencies",
             {"depends_on_id": t["First"]["id"]},
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($i: ID!, $d: ID!) { addDependency(itemId: $i, dependsOnId: $d) { id } }",
             i=t["Second"]["id"],
@@ -310,7 +311,7 @@ CASES = [
         via_rest=lambda api, t: api.delete(
             f"/api/v1/backlog-items/{t['Second']['id']}/dependencies/{t['First']['id']}"
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($i: ID!, $d: ID!) { removeDependency(itemId: $i, dependsOnId: $d) { id } }",
             i=t["Second"]["id"],
@@ -327,7 +328,7 @@ CASES = [
             f"/api/v1/value-streams/{t['stream']['id']}/milestones",
             {"name": "Pilot live", "description": "First team", "due_date": "2027-03-31"},
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($s: ID!) { createMilestone(valueStreamId: $s, input: {name: "
             '"Pilot live", description: "First team", dueDate: "2027-03-31"}) { id } }',
@@ -345,7 +346,7 @@ CASES = [
             {"person_id": t["person"]["id"], "role": "Developer"},
             if_match=t["team"]["version"],
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($t: ID!, $p: ID!, $v: Int!) { addTeamMember(teamId: $t, personId: $p, "
             'expectedVersion: $v, role: "Developer") { id } }',
@@ -363,7 +364,7 @@ CASES = [
         via_rest=lambda api, t: api.post(
             f"/api/v1/tokens/{t['token']['id']}/revoke", {}, if_match=t["token"]["version"]
         ),
-        via_graphql=lambda api, t: mutation(
+        via_graphql=lambda api, t: graphql_data(
             api,
             "mutation($i: ID!, $v: Int!) { revokeApiToken(id: $i, expectedVersion: $v) { id } }",
             i=t["token"]["id"],
@@ -426,7 +427,7 @@ def _portfolio_by_rest(api: Api, _twin: Twin) -> Any:
 
 
 def _portfolio_by_graphql(api: Api, _twin: Twin) -> Any:
-    edges = mutation(api, readme_portfolio_query())["portfolio"]["edges"]
+    edges = graphql_data(api, readme_portfolio_query())["portfolio"]["edges"]
     return sorted(
         (
             n["valueStream"]["name"], n["valueStream"]["phase"], n["valueStream"]["cycle"],
@@ -463,7 +464,7 @@ QUERY_CASES = [
         ],
         via_graphql=lambda api, t: [
             edge["node"]["title"]
-            for edge in mutation(
+            for edge in graphql_data(
                 api,
                 "query($s: ID!) { backlog(valueStreamId: $s, type: automation) "
                 "{ edges { node { title } } } }",
