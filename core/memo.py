@@ -110,7 +110,7 @@ def memo_of(session: AsyncSession) -> Memo:
         memo = sync.info[INFO_KEY] = Memo()
     elif sync.new or sync.dirty or sync.deleted:
         memo.clear()
-    return memo  # type: ignore[no-any-return]
+    return memo
 
 
 def _forget(session: Session, *_args: Any) -> None:

@@ -173,4 +173,4 @@ def in_process(work: Callable[..., T], *args: Any) -> T:
     (inside `off_loop`), never on the event loop. `work` must be a module-level function
     and its arguments and answer picklable: they are copied between processes.
     """
-    return _process_pool().apply(work, args)  # type: ignore[no-any-return]
+    return _process_pool().apply(work, args)

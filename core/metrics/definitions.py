@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from core.metrics.flow import MEDIAN_METHOD
 
-M = TypeVar("M", bound=type[BaseModel])
+M = TypeVar("M", bound=BaseModel)
 
 _WINDOW = "the bucket's window [window_start, window_end)"
 _MEDIAN = f"the {MEDIAN_METHOD}: the middle value, never an average of two"
@@ -110,13 +110,13 @@ MAP: dict[str, str] = {
 }
 
 
-def described(definitions: Mapping[str, str]) -> Callable[[M], M]:
+def described(definitions: Mapping[str, str]) -> Callable[[type[M]], type[M]]:
     """Give a read model's fields their definitions as descriptions (OpenAPI shows them).
 
     Every field must have one: a metric without a definition is a documentation gap.
     """
 
-    def apply(model: M) -> M:
+    def apply(model: type[M]) -> type[M]:
         for name, info in model.model_fields.items():
             info.description = definitions[name]
         model.model_rebuild(force=True)

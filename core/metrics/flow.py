@@ -199,7 +199,7 @@ def flow_distribution(
 ) -> dict[str, float]:
     """Share of each item type among the finished items; all types present, zeros if none."""
     finished = finished_in(items, start, end)
-    shares = dict.fromkeys(ITEM_TYPES, 0.0)
+    shares: dict[str, float] = dict.fromkeys(ITEM_TYPES, 0.0)
     if not finished:
         return shares
     for kind in ITEM_TYPES:

@@ -1,7 +1,6 @@
 import uuid
 from datetime import date, datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -40,11 +39,11 @@ class ActionItem(ActionItemFields, Entity, table=True):
 
 
 class ActionItemCreate(ActionItemFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
 
 class ActionItemUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     kind: ActionKind | None = None
     title: str | None = Field(default=None, min_length=1, max_length=200)

@@ -5,7 +5,6 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ConfigDict
 from pydantic import Field as PydanticField
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -33,7 +32,7 @@ class ItemType(enum.StrEnum):
 class ExpectedEffect(SQLModel):
     """What an item is expected to move: e.g. lead_time by -20 %."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     metric: str = Field(min_length=1, max_length=60)
     change: float | None = None
@@ -113,7 +112,7 @@ class BacklogLinks(SQLModel):
 
 
 class BacklogCreate(BacklogFields, BacklogLinks):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     after_id: uuid.UUID | None = Field(
         default=None, description="place the item right after this one; default: at the end"
@@ -121,7 +120,7 @@ class BacklogCreate(BacklogFields, BacklogLinks):
 
 
 class BacklogUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=20_000)
@@ -143,7 +142,7 @@ class BacklogUpdate(SQLModel):
 class BacklogMove(SQLModel):
     """Put an item between two neighbours; give one of them (or neither: to the top)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     after_id: uuid.UUID | None = None
     before_id: uuid.UUID | None = None
@@ -174,7 +173,7 @@ class BacklogDependency(Entity, table=True):
 
 
 class DependencyCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     depends_on_id: uuid.UUID
 
@@ -189,7 +188,7 @@ class RaciAssignment(Entity, table=True):
 
 
 class RaciCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     person_id: uuid.UUID
     role: RaciRole
@@ -214,11 +213,11 @@ class Milestone(MilestoneFields, Entity, table=True):
 
 
 class MilestoneCreate(MilestoneFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
 
 class MilestoneUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)

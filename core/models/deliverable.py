@@ -3,7 +3,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, ConfigDict, UrlConstraints, field_validator
+from pydantic import AnyHttpUrl, UrlConstraints, field_validator
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -47,13 +47,13 @@ class Deliverable(DeliverableFields, Entity, table=True):
 
 
 class DeliverableCreate(DeliverableFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     link: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)] | None = None
 
 
 class DeliverableUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     title: str | None = Field(default=None, max_length=200)
     status: DeliverableStatus | None = None

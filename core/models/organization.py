@@ -1,6 +1,5 @@
 import uuid
 
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from core.models.base import Identified, Timestamped, Versioned
@@ -14,7 +13,7 @@ class Organization(Identified, Versioned, Timestamped, table=True):
 
 
 class OrganizationUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
 

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -41,7 +41,7 @@ def check_champion(role: ParticipantRole | None, kind: ChampionKind | None) -> N
 
 
 class ParticipantCreate(ParticipantFields):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    model_config = {"extra": "forbid", "validate_default": True}
 
     @field_validator("champion_kind")
     @classmethod
@@ -52,7 +52,7 @@ class ParticipantCreate(ParticipantFields):
 
 
 class ParticipantUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     role: ParticipantRole | None = None
     champion_kind: ChampionKind | None = None

@@ -1,7 +1,6 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -21,13 +20,13 @@ class Person(PersonFields, Entity, table=True):
 
 
 class PersonCreate(PersonFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     email: Email | None = Field(default=None, max_length=320)
 
 
 class PersonUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     email: Email | None = Field(default=None, max_length=320)

@@ -1,7 +1,6 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -35,11 +34,11 @@ class Risk(RiskFields, Entity, table=True):
 
 
 class RiskCreate(RiskFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
 
 class RiskUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)

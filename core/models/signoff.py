@@ -1,7 +1,6 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -30,13 +29,13 @@ class SponsorSignoff(SignoffFields, Entity, table=True):
 
 
 class SignoffCreate(SignoffFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
 
 class SignoffUpdate(SQLModel):
     """A sign-off is a statement made at a moment; only its wording can be corrected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     statement: str | None = Field(default=None, max_length=4000)
 

@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -83,14 +83,14 @@ class FlowTarget(TargetFields, Entity, table=True):
 
 
 class TargetCreate(TargetFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     baseline: MetricValue = Field(description=f"where the metric stood, {IN_UNIT}")
     target: MetricValue = Field(description=f"where the metric should be by due_date, {IN_UNIT}")
 
 
 class TargetUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     baseline: MetricValue | None = Field(default=None, description=IN_UNIT)
     target: MetricValue | None = Field(default=None, description=IN_UNIT)
@@ -110,7 +110,7 @@ class TargetUpdate(SQLModel):
 class TargetFromMaps(SQLModel):
     """A target whose baseline is the current map's value and target the chosen desired map's."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     metric: MetricKey
     due_date: date
@@ -173,7 +173,7 @@ MEASURED_AT = (
 
 
 class MeasurementCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     value: MetricValue = Field(description=IN_UNIT)
     measured_at: AwareDatetime | None = Field(default=None, description=MEASURED_AT)
@@ -182,7 +182,7 @@ class MeasurementCreate(SQLModel):
 
 
 class MeasurementUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     value: MetricValue | None = Field(default=None, description=IN_UNIT)
     measured_at: AwareDatetime | None = Field(default=None, description=MEASURED_AT)

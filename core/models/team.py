@@ -1,7 +1,6 @@
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -29,20 +28,20 @@ class TeamMember(Identified, OrgScoped, Timestamped, table=True):
 
 
 class TeamCreate(TeamFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
 
 
 class TeamUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=4000)
 
 
 class TeamMemberAdd(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     person_id: uuid.UUID
     role: str | None = Field(default=None, max_length=100)

@@ -2,7 +2,6 @@ import enum
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -38,7 +37,7 @@ class ApiToken(Entity, table=True):
 
 
 class ApiTokenCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str = Field(min_length=1, max_length=200)
     role: Role

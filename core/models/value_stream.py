@@ -4,7 +4,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import ConfigDict
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -34,11 +33,11 @@ class ValueStream(ValueStreamFields, Entity, table=True):
 
 
 class ValueStreamCreate(ValueStreamFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
 
 class ValueStreamUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
@@ -89,7 +88,7 @@ class PhaseTransition(Identified, OrgScoped, table=True):
 
 
 class TransitionCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     to: str = Field(min_length=1, max_length=60, description="a phase key, or 'iterate'")
     reason: str | None = Field(default=None, max_length=4000)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, field_validator
+from pydantic import BeforeValidator, field_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
@@ -58,13 +58,13 @@ class ValueStreamMap(MapFields, Entity, table=True):
 
 
 class MapCreate(MapFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     chosen: bool = False
 
 
 class MapUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     notes: str | None = Field(default=None, max_length=20_000)
@@ -124,7 +124,7 @@ class MapStep(StepFields, Entity, table=True):
 class StepCreate(StepFields):
     """Times as ISO 8601 (`PT39S`, `P5D`) or a number and unit (`3 h`, `2 days`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     position: int | None = Field(default=None, ge=0, le=1_000_000, description="default: last")
     process_time: DurationInput | None = None
@@ -132,7 +132,7 @@ class StepCreate(StepFields):
 
 
 class StepUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=10_000)
@@ -178,11 +178,11 @@ class MapHandoff(HandoffFields, Entity, table=True):
 
 
 class HandoffCreate(HandoffFields):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
 
 class HandoffUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     artifact: str | None = Field(default=None, max_length=200)
     cross_team: bool | None = None

@@ -2,7 +2,6 @@ import enum
 import uuid
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
@@ -56,11 +55,11 @@ class WasteFinding(FindingFields, Entity, table=True):
 class FindingCreate(FindingFields):
     """A finding a person records; it starts confirmed, since a person saw it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
 
 class FindingUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     category: WasteCategory | None = None
     description: str | None = Field(default=None, min_length=1, max_length=4000)
@@ -69,7 +68,7 @@ class FindingUpdate(SQLModel):
 
 
 class TriageDecision(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     status: FindingStatus
     reason: str | None = Field(default=None, max_length=4000)
