@@ -302,7 +302,7 @@ def token_revoke(
     async def work(session: AsyncSession) -> None:
         organization = await organizations.get_by_slug(session, org)
         operator = Actor(organization_id=organization.id, role=Role.admin)
-        await tokens.revoke_token(session, operator, ident, expected_version=None)
+        await tokens.revoke_token(session, operator, ident, expected_version=None, trusted=None)
 
     _run(work)
     typer.echo(f"revoked {ident}")

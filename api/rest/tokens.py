@@ -77,7 +77,6 @@ class TokensController(Controller):
         expected_version: ExpectedVersion,
     ) -> Response[ApiTokenRead]:
         token = await tokens.revoke_token(
-            session, actor, token_id, expected_version=expected_version
+            session, actor, token_id, expected_version=expected_version, trusted=app_state.tokens
         )
-        app_state.tokens.evict_revoked(session, token.id)
         return read_response(token, ApiTokenRead)
