@@ -387,7 +387,7 @@ def _require_free_port(host: str, port: int) -> None:
 
 def _exporter(exporters: dict[str, Exporter], subject: str, name: str) -> Exporter:
     try:
-        return choose(exporters, subject, name=name, accept=None)
+        return choose(exporters, subject, name=name)
     except DomainError as exc:
         raise _fail(exc.detail) from exc
 

@@ -16,6 +16,7 @@ from api.rest.common import (
     versioned,
 )
 from api.state import AppState
+from api.urls import resource_url
 from core.actor import Actor
 from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
 from core.services import tokens
@@ -53,7 +54,10 @@ class TokensController(Controller):
             {**token.model_dump(warnings=False), "secret": secret}
         )
         return versioned(
-            body, token.version, status_code=HTTP_201_CREATED, location=f"/api/v1/tokens/{token.id}"
+            body,
+            token.version,
+            status_code=HTTP_201_CREATED,
+            location=resource_url("tokens", token.id),
         )
 
     @get("/{token_id:uuid}", summary="Get a token (admin)")
