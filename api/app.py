@@ -33,13 +33,12 @@ from api.problems import EXCEPTION_HANDLERS
 from api.rest import CONTROLLERS
 from api.rest.system import health, list_plugins, ready
 from api.state import AppState, TokenCache, seconds_of
+from api.urls import API_PREFIX
 from core.config import Settings
 from core.db import Database
 from core.exporting import collect_exporters
 from core.plugins import build_plugin_manager
 from core.types import Clock
-
-API_PREFIX = "/api/v1"
 
 
 def create_app(

@@ -302,7 +302,7 @@ def token_revoke(
     async def work(session: AsyncSession) -> None:
         organization = await organizations.get_by_slug(session, org)
         operator = Actor(organization_id=organization.id, role=Role.admin)
-        await tokens.revoke_token(session, operator, ident, expected_version=None)
+        await tokens.revoke_token(session, operator, ident, expected_version=None, trusted=None)
 
     _run(work)
     typer.echo(f"revoked {ident}")
@@ -387,7 +387,7 @@ def _require_free_port(host: str, port: int) -> None:
 
 def _exporter(exporters: dict[str, Exporter], subject: str, name: str) -> Exporter:
     try:
-        return choose(exporters, subject, name=name, accept=None)
+        return choose(exporters, subject, name=name)
     except DomainError as exc:
         raise _fail(exc.detail) from exc
 

@@ -29,6 +29,7 @@ from litestar.routes import HTTPRoute
 from pydantic import BaseModel
 
 from api.headers import path_template
+from api.urls import API_PREFIX
 from core.services.map_documents import MapDocument
 from core.snapshots import ValueStreamSnapshot
 
@@ -203,12 +204,12 @@ def _document_raw_bodies(document: dict[str, Any]) -> None:
     _add_models(document, MapDocument, ValueStreamSnapshot)
     paths = document["paths"]
     document_schema = _ref(MapDocument)
-    export = paths["/api/v1/maps/{map_id}/export"]["get"]["responses"]["200"]
+    export = paths[f"{API_PREFIX}/maps/{{map_id}}/export"]["get"]["responses"]["200"]
     export["content"] = {
         "application/json": {"schema": document_schema},
         "application/yaml": {"schema": document_schema},
     }
-    paths["/api/v1/value-streams/{value_stream_id}/maps/import"]["post"]["requestBody"] = {
+    paths[f"{API_PREFIX}/value-streams/{{value_stream_id}}/maps/import"]["post"]["requestBody"] = {
         "required": True,
         "description": "A map document, as `GET /maps/{id}/export` gives it.",
         "content": {
@@ -216,7 +217,7 @@ def _document_raw_bodies(document: dict[str, Any]) -> None:
             "application/yaml": {"schema": document_schema},
         },
     }
-    paths["/api/v1/import"]["post"]["requestBody"] = {
+    paths[f"{API_PREFIX}/import"]["post"]["requestBody"] = {
         "required": True,
         "description": "A value stream's JSON export (`GET /value-streams/{id}/export`).",
         "content": {"application/json": {"schema": _ref(ValueStreamSnapshot)}},
@@ -283,10 +284,10 @@ def _complete_object(app: Litestar, document: OpenAPI) -> None:
 
 
 EXPORT_ROUTES = {
-    "/api/v1/value-streams/{value_stream_id}/export": "value_stream",
-    "/api/v1/value-streams/{value_stream_id}/backlog/export": "backlog",
-    "/api/v1/maps/{map_id}/render": "map",
-    "/api/v1/portfolio/export": "portfolio",
+    f"{API_PREFIX}/value-streams/{{value_stream_id}}/export": "value_stream",
+    f"{API_PREFIX}/value-streams/{{value_stream_id}}/backlog/export": "backlog",
+    f"{API_PREFIX}/maps/{{map_id}}/render": "map",
+    f"{API_PREFIX}/portfolio/export": "portfolio",
 }
 
 

@@ -31,6 +31,7 @@ from litestar.status_codes import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
+from api.fields import renamed
 from core import errors
 from core.db_errors import as_outage
 
@@ -90,9 +91,14 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+QUERY_PARAMETERS = {"page_size": "limit"}
+"""The domain's paging words as REST's query parameters name them (`cursor` is both)."""
+
+
 def domain_error_handler(
     request: Request[Any, Any, Any], exc: errors.DomainError
 ) -> Response[dict[str, Any]]:
+    exc = renamed(exc, QUERY_PARAMETERS)
     status = _status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == HTTP_401_UNAUTHORIZED else {}
     if isinstance(exc, errors.Unavailable):

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
-from sqlalchemy import event
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.limits import TokenBuckets
 from api.load import LoadGate, OrganizationTurns
@@ -36,8 +34,9 @@ def seconds_of(clock: Clock | None) -> Seconds:
 class TokenCache:
     """Verified tokens, trusted for a few seconds to spare the database a query per request.
 
-    A revocation through this process evicts at once; other processes see it within
-    `ttl` seconds (`VSM_AUTH_CACHE_SECONDS`, 0 turns the cache off), counted by `clock`.
+    A revocation through this process evicts at once (`core.services.tokens.revoke_token`
+    is handed the cache); other processes see it within `ttl` seconds
+    (`VSM_AUTH_CACHE_SECONDS`, 0 turns the cache off), counted by `clock`.
     """
 
     ttl: float
@@ -95,17 +94,6 @@ class TokenCache:
             del self._verifying[token_hash]
         if not done.cancelled():
             done.exception()  # retrieved here too, in case every waiter went away
-
-    def evict_revoked(self, session: AsyncSession, token_id: uuid.UUID) -> None:
-        """Forget a token revoked in `session` now, and again once that commits.
-
-        Until the revocation commits, a new check reads the token as valid and would
-        keep it for `ttl` seconds; the second eviction drops what such a check kept.
-        """
-        self.evict_token(token_id)
-        event.listen(
-            session.sync_session, "after_commit", lambda _: self.evict_token(token_id), once=True
-        )
 
     def evict_token(self, token_id: uuid.UUID) -> None:
         """Forget a revoked token now; checks still running are neither kept nor joined."""

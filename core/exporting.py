@@ -76,57 +76,41 @@ def collect_exporters(manager: pluggy.PluginManager) -> dict[str, Exporter]:
 
 
 DEFAULT_FORMATS = {"map": "svg"}
-"""The format of a subject when neither `format` nor Accept names one; else JSON."""
+"""The format of a subject when the caller names none; else JSON."""
 
 
-def choose(
-    exporters: dict[str, Exporter], subject: str, *, name: str | None, accept: str | None
-) -> Exporter:
-    """By `format` name, else by the Accept header, else the subject's default format."""
-    fitting = {n: e for n, e in exporters.items() if subject in e.subjects}
+def fitting(exporters: dict[str, Exporter], subject: str) -> dict[str, Exporter]:
+    """The exporters that can export `subject`, by name."""
+    return {n: e for n, e in exporters.items() if subject in e.subjects}
+
+
+def choose(exporters: dict[str, Exporter], subject: str, *, name: str | None) -> Exporter:
+    """By format name, else the subject's default format.
+
+    A transport that can read a wish from elsewhere (HTTP's Accept header) does so
+    before it falls back to this.
+    """
+    offered = fitting(exporters, subject)
     if name:
-        exporter = fitting.get(name)
+        exporter = offered.get(name)
         if exporter is None:
             raise ValidationFailed(
                 f"no exporter {name!r} for a {subject.replace('_', ' ')}; "
-                f"available: {', '.join(fitting) or 'none'}",
+                f"available: {', '.join(offered) or 'none'}",
                 problems=[
                     FieldProblem(
-                        "format", f"no exporter {name!r} for this subject", sorted(fitting)
+                        "format", f"no exporter {name!r} for this subject", sorted(offered)
                     )
                 ],
             )
         return exporter
-    for media in _accepted(accept):
-        for exporter in fitting.values():
-            if media == exporter.media_type:
-                return exporter
     default = DEFAULT_FORMATS.get(subject, "json")
-    if default in fitting:
-        return fitting[default]
+    if default in offered:
+        return offered[default]
     raise ValidationFailed(
         f"no exporter for a {subject.replace('_', ' ')}; name one in format",
-        problems=[FieldProblem("format", "name an exporter", sorted(fitting))],
+        problems=[FieldProblem("format", "name an exporter", sorted(offered))],
     )
-
-
-def _accepted(accept: str | None) -> list[str]:
-    """Media types of an Accept header, by quality, without wildcards."""
-    if not accept:
-        return []
-    ranked = []
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        if media and "*" not in media and quality > 0:
-            ranked.append((-quality, position, media))
-    return [media for _q, _p, media in sorted(ranked)]
 
 
 # -- file names ------------------------------------------------------------------------

@@ -74,8 +74,11 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
 
 
 def check_limit(limit: int) -> int:
+    """A page holds 1 to `MAX_LIMIT` rows; the error names the page size, not a parameter."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+        raise ValidationFailed(
+            f"the page size must be between 1 and {MAX_LIMIT}", field="page_size"
+        )
     return limit
 
 

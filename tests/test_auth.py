@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.app import create_app
@@ -16,7 +16,8 @@ from api.state import TokenCache
 from core.actor import Actor
 from core.config import Settings
 from core.db import Database, unit_of_work
-from core.models.token import ApiToken, Role
+from core.models.token import ApiToken, ApiTokenCreate, Role
+from core.services import tokens
 from core.types import utcnow
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
@@ -255,24 +256,32 @@ def test_a_graphql_query_over_get_still_needs_a_token(anonymous: Api) -> None:
     assert_unauthenticated(response)
 
 
-def test_a_token_kept_while_its_revocation_was_committing_is_dropped_once_it_commits(
+def test_revoking_a_token_forgets_it_at_once_and_again_once_the_revocation_commits(
     settings: Settings, tenant: Tenant
 ) -> None:
     cache = TokenCache(ttl=60)
-    revoked = Actor(organization_id=tenant.organization.id, role=Role.viewer, token_id=uuid.uuid4())
+    admin = Actor(organization_id=tenant.organization.id, role=Role.admin)
 
-    async def scenario() -> Actor | None:
+    async def scenario() -> tuple[Actor | None, Actor | None]:
         database = Database.from_settings(settings)
         try:
             async with unit_of_work(database.sessionmaker(write=True)) as session:
-                await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-                cache.evict_revoked(session, revoked.token_id)  # type: ignore[arg-type]
-                cache.put("hash", revoked)  # a check that read the token before the commit
-                assert cache.get("hash") == revoked
-            return cache.get("hash")
+                token, _secret = await tokens.issue_token(
+                    session, admin, ApiTokenCreate(name="board", role=Role.viewer)
+                )
+                viewer = tokens.actor_for(token)
+                cache.put("before", viewer)
+                await tokens.revoke_token(
+                    session, admin, token.id, expected_version=token.version, trusted=cache
+                )
+                forgotten_at_once = cache.get("before")
+                cache.put("during", viewer)  # a check that read the token before the commit
+                assert cache.get("during") == viewer
+            return forgotten_at_once, cache.get("during")
         finally:
             await database.dispose()
 
-    kept = asyncio.run(scenario())
+    at_once, after_commit = asyncio.run(scenario())
 
-    assert kept is None
+    assert at_once is None
+    assert after_commit is None

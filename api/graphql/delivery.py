@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from api.fields import fields_named
 from api.graphql.children import mutation
 from api.graphql.context import Info
 from api.graphql.convert import defined_by, gql_enum
@@ -174,12 +175,13 @@ class Mutation:
     async def ingest_work_items(
         self, info: Info, value_stream_id: strawberry.ID, items: list[WorkItemInputType]
     ) -> IngestCountsType | None:
-        result = await delivery.ingest_work_items(
-            info.context.session,
-            info.context.actor,
-            parse_id(value_stream_id, "valueStreamId"),
-            _plain(items),
-        )
+        with fields_named({"work_items": "items"}):
+            result = await delivery.ingest_work_items(
+                info.context.session,
+                info.context.actor,
+                parse_id(value_stream_id, "valueStreamId"),
+                _plain(items),
+            )
         return IngestCountsType.of(result)
 
     @mutation(
@@ -189,12 +191,13 @@ class Mutation:
     async def ingest_deployments(
         self, info: Info, value_stream_id: strawberry.ID, items: list[DeploymentInputType]
     ) -> IngestCountsType | None:
-        result = await delivery.ingest_deployments(
-            info.context.session,
-            info.context.actor,
-            parse_id(value_stream_id, "valueStreamId"),
-            _plain(items),
-        )
+        with fields_named({"deployments": "items"}):
+            result = await delivery.ingest_deployments(
+                info.context.session,
+                info.context.actor,
+                parse_id(value_stream_id, "valueStreamId"),
+                _plain(items),
+            )
         return IngestCountsType.of(result)
 
     @mutation(
@@ -204,10 +207,11 @@ class Mutation:
     async def ingest_incidents(
         self, info: Info, value_stream_id: strawberry.ID, items: list[IncidentInputType]
     ) -> IngestCountsType | None:
-        result = await delivery.ingest_incidents(
-            info.context.session,
-            info.context.actor,
-            parse_id(value_stream_id, "valueStreamId"),
-            _plain(items),
-        )
+        with fields_named({"incidents": "items"}):
+            result = await delivery.ingest_incidents(
+                info.context.session,
+                info.context.actor,
+                parse_id(value_stream_id, "valueStreamId"),
+                _plain(items),
+            )
         return IngestCountsType.of(result)

@@ -7,17 +7,16 @@ since a GraphQL answer is JSON and no place for megabytes of base64.
 
 import enum
 from typing import Any
-from urllib.parse import urlencode
 
 import strawberry
 
 from api.graphql.context import Info
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
+from api.urls import resource_url
 from core.exporting import Exporter, choose, file_name, rendered
 from core.services import maps, snapshots, value_streams, workflow
 
-API = "/api/v1"
 TEXT_MEDIA_TYPES = frozenset({"application/json", "image/svg+xml", "application/xml"})
 
 
@@ -83,10 +82,6 @@ async def _payload(
     )
 
 
-def _query(**params: Any) -> str:
-    return urlencode({k: v for k, v in params.items() if v is not None})
-
-
 @strawberry.type
 class Query:
     @strawberry.field(description="Every export format the loaded plugins offer.")
@@ -117,10 +112,10 @@ class Query:
         subject: ExportSubject = ExportSubject.VALUE_STREAM,
     ) -> ExportPayload | None:
         ident = parse_id(value_stream_id, "valueStreamId")
-        exporter = choose(_exporters(info), subject.value, name=format, accept=None)
+        exporter = choose(_exporters(info), subject.value, name=format)
         session, actor = info.context.session, info.context.actor
         path = "export" if subject is ExportSubject.VALUE_STREAM else "backlog/export"
-        link = f"{API}/value-streams/{ident}/{path}?{_query(format=exporter.name)}"
+        link = resource_url("value-streams", ident, path, format=exporter.name)
         if not is_text(exporter):
             stream = await value_streams.get_value_stream(session, actor, ident)
             return await _payload(exporter, subject.value, stream.name, link)
@@ -135,9 +130,9 @@ class Query:
         self, info: Info, map_id: strawberry.ID, format: str
     ) -> ExportPayload | None:
         ident = parse_id(map_id, "mapId")
-        exporter = choose(_exporters(info), "map", name=format, accept=None)
+        exporter = choose(_exporters(info), "map", name=format)
         session, actor = info.context.session, info.context.actor
-        link = f"{API}/maps/{ident}/render?{_query(format=exporter.name)}"
+        link = resource_url("maps", ident, "render", format=exporter.name)
         if not is_text(exporter):
             stream_map = await maps.maps.get(session, actor, ident)
             return await _payload(exporter, "map", stream_map.name, link)
@@ -155,10 +150,10 @@ class Query:
         phase: str | None = None,
         overdue: bool | None = None,
     ) -> ExportPayload | None:
-        exporter = choose(_exporters(info), "portfolio", name=format, accept=None)
-        link = f"{API}/portfolio/export?{_query(format=exporter.name, phase=phase)}"
-        if overdue is not None:
-            link += f"&overdue={str(overdue).lower()}"
+        exporter = choose(_exporters(info), "portfolio", name=format)
+        link = resource_url(
+            "portfolio", "export", format=exporter.name, phase=phase, overdue=overdue
+        )
         if not is_text(exporter):
             info.context.actor  # noqa: B018 - a link is for callers with a token only
             return await _payload(exporter, "portfolio", "portfolio", link)

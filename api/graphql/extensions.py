@@ -126,8 +126,8 @@ class Savepoint(FieldExtension):
             return await next_(source, info, **kwargs)
 
 
-ARGUMENTS = {"cursor": "after", "limit": "first"}
-"""The services speak REST's paging words; GraphQL clients know these arguments."""
+ARGUMENTS = {"cursor": "after", "page_size": "first"}
+"""The services speak the domain's paging words; GraphQL clients know these arguments."""
 
 
 def _code_for(error: GraphQLError) -> tuple[str, dict[str, Any]]:

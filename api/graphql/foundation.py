@@ -396,12 +396,12 @@ class Mutation:
     async def revoke_api_token(
         self, info: Info, id: strawberry.ID, expected_version: int
     ) -> ApiTokenType | None:
+        state = info.context.state
         token = await tokens.revoke_token(
             info.context.session,
             info.context.actor,
             parse_id(id),
             expected_version=expected_version,
+            trusted=state.tokens if state is not None else None,
         )
-        assert info.context.state is not None
-        info.context.state.tokens.evict_revoked(info.context.session, token.id)
         return token  # type: ignore[return-value]

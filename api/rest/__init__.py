@@ -1,4 +1,4 @@
-"""REST controllers under /api/v1, in the order they appear in the API docs."""
+"""REST controllers under `api.urls.API_PREFIX`, in the order they appear in the API docs."""
 
 from api.rest.audit import AuditController
 from api.rest.backlog import CONTROLLERS as BACKLOG_CONTROLLERS

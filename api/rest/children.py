@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
+from api.urls import resource_url
 from core.actor import Actor
 from core.services.children import ChildService
 from core.services.crud import ExpectedVersion
@@ -85,7 +86,7 @@ def child_resource(
             data: create_body,
         ) -> Response[read]:
             obj = await service.create(session, actor, parent_id, data)
-            location = f"/api/v1/{segment}/{obj.id}"
+            location = resource_url(segment, obj.id)
             return await answer(session, actor, obj, status_code=201, location=location)
 
     class Item(Controller):

@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.fields import fields_named
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut
 from core.actor import Actor
 from core.metrics.definitions import FLOW, described
@@ -31,6 +32,8 @@ from core.services import delivery, flow_metrics
 
 T = TypeVar("T", bound=BaseModel)
 STREAM = "/value-streams/{value_stream_id:uuid}"
+ITEMS_OF = {batch: {batch: "items"} for batch in ("work_items", "deployments", "incidents")}
+"""Each bulk body holds its batch in `items`."""
 
 
 class Batch(BaseModel, Generic[T]):
@@ -109,9 +112,9 @@ class DeliveryController(Controller):
         value_stream_id: FromPath[uuid.UUID],
         data: Batch[WorkItemInput],
     ) -> IngestOut:
-        return _ingested(
-            await delivery.ingest_work_items(session, actor, value_stream_id, data.items)
-        )
+        with fields_named(ITEMS_OF["work_items"]):
+            result = await delivery.ingest_work_items(session, actor, value_stream_id, data.items)
+        return _ingested(result)
 
     @post(
         "/deployments/bulk",
@@ -125,9 +128,9 @@ class DeliveryController(Controller):
         value_stream_id: FromPath[uuid.UUID],
         data: Batch[DeploymentInput],
     ) -> IngestOut:
-        return _ingested(
-            await delivery.ingest_deployments(session, actor, value_stream_id, data.items)
-        )
+        with fields_named(ITEMS_OF["deployments"]):
+            result = await delivery.ingest_deployments(session, actor, value_stream_id, data.items)
+        return _ingested(result)
 
     @post(
         "/incidents/bulk",
@@ -141,9 +144,9 @@ class DeliveryController(Controller):
         value_stream_id: FromPath[uuid.UUID],
         data: Batch[IncidentInput],
     ) -> IngestOut:
-        return _ingested(
-            await delivery.ingest_incidents(session, actor, value_stream_id, data.items)
-        )
+        with fields_named(ITEMS_OF["incidents"]):
+            result = await delivery.ingest_incidents(session, actor, value_stream_id, data.items)
+        return _ingested(result)
 
     @get("/work-items", summary="List work items with their state changes")
     async def list_work_items(

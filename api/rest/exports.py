@@ -13,11 +13,13 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.load import HEAVY
+from api.negotiation import exporter_for
 from api.rest.common import versioned
 from api.state import AppState
+from api.urls import resource_url
 from core.actor import Actor
 from core.errors import ValidationFailed
-from core.exporting import Exporter, choose, file_name, streamed
+from core.exporting import Exporter, file_name, streamed
 from core.models.value_stream import ValueStreamRead
 from core.services import importing, snapshots, workflow
 
@@ -91,7 +93,7 @@ class ExportsController(Controller):
         value_stream_id: FromPath[uuid.UUID],
         format: Annotated[str | None, FormatParam] = None,
     ) -> Stream:
-        exporter = choose(
+        exporter = exporter_for(
             app_state.exporters, "value_stream", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
@@ -111,7 +113,7 @@ class ExportsController(Controller):
         value_stream_id: FromPath[uuid.UUID],
         format: Annotated[str | None, FormatParam] = None,
     ) -> Stream:
-        exporter = choose(
+        exporter = exporter_for(
             app_state.exporters, "backlog", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.value_stream_snapshot(session, actor, value_stream_id)
@@ -131,7 +133,7 @@ class ExportsController(Controller):
         map_id: FromPath[uuid.UUID],
         format: Annotated[str | None, MapFormatParam] = None,
     ) -> Stream:
-        exporter = choose(
+        exporter = exporter_for(
             app_state.exporters, "map", name=format, accept=request.headers.get("accept")
         )
         data = await snapshots.map_snapshot(session, actor, map_id)
@@ -150,7 +152,7 @@ class ExportsController(Controller):
         phase: Annotated[str | None, Parameter(max_length=60)] = None,
         overdue: FromQuery[bool | None] = None,
     ) -> Stream:
-        exporter = choose(
+        exporter = exporter_for(
             app_state.exporters, "portfolio", name=format, accept=request.headers.get("accept")
         )
         filters = workflow.PortfolioFilter(phase=phase, overdue=overdue)
@@ -177,5 +179,5 @@ class ExportsController(Controller):
             ValueStreamRead.model_validate(stream_row, from_attributes=True),
             stream_row.version,
             status_code=201,
-            location=f"/api/v1/value-streams/{stream_row.id}",
+            location=resource_url("value-streams", stream_row.id),
         )

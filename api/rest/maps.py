@@ -13,6 +13,7 @@ from api.load import HEAVY
 from api.rest.children import child_resource
 from api.rest.common import CycleParam, versioned
 from api.state import AppState
+from api.urls import resource_url
 from core.actor import Actor
 from core.errors import FieldProblem, ValidationFailed
 from core.flowmap import ValueClass
@@ -248,7 +249,7 @@ class MapAnalysisController(Controller):
             MapRead.model_validate(stream_map, from_attributes=True),
             stream_map.version,
             status_code=201,
-            location=f"/api/v1/maps/{stream_map.id}",
+            location=resource_url("maps", stream_map.id),
         )
 
     @post(

@@ -15,6 +15,7 @@ from api.rest.common import (
     read_response,
     versioned,
 )
+from api.urls import resource_url
 from core.actor import Actor
 from core.models.person import PersonCreate, PersonRead, PersonUpdate
 from core.services import people
@@ -48,7 +49,7 @@ class PeopleController(Controller):
         self, session: AsyncSession, actor: Actor, data: PersonCreate
     ) -> Response[PersonRead]:
         person = await people.create_person(session, actor, data)
-        return created_response(person, PersonRead, f"/api/v1/people/{person.id}")
+        return created_response(person, PersonRead, resource_url("people", person.id))
 
     @get("/{person_id:uuid}", summary="Get a person")
     async def get_person(

@@ -4,6 +4,7 @@ from litestar import Response, get
 from pydantic import BaseModel
 
 from api.state import AppState
+from api.urls import API_PREFIX
 from core import readiness
 from core.actor import Actor
 from core.plugins import describe
@@ -40,6 +41,6 @@ async def ready(app_state: AppState) -> Response[dict[str, object]]:
     return Response(report.as_dict(), status_code=503, headers={"Retry-After": "5"})
 
 
-@get("/api/v1/plugins", tags=["system"], summary="Plugins loaded by this server")
+@get(f"{API_PREFIX}/plugins", tags=["system"], summary="Plugins loaded by this server")
 async def list_plugins(app_state: AppState, actor: Actor) -> list[PluginOut]:
     return [PluginOut(**vars(info)) for info in describe(app_state.plugins)]

@@ -6,6 +6,7 @@ from litestar.params import FromPath, Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
+from api.urls import resource_url
 from core.actor import Actor
 from core.models.team import Team, TeamCreate, TeamMemberAdd, TeamMemberRead, TeamRead, TeamUpdate
 from core.services import teams
@@ -59,7 +60,7 @@ class TeamsController(Controller):
             await _read(session, actor, team),
             team.version,
             status_code=201,
-            location=f"/api/v1/teams/{team.id}",
+            location=resource_url("teams", team.id),
         )
 
     @get("/{team_id:uuid}", summary="Get a team with its members")

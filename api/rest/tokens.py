@@ -16,6 +16,7 @@ from api.rest.common import (
     versioned,
 )
 from api.state import AppState
+from api.urls import resource_url
 from core.actor import Actor
 from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
 from core.services import tokens
@@ -53,7 +54,10 @@ class TokensController(Controller):
             {**token.model_dump(warnings=False), "secret": secret}
         )
         return versioned(
-            body, token.version, status_code=HTTP_201_CREATED, location=f"/api/v1/tokens/{token.id}"
+            body,
+            token.version,
+            status_code=HTTP_201_CREATED,
+            location=resource_url("tokens", token.id),
         )
 
     @get("/{token_id:uuid}", summary="Get a token (admin)")
@@ -77,7 +81,6 @@ class TokensController(Controller):
         expected_version: ExpectedVersion,
     ) -> Response[ApiTokenRead]:
         token = await tokens.revoke_token(
-            session, actor, token_id, expected_version=expected_version
+            session, actor, token_id, expected_version=expected_version, trusted=app_state.tokens
         )
-        app_state.tokens.evict_revoked(session, token.id)
         return read_response(token, ApiTokenRead)

@@ -16,6 +16,7 @@ from api.rest.common import (
     read_response,
     versioned,
 )
+from api.urls import resource_url
 from core.actor import Actor
 from core.models.value_stream import (
     PhaseTransitionRead,
@@ -79,7 +80,7 @@ class ValueStreamsController(Controller):
         self, session: AsyncSession, actor: Actor, data: ValueStreamCreate
     ) -> Response[ValueStreamRead]:
         stream = await value_streams.create_value_stream(session, actor, data)
-        return created_response(stream, ValueStreamRead, f"/api/v1/value-streams/{stream.id}")
+        return created_response(stream, ValueStreamRead, resource_url("value-streams", stream.id))
 
     @get("/{value_stream_id:uuid}", summary="Get a value stream")
     async def get_value_stream(

@@ -376,7 +376,9 @@ async def remove_raci(
     *,
     expected_version: crud.ExpectedVersion,
 ) -> None:
+    """Removing the A clears the item's owner; the version is compared before that change."""
     assignment = await crud.get(session, actor, RaciAssignment, assignment_id)
+    crud.check_version(assignment, expected_version)
     if assignment.role == RaciRole.A:
         item = await items.get(session, actor, assignment.item_id)
         if is_committed(item.status):

@@ -61,8 +61,8 @@ class DeliverableService(CycleRecordService):
         ).first()
         if existing is not None:
             raise Conflict(
-                f"cycle {stream.cycle} already has a {values['kind']} deliverable; "
-                f"change it with PATCH /api/v1/deliverables/{existing}",
+                f"cycle {stream.cycle} already has a {values['kind']} deliverable "
+                f"({existing}); change that one instead of adding another",
                 field="kind",
                 extra={"existing_id": str(existing)},
             )

@@ -4,9 +4,10 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from typing import Protocol
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, not_, or_, update
+from sqlalchemy import and_, event, not_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,6 +31,16 @@ def hash_token(secret: str) -> str:
 
 def _new_secret() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+class TrustedTokens(Protocol):
+    """The tokens a process has verified and trusts for a while without asking again.
+
+    Revoking a token must end that trust in the revoking process at once, whichever
+    transport revoked it; other processes stop trusting it when their entry expires.
+    """
+
+    def evict_token(self, token_id: uuid.UUID) -> None: ...
 
 
 ACTIVE = "true: tokens that work (not revoked, not expired); false: the others"
@@ -93,17 +104,33 @@ async def revoke_token(
     token_id: uuid.UUID,
     *,
     expected_version: crud.ExpectedVersion,
+    trusted: TrustedTokens | None,
 ) -> ApiToken:
+    """Revoke a token, and make `trusted` (this process's cache, if any) forget it."""
     token = await get_token(session, actor, token_id)
     if token.revoked_at is not None:
         raise Conflict("the token is already revoked")
-    return await crud.update(
+    revoked = await crud.update(
         session,
         actor,
         token,
         {"revoked_at": utcnow()},
         expected_version=expected_version,
         action="revoke",
+    )
+    if trusted is not None:
+        _forget_now_and_once_committed(session, trusted, revoked.id)
+    return revoked
+
+
+def _forget_now_and_once_committed(
+    session: AsyncSession, trusted: TrustedTokens, token_id: uuid.UUID
+) -> None:
+    """Until the revocation commits, a new check reads the token as valid and would keep
+    it for a while; the second eviction drops what such a check kept."""
+    trusted.evict_token(token_id)
+    event.listen(
+        session.sync_session, "after_commit", lambda _: trusted.evict_token(token_id), once=True
     )
 
 

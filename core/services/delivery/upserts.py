@@ -1,0 +1,86 @@
+"""Writing a batch's rows: one multi-row upsert, then the replaced children at once.
+
+`INSERT .. ON CONFLICT` is spelled per dialect; the service runs on SQLite and
+PostgreSQL, and both spell it alike through SQLAlchemy's dialect constructs.
+"""
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+KEPT_ON_UPDATE = frozenset(
+    {"id", "organization_id", "value_stream_id", "external_id", "created_at"}
+)
+
+
+def upsert(session: AsyncSession, table: Table) -> Any:
+    """`INSERT .. ON CONFLICT (value_stream_id, external_id) DO UPDATE`, returning the ids.
+
+    The ids returned are the stored ones, so a row another writer inserted between our
+    read and our write is updated (and its children replaced) rather than duplicated.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:  # pragma: no cover - the service runs on SQLite and PostgreSQL only
+        raise NotImplementedError(f"bulk upsert is not written for {dialect}")
+    changed = {c.name: statement.excluded[c.name] for c in table.c if c.name not in KEPT_ON_UPDATE}
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.value_stream_id, table.c.external_id], set_=changed
+    ).returning(table.c.id, table.c.external_id)
+
+
+async def existing(
+    session: AsyncSession, table: Table, value_stream_id: uuid.UUID, external_ids: list[str]
+) -> dict[str, Any]:
+    """The stored rows of this batch's external ids, in one query."""
+    if not external_ids:
+        return {}
+    rows = await session.exec(
+        select(table).where(
+            table.c.value_stream_id == value_stream_id, table.c.external_id.in_(external_ids)
+        )
+    )
+    return {row.external_id: row for row in rows}
+
+
+async def write(
+    session: AsyncSession,
+    *,
+    parent_table: Table,
+    child_table: Table | None,
+    child_key: str,
+    rows: list[dict[str, Any]],
+    children: Mapping[str, list[dict[str, Any]]],
+    replace: set[str],
+) -> set[str]:
+    """Upsert `rows`, then replace the children of the rows in `replace` or that raced in.
+
+    Answers the external ids that turned out to exist already although we read them as
+    new (another writer got there first): they count as updated.
+    """
+    if not rows:
+        return set()
+    sent = {row["external_id"]: row["id"] for row in rows}
+    stored = {
+        r.external_id: r.id for r in await session.exec(upsert(session, parent_table), params=rows)
+    }
+    raced = {ext for ext, ident in stored.items() if ident != sent[ext] and ext not in replace}
+    if child_table is None:
+        return raced
+    stale = [stored[ext] for ext in replace | raced]
+    if stale:
+        column = child_table.c[child_key]
+        await session.exec(delete(child_table).where(column.in_(stale)))
+    child_rows = [
+        {**child, child_key: stored[ext]} for ext, group in children.items() for child in group
+    ]
+    if child_rows:
+        await session.exec(insert(child_table), params=child_rows)
+    return raced
