@@ -448,7 +448,7 @@ class _ChartsOnly:
     subjects = ("value_stream",)
 
     def chunks(self, subject: str, data: Any) -> Any:
-        from plugins.readout import Charts
+        from plugins.readout.charts import Charts
 
         charts = Charts()
         for target in data.targets:
