@@ -37,7 +37,7 @@ from api.urls import API_PREFIX
 from core.config import Settings
 from core.db import Database
 from core.exporting import collect_exporters
-from core.plugins import build_plugin_manager
+from core.plugins import Plugins, build_plugin_manager
 from core.types import Clock
 
 
@@ -49,13 +49,17 @@ def create_app(
 ) -> Litestar:
     """Build an app. Nothing connects until it starts; tests build many side by side.
 
+    `plugins` (default: the built-ins and the `vsm` entry points, less
+    `VSM_DISABLED_PLUGINS`) is the app's plugin manager; tests pass one of their own.
     `clock` (default: the system clock) is what `core.types.utcnow` answers during this
     app's requests, and what its token cache counts seconds with: tests move it forward.
     """
-    manager = plugins if plugins is not None else build_plugin_manager()
+    manager = (
+        plugins if plugins is not None else build_plugin_manager(disabled=settings.disabled_plugins)
+    )
     state = AppState(
         settings=settings,
-        plugins=manager,
+        plugins=Plugins(manager, classifier_defaults=settings.classifier_config),
         tokens=TokenCache(ttl=settings.auth_cache_seconds, clock=seconds_of(clock)),
         exporters=collect_exporters(manager),
     )
@@ -80,7 +84,7 @@ def create_app(
         state.failed_auth = TokenBuckets(settings.auth_failures_per_minute, 60)
         state.db = Database.from_settings(settings)
         try:
-            state.plugins.hook.startup(settings=settings)
+            manager.hook.startup(settings=settings)
             yield
         finally:
             await state.db.dispose()

@@ -471,7 +471,11 @@ def export(
     if backlog and value_stream is None:
         raise _fail("--backlog needs --value-stream ID")
     subject = "portfolio" if portfolio else "backlog" if backlog else "value_stream"
-    exporter = _exporter(collect_exporters(build_plugin_manager()), subject, format)
+    exporter = _exporter(
+        collect_exporters(build_plugin_manager(disabled=_settings().disabled_plugins)),
+        subject,
+        format,
+    )
     stream_id = _stream_id(value_stream) if value_stream is not None else None
 
     async def work(transaction: Transaction) -> tuple[Any, str]:
@@ -518,7 +522,7 @@ def report(
 
     Meant for a scheduler: e.g. weekly, then mail the folder's files to the leaders.
     """
-    exporters = collect_exporters(build_plugin_manager())
+    exporters = collect_exporters(build_plugin_manager(disabled=_settings().disabled_plugins))
     exporter = _exporter(exporters, "value_stream", format)
     stream_id = _stream_id(value_stream) if value_stream is not None else None
     used: set[str] = set()

@@ -7,14 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pluggy
-
 from api.limits import TokenBuckets
 from api.load import LoadGate, OrganizationTurns
 from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.exporting import Exporter
+from core.plugins import Plugins
 from core.readiness import WriteHealth
 from core.types import Clock
 
@@ -107,7 +106,7 @@ class TokenCache:
 @dataclass
 class AppState:
     settings: Settings
-    plugins: pluggy.PluginManager
+    plugins: Plugins
     tokens: TokenCache
     exporters: dict[str, Exporter] = field(default_factory=dict)
     db: Database | None = None

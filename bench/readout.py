@@ -234,12 +234,11 @@ class _World:
 
     async def classify(self, stream_map: Any) -> None:
         from core.models.waste_finding import TriageDecision
-        from core.plugins import build_plugin_manager
-        from core.services import findings
+        from core.plugins import Plugins, build_plugin_manager
+        from core.services import classify, findings
 
-        outcome = await findings.classify(
-            self.session, self.actor, stream_map.id, build_plugin_manager(), {}
-        )
+        plugins = Plugins(build_plugin_manager(), classifier_defaults={})
+        outcome = await classify.classify(self.session, self.actor, stream_map.id, plugins)
         for finding in outcome.created[::2]:
             await findings.triage(
                 self.session,
@@ -449,7 +448,7 @@ class _ChartsOnly:
     subjects = ("value_stream",)
 
     def chunks(self, subject: str, data: Any) -> Any:
-        from plugins.readout import Charts
+        from plugins.readout.charts import Charts
 
         charts = Charts()
         for target in data.targets:

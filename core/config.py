@@ -117,12 +117,18 @@ class Settings(BaseSettings):
     )
     classifier_config: dict[str, Any] = Field(
         default_factory=dict,
-        description="JSON settings for waste classifier plugins, each reading its own keys.",
+        description="JSON settings for waste classifier plugins, each under its plugin's name; "
+        "an organization's stored configuration of a plugin overrides its entry key by key.",
+    )
+    disabled_plugins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Plugins not to load, built-in or third-party, by the names the plugin list "
+        "shows (comma-separated); a name that is no plugin's stops the start.",
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "disabled_plugins", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         """Accept a comma-separated list, which is how people write it in an environment."""
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]

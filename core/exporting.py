@@ -2,19 +2,18 @@
 an export's file is named, and how it is rendered off the event loop."""
 
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pluggy
 
+from core import plugin_calls
 from core.errors import FieldProblem, ValidationFailed
 from core.offload import off_loop
+from core.plugin_types import Render
 
 SUBJECTS = frozenset({"value_stream", "map", "backlog", "portfolio"})
-
-Chunk = bytes | str
-Render = Callable[[str, Any], Iterable[Chunk]]
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,12 @@ class Exporter:
 def collect_exporters(manager: pluggy.PluginManager) -> dict[str, Exporter]:
     """Every plugin's exporters by name; a name offered twice is a configuration error."""
     found: dict[str, Exporter] = {}
-    for impl in manager.hook.register_exporters.get_hookimpls():
-        for exporter in impl.function() or []:
+    for plugin, offers in plugin_calls.each(manager, "register_exporters"):
+        for exporter in offers or []:
             if exporter.name in found:
                 raise ValueError(
                     f"exporter {exporter.name!r} is offered by both "
-                    f"{found[exporter.name].plugin} and {impl.plugin_name}"
+                    f"{found[exporter.name].plugin} and {plugin}"
                 )
             found[exporter.name] = Exporter(
                 name=exporter.name,
@@ -69,7 +68,7 @@ def collect_exporters(manager: pluggy.PluginManager) -> dict[str, Exporter]:
                 subjects=frozenset(exporter.subjects),
                 render=exporter.render,
                 description=exporter.description,
-                plugin=impl.plugin_name,
+                plugin=plugin,
                 file_suffix=getattr(exporter, "file_suffix", ""),
             )
     return dict(sorted(found.items()))

@@ -7,14 +7,24 @@ that declares an entry point in the ``vsm`` group; it needs nothing else from us
     [project.entry-points.vsm]
     my_plugin = "my_package.my_plugin"
 
+The built-in plugins (``core.plugins.BUILT_IN``) implement these same hooks and are
+registered the same way, under their names. Every plugin, built-in or not, can be
+turned off with ``VSM_DISABLED_PLUGINS``. A function marked as a hook whose name is
+not one of these stops the app from starting, naming the plugin and the hook.
+
 Hook arguments are passed by keyword; an implementation may accept any subset of
 them, so new arguments can be added to a hook without breaking existing plugins.
-The built-in plugins in ``plugins/`` are registered exactly this way.
+The types below are what the service passes and reads; a plugin need not import
+them (``core.plugin_types`` describes what it returns as Protocols).
 """
 
-from typing import Any
+from collections.abc import Sequence
 
 import pluggy
+
+from core.config import Settings
+from core.flowmap import FlowMap
+from core.plugin_types import ClassifierConfig, ExporterOffer, PluginConfig, Suggestion
 
 PROJECT_NAME = "vsm"
 
@@ -23,7 +33,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def startup(settings: Any) -> None:
+def startup(settings: Settings) -> None:
     """Called once when an app starts, before it answers any request.
 
     Use it to check the plugin's own configuration and fail fast if it is wrong.
@@ -37,34 +47,56 @@ def startup(settings: Any) -> None:
 
 
 @hookspec
-def classify_waste(flow_map: Any, config: Any) -> Any:
+def classify_waste(flow_map: FlowMap, config: ClassifierConfig) -> Sequence[Suggestion] | None:
     """Suggest waste findings for one value stream map.
 
-    Called by ``POST /api/v1/maps/{id}/classify`` on every registered plugin. The
-    suggestions are stored with status ``suggested`` for people to confirm or
-    dismiss; a suggestion equal to one already triaged (same category, step and
-    handoff) is not stored again.
+    Called by ``POST /api/v1/maps/{id}/classify`` (and GraphQL's ``classifyMap``) on
+    every plugin that implements it. The suggestions are stored with status
+    ``suggested`` for people to confirm or dismiss; a suggestion equal to one already
+    on the map (same category, step and handoff) is not stored again.
 
     Args:
         flow_map: a ``core.flowmap.FlowMap``: the map's steps, handoffs and working
             calendar as plain, read-only data (no database access).
-        config: a ``dict`` of settings for classifiers, from ``VSM_CLASSIFIER_CONFIG``
-            (JSON); a plugin reads its own keys and uses its defaults for the rest.
+        config: the classifier configuration of the organization that asked, by
+            plugin name: ``config["my_plugin"]`` is the plugin's own JSON object,
+            ``VSM_CLASSIFIER_CONFIG``'s entry for it with the organization's stored
+            configuration (``PUT /api/v1/plugins/{name}/config``) laid over it key by
+            key. A plugin reads its own entry and uses its defaults for the rest.
 
     Returns:
-        A list (possibly empty) of ``core.waste.WasteSuggestion``, or of any objects
-        with the same attributes, so a plugin need not import our code: ``category``
-        (one of ``core.waste.WasteCategory``'s values), ``step_id`` / ``handoff_id``
-        (ids from ``flow_map``, or None), ``description``, ``evidence`` (the rule and
-        the numbers that triggered it), ``confidence`` (0 to 1),
-        ``estimated_cost_hours_per_week`` (or None) and ``rule`` (a stable key). A
-        suggestion that breaks this contract is not stored; the classify answer lists
-        it under ``rejected``, naming the plugin.
+        A sequence (possibly empty, or None) of objects with the attributes of
+        ``core.plugin_types.Suggestion``, such as ``core.waste.WasteSuggestion``:
+        ``category`` (one of ``core.waste.WasteCategory``'s values), ``step_id`` /
+        ``handoff_id`` (ids from ``flow_map``, or None), ``description``,
+        ``evidence`` (the rule and the numbers that triggered it), ``confidence``
+        (0 to 1), ``estimated_cost_hours_per_week`` (or None) and ``rule`` (a stable
+        key). A suggestion that breaks this contract is not stored; the classify
+        answer lists it under ``rejected``, naming the plugin.
     """
 
 
 @hookspec
-def register_exporters() -> Any:
+def check_config(config: PluginConfig) -> None:
+    """Check a configuration an organization wants to store for this plugin.
+
+    Called on the plugin being configured only, by ``PUT /api/v1/plugins/{name}/config``
+    (and GraphQL's ``setPluginConfig``), with what the plugin would then receive: its
+    entry of ``VSM_CLASSIFIER_CONFIG`` with the new configuration laid over it. A
+    plugin without this hook accepts any JSON object.
+
+    Args:
+        config: the plugin's own configuration, a JSON object.
+
+    Returns:
+        Nothing. Raise ``ValueError`` with a message naming the setting and the fix;
+        the request is refused with that message (422, field ``config``) and nothing
+        is stored.
+    """
+
+
+@hookspec
+def register_exporters() -> Sequence[ExporterOffer] | None:
     """Offer file formats for value streams, maps, backlogs and the portfolio.
 
     Called once per app when it starts; the exporters are listed at
@@ -75,7 +107,8 @@ def register_exporters() -> Any:
         (none): the hook takes no arguments.
 
     Returns:
-        A list of ``core.exporting.Exporter``: each with a unique ``name`` (the
+        A sequence of objects with the attributes of ``core.plugin_types.ExporterOffer``,
+        such as ``core.exporting.Exporter``: each with a unique ``name`` (the
         ``format`` clients ask for), its ``media_type`` and file ``extension``, the
         ``subjects`` it can export (any of ``value_stream``, ``map``, ``backlog``,
         ``portfolio``) and ``render(subject, data)``, a function that yields the

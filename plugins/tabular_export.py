@@ -23,7 +23,7 @@ from core.exporting import Exporter
 from core.hookspecs import hookimpl
 from core.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
 from core.waste import WasteCategory
-from plugins.map_picture import number
+from plugins.formatting import number
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 64 * 1024

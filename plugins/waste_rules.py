@@ -558,3 +558,9 @@ def classify(flow_map: FlowMap, thresholds: RuleThresholds | None = None) -> lis
 def classify_waste(flow_map: FlowMap, config: Mapping[str, Any] | None) -> list[WasteSuggestion]:
     """The hook reads its thresholds on every call, so a config error names itself at once."""
     return classify(flow_map, load_thresholds(config))
+
+
+@hookimpl
+def check_config(config: Mapping[str, Any]) -> None:
+    """An organization's thresholds are refused when stored, not at its next classify."""
+    load_thresholds({CONFIG_KEY: config})

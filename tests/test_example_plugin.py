@@ -113,6 +113,7 @@ def test_the_plugin_list_shows_the_installed_classifier_with_its_distribution(
         "hooks": ["classify_waste"],
         "distribution": DISTRIBUTION,
         "version": "0.1.0",
+        "built_in": False,
     }
     assert "classify_waste" in plugins["waste_rules"]["hooks"]
     assert plugins["waste_rules"]["distribution"] == "valuestream"
@@ -234,7 +235,7 @@ def _classify_with(
 ) -> tuple[Any, list[dict[str, Any]], int, Any]:
     """Run classify with only `plugin` registered; answer the classify response, the
     findings as REST lists them afterwards (with that list's status) and what `setup` made."""
-    manager = build_plugin_manager(load_entry_points=False, extra=(plugin,))
+    manager = build_plugin_manager(built_ins=False, load_entry_points=False, extra=(plugin,))
     with TestClient(create_app(settings, plugins=manager)) as client:
         editor = Api(client, tenant.secrets[Role.editor])
         made = setup(Factory(editor), plugin)
@@ -269,7 +270,7 @@ def test_a_malformed_suggestion_through_graphql_leaves_the_rest_list_readable(
 ) -> None:
     """GraphQL does not re-validate what it answers, so a bad value would be stored."""
     plugin = _Careless(_Suggestion(confidence=1.5))
-    manager = build_plugin_manager(load_entry_points=False, extra=(plugin,))
+    manager = build_plugin_manager(built_ins=False, load_entry_points=False, extra=(plugin,))
     with TestClient(create_app(settings, plugins=manager)) as client:
         editor = Api(client, tenant.secrets[Role.editor])
         stream_map = Factory(editor).map(Factory(editor).value_stream(), kind="current")

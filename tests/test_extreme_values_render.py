@@ -21,8 +21,8 @@ import sqlalchemy
 
 from core.models.target import FlowTarget, Measurement
 from core.models.value_stream_map import MapStep
-from plugins.map_picture import duration, number
-from plugins.readout import sparkline
+from plugins.formatting import duration, number
+from plugins.readout.charts import sparkline
 from tests import dbs
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db

@@ -166,6 +166,24 @@ def _measurements_of(api: Api, twin: Twin) -> Any:
 
 FLOW_WINDOW = {"start": "2026-01-05T00:00:00Z", "end": "2026-01-12T00:00:00Z"}
 
+THRESHOLDS = {"bottleneck_share": 0.6, "runs_per_week": 5}
+
+
+def _an_unconfigured_plugin(_factory: Factory, admin: Factory) -> Twin:
+    """A loaded plugin the organization has not configured, claimed with an empty object:
+    configuration is per organization, so each twin needs a plugin of its own."""
+    api = admin.api
+    for plugin in api.ok(api.get("/api/v1/plugins")):
+        url = f"/api/v1/plugins/{plugin['name']}/config"
+        if api.ok(api.get(url))["version"] == 0:
+            claimed = api.ok(api.put(url, {}, if_match=0))
+            return {"plugin": {"id": plugin["name"], "version": claimed["version"]}}
+    raise AssertionError("every plugin is configured already")
+
+
+def _plugin_config_of(api: Api, twin: Twin) -> Any:
+    return api.ok(api.get(f"/api/v1/plugins/{twin['plugin']['id']}/config"))
+
 
 CASES = [
     Case(
@@ -372,6 +390,26 @@ CASES = [
         ),
         observe=_token_state,
     ),
+    Case(
+        name="configure a plugin for the organization",
+        rest=("PUT /api/v1/plugins/{name}/config",),
+        graphql=("setPluginConfig",),
+        arrange=_an_unconfigured_plugin,
+        via_rest=lambda api, t: api.put(
+            f"/api/v1/plugins/{t['plugin']['id']}/config",
+            THRESHOLDS,
+            if_match=t["plugin"]["version"],
+        ),
+        via_graphql=lambda api, t: graphql_data(
+            api,
+            "mutation($n: String!, $v: Int!, $c: JSON!) { setPluginConfig(name: $n, "
+            "expectedVersion: $v, config: $c) { version } }",
+            n=t["plugin"]["id"],
+            v=t["plugin"]["version"],
+            c=THRESHOLDS,
+        ),
+        observe=_plugin_config_of,
+    ),
 ]
 
 
@@ -439,6 +477,12 @@ def _portfolio_by_graphql(api: Api, _twin: Twin) -> Any:
     )  # fmt: skip
 
 
+def _configured_classifier(_factory: Factory, admin: Factory) -> Twin:
+    url = "/api/v1/plugins/waste_rules/config"
+    admin.api.ok(admin.api.put(url, THRESHOLDS, if_match=0))
+    return {}
+
+
 QUERY_CASES = [
     QueryCase(
         name="the portfolio as the README queries it",
@@ -471,6 +515,17 @@ QUERY_CASES = [
                 s=t["stream"]["id"],
             )["backlog"]["edges"]
         ],
+    ),
+    QueryCase(
+        name="an organization's configuration of a plugin",
+        rest=("GET /api/v1/plugins/{name}/config",),
+        graphql=("pluginConfig",),
+        arrange=_configured_classifier,
+        via_rest=lambda api, t: api.ok(api.get("/api/v1/plugins/waste_rules/config")),
+        via_graphql=lambda api, t: graphql_data(
+            api,
+            'query { pluginConfig(name: "waste_rules") { plugin config effective version } }',
+        )["pluginConfig"],
     ),
 ]
 
@@ -520,8 +575,10 @@ def operations(client: TestClient[Any], settings: Settings) -> set[str]:
 
 
 @pytest.mark.parametrize("case", QUERY_CASES, ids=lambda case: case.name)
-def test_rest_and_graphql_answer_the_same(case: QueryCase, admin: Api, factory: Factory) -> None:
-    twin = case.arrange(factory, factory)
+def test_rest_and_graphql_answer_the_same(
+    case: QueryCase, admin: Api, factory: Factory, admin_factory: Factory
+) -> None:
+    twin = case.arrange(factory, admin_factory)
 
     by_rest, by_graphql = case.via_rest(admin, twin), case.via_graphql(admin, twin)
 

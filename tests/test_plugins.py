@@ -50,6 +50,7 @@ def test_the_plugin_list_shows_a_registered_plugin_with_its_hooks(viewer: Api) -
         "hooks": ["startup"],
         "distribution": None,
         "version": None,
+        "built_in": False,
     }
 
 

@@ -26,6 +26,8 @@ from core.models.value_stream_map import HandoffRead, MapRead, StepRead
 from core.snapshots import BacklogEntry, MapSnapshot, TargetEntry, Timebox, ValueStreamSnapshot
 from plugins import readout
 from plugins.map_picture import map_svg, map_svg_parts
+from plugins.readout.charts import Charts
+from plugins.readout.templating import CHUNK
 from tests.api_client import Api
 from tests.factories import Factory
 
@@ -627,11 +629,11 @@ def test_a_map_whose_handoffs_form_a_cycle_or_has_no_steps_still_draws() -> None
 def test_twenty_target_charts_of_two_years_each_are_deterministic() -> None:
     """How long they take is measured by `python -m bench.readout` (case vs-charts)."""
     snapshot = synthetic_stream(steps=3, items=0, targets=20, points=104)
-    charts = readout.Charts()
+    charts = Charts()
 
     drawn = [charts.target(t) for t in snapshot.targets]
 
-    assert drawn[0] == readout.Charts().target(snapshot.targets[0])
+    assert drawn[0] == Charts().target(snapshot.targets[0])
     for svg, target in zip(drawn, snapshot.targets, strict=True):
         root = ET.fromstring(svg)
         assert root.get("class") == "chart-svg"
@@ -661,7 +663,7 @@ def test_the_pdf_is_streamed_from_a_temporary_file_in_chunks() -> None:
     chunks = list(exporter.chunks("value_stream", snapshot))
 
     assert chunks[0].startswith(b"%PDF")
-    assert len(chunks) > 1 and all(len(c) <= readout.CHUNK for c in chunks)
+    assert len(chunks) > 1 and all(len(c) <= CHUNK for c in chunks)
     assert io.BytesIO(b"".join(chunks)).getvalue().rstrip().endswith(b"%%EOF")
 
 

@@ -30,6 +30,7 @@ from core.models.value_stream_map import (
     iso_duration,
 )
 from core.models.waste_finding import FindingCreate, FindingRead, FindingUpdate, TriageDecision
+from core.services import classify as classifying
 from core.services import crud, findings, map_documents, maps
 
 HandoffType = output_type(HandoffRead, "Handoff")
@@ -213,12 +214,8 @@ class Mutation:
     )
     async def classify_map(self, info: Info, id: strawberry.ID) -> ClassifyPayload | None:
         assert info.context.state is not None
-        outcome = await findings.classify(
-            info.context.session,
-            info.context.actor,
-            parse_id(id),
-            info.context.state.plugins,
-            info.context.state.settings.classifier_config,
+        outcome = await classifying.classify(
+            info.context.session, info.context.actor, parse_id(id), info.context.state.plugins
         )
         return ClassifyPayload(
             classifiers=outcome.classifiers,

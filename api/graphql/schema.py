@@ -17,7 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.assets import graphiql_page
-from api.graphql import backlog, delivery, engagement, exports, foundation, maps
+from api.graphql import backlog, delivery, engagement, exports, foundation, maps, plugins
 from api.graphql.context import Context
 from api.graphql.cost import CostLimit, Pricing
 from api.graphql.extensions import StrictGrammar, UnitOfWork, coded
@@ -32,6 +32,7 @@ QUERIES: tuple[type, ...] = (
     backlog.Query,
     delivery.Query,
     exports.Query,
+    plugins.Query,
 )
 MUTATIONS: tuple[type, ...] = (
     foundation.Mutation,
@@ -42,6 +43,7 @@ MUTATIONS: tuple[type, ...] = (
     backlog.Mutation,
     backlog.BacklogChildMutation,
     delivery.Mutation,
+    plugins.Mutation,
 )
 
 

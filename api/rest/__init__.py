@@ -9,6 +9,7 @@ from api.rest.maps import CONTROLLERS as MAP_CONTROLLERS
 from api.rest.organizations import OrganizationController
 from api.rest.people import PeopleController
 from api.rest.playbook import PlaybookController
+from api.rest.plugins import PluginConfigController
 from api.rest.portfolio import PortfolioController
 from api.rest.targets import CONTROLLERS as TARGET_CONTROLLERS
 from api.rest.teams import TeamsController
@@ -22,6 +23,7 @@ CONTROLLERS: list[type] = [
     TokensController,
     AuditController,
     PlaybookController,
+    PluginConfigController,
     ValueStreamsController,
     *ENGAGEMENT_CONTROLLERS,
     *MAP_CONTROLLERS,

@@ -40,6 +40,7 @@ from core.models.waste_finding import (
     TriageDecision,
 )
 from core.ranges import INT32_MAX
+from core.services import classify as classifying
 from core.services import findings, map_documents, maps
 from core.services.crud import ExpectedVersion
 from core.waste import WasteCategory
@@ -265,9 +266,7 @@ class MapAnalysisController(Controller):
         app_state: AppState,
         map_id: FromPath[uuid.UUID],
     ) -> ClassifyOut:
-        outcome = await findings.classify(
-            session, actor, map_id, app_state.plugins, app_state.settings.classifier_config
-        )
+        outcome = await classifying.classify(session, actor, map_id, app_state.plugins)
         return ClassifyOut(
             classifiers=outcome.classifiers,
             created=[FindingRead.model_validate(f, from_attributes=True) for f in outcome.created],

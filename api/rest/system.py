@@ -15,6 +15,7 @@ class PluginOut(BaseModel):
     hooks: list[str]
     distribution: str | None
     version: str | None
+    built_in: bool
 
 
 @get("/health", tags=["system"], summary="Liveness: the process answers", exclude_from_auth=True)
@@ -43,4 +44,4 @@ async def ready(app_state: AppState) -> Response[dict[str, object]]:
 
 @get(f"{API_PREFIX}/plugins", tags=["system"], summary="Plugins loaded by this server")
 async def list_plugins(app_state: AppState, actor: Actor) -> list[PluginOut]:
-    return [PluginOut(**vars(info)) for info in describe(app_state.plugins)]
+    return [PluginOut(**vars(info)) for info in describe(app_state.plugins.manager)]

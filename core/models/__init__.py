@@ -10,6 +10,7 @@ from core.models.organization import Organization
 from core.models.participant import Participant
 from core.models.person import Person
 from core.models.playbook import PlaybookRecord
+from core.models.plugin_config import PluginConfigRecord
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
 from core.models.target import FlowTarget, Measurement
@@ -40,6 +41,7 @@ __all__ = [
     "Person",
     "PhaseTransition",
     "PlaybookRecord",
+    "PluginConfigRecord",
     "RaciAssignment",
     "Risk",
     "SponsorSignoff",

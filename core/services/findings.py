@@ -1,25 +1,19 @@
-"""Waste findings: suggested by classifier plugins, recorded by people, triaged by people."""
+"""Waste findings: suggested by classifier plugins (`core.services.classify`), recorded by
+people, triaged by people."""
 
-import logging
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-import pluggy
 from sqlmodel import case, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import Conflict, ValidationFailed
+from core.errors import ValidationFailed
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import FindingStatus, TriageDecision, WasteFinding
-from core.offload import off_loop
-from core.services import crud, maps
+from core.services import crud
 from core.services.children import ChildService
 from core.types import utcnow
-from core.waste import WasteCategory, WasteSuggestion
-
-logger = logging.getLogger("valuestream.classify")
 
 
 class FindingService(ChildService[WasteFinding]):
@@ -98,160 +92,6 @@ async def triage(
         expected_version=expected_version,
         action="triage",
     )
-
-
-@dataclass(frozen=True)
-class ClassifyOutcome:
-    created: list[WasteFinding]
-    skipped: int
-    classifiers: list[str]
-    rejected: list[str]
-
-
-async def classify(
-    session: AsyncSession,
-    actor: Actor,
-    map_id: uuid.UUID,
-    plugins: pluggy.PluginManager,
-    config: dict[str, Any],
-) -> ClassifyOutcome:
-    """Ask every classifier plugin; store new suggestions, never one already known.
-
-    A suggestion is known when the map already has a finding with the same category,
-    step and handoff, whatever its status: triaged ones are decided, and suggested
-    ones are waiting for people. The map's rows are read here; the classifiers, CPU
-    work that grows with the map, run in a worker thread on a picture of it.
-    """
-    actor.require_write()
-    stream_map = await maps.maps.get(session, actor, map_id)
-    await crud.lock(session, stream_map)
-    steps = (await maps.steps.for_parents(session, actor, [stream_map.id])).get(stream_map.id, [])
-    links = (await maps.handoffs.for_parents(session, actor, [stream_map.id])).get(
-        stream_map.id, []
-    )
-    known = {
-        (category, step_id, handoff_id)
-        for category, step_id, handoff_id in await session.exec(
-            select(WasteFinding.category, WasteFinding.step_id, WasteFinding.handoff_id).where(
-                WasteFinding.map_id == stream_map.id
-            )
-        )
-    }
-    suggested = await off_loop(_suggest, stream_map, steps, links, plugins, config, known)
-    stored = await crud.create_many(session, actor, WasteFinding, suggested.created)
-    return ClassifyOutcome(
-        created=stored,
-        skipped=suggested.skipped,
-        classifiers=sorted(suggested.classifiers),
-        rejected=suggested.rejected,
-    )
-
-
-@dataclass(frozen=True)
-class _Suggested:
-    created: list[dict[str, Any]]
-    skipped: int
-    classifiers: list[str]
-    rejected: list[str]
-
-
-def _suggest(
-    stream_map: ValueStreamMap,
-    steps: list[MapStep],
-    links: list[MapHandoff],
-    plugins: pluggy.PluginManager,
-    config: dict[str, Any],
-    known: set[tuple[Any, Any, Any]],
-) -> _Suggested:
-    """Every classifier's suggestions that can be stored and are not known yet."""
-    picture = maps.to_flow_map(stream_map, steps, links)
-    try:
-        picture.topological_order()
-    except ValidationFailed as exc:
-        raise Conflict(f"the map cannot be classified: {exc.detail}") from exc
-    created: list[dict[str, Any]] = []
-    rejected: list[str] = []
-    skipped = 0
-    names = []
-    on_map = _targets_on(picture)
-    arguments = {"flow_map": picture, "config": config}
-    for impl in plugins.hook.classify_waste.get_hookimpls():
-        names.append(impl.plugin_name)
-        suggestions: list[WasteSuggestion] = (
-            impl.function(*(arguments[name] for name in impl.argnames)) or []
-        )
-        for suggestion in suggestions:
-            problem = _problem(suggestion, on_map)
-            if problem is not None:
-                rejected.append(f"{impl.plugin_name}: {problem}")
-                logger.warning("classifier %s: %s", impl.plugin_name, problem)
-                continue
-            key = _key(suggestion)
-            if key in known:
-                skipped += 1
-                continue
-            known.add(key)
-            created.append(_values(suggestion, stream_map, impl.plugin_name))
-    return _Suggested(created, skipped, names, rejected)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _targets_on(picture: Any) -> tuple[set[str], set[str]]:
-    return {s.id for s in picture.steps}, {h.id for h in picture.handoffs}
-
-
-def _problem(s: Any, on_map: tuple[set[str], set[str]]) -> str | None:
-    """Why a plugin's suggestion cannot be stored, or None: plugins are not trusted blindly."""
-    steps, handoffs = on_map
-    try:
-        category = WasteCategory(s.category)
-    except (ValueError, AttributeError):
-        return f"unknown category {getattr(s, 'category', None)!r}"
-    if getattr(s, "step_id", None) is not None and str(s.step_id) not in steps:
-        return f"{category}: step {s.step_id!r} is not on this map"
-    if getattr(s, "handoff_id", None) is not None and str(s.handoff_id) not in handoffs:
-        return f"{category}: handoff {s.handoff_id!r} is not on this map"
-    confidence = getattr(s, "confidence", None)
-    if confidence is not None and not (
-        isinstance(confidence, int | float) and 0 <= confidence <= 1
-    ):
-        return f"{category}: confidence {confidence!r} is not between 0 and 1"
-    cost = getattr(s, "estimated_cost_hours_per_week", None)
-    if cost is not None and not (_number(cost) and 0 <= cost <= 1_000_000):
-        return f"{category}: cost {cost!r} is not a number of hours from 0"
-    if not str(getattr(s, "description", "") or "").strip():
-        return f"{category}: no description"
-    return None
-
-
-def _key(s: WasteSuggestion) -> tuple[str, uuid.UUID | None, uuid.UUID | None]:
-    return (
-        WasteCategory(s.category).value,
-        uuid.UUID(s.step_id) if s.step_id else None,
-        uuid.UUID(s.handoff_id) if s.handoff_id else None,
-    )
-
-
-def _values(s: WasteSuggestion, stream_map: ValueStreamMap, plugin: str) -> dict[str, Any]:
-    category, step_id, handoff_id = _key(s)
-    return {
-        "map_id": stream_map.id,
-        "value_stream_id": stream_map.value_stream_id,
-        "step_id": step_id,
-        "handoff_id": handoff_id,
-        "category": category,
-        "description": s.description[:4000],
-        "evidence": s.evidence[:4000] if s.evidence else None,
-        "estimated_cost_hours_per_week": s.estimated_cost_hours_per_week,
-        "confidence": s.confidence,
-        "status": FindingStatus.suggested.value,
-        "source": "classifier",
-        "classifier": plugin[:120],
-        "rule": s.rule[:120] if s.rule else None,
-    }
 
 
 async def untriaged_counts(

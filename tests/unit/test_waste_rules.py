@@ -442,7 +442,7 @@ def test_the_rules_cover_all_ten_categories() -> None:
 
 
 def test_the_plugin_answers_through_pluggy() -> None:
-    manager = build_plugin_manager(load_entry_points=False, extra=(waste_rules,))
+    manager = build_plugin_manager(built_ins=False, load_entry_points=False, extra=(waste_rules,))
     results = manager.hook.classify_waste(flow_map=kitchen_sink(), config={})
     assert len(results) == 1
     assert results[0] == classify(kitchen_sink())

@@ -1,0 +1,380 @@
+"""What a readout shows, built from a snapshot: the values the templates lay out."""
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+
+from core.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
+from core.waste import WasteCategory
+from plugins.formatting import VALUE_CLASS_LABELS, duration, number, percent, seconds_per_day
+from plugins.map_picture import map_svg_parts
+from plugins.readout.charts import Charts, sparkline
+from plugins.readout.wording import (
+    COMPARED,
+    METRIC_LABELS,
+    STATUS_LABELS,
+    TARGET_STATUSES,
+    when,
+    words,
+)
+
+TOP_WASTE = 10
+RECENT_HISTORY = 12
+SIDE_BY_SIDE_STEPS = 12
+BANDS_PER_PART = 4
+
+
+def _person(snapshot: ValueStreamSnapshot, person_id: Any) -> str | None:
+    person = snapshot.person(person_id)
+    return person.name if person else None
+
+
+def _metric_value(kind: str, value: float | None, per_day: float) -> str:
+    if value is None:
+        return "—"
+    if kind == "duration":
+        return duration(value, per_day)
+    if kind == "ratio":
+        return percent(value * 100)
+    if kind == "percent":
+        return percent(value)
+    return number(value, 0) if float(value).is_integer() else number(value)
+
+
+def _comparison(snapshot: ValueStreamSnapshot, per_day: float) -> list[dict[str, Any]]:
+    rows = []
+    for key, change in (snapshot.comparison or {}).items():
+        label, kind, better = COMPARED.get(key, (words(key).capitalize(), "count", "lower"))
+        absolute = change.get("absolute_change")
+        pct = change.get("percent_change")
+        verdict = "same"
+        if absolute:
+            improved = absolute < 0 if better == "lower" else absolute > 0
+            verdict = "better" if improved else "worse"
+        if absolute is None:
+            shown = "—"
+        elif kind == "ratio":
+            shown = f"{'+' if absolute > 0 else ''}{number(absolute * 100)} pts"
+        elif kind == "percent":
+            shown = f"{'+' if absolute > 0 else ''}{number(absolute)} pts"
+        else:
+            sign = "+" if absolute > 0 else "-" if absolute < 0 else ""
+            shown = sign + _metric_value(kind, abs(absolute), per_day)
+        rows.append(
+            {
+                "label": label,
+                "current": _metric_value(kind, change.get("current"), per_day),
+                "desired": _metric_value(kind, change.get("desired"), per_day),
+                "change": shown,
+                "percent": "—" if pct is None else f"{'+' if pct > 0 else ''}{number(pct)} %",
+                "verdict": verdict,
+            }
+        )
+    return rows
+
+
+def _map_view(snapshot: MapSnapshot | None, side_by_side: bool) -> dict[str, Any] | None:
+    if snapshot is None:
+        return None
+    per_day = seconds_per_day(snapshot)
+    metrics = snapshot.metrics or {}
+    ratio = metrics.get("activity_ratio")
+    names = {str(s.id): s.name for s in snapshot.steps}
+    by_position = sorted(snapshot.steps, key=lambda s: (s.position, str(s.id)))
+    order = metrics.get("critical_path") or [str(s.id) for s in by_position]
+    steps_by_id = {str(s.id): s for s in snapshot.steps}
+    path = [steps_by_id[str(i)] for i in order if str(i) in steps_by_id]
+    return {
+        "map": snapshot.map,
+        "kind": "Current state" if snapshot.map.kind == "current" else "Desired state",
+        "pictures": lambda: [
+            Markup(svg)
+            for svg in (
+                map_svg_parts(snapshot, columns=4)
+                if side_by_side
+                else map_svg_parts(snapshot, columns=6, bands_per_part=BANDS_PER_PART)
+            )
+        ],
+        "lead_time": duration(metrics.get("lead_time_seconds"), per_day) if metrics else "—",
+        "process_time": duration(metrics.get("process_time_seconds"), per_day) if metrics else "—",
+        "activity_ratio": percent(ratio * 100 if ratio is not None else None),
+        "rolled_pca": percent(metrics.get("rolled_pca_percent")),
+        "bottleneck": names.get(str(metrics.get("bottleneck_step_id") or "")),
+        "step_count": len(snapshot.steps),
+        "handoffs": len(snapshot.handoffs),
+        "cyclic": bool(snapshot.steps) and snapshot.metrics is None,
+        "ladder": [
+            {
+                "number": n + 1,
+                "name": s.name,
+                "role": s.role,
+                "pt": duration(s.process_seconds, per_day),
+                "wt": duration(s.wait_seconds, per_day),
+                "pca": percent(s.percent_complete_accurate),
+                "value_class": VALUE_CLASS_LABELS.get(
+                    s.value_class.value if s.value_class else "", ""
+                ),
+            }
+            for n, s in enumerate(path)
+        ],
+        "per_day": per_day,
+    }
+
+
+def _waste(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
+    cycle = snapshot.value_stream.cycle
+    rows = []
+    for view in snapshot.maps:
+        if view.map.cycle != cycle:
+            continue
+        steps = {s.id: s.name for s in view.steps}
+        for finding in view.findings:
+            if finding.status == "dismissed":
+                continue
+            rows.append(
+                {
+                    "category": WasteCategory(finding.category).label,
+                    "map": view.map.name,
+                    "step": steps.get(finding.step_id) if finding.step_id else None,
+                    "description": finding.description,
+                    "cost": finding.estimated_cost_hours_per_week,
+                    "cost_text": "—"
+                    if finding.estimated_cost_hours_per_week is None
+                    else f"{number(finding.estimated_cost_hours_per_week)} h/week",
+                    "status": words(finding.status),
+                    "confidence": "—"
+                    if finding.confidence is None
+                    else f"{number(finding.confidence * 100, 0)} %",
+                }
+            )
+    rows.sort(key=lambda r: (r["cost"] is None, -(r["cost"] or 0.0)))
+    return rows
+
+
+def _backlog(snapshot: ValueStreamSnapshot) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    teams = {t.id: t.name for t in snapshot.teams}
+    milestones = sorted(
+        snapshot.milestones, key=lambda m: (m.due_date or date.max, m.name.lower(), str(m.id))
+    )
+    known = {m.id for m in milestones}
+    groups: dict[Any, list[dict[str, Any]]] = {m.id: [] for m in milestones}
+    groups[None] = []
+    for item in snapshot.backlog:
+        accountable = next((r.person_id for r in item.raci if r.role == "A"), None)
+        owner = _person(snapshot, item.owner_id) or _person(snapshot, accountable)
+        key = item.milestone_id if item.milestone_id in known else None
+        groups[key].append(
+            {
+                "title": item.title,
+                "type": words(item.type),
+                "status": words(item.status),
+                "status_key": str(getattr(item.status, "value", item.status)),
+                "owner": owner,
+                "accountable": _person(snapshot, accountable),
+                "team": teams.get(item.team_id) if item.team_id else None,
+                "due": when(item.due_date) if item.due_date else "—",
+                "overdue": item.overdue,
+                "wsjf": number(item.wsjf) if item.wsjf is not None else "—",
+            }
+        )
+    result = []
+    for m in milestones:
+        items = groups[m.id]
+        result.append(
+            {
+                "name": m.name,
+                "due": when(m.due_date),
+                "items": items,
+                "done": m.progress.done,
+                "total": m.progress.items,
+                "percent": m.progress.percent,
+            }
+        )
+    if groups[None]:
+        items = groups[None]
+        live = [i for i in items if i["status_key"] != "dropped"]
+        done = sum(1 for i in live if i["status_key"] == "done")
+        result.append(
+            {
+                "name": "No milestone",
+                "due": "—",
+                "items": items,
+                "done": done,
+                "total": len(live),
+                "percent": round(done / len(live) * 100, 1) if live else None,
+            }
+        )
+    counts = Counter(str(getattr(i.status, "value", i.status)) for i in snapshot.backlog)
+    return result, dict(counts)
+
+
+def _targets(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
+    rows = []
+    for t in snapshot.targets:
+        progress = t.progress
+        metric = str(getattr(t.metric, "value", t.metric))
+        label = t.custom_key if metric == "custom" and t.custom_key else METRIC_LABELS.get(metric)
+        values = [m.value for m in sorted(t.measurements, key=lambda m: m.measured_at)]
+        status = str(getattr(progress.status, "value", progress.status)) if progress else "no_data"
+        rows.append(
+            {
+                "entry": t,
+                "label": label or words(metric).capitalize(),
+                "unit": t.unit or "",
+                "baseline": number(t.baseline),
+                "target": number(t.target),
+                "direction": "lower is better"
+                if str(getattr(t.direction, "value", t.direction)) == "lower_is_better"
+                else "higher is better",
+                "start": when(t.start_date),
+                "due": when(t.due_date),
+                "owner": _person(snapshot, t.owner_id),
+                "latest": number(progress.latest_value) if progress else "—",
+                "latest_at": when(progress.latest_at) if progress else "—",
+                "percent_of_way": percent(progress.percent_of_way) if progress else "—",
+                "expected": percent(progress.expected_percent_now) if progress else "—",
+                "status": status,
+                "status_label": STATUS_LABELS.get(status, words(status)),
+                "reason": progress.reason if progress else "",
+                "measurements": len(t.measurements),
+                "spark": sparkline(values),
+            }
+        )
+    return rows
+
+
+def _history(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
+    names = snapshot.phase_names
+    recent = sorted(snapshot.history, key=lambda h: h.at, reverse=True)[:RECENT_HISTORY]
+    return [
+        {
+            "at": when(h.at),
+            "kind": words(h.kind),
+            "from": names.get(h.from_phase, words(h.from_phase)),
+            "to": names.get(h.to_phase, words(h.to_phase)),
+            "cycle": h.to_cycle if h.from_cycle == h.to_cycle else f"{h.from_cycle} → {h.to_cycle}",
+            "reason": h.reason,
+            "forced": h.forced,
+            "justification": h.justification,
+            "imported": when(h.imported_at) if h.imported_at is not None else None,
+        }
+        for h in recent
+    ]
+
+
+def stream_context(snapshot: ValueStreamSnapshot, *, charts: str = "svg") -> dict[str, Any]:
+    """Everything a value stream readout shows, formatted for people.
+
+    The two maps stand side by side when both are short enough to read at half width;
+    longer ones stand one above the other, cut into parts that can break across pages.
+    """
+    stream = snapshot.value_stream
+    names = snapshot.phase_names
+    current, desired = snapshot.current_maps()
+    side_by_side = all(m is None or len(m.steps) <= SIDE_BY_SIDE_STEPS for m in (current, desired))
+    current_view = _map_view(current, side_by_side)
+    desired_view = _map_view(desired, side_by_side)
+    waste = _waste(snapshot)
+    per_day = current_view["per_day"] if current_view else 86400.0
+    gate = snapshot.gate
+    criteria = [
+        {
+            "description": c.get("description") or words(c.get("key")),
+            "passed": bool(c.get("passed")),
+            "reason": c.get("reason") or "",
+        }
+        for c in gate.get("criteria", [])
+    ]
+    next_phase = gate.get("next_phase")
+    backlog_groups, backlog_counts = _backlog(snapshot)
+    live = [i for i in snapshot.backlog if str(getattr(i.status, "value", i.status)) != "dropped"]
+    done = sum(1 for i in live if str(getattr(i.status, "value", i.status)) == "done")
+    targets = _targets(snapshot)
+    target_counts = Counter(t["status"] for t in targets)
+    return {
+        "kind": "value_stream",
+        "title": stream.name,
+        "organization": snapshot.organization,
+        "exported_at": when(snapshot.exported_at),
+        "stream": stream,
+        "owner": _person(snapshot, stream.owner_id),
+        "phase": names.get(stream.phase, words(stream.phase)),
+        "phase_key": stream.phase,
+        "cycle": stream.cycle,
+        "phase_entered": when(stream.phase_entered_at),
+        "days_in_phase": number(snapshot.timebox.days_in_phase),
+        "timebox_days": number(snapshot.timebox.timebox_days)
+        if snapshot.timebox.timebox_days is not None
+        else None,
+        "overdue": snapshot.timebox.overdue,
+        "gate_passed": bool(gate.get("passed")),
+        "next_phase": names.get(next_phase, words(next_phase)) if next_phase else None,
+        "criteria": criteria,
+        "blocking": sum(1 for c in criteria if not c["passed"]),
+        "maps_side_by_side": side_by_side,
+        "current": current_view,
+        "desired": desired_view,
+        "comparison": _comparison(snapshot, per_day),
+        "waste": waste[:TOP_WASTE],
+        "waste_total": len(waste),
+        "backlog": backlog_groups,
+        "backlog_counts": [(words(k), v) for k, v in sorted(backlog_counts.items())],
+        "backlog_total": len(live),
+        "backlog_done": done,
+        "backlog_percent": round(done / len(live) * 100, 1) if live else None,
+        "targets": targets,
+        "target_counts": [
+            (STATUS_LABELS[s], target_counts[s]) for s in TARGET_STATUSES if target_counts[s]
+        ],
+        "chart": Charts(charts).target,
+        "history": _history(snapshot),
+    }
+
+
+def portfolio_context(snapshot: PortfolioSnapshot) -> dict[str, Any]:
+    rows = []
+    for row in snapshot.rows:
+        rows.append(
+            {
+                "name": row.name,
+                "owner": row.owner,
+                "phase": row.phase_name or words(row.phase),
+                "cycle": row.cycle,
+                "days_in_phase": number(row.days_in_phase),
+                "timebox_days": number(row.timebox_days) if row.timebox_days is not None else None,
+                "overdue": row.overdue,
+                "gate_passed": row.gate_passed,
+                "blocking_criteria": row.blocking_criteria,
+                "blocking": row.blocking,
+                "backlog_items": row.backlog_items,
+                "backlog_done": row.backlog_done,
+                "backlog_percent": row.backlog_percent,
+                "targets": [
+                    (STATUS_LABELS[s], s, row.targets.get(s, 0))
+                    for s in TARGET_STATUSES
+                    if row.targets.get(s)
+                ],
+                "on_track": row.targets.get("on_track", 0) + row.targets.get("achieved", 0),
+                "off_track": row.targets.get("off_track", 0) + row.targets.get("at_risk", 0),
+            }
+        )
+    return {
+        "kind": "portfolio",
+        "title": f"Portfolio of {snapshot.organization}",
+        "organization": snapshot.organization,
+        "exported_at": when(snapshot.exported_at),
+        "rows": rows,
+        "overdue": sum(1 for r in rows if r["overdue"]),
+        "blocked": sum(1 for r in rows if r["blocking_criteria"]),
+        "phases": Counter(r["phase"] for r in rows).most_common(),
+    }
+
+
+def readout_context(subject: str, data: Any, charts: str = "svg") -> dict[str, Any]:
+    if subject == "portfolio":
+        return portfolio_context(data)
+    if subject == "value_stream":
+        return stream_context(data, charts=charts)
+    raise LookupError(f"a readout is of a value stream or the portfolio, not {subject!r}")
