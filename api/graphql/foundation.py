@@ -10,14 +10,14 @@ from strawberry.scalars import JSON
 from api.graphql.context import Context, Info
 from api.graphql.extensions import Savepoint
 from api.graphql.inputs import to_model
-from api.graphql.loaders import load
+from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.errors import ValidationFailed
 from core.models.organization import OrganizationUpdate
-from core.models.person import Person, PersonCreate, PersonUpdate
+from core.models.person import PersonCreate, PersonUpdate
 from core.models.team import TeamCreate, TeamMemberAdd, TeamUpdate
 from core.models.token import ApiTokenCreate, Role
-from core.services import audit, crud, organizations, people, teams, tokens
+from core.services import audit, batches, organizations, people, teams, tokens
 
 RoleEnum = strawberry.enum(Role, name="Role")
 
@@ -68,7 +68,7 @@ class TeamType:
 
     @strawberry.field
     async def members(self, info: Info) -> list[TeamMemberType]:
-        return await load(info.context, "team_members", _members, self.id)
+        return await load(info.context, "team_members", teams.members_of, self.id)
 
 
 @strawberry.type(name="ApiToken")
@@ -122,17 +122,9 @@ class Me:
         return await load_person(info.context, self.person_id)
 
 
-async def _people(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await crud.get_many(context.session, context.actor, Person, ids)
-
-
-async def _members(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await teams.members_of(context.session, context.actor, ids)
-
-
 def load_person(context: Context, person_id: Any) -> Any:
     """A person by id through the request's DataLoader; None when not found."""
-    return load(context, "person", _people, person_id, default=lambda: None)
+    return load(context, "person", batches.people, person_id, default=nothing)
 
 
 @strawberry.input

@@ -12,7 +12,6 @@ computed here, once, so the metrics stay plain aggregates in SQL.
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -39,6 +38,7 @@ from core.models.delivery_input import (
     DeploymentRead,
     IncidentInput,
     IncidentRead,
+    IngestCounts,
     StateChangeRead,
     WorkItemInput,
     WorkItemRead,
@@ -62,15 +62,6 @@ KEPT_ON_UPDATE = frozenset(
 )
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """What one bulk request did: new records, changed records, records sent again as stored."""
-
-    created: int
-    updated: int
-    unchanged: int
 
 
 # -- validation ----------------------------------------------------------------------------
@@ -200,8 +191,8 @@ def _record(
     actor: Actor,
     entity_type: str,
     value_stream_id: uuid.UUID,
-    result: IngestResult,
-) -> IngestResult:
+    result: IngestCounts,
+) -> IngestCounts:
     """One audit event per request that changed something, with the counts."""
     if result.created or result.updated:
         audit.record(
@@ -210,13 +201,13 @@ def _record(
             action="ingest",
             entity_type=entity_type,
             entity_id=value_stream_id,
-            after=asdict(result),
+            after=result.model_dump(),
         )
     return result
 
 
-def _counts(sent: int, new: int, changed: int, raced: int) -> IngestResult:
-    return IngestResult(
+def _counts(sent: int, new: int, changed: int, raced: int) -> IngestCounts:
+    return IngestCounts(
         created=new - raced, updated=changed + raced, unchanged=sent - new - changed
     )
 
@@ -297,7 +288,7 @@ def _work_item_row(
 
 async def ingest_work_items(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, items: Sequence[Any]
-) -> IngestResult:
+) -> IngestCounts:
     """Create or update up to `MAX_BATCH` work items of a value stream, by external id.
 
     Flow, active, waiting and blocked seconds are computed here from the item's times
@@ -401,7 +392,7 @@ def _deployment_problems(items: list[DeploymentInput]) -> list[FieldProblem]:
 
 async def ingest_deployments(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, items: Sequence[Any]
-) -> IngestResult:
+) -> IngestCounts:
     """Create or update up to `MAX_BATCH` deployments, with one change row per commit time.
 
     `caused_incident` is stored as the pipeline sent it, and a named incident as a link
@@ -508,7 +499,7 @@ def _incident_problems(items: list[IncidentInput]) -> list[FieldProblem]:
 
 async def ingest_incidents(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, items: Sequence[Any]
-) -> IngestResult:
+) -> IngestCounts:
     """Create or update up to `MAX_BATCH` incidents; time to restore counts once resolved."""
     await _stream(session, actor, value_stream_id)
     batch = _parse(_INCIDENTS, items, "incidents")
