@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
-from pydantic import AnyUrl, AwareDatetime, BaseModel
+from pydantic import AnyUrl, AwareDatetime, BaseModel, EmailStr
 
 T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
@@ -55,7 +55,7 @@ def _convert(annotation: Any) -> Any:
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
             return gql_enum(annotation)
-        if issubclass(annotation, AnyUrl):
+        if issubclass(annotation, AnyUrl) or annotation is EmailStr:
             return str
         if annotation in _outputs:
             return _outputs[annotation]

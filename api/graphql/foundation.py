@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Context, Info
+from api.graphql.convert import input_type
 from api.graphql.extensions import Savepoint
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
@@ -135,12 +136,9 @@ class PersonCreateInput:
     active: bool = True
 
 
-@strawberry.input
-class PersonUpdateInput:
-    name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
+PersonUpdateInput = input_type(PersonUpdate, "PersonUpdateInput", partial=True)
+TeamUpdateInput = input_type(TeamUpdate, "TeamUpdateInput", partial=True)
+OrganizationUpdateInput = input_type(OrganizationUpdate, "OrganizationUpdateInput", partial=True)
 
 
 @strawberry.input
@@ -148,12 +146,6 @@ class TeamCreateInput:
     name: str
     description: str | None = None
     member_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class TeamUpdateInput:
-    name: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -268,16 +260,14 @@ class Query:
         return connection(page)
 
 
-@strawberry.input
-class OrganizationUpdateInput:
-    name: str | None = strawberry.UNSET
-
-
 @strawberry.type
 class Mutation:
     @mutation(description="Admin only.")
     async def update_organization(
-        self, info: Info, expected_version: int, input: OrganizationUpdateInput
+        self,
+        info: Info,
+        expected_version: int,
+        input: OrganizationUpdateInput,  # type: ignore[valid-type]
     ) -> OrganizationType | None:
         return await organizations.update_own(  # type: ignore[return-value]
             info.context.session,
@@ -293,7 +283,11 @@ class Mutation:
 
     @mutation()
     async def update_person(
-        self, info: Info, id: strawberry.ID, expected_version: int, input: PersonUpdateInput
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: PersonUpdateInput,  # type: ignore[valid-type]
     ) -> PersonType | None:
         patch = to_model(PersonUpdate, input)
         return await people.update_person(  # type: ignore[return-value]
@@ -323,7 +317,11 @@ class Mutation:
 
     @mutation()
     async def update_team(
-        self, info: Info, id: strawberry.ID, expected_version: int, input: TeamUpdateInput
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: TeamUpdateInput,  # type: ignore[valid-type]
     ) -> TeamType | None:
         return await teams.update_team(  # type: ignore[return-value]
             info.context.session,
