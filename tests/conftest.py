@@ -255,3 +255,15 @@ def running_server(database_url: str, tenant: Tenant) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture
+def as_tenant(database_url: str, tenant: Tenant) -> Any:
+    """Runs `work(session, actor)` as a viewer of the tenant's organization: service
+    answers without HTTP in between."""
+
+    def run(work: Any) -> Any:
+        actor = Actor(organization_id=tenant.organization.id, role=Role.viewer)
+        return run_in_db(database_url, lambda session: work(session, actor))
+
+    return run

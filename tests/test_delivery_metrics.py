@@ -13,9 +13,9 @@ from litestar.testing import TestClient
 from sqlalchemy import event
 
 from core.actor import Actor
+from core.metrics.definitions import MEDIAN_METHOD
 from core.metrics.flow import (
     ITEM_TYPES,
-    MEDIAN_METHOD,
     Deployment,
     FlowBucket,
     Incident,

@@ -66,7 +66,7 @@ def camel(name: str) -> str:
 
 @pytest.mark.parametrize(
     ("rest_schema", "graphql_type", "definitions"),
-    [("FlowBucketOut", "FlowBucket", FLOW), ("MetricsOut", "MapMetrics", MAP)],
+    [("FlowBucket", "FlowBucket", FLOW), ("MapMetrics", "MapMetrics", MAP)],
 )
 def test_every_metric_is_defined_alike_in_both_transports(
     viewer: Api, rest_schema: str, graphql_type: str, definitions: dict[str, str]

@@ -11,7 +11,6 @@ import random
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -458,7 +457,7 @@ def synthetic_map(
                 for h in handoffs
             ),
         )
-        metrics = asdict(compute_map_metrics(flow))
+        metrics = compute_map_metrics(flow).model_dump()
     stream_map = MapRead(
         id=map_id,
         value_stream_id=uuid.uuid4(),

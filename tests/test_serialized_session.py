@@ -9,6 +9,7 @@ now completes; only its caller stops waiting.
 """
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,13 @@ from sqlalchemy import event, text
 from api.graphql.context import Context, Info
 from api.graphql.extensions import UnitOfWork, coded
 from api.graphql.loaders import load
+from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.errors import NotFound
+from core.models.token import Role
 
+VIEWER = Actor(organization_id=uuid.UUID("01a24d71-1618-7f73-8486-02f12407eb90"), role=Role.viewer)
 SLOW = {
     "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) "
     "SELECT count(*) FROM n",
@@ -37,8 +41,7 @@ class Stage:
     slow_started: asyncio.Event
 
 
-async def _count(context: Context, keys: list[Any]) -> dict[Any, int]:
-    session = context.session
+async def _count(session: Any, _actor: Actor, keys: list[Any]) -> dict[Any, int]:
     counted = (await session.execute(text(SLOW[session.bind.dialect.name]))).scalar_one()
     return dict.fromkeys(keys, counted)
 
@@ -82,9 +85,10 @@ def test_a_sibling_cancelled_mid_statement_leaves_a_coded_error_not_internal(
         engine = database.read_engine.sync_engine
         event.listen(engine, "before_cursor_execute", on_execute)
         try:
-            context = Context(state=stage, actor_or_none=None)  # type: ignore[arg-type]
+            context = Context(state=stage, actor_or_none=VIEWER)  # type: ignore[arg-type]
             result = await schema.execute("{ failing slow { count } }", context_value=context)
-            after = await schema.execute("{ slow { count } }", context_value=Context(state=stage))  # type: ignore[arg-type]
+            again = Context(state=stage, actor_or_none=VIEWER)  # type: ignore[arg-type]
+            after = await schema.execute("{ slow { count } }", context_value=again)
         finally:
             event.remove(engine, "before_cursor_execute", on_execute)
             await database.dispose()

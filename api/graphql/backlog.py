@@ -1,32 +1,30 @@
 """GraphQL for the backlog, RACI, dependencies, milestones, targets and measurements."""
 
-import uuid
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
-from api.graphql.context import Context, Info
-from api.graphql.convert import defined_by, descriptions_of, gql_enum, input_type
+from api.graphql.context import Info
+from api.graphql.convert import defined_by, descriptions_of, gql_enum, input_type, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
-from api.graphql.loaders import load
+from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
-from core.metrics.targets import Direction, TargetStatus
+from core.metrics.targets import Direction
 from core.models.backlog import (
     BacklogCreate,
     BacklogMove,
     BacklogUpdate,
     ItemType,
     MilestoneCreate,
+    MilestoneProgress,
     MilestoneUpdate,
     RaciCreate,
 )
 from core.models.target import (
     FlowMeasurementsRead,
-    FlowTarget,
     MeasurementCreate,
     MeasurementRead,
     MeasurementUpdate,
@@ -38,11 +36,7 @@ from core.models.target import (
     TargetUpdate,
 )
 from core.raci import BacklogStatus, RaciRole
-from core.services import backlog, crud, targets
-
-
-async def _targets(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await crud.get_many(context.session, context.actor, FlowTarget, ids)
+from core.services import backlog, batches, targets
 
 
 @defined_by(descriptions_of(MeasurementRead))
@@ -61,12 +55,12 @@ class MeasurementType:
 
     @strawberry.field
     async def value(self, info: Info) -> float:
-        target = await load(info.context, "targets", _targets, self.target_id)
+        target = await load(info.context, "targets", batches.flow_targets, self.target_id)
         return targets.in_target_unit(target, self.value)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def unit(self, info: Info) -> str | None:
-        target = await load(info.context, "targets", _targets, self.target_id)
+        target = await load(info.context, "targets", batches.flow_targets, self.target_id)
         return target.unit  # type: ignore[no-any-return]
 
 
@@ -81,14 +75,6 @@ class RaciType:
     @strawberry.field
     async def person(self, info: Info) -> PersonType | None:
         return await load_person(info.context, self.person_id)
-
-
-async def _raci(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await backlog.raci_for_items(context.session, context.actor, ids)
-
-
-async def _depends(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await backlog.dependencies_of(context.session, context.actor, ids)
 
 
 @strawberry.type(name="BacklogItem")
@@ -125,22 +111,14 @@ class BacklogItemType:
 
     @strawberry.field
     async def raci(self, info: Info) -> list[RaciType]:
-        return await load(info.context, "raci", _raci, self.id)
+        return await load(info.context, "raci", backlog.raci_for_items, self.id)
 
     @strawberry.field(description="Ids of the items this one depends on.")
     async def depends_on(self, info: Info) -> list[strawberry.ID]:
-        return await load(info.context, "depends_on", _depends, self.id)
+        return await load(info.context, "depends_on", backlog.dependencies_of, self.id)
 
 
-@strawberry.type(name="MilestoneProgress")
-class MilestoneProgressType:
-    items: int
-    done: int
-    percent: float | None
-
-
-async def _milestone_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await backlog.milestone_progress(context.session, ids)
+MilestoneProgressType = output_type(MilestoneProgress, "MilestoneProgress")
 
 
 @strawberry.type(name="Milestone")
@@ -153,24 +131,13 @@ class MilestoneType:
     version: int
 
     @strawberry.field
-    async def progress(self, info: Info) -> MilestoneProgressType:
-        found = await load(
-            info.context, "milestone_progress", _milestone_progress, self.id, default=lambda: None
+    async def progress(self, info: Info) -> MilestoneProgressType:  # type: ignore[valid-type]
+        return await load(
+            info.context, "milestone_progress", backlog.milestone_progress, self.id, nothing
         )
-        if found is None:
-            return MilestoneProgressType(items=0, done=0, percent=None)
-        return MilestoneProgressType(items=found.total, done=found.done, percent=found.percent)
 
 
-@defined_by(descriptions_of(ProgressRead))
-@strawberry.type(name="TargetProgress", description=ProgressRead.__doc__)
-class ProgressType:
-    latest_value: float | None
-    latest_at: datetime | None
-    percent_of_way: float | None
-    status: gql_enum(TargetStatus)  # type: ignore[valid-type]
-    expected_percent_now: float | None
-    reason: str
+ProgressType = output_type(ProgressRead, "TargetProgress", description=ProgressRead.__doc__)
 
 
 @defined_by(descriptions_of(FlowMeasurementsRead))
@@ -179,15 +146,6 @@ class FlowMeasurementsType:
     recorded: list[MeasurementType]
     replaced: list[MeasurementType]
     unchanged: list[MeasurementType]
-
-
-async def _target_progress(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    rows = await crud.get_many(context.session, context.actor, FlowTarget, ids)
-    return await targets.progress_of(context.session, context.actor, list(rows.values()))
-
-
-async def _measurements(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await targets.measurements.for_parents(context.session, context.actor, ids)
 
 
 @defined_by(descriptions_of(TargetRead))
@@ -214,27 +172,14 @@ class TargetType:
         return targets.in_target_unit(self, self.target)  # type: ignore[arg-type, attr-defined]
 
     @strawberry.field
-    async def progress(self, info: Info) -> ProgressType:
-        found = await load(
-            info.context, "target_progress", _target_progress, self.id, default=lambda: None
+    async def progress(self, info: Info) -> ProgressType:  # type: ignore[valid-type]
+        return await load(
+            info.context, "target_progress", batches.target_progress, self.id, nothing
         )
-        return ProgressType(**vars(found))
 
     @strawberry.field(description="Measurements, oldest first.")
     async def measurements(self, info: Info) -> list[MeasurementType]:  # type: ignore[valid-type]
-        return await load(info.context, "measurements", _measurements, self.id)
-
-
-async def stream_items(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await backlog.items.for_parents(context.session, context.actor, ids)
-
-
-async def stream_milestones(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await backlog.milestones.for_parents(context.session, context.actor, ids)
-
-
-async def stream_targets(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await targets.targets.for_parents(context.session, context.actor, ids)
+        return await load(info.context, "measurements", targets.measurements.for_parents, self.id)
 
 
 BacklogMoveInput = input_type(BacklogMove, "BacklogMoveInput", partial=True)

@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
-from pydantic import AnyUrl, AwareDatetime, BaseModel
+from pydantic import AnyUrl, AwareDatetime, BaseModel, EmailStr
 
 T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
 _types: dict[str, Any] = {}
+_outputs: dict[type[BaseModel], Any] = {}
 
 
 def gql_enum(cls: type[enum.Enum]) -> Any:
@@ -45,7 +46,7 @@ def _convert(annotation: Any) -> Any:
         return inner | None
     if origin is typing.Literal:
         return str
-    if origin is list:
+    if origin in (list, tuple):
         return list[_convert(typing.get_args(annotation)[0])]
     if annotation is AwareDatetime:
         return datetime
@@ -54,8 +55,10 @@ def _convert(annotation: Any) -> Any:
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
             return gql_enum(annotation)
-        if issubclass(annotation, AnyUrl):
+        if issubclass(annotation, AnyUrl) or annotation is EmailStr:
             return str
+        if annotation in _outputs:
+            return _outputs[annotation]
         if annotation is dict or issubclass(annotation, BaseModel):
             return strawberry.scalars.JSON
     if origin is dict:
@@ -104,11 +107,44 @@ def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> A
     return _types[name]
 
 
-def output_type(model: type[BaseModel], name: str, extra: type | None = None) -> Any:
-    """A GraphQL type with the model's fields, resolved from ORM rows by attribute."""
+def output_type(
+    model: type[BaseModel],
+    name: str,
+    extra: type | None = None,
+    *,
+    exclude: frozenset[str] = frozenset(),
+    ahead: tuple[str, ...] = (),
+    description: str | None = None,
+) -> Any:
+    """A GraphQL type with the model's fields, resolved from ORM rows or read models.
+
+    A field whose model has a type of its own (made here before) gets that type, so
+    nested read models stay typed. `extra` adds fields and resolvers after the model's
+    (those named in `ahead` before them); `exclude` leaves model fields out.
+    """
     if name not in _types:
-        annotations = {n: _convert(i.annotation) for n, i in model.model_fields.items()}
-        bases = (extra,) if extra is not None else ()
-        cls = type(name, bases, {"__annotations__": annotations})
-        _types[name] = defined_by(descriptions_of(model))(strawberry.type(cls, name=name))
+        annotations = {
+            n: _convert(i.annotation) for n, i in model.model_fields.items() if n not in exclude
+        }
+        namespace: dict[str, Any] = {}
+        if extra is not None:
+            annotations.update(getattr(extra, "__annotations__", {}))
+            namespace = {k: v for k, v in vars(extra).items() if not k.startswith("__")}
+        first = {n: annotations.pop(n) for n in ahead}
+        annotations = {**first, **annotations}
+        cls = type(name, (), {**namespace, "__annotations__": annotations})
+        typed = strawberry.type(cls, name=name, description=description)
+        _types[name] = defined_by(descriptions_of(model))(typed)
+        _outputs.setdefault(model, _types[name])
     return _types[name]
+
+
+def shaped(gql_type: Any, source: Any, **extra: Any) -> Any:
+    """An instance of a derived type: `extra` gives some fields, `source` the others.
+
+    For types whose fields are plain data; fields with resolvers are left to them.
+    """
+    names = [
+        f.python_name for f in gql_type.__strawberry_definition__.fields if f.base_resolver is None
+    ]
+    return gql_type(**{n: extra[n] if n in extra else getattr(source, n) for n in names})

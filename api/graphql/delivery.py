@@ -1,7 +1,6 @@
 """GraphQL for delivery data: bulk ingest mutations and the flow and DORA metrics query."""
 
 import enum
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -10,14 +9,14 @@ import strawberry
 from api.fields import fields_named
 from api.graphql.children import mutation
 from api.graphql.context import Info
-from api.graphql.convert import defined_by, gql_enum
+from api.graphql.convert import gql_enum, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
-from core.metrics.definitions import FLOW
-from core.metrics.flow import FlowBucket
+from core.metrics.flow import FlowBucket, FlowDistribution
 from core.models.delivery import WorkItemType
-from core.models.delivery_input import StateFlag
+from core.models.delivery_input import MAX_BATCH, IngestCounts, StateFlag
 from core.services import delivery, flow_metrics
+from core.services.flow_metrics import FlowReport
 
 
 class FlowBucketSize(enum.StrEnum):
@@ -66,60 +65,12 @@ class IncidentInputType:
     deployment_external_id: str | None = None
 
 
-@strawberry.type(name="IngestCounts")
-class IngestCountsType:
-    created: int
-    updated: int
-    unchanged: int
-
-    @classmethod
-    def of(cls, result: delivery.IngestResult) -> "IngestCountsType":
-        return cls(**asdict(result))
-
-
-@strawberry.type(name="FlowDistribution", description="Share of each type among finished items.")
-class FlowDistributionType:
-    feature: float
-    defect: float
-    risk: float
-    debt: float
-
-
-@defined_by(FLOW)
-@strawberry.type(
-    name="FlowBucket", description="Times in seconds; null where nothing was measured."
+IngestCountsType = output_type(IngestCounts, "IngestCounts")
+FlowDistributionType = output_type(
+    FlowDistribution, "FlowDistribution", description=FlowDistribution.__doc__
 )
-class FlowBucketType:
-    start: datetime
-    end: datetime
-    window_start: datetime
-    window_end: datetime
-    flow_velocity: int
-    flow_time_seconds: float | None
-    flow_efficiency: float | None
-    flow_load: int
-    flow_distribution: FlowDistributionType
-    deployment_count: int
-    deployments_per_day: float
-    lead_time_for_changes_seconds: float | None
-    change_failure_rate: float | None
-    time_to_restore_seconds: float | None
-
-    @classmethod
-    def of(cls, bucket: FlowBucket) -> "FlowBucketType":
-        values = asdict(bucket)
-        values["flow_distribution"] = FlowDistributionType(**bucket.flow_distribution)
-        return cls(**values)
-
-
-@strawberry.type(name="FlowReport")
-class FlowReportType:
-    value_stream_id: strawberry.ID
-    start: datetime
-    end: datetime
-    bucket: str
-    median_method: str
-    buckets: list[FlowBucketType]
+FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
+FlowReportType = output_type(FlowReport, "FlowReport")
 
 
 def _plain(value: Any) -> Any:
@@ -147,8 +98,8 @@ class Query:
         start: datetime,
         end: datetime,
         bucket: gql_enum(FlowBucketSize) = FlowBucketSize.week,  # type: ignore[valid-type]
-    ) -> FlowReportType | None:
-        report = await flow_metrics.flow_metrics(
+    ) -> FlowReportType | None:  # type: ignore[valid-type]
+        return await flow_metrics.flow_metrics(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
@@ -156,62 +107,51 @@ class Query:
             end=end,
             bucket=FlowBucketSize(bucket).value,
         )
-        return FlowReportType(
-            value_stream_id=strawberry.ID(str(report.value_stream_id)),
-            start=report.start,
-            end=report.end,
-            bucket=report.bucket,
-            median_method=report.median_method,
-            buckets=[FlowBucketType.of(b) for b in report.buckets],
-        )
 
 
 @strawberry.type
 class Mutation:
     @mutation(
-        description="Create or update up to 5000 work items by external id.",
+        description=f"Create or update up to {MAX_BATCH} work items by external id.",
         directives=[Cost(weight=200)],
     )
     async def ingest_work_items(
         self, info: Info, value_stream_id: strawberry.ID, items: list[WorkItemInputType]
-    ) -> IngestCountsType | None:
+    ) -> IngestCountsType | None:  # type: ignore[valid-type]
         with fields_named({"work_items": "items"}):
-            result = await delivery.ingest_work_items(
+            return await delivery.ingest_work_items(
                 info.context.session,
                 info.context.actor,
                 parse_id(value_stream_id, "valueStreamId"),
                 _plain(items),
             )
-        return IngestCountsType.of(result)
 
     @mutation(
-        description="Create or update up to 5000 deployments by external id.",
+        description=f"Create or update up to {MAX_BATCH} deployments by external id.",
         directives=[Cost(weight=200)],
     )
     async def ingest_deployments(
         self, info: Info, value_stream_id: strawberry.ID, items: list[DeploymentInputType]
-    ) -> IngestCountsType | None:
+    ) -> IngestCountsType | None:  # type: ignore[valid-type]
         with fields_named({"deployments": "items"}):
-            result = await delivery.ingest_deployments(
+            return await delivery.ingest_deployments(
                 info.context.session,
                 info.context.actor,
                 parse_id(value_stream_id, "valueStreamId"),
                 _plain(items),
             )
-        return IngestCountsType.of(result)
 
     @mutation(
-        description="Create or update up to 5000 incidents by external id.",
+        description=f"Create or update up to {MAX_BATCH} incidents by external id.",
         directives=[Cost(weight=200)],
     )
     async def ingest_incidents(
         self, info: Info, value_stream_id: strawberry.ID, items: list[IncidentInputType]
-    ) -> IngestCountsType | None:
+    ) -> IngestCountsType | None:  # type: ignore[valid-type]
         with fields_named({"incidents": "items"}):
-            result = await delivery.ingest_incidents(
+            return await delivery.ingest_incidents(
                 info.context.session,
                 info.context.actor,
                 parse_id(value_stream_id, "valueStreamId"),
                 _plain(items),
             )
-        return IngestCountsType.of(result)

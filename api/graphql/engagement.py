@@ -1,44 +1,45 @@
 """GraphQL for value streams, their engagement records, the workflow and the portfolio."""
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from api.graphql.backlog import (
-    BacklogItemType,
-    MilestoneType,
-    TargetType,
-    stream_items,
-    stream_milestones,
-    stream_targets,
-)
+from api.graphql.backlog import BacklogItemType, MilestoneType, TargetType
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import input_type, output_type
+from api.graphql.convert import input_type, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
-from api.graphql.loaders import load
-from api.graphql.maps import MapType, stream_maps
+from api.graphql.loaders import load, nothing
+from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, page_args
 from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
+from core.models.backlog import MilestoneProgress
 from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
 from core.models.participant import ParticipantCreate, ParticipantRead, ParticipantUpdate
+from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.risk import RiskCreate, RiskRead, RiskUpdate
 from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
 from core.models.value_stream import (
     PhaseTransitionRead,
     TransitionCreate,
-    ValueStream,
     ValueStreamCreate,
     ValueStreamUpdate,
 )
-from core.services import crud, engagement, playbooks, value_streams, workflow
-from core.services.children import ChildService
-from core.workflow.gates import GateResult
+from core.services import (
+    backlog,
+    batches,
+    engagement,
+    maps,
+    playbooks,
+    targets,
+    value_streams,
+    workflow,
+)
+from core.workflow.gates import CriterionResult, GateResult
 
 ParticipantType = output_type(ParticipantRead, "Participant")
 DeliverableType = output_type(DeliverableRead, "Deliverable")
@@ -48,59 +49,14 @@ SignoffType = output_type(SignoffRead, "SponsorSignoff")
 TransitionType = output_type(PhaseTransitionRead, "PhaseTransition")
 
 
-@strawberry.type(name="GateCriterion")
-class CriterionType:
-    key: str
-    description: str
-    passed: bool
-    reason: str
-
-
-@strawberry.type(name="Gate")
-class GateType:
-    phase: str
-    next_phase: str | None
-    passed: bool
-    criteria: list[CriterionType]
-
-    @classmethod
-    def of(cls, result: GateResult) -> "GateType":
-        return cls(
-            phase=result.phase,
-            next_phase=result.next_phase,
-            passed=result.passed,
-            criteria=[CriterionType(**vars(c)) for c in result.criteria],
-        )
+CriterionType = output_type(CriterionResult, "GateCriterion")
+GateType = output_type(GateResult, "Gate", description=GateResult.__doc__)
 
 
 async def _playbook(context: Context) -> Any:
-    async def fetch(ctx: Context, _: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-        playbook, _version = await playbooks.get_playbook(ctx.session, ctx.actor)
-        return {ctx.actor.organization_id: playbook}
-
-    return await load(context, "playbook", fetch, context.actor.organization_id, default=dict)
-
-
-async def _gates(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, GateResult]:
-    streams = await _streams(context, ids)
-    return await workflow.gates_of(
-        context.session, list(streams.values()), await _playbook(context)
+    return await load(
+        context, "playbook", batches.playbook, context.actor.organization_id, default=dict
     )
-
-
-async def _streams(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await crud.get_many(context.session, context.actor, ValueStream, ids)
-
-
-def _children(service: ChildService[Any]) -> Any:
-    async def fetch(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-        return await service.for_parents(context.session, context.actor, ids)
-
-    return fetch
-
-
-async def _histories(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await workflow.histories(context.session, context.actor, ids)
 
 
 @strawberry.type(name="ValueStream")
@@ -141,79 +97,89 @@ class ValueStreamType:
         description="Every criterion of leaving the current phase.", directives=[Cost(weight=10)]
     )
     async def gate(self, info: Info) -> GateType:
-        result = await load(info.context, "gate", _gates, self.id, default=lambda: None)
-        return GateType.of(result)
+        return await load(info.context, "gate", workflow.gates_batch, self.id, default=nothing)
 
     @strawberry.field
     async def participants(self, info: Info) -> list[ParticipantType]:  # type: ignore[valid-type]
-        return await load(info.context, "participants", _children(engagement.participants), self.id)
+        return await load(
+            info.context, "participants", engagement.participants.for_parents, self.id
+        )
 
     @strawberry.field
     async def deliverables(self, info: Info) -> list[DeliverableType]:  # type: ignore[valid-type]
-        return await load(info.context, "deliverables", _children(engagement.deliverables), self.id)
+        return await load(
+            info.context, "deliverables", engagement.deliverables.for_parents, self.id
+        )
 
     @strawberry.field
     async def risks(self, info: Info) -> list[RiskType]:  # type: ignore[valid-type]
-        return await load(info.context, "risks", _children(engagement.risks), self.id)
+        return await load(info.context, "risks", engagement.risks.for_parents, self.id)
 
     @strawberry.field
     async def action_items(self, info: Info) -> list[ActionItemType]:  # type: ignore[valid-type]
-        return await load(info.context, "action_items", _children(engagement.action_items), self.id)
+        return await load(
+            info.context, "action_items", engagement.action_items.for_parents, self.id
+        )
 
     @strawberry.field
     async def signoffs(self, info: Info) -> list[SignoffType]:  # type: ignore[valid-type]
-        return await load(info.context, "signoffs", _children(engagement.signoffs), self.id)
+        return await load(info.context, "signoffs", engagement.signoffs.for_parents, self.id)
 
     @strawberry.field(description="Maps of a cycle (default: every cycle), oldest first.")
     async def maps(self, info: Info, cycle: int | None = None) -> list[MapType]:
-        found = await load(info.context, "stream_maps", stream_maps, self.id)
+        found = await load(info.context, "stream_maps", maps.maps.for_parents, self.id)
         return [m for m in found if cycle is None or m.cycle == cycle]
 
     @strawberry.field(description="The whole backlog in rank order.")
     async def backlog_items(self, info: Info) -> list[BacklogItemType]:
-        items = await load(info.context, "stream_items", stream_items, self.id)
+        items = await load(info.context, "stream_items", backlog.items.for_parents, self.id)
         return sorted(items, key=lambda item: (item.rank, item.id))
 
     @strawberry.field
     async def milestones(self, info: Info) -> list[MilestoneType]:
-        return await load(info.context, "stream_milestones", stream_milestones, self.id)
+        return await load(
+            info.context, "stream_milestones", backlog.milestones.for_parents, self.id
+        )
 
     @strawberry.field(description="Flow-metric targets with their progress.")
     async def targets(self, info: Info) -> list[TargetType]:
-        return await load(info.context, "stream_targets", stream_targets, self.id)
+        return await load(info.context, "stream_targets", targets.targets.for_parents, self.id)
 
     @strawberry.field(description="Every transition, oldest first.")
     async def history(self, info: Info) -> list[TransitionType]:  # type: ignore[valid-type]
-        return await load(info.context, "history", _histories, self.id)
+        return await load(info.context, "history", workflow.histories, self.id)
 
 
-@strawberry.type(name="TargetStatusCounts")
-class TargetCountsType:
-    on_track: int
-    at_risk: int
-    off_track: int
-    achieved: int
-    no_data: int
+TargetCountsType = output_type(TargetStatusCounts, "TargetStatusCounts")
+BacklogProgressType = output_type(MilestoneProgress, "BacklogProgress")
 
 
-@strawberry.type(name="BacklogProgress")
-class BacklogProgressType:
-    items: int
-    done: int
-    percent: float | None
-
-
-@strawberry.type(name="PortfolioEntry")
-class PortfolioEntryType:
+class _EntryOf:
     value_stream: ValueStreamType
-    phase_name: str | None
-    days_in_phase: float
-    timebox_days: float | None
-    overdue: bool
-    blocking_criteria: int
-    gate: GateType
-    backlog: BacklogProgressType
-    targets: TargetCountsType
+    gate: GateType  # type: ignore[valid-type]
+    backlog: BacklogProgressType  # type: ignore[valid-type]
+    targets: TargetCountsType  # type: ignore[valid-type]
+
+
+PortfolioEntryType = output_type(
+    PortfolioRow,
+    "PortfolioEntry",
+    _EntryOf,
+    exclude=frozenset(PortfolioRow.model_fields)
+    - {"phase_name", "days_in_phase", "timebox_days", "overdue", "blocking_criteria"},
+    ahead=("value_stream",),
+)
+
+
+def _entry(entry: workflow.PortfolioEntry) -> Any:
+    return shaped(
+        PortfolioEntryType,
+        entry.row,
+        value_stream=entry.stream,
+        gate=entry.gate,
+        backlog=entry.backlog,
+        targets=entry.row.targets,
+    )
 
 
 @strawberry.type
@@ -277,33 +243,17 @@ class Query:
         overdue: bool | None = None,
         owner_id: strawberry.ID | None = None,
         q: str | None = None,
-    ) -> Connection[PortfolioEntryType] | None:
+    ) -> Connection[PortfolioEntryType] | None:  # type: ignore[valid-type]
         filters = workflow.PortfolioFilter(
             phase=phase,
             overdue=overdue,
             owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
             q=q,
         )
-        page, playbook = await workflow.portfolio(
+        page = await workflow.portfolio(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )
-        names = {p.key: p.name for p in playbook.phases}
-        entries = [
-            PortfolioEntryType(
-                value_stream=e.stream,  # type: ignore[arg-type]
-                phase_name=names.get(e.stream.phase),
-                days_in_phase=e.timebox.days_in_phase,
-                timebox_days=e.timebox.timebox_days,
-                overdue=e.timebox.overdue,
-                blocking_criteria=e.blocking_criteria,
-                gate=GateType.of(e.gate),
-                backlog=BacklogProgressType(
-                    items=e.backlog.total, done=e.backlog.done, percent=e.backlog.percent
-                ),
-                targets=TargetCountsType(**e.targets),
-            )
-            for e in page.items
-        ]
+        entries = [_entry(e) for e in page.items]
         return connection(page.with_items(entries))
 
 

@@ -11,10 +11,12 @@ from typing import Any
 import strawberry
 
 from api.graphql.context import Info
+from api.graphql.convert import output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.urls import resource_url
 from core.exporting import Exporter, choose, file_name, rendered
+from core.models.exporter import ExporterDescriptor, descriptors
 from core.services import maps, snapshots, value_streams, workflow
 
 TEXT_MEDIA_TYPES = frozenset({"application/json", "image/svg+xml", "application/xml"})
@@ -26,17 +28,11 @@ class ExportSubject(enum.Enum):
     BACKLOG = "backlog"
 
 
-@strawberry.type(name="Exporter")
-class ExporterType:
-    name: str = strawberry.field(description="The `format` to ask for.")
-    media_type: str
-    extension: str
-    subjects: list[str] = strawberry.field(
-        description="What it exports: value_stream, backlog, map, portfolio."
-    )
-    description: str
-    plugin: str
+class _InlineOrLink:
     text: bool = strawberry.field(description="Answered inline as `text`, else as a `link`.")
+
+
+ExporterType = output_type(ExporterDescriptor, "Exporter", _InlineOrLink)
 
 
 @strawberry.type
@@ -85,19 +81,11 @@ async def _payload(
 @strawberry.type
 class Query:
     @strawberry.field(description="Every export format the loaded plugins offer.")
-    async def exporters(self, info: Info) -> list[ExporterType] | None:
+    async def exporters(self, info: Info) -> list[ExporterType] | None:  # type: ignore[valid-type]
         info.context.actor  # noqa: B018 - only callers with a token may list them
+        offered = _exporters(info)
         return [
-            ExporterType(
-                name=e.name,
-                media_type=e.media_type,
-                extension=e.extension,
-                subjects=sorted(e.subjects),
-                description=e.description,
-                plugin=e.plugin,
-                text=is_text(e),
-            )
-            for e in _exporters(info).values()
+            shaped(ExporterType, d, text=is_text(offered[d.name])) for d in descriptors(offered)
         ]
 
     @strawberry.field(

@@ -8,16 +8,17 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Context, Info
+from api.graphql.convert import input_type
 from api.graphql.extensions import Savepoint
 from api.graphql.inputs import to_model
-from api.graphql.loaders import load
+from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.errors import ValidationFailed
 from core.models.organization import OrganizationUpdate
-from core.models.person import Person, PersonCreate, PersonUpdate
+from core.models.person import PersonCreate, PersonUpdate
 from core.models.team import TeamCreate, TeamMemberAdd, TeamUpdate
 from core.models.token import ApiTokenCreate, Role
-from core.services import audit, crud, organizations, people, teams, tokens
+from core.services import audit, batches, organizations, people, teams, tokens
 
 RoleEnum = strawberry.enum(Role, name="Role")
 
@@ -68,7 +69,7 @@ class TeamType:
 
     @strawberry.field
     async def members(self, info: Info) -> list[TeamMemberType]:
-        return await load(info.context, "team_members", _members, self.id)
+        return await load(info.context, "team_members", teams.members_of, self.id)
 
 
 @strawberry.type(name="ApiToken")
@@ -122,17 +123,9 @@ class Me:
         return await load_person(info.context, self.person_id)
 
 
-async def _people(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await crud.get_many(context.session, context.actor, Person, ids)
-
-
-async def _members(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await teams.members_of(context.session, context.actor, ids)
-
-
 def load_person(context: Context, person_id: Any) -> Any:
     """A person by id through the request's DataLoader; None when not found."""
-    return load(context, "person", _people, person_id, default=lambda: None)
+    return load(context, "person", batches.people, person_id, default=nothing)
 
 
 @strawberry.input
@@ -143,12 +136,9 @@ class PersonCreateInput:
     active: bool = True
 
 
-@strawberry.input
-class PersonUpdateInput:
-    name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    active: bool | None = strawberry.UNSET
+PersonUpdateInput = input_type(PersonUpdate, "PersonUpdateInput", partial=True)
+TeamUpdateInput = input_type(TeamUpdate, "TeamUpdateInput", partial=True)
+OrganizationUpdateInput = input_type(OrganizationUpdate, "OrganizationUpdateInput", partial=True)
 
 
 @strawberry.input
@@ -156,12 +146,6 @@ class TeamCreateInput:
     name: str
     description: str | None = None
     member_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class TeamUpdateInput:
-    name: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -276,16 +260,14 @@ class Query:
         return connection(page)
 
 
-@strawberry.input
-class OrganizationUpdateInput:
-    name: str | None = strawberry.UNSET
-
-
 @strawberry.type
 class Mutation:
     @mutation(description="Admin only.")
     async def update_organization(
-        self, info: Info, expected_version: int, input: OrganizationUpdateInput
+        self,
+        info: Info,
+        expected_version: int,
+        input: OrganizationUpdateInput,  # type: ignore[valid-type]
     ) -> OrganizationType | None:
         return await organizations.update_own(  # type: ignore[return-value]
             info.context.session,
@@ -301,7 +283,11 @@ class Mutation:
 
     @mutation()
     async def update_person(
-        self, info: Info, id: strawberry.ID, expected_version: int, input: PersonUpdateInput
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: PersonUpdateInput,  # type: ignore[valid-type]
     ) -> PersonType | None:
         patch = to_model(PersonUpdate, input)
         return await people.update_person(  # type: ignore[return-value]
@@ -331,7 +317,11 @@ class Mutation:
 
     @mutation()
     async def update_team(
-        self, info: Info, id: strawberry.ID, expected_version: int, input: TeamUpdateInput
+        self,
+        info: Info,
+        id: strawberry.ID,
+        expected_version: int,
+        input: TeamUpdateInput,  # type: ignore[valid-type]
     ) -> TeamType | None:
         return await teams.update_team(  # type: ignore[return-value]
             info.context.session,

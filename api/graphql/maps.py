@@ -1,22 +1,19 @@
 """GraphQL for value stream maps: steps, handoffs, findings, metrics, classification."""
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
-from api.graphql.context import Context, Info
-from api.graphql.convert import defined_by, gql_enum, output_type
+from api.graphql.context import Info
+from api.graphql.convert import gql_enum, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
-from api.graphql.loaders import load
+from api.graphql.loaders import load, nothing
 from core.durations import format_duration
 from core.flowmap import ValueClass
-from core.metrics.definitions import MAP
+from core.metrics.map_metrics import MapMetrics, MetricChange
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -26,54 +23,24 @@ from core.models.value_stream_map import (
     MapUpdate,
     StepCreate,
     StepUpdate,
-    ValueStreamMap,
     iso_duration,
 )
 from core.models.waste_finding import FindingCreate, FindingRead, FindingUpdate, TriageDecision
+from core.services import batches, findings, map_documents, maps
 from core.services import classify as classifying
-from core.services import crud, findings, map_documents, maps
 
 HandoffType = output_type(HandoffRead, "Handoff")
 FindingType = output_type(FindingRead, "WasteFinding")
 
 
-@defined_by(MAP)
-@strawberry.type(name="MapMetrics", description="Lean metrics of a map; times in seconds.")
-class MetricsType:
-    lead_time_seconds: float
-    process_time_seconds: float
-    activity_ratio: float | None
-    rolled_pca_percent: float
-    handoffs: int
-    cross_team_handoffs: int
-    manual_steps: int
-    step_count: int
-    total_people: int
-    bottleneck_step_id: str | None
-    critical_path: list[str]
-    step_shares: JSON
-    lead_time_days: float
-    process_time_days: float
-    steps_missing_role: list[str]
-    steps_missing_process_time: list[str]
-    steps_missing_wait_time: list[str]
-
-    @classmethod
-    def of(cls, metrics: Any) -> "MetricsType":
-        values = asdict(metrics)
-        for key in ("critical_path", "steps_missing_role", "steps_missing_process_time"):
-            values[key] = list(values[key])
-        values["steps_missing_wait_time"] = list(values["steps_missing_wait_time"])
-        return cls(**values)
+MetricsType = output_type(MapMetrics, "MapMetrics", description=MapMetrics.__doc__)
 
 
-@strawberry.type(name="MetricChange")
-class ChangeType:
+class _ChangeOf:
     metric: str
-    current: float | None
-    desired: float | None
-    absolute_change: float | None
-    percent_change: float | None
+
+
+ChangeType = output_type(MetricChange, "MetricChange", _ChangeOf, ahead=("metric",))
 
 
 @strawberry.type(name="MapStep")
@@ -110,24 +77,6 @@ class StepType:
         return iso_duration(self.wait_seconds)
 
 
-async def _map_steps(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await maps.steps.for_parents(context.session, context.actor, ids)
-
-
-async def _map_handoffs(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await maps.handoffs.for_parents(context.session, context.actor, ids)
-
-
-async def _map_findings(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await findings.findings.for_parents(context.session, context.actor, ids)
-
-
-async def _map_metrics(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    rows = await crud.get_many(context.session, context.actor, ValueStreamMap, ids)
-    pictures = await maps.flow_maps(context.session, context.actor, list(rows.values()))
-    return {i: maps.metrics_of(context.session, rows[i], p) for i, p in pictures.items()}
-
-
 @strawberry.type(name="ValueStreamMap")
 class MapType:
     id: strawberry.ID
@@ -145,31 +94,40 @@ class MapType:
 
     @strawberry.field(description="Steps in order.")
     async def steps(self, info: Info) -> list[StepType]:
-        return await load(info.context, "map_steps", _map_steps, self.id)
+        return await load(info.context, "map_steps", maps.steps.for_parents, self.id)
 
     @strawberry.field
     async def handoffs(self, info: Info) -> list[HandoffType]:  # type: ignore[valid-type]
-        return await load(info.context, "map_handoffs", _map_handoffs, self.id)
+        return await load(info.context, "map_handoffs", maps.handoffs.for_parents, self.id)
 
     @strawberry.field
     async def findings(self, info: Info) -> list[FindingType]:  # type: ignore[valid-type]
-        return await load(info.context, "map_findings", _map_findings, self.id)
+        return await load(info.context, "map_findings", findings.findings.for_parents, self.id)
 
     @strawberry.field(directives=[Cost(weight=10)])
-    async def metrics(self, info: Info) -> MetricsType:
-        result = await load(info.context, "map_metrics", _map_metrics, self.id, default=dict)
-        return MetricsType.of(result)
-
-
-async def stream_maps(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    return await maps.maps.for_parents(context.session, context.actor, ids)
+    async def metrics(self, info: Info) -> MetricsType:  # type: ignore[valid-type]
+        return await load(info.context, "map_metrics", maps.metrics_batch, self.id, default=dict)
 
 
 @strawberry.type(name="MapComparison")
 class ComparisonType:
-    current: MapType
-    desired: MapType
-    changes: list[ChangeType]
+    """Resolved from core's `MapComparison`: the maps by id, the changes as a list."""
+
+    current_map_id: strawberry.Private[uuid.UUID]
+    desired_map_id: strawberry.Private[uuid.UUID]
+    changed: strawberry.Private[dict[str, MetricChange]]
+
+    @strawberry.field
+    async def current(self, info: Info) -> MapType:
+        return await load(info.context, "maps", batches.maps, self.current_map_id, default=nothing)
+
+    @strawberry.field
+    async def desired(self, info: Info) -> MapType:
+        return await load(info.context, "maps", batches.maps, self.desired_map_id, default=nothing)
+
+    @strawberry.field
+    def changes(self) -> list[ChangeType]:  # type: ignore[valid-type]
+        return [shaped(ChangeType, change, metric=key) for key, change in self.changed.items()]
 
 
 @strawberry.type
@@ -193,16 +151,16 @@ class Query:
     async def comparison(
         self, info: Info, value_stream_id: strawberry.ID, cycle: int | None = None
     ) -> ComparisonType | None:
-        current, desired, _now, _then, changes = await maps.comparison(
+        found = await maps.comparison(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
             cycle,
         )
         return ComparisonType(
-            current=current,  # type: ignore[arg-type]
-            desired=desired,  # type: ignore[arg-type]
-            changes=[ChangeType(metric=k, **asdict(v)) for k, v in changes.items()],
+            current_map_id=found.current_map_id,
+            desired_map_id=found.desired_map_id,
+            changed=found.changes,
         )
 
 

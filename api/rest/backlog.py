@@ -17,9 +17,7 @@ from core.models.backlog import (
     BacklogUpdate,
     DependencyCreate,
     ItemType,
-    Milestone,
     MilestoneCreate,
-    MilestoneProgress,
     MilestoneRead,
     MilestoneUpdate,
     RaciCreate,
@@ -58,22 +56,6 @@ def _item(obj: Any) -> BacklogRead:
     return BacklogRead.model_validate(
         {**obj.model_dump(warnings=False), "wsjf": obj.wsjf, "overdue": obj.overdue}
     )
-
-
-async def _milestones(
-    session: AsyncSession, actor: Actor, rows: list[Milestone]
-) -> list[MilestoneRead]:
-    progress = await backlog.milestone_progress(session, [m.id for m in rows])
-    answers = []
-    for m in rows:
-        p = progress.get(m.id)
-        shaped = MilestoneProgress(
-            items=p.total if p else 0, done=p.done if p else 0, percent=p.percent if p else None
-        )
-        answers.append(
-            MilestoneRead.model_validate({**m.model_dump(warnings=False), "progress": shaped})
-        )
-    return answers
 
 
 class BacklogActionsController(Controller):
@@ -180,6 +162,6 @@ CONTROLLERS = [
         update_model=MilestoneUpdate,
         read_model=MilestoneRead,
         filters=no_filters,
-        enrich=_milestones,
+        enrich=backlog.milestone_reads,
     ),
 ]

@@ -3,7 +3,6 @@ lists, and the flow and DORA metrics of a value stream by period and bucket.
 """
 
 import uuid
-from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -15,8 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.fields import fields_named
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut
 from core.actor import Actor
-from core.metrics.definitions import FLOW, described
-from core.metrics.flow import MEDIAN_METHOD
 from core.models.delivery import WorkItemType
 from core.models.delivery_input import (
     MAX_BATCH,
@@ -24,6 +21,7 @@ from core.models.delivery_input import (
     DeploymentRead,
     IncidentInput,
     IncidentRead,
+    IngestCounts,
     WorkItemInput,
     WorkItemRead,
 )
@@ -49,47 +47,8 @@ class Batch(BaseModel, Generic[T]):
     items: SkipValidation[list[T]] = Field(max_length=MAX_BATCH)
 
 
-class IngestOut(BaseModel):
-    created: int
-    updated: int
-    unchanged: int
-
-
-@described(FLOW)
-class FlowBucketOut(BaseModel):
-    """One bucket; seconds for times, `null` where there was nothing to measure."""
-
-    start: datetime
-    end: datetime
-    window_start: datetime
-    window_end: datetime
-    flow_velocity: int
-    flow_time_seconds: float | None
-    flow_efficiency: float | None
-    flow_load: int
-    flow_distribution: dict[str, float]
-    deployment_count: int
-    deployments_per_day: float
-    lead_time_for_changes_seconds: float | None
-    change_failure_rate: float | None
-    time_to_restore_seconds: float | None
-
-
-class FlowReportOut(BaseModel):
-    value_stream_id: uuid.UUID
-    start: datetime
-    end: datetime
-    bucket: str
-    median_method: str = Field(examples=[MEDIAN_METHOD])
-    buckets: list[FlowBucketOut]
-
-
 def _page(page: Page[Any]) -> Any:
     return PageOut[Any](items=page.items, next_cursor=page.next_cursor)
-
-
-def _ingested(result: delivery.IngestResult) -> IngestOut:
-    return IngestOut.model_validate(asdict(result))
 
 
 Since = Annotated[datetime | None, Parameter(description="inclusive, ISO 8601 with zone")]
@@ -111,10 +70,9 @@ class DeliveryController(Controller):
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
         data: Batch[WorkItemInput],
-    ) -> IngestOut:
+    ) -> IngestCounts:
         with fields_named(ITEMS_OF["work_items"]):
-            result = await delivery.ingest_work_items(session, actor, value_stream_id, data.items)
-        return _ingested(result)
+            return await delivery.ingest_work_items(session, actor, value_stream_id, data.items)
 
     @post(
         "/deployments/bulk",
@@ -127,10 +85,9 @@ class DeliveryController(Controller):
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
         data: Batch[DeploymentInput],
-    ) -> IngestOut:
+    ) -> IngestCounts:
         with fields_named(ITEMS_OF["deployments"]):
-            result = await delivery.ingest_deployments(session, actor, value_stream_id, data.items)
-        return _ingested(result)
+            return await delivery.ingest_deployments(session, actor, value_stream_id, data.items)
 
     @post(
         "/incidents/bulk",
@@ -143,10 +100,9 @@ class DeliveryController(Controller):
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
         data: Batch[IncidentInput],
-    ) -> IngestOut:
+    ) -> IngestCounts:
         with fields_named(ITEMS_OF["incidents"]):
-            result = await delivery.ingest_incidents(session, actor, value_stream_id, data.items)
-        return _ingested(result)
+            return await delivery.ingest_incidents(session, actor, value_stream_id, data.items)
 
     @get("/work-items", summary="List work items with their state changes")
     async def list_work_items(
@@ -223,11 +179,10 @@ class DeliveryController(Controller):
             Literal["day", "week", "month"],
             Parameter(description="calendar buckets in UTC: days, ISO weeks or months"),
         ] = "week",
-    ) -> FlowReportOut:
-        report = await flow_metrics.flow_metrics(
+    ) -> flow_metrics.FlowReport:
+        return await flow_metrics.flow_metrics(
             session, actor, value_stream_id, start=start, end=end, bucket=bucket
         )
-        return FlowReportOut.model_validate(asdict(report))
 
 
 CONTROLLERS = [DeliveryController]

@@ -9,7 +9,6 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Stream
-from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.load import HEAVY
@@ -20,6 +19,7 @@ from api.urls import resource_url
 from core.actor import Actor
 from core.errors import ValidationFailed
 from core.exporting import Exporter, file_name, streamed
+from core.models.exporter import ExporterDescriptor, descriptors
 from core.models.value_stream import ValueStreamRead
 from core.services import importing, snapshots, workflow
 
@@ -27,15 +27,6 @@ FormatParam = Parameter(max_length=40, description="an exporter name; default by
 MapFormatParam = Parameter(
     max_length=40, description="an exporter name; default by Accept, else svg"
 )
-
-
-class ExporterOut(BaseModel):
-    name: str
-    media_type: str
-    extension: str
-    subjects: list[str]
-    description: str
-    plugin: str
 
 
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
@@ -70,18 +61,8 @@ class ExportsController(Controller):
     tags = ["exports"]
 
     @get("/exporters", summary="Every export format the loaded plugins offer")
-    async def list_exporters(self, app_state: AppState, actor: Actor) -> list[ExporterOut]:
-        return [
-            ExporterOut(
-                name=e.name,
-                media_type=e.media_type,
-                extension=e.extension,
-                subjects=sorted(e.subjects),
-                description=e.description,
-                plugin=e.plugin,
-            )
-            for e in app_state.exporters.values()
-        ]
+    async def list_exporters(self, app_state: AppState, actor: Actor) -> list[ExporterDescriptor]:
+        return descriptors(app_state.exporters)
 
     @get("/value-streams/{value_stream_id:uuid}/export", summary="Export a value stream", opt=HEAVY)
     async def export_value_stream(

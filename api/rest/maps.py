@@ -1,7 +1,6 @@
 """REST for value stream maps: maps, steps, handoffs, metrics, comparison, documents, waste."""
 
 import uuid
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
@@ -17,8 +16,7 @@ from api.urls import resource_url
 from core.actor import Actor
 from core.errors import FieldProblem, ValidationFailed
 from core.flowmap import ValueClass
-from core.metrics.definitions import MAP, described
-from core.metrics.map_metrics import MapMetrics
+from core.metrics.map_metrics import MapComparison, MapMetrics
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -94,48 +92,6 @@ def _step(obj: Any) -> StepRead:
     return StepRead.model_validate(step_read(obj))
 
 
-@described(MAP)
-class MetricsOut(BaseModel):
-    """The lean metrics of one map; times in seconds unless the name says days."""
-
-    lead_time_seconds: float
-    process_time_seconds: float
-    activity_ratio: float | None
-    rolled_pca_percent: float
-    handoffs: int
-    cross_team_handoffs: int
-    manual_steps: int
-    step_count: int
-    total_people: int
-    bottleneck_step_id: str | None
-    critical_path: list[str]
-    step_shares: dict[str, float]
-    lead_time_days: float
-    process_time_days: float
-    steps_missing_role: list[str]
-    steps_missing_process_time: list[str]
-    steps_missing_wait_time: list[str]
-
-    @classmethod
-    def of(cls, metrics: MapMetrics) -> "MetricsOut":
-        return cls.model_validate(asdict(metrics))
-
-
-class ChangeOut(BaseModel):
-    current: float | None
-    desired: float | None
-    absolute_change: float | None
-    percent_change: float | None
-
-
-class ComparisonOut(BaseModel):
-    current_map_id: uuid.UUID
-    desired_map_id: uuid.UUID
-    current: MetricsOut
-    desired: MetricsOut
-    changes: dict[str, ChangeOut]
-
-
 class ClassifyOut(BaseModel):
     classifiers: list[str]
     created: list[FindingRead]
@@ -168,8 +124,8 @@ class MapAnalysisController(Controller):
     @get("/maps/{map_id:uuid}/metrics", summary="Lead time, activity ratio, %C&A, bottleneck...")
     async def get_metrics(
         self, session: AsyncSession, actor: Actor, map_id: FromPath[uuid.UUID]
-    ) -> MetricsOut:
-        return MetricsOut.of(await maps.metrics(session, actor, map_id))
+    ) -> MapMetrics:
+        return await maps.metrics(session, actor, map_id)
 
     @get(
         "/value-streams/{value_stream_id:uuid}/comparison",
@@ -184,17 +140,8 @@ class MapAnalysisController(Controller):
             int | None,
             Parameter(ge=1, le=INT32_MAX, description="a cycle, from 1; default: the current"),
         ] = None,
-    ) -> ComparisonOut:
-        current, desired, now, then, changes = await maps.comparison(
-            session, actor, value_stream_id, cycle
-        )
-        return ComparisonOut(
-            current_map_id=current.id,
-            desired_map_id=desired.id,
-            current=MetricsOut.of(now),
-            desired=MetricsOut.of(then),
-            changes={k: ChangeOut.model_validate(asdict(v)) for k, v in changes.items()},
-        )
+    ) -> MapComparison:
+        return await maps.comparison(session, actor, value_stream_id, cycle)
 
     @get(
         "/maps/{map_id:uuid}/export",

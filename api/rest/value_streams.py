@@ -31,24 +31,6 @@ from core.services.reads import Reads
 from core.workflow.gates import GateResult
 
 
-class CriterionOut(BaseModel):
-    key: str
-    description: str
-    passed: bool
-    reason: str
-
-
-class GateOut(BaseModel):
-    phase: str
-    next_phase: str | None
-    passed: bool
-    criteria: list[CriterionOut]
-
-    @classmethod
-    def of(cls, result: GateResult) -> "GateOut":
-        return cls.model_validate(result.as_dict())
-
-
 class TransitionOut(BaseModel):
     value_stream: ValueStreamRead
     transition: PhaseTransitionRead
@@ -118,8 +100,8 @@ class ValueStreamsController(Controller):
     @get("/{value_stream_id:uuid}/gate", summary="Every criterion of leaving the current phase")
     async def get_gate(
         self, session: AsyncSession, actor: Actor, value_stream_id: FromPath[uuid.UUID]
-    ) -> GateOut:
-        return GateOut.of(await workflow.gate(session, actor, value_stream_id))
+    ) -> GateResult:
+        return await workflow.gate(session, actor, value_stream_id)
 
     @post(
         "/{value_stream_id:uuid}/transitions",

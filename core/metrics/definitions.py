@@ -11,9 +11,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from core.metrics.flow import MEDIAN_METHOD
-
 M = TypeVar("M", bound=BaseModel)
+
+MEDIAN_METHOD = "lower median (percentile_disc 0.5)"
 
 _WINDOW = "the bucket's window [window_start, window_end)"
 _MEDIAN = f"the {MEDIAN_METHOD}: the middle value, never an average of two"

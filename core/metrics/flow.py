@@ -13,15 +13,18 @@ their own for small data. Every choice below is one SQL can reproduce exactly:
 """
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
+from pydantic import BaseModel, ConfigDict
+
+from core.metrics.definitions import FLOW, described
+
 ItemType = Literal["feature", "defect", "risk", "debt"]
 BucketSize = Literal["day", "week", "month"]
 ITEM_TYPES: tuple[ItemType, ...] = get_args(ItemType)
-MEDIAN_METHOD = "lower median (percentile_disc 0.5)"
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -70,13 +73,24 @@ class Incident:
     deployment_external_id: str | None = None
 
 
-@dataclass(frozen=True)
-class FlowBucket:
-    """One bucket's numbers; times are in seconds, ``None`` where there is nothing to measure.
+class FlowDistribution(BaseModel):
+    """Share of each type among finished items."""
 
-    ``start``/``end`` are the calendar bucket (the label); ``window_start``/``window_end``
-    are the part of it inside the requested period, which is what was counted.
-    """
+    model_config = ConfigDict(frozen=True)
+
+    feature: float
+    defect: float
+    risk: float
+    debt: float
+
+
+@described(FLOW)
+class FlowBucket(BaseModel):
+    """One bucket; seconds for times, `null` where there was nothing to measure."""
+
+    # `start`/`end` are the calendar bucket (the label); `window_start`/`window_end` are
+    # the part of it inside the requested period, which is what was counted.
+    model_config = ConfigDict(frozen=True)
 
     start: datetime
     end: datetime
@@ -86,7 +100,7 @@ class FlowBucket:
     flow_time_seconds: float | None
     flow_efficiency: float | None
     flow_load: int
-    flow_distribution: Mapping[str, float]
+    flow_distribution: FlowDistribution
     deployment_count: int
     deployments_per_day: float
     lead_time_for_changes_seconds: float | None
@@ -309,7 +323,7 @@ def compute_window(
         flow_time_seconds=flow_time(items, window_start, window_end),
         flow_efficiency=flow_efficiency(items, window_start, window_end),
         flow_load=flow_load(items, window_end),
-        flow_distribution=flow_distribution(items, window_start, window_end),
+        flow_distribution=FlowDistribution(**flow_distribution(items, window_start, window_end)),
         deployment_count=count,
         deployments_per_day=per_day,
         lead_time_for_changes_seconds=lead_time_for_changes(deployments, window_start, window_end),

@@ -17,13 +17,20 @@ Steps without a measured process or wait time count as zero in the sums; the
 ``steps_missing_*`` fields say which ones, so a gate can refuse an incomplete map.
 """
 
-from dataclasses import dataclass
+import uuid
+
+from pydantic import BaseModel, ConfigDict
 
 from core.flowmap import FlowMap, Step
+from core.metrics.definitions import MAP, described
 
 
-@dataclass(frozen=True)
-class MapMetrics:
+@described(MAP)
+class MapMetrics(BaseModel):
+    """The lean metrics of one map; times in seconds unless the name says days."""
+
+    model_config = ConfigDict(frozen=True)
+
     lead_time_seconds: float
     process_time_seconds: float
     activity_ratio: float | None
@@ -43,9 +50,10 @@ class MapMetrics:
     steps_missing_wait_time: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class MetricChange:
+class MetricChange(BaseModel):
     """One metric from current to desired state; percent is of the current value."""
+
+    model_config = ConfigDict(frozen=True)
 
     current: float | None
     desired: float | None
@@ -154,10 +162,14 @@ def compute_map_metrics(flow_map: FlowMap) -> MapMetrics:
 
 def _change(current: float | None, desired: float | None) -> MetricChange:
     if current is None or desired is None:
-        return MetricChange(current, desired, None, None)
+        return MetricChange(
+            current=current, desired=desired, absolute_change=None, percent_change=None
+        )
     absolute = desired - current
     percent = absolute / current * 100.0 if current != 0 else None
-    return MetricChange(current, desired, absolute, percent)
+    return MetricChange(
+        current=current, desired=desired, absolute_change=absolute, percent_change=percent
+    )
 
 
 def compare(current: MapMetrics, desired: MapMetrics) -> dict[str, MetricChange]:
@@ -169,3 +181,13 @@ def compare(current: MapMetrics, desired: MapMetrics) -> dict[str, MetricChange]
     return {
         name: _change(getattr(current, name), getattr(desired, name)) for name in COMPARED_METRICS
     }
+
+
+class MapComparison(BaseModel):
+    """A cycle's chosen desired-state map against its current-state map, metric by metric."""
+
+    current_map_id: uuid.UUID
+    desired_map_id: uuid.UUID
+    current: MapMetrics
+    desired: MapMetrics
+    changes: dict[str, MetricChange]

@@ -225,6 +225,8 @@ class MilestoneUpdate(SQLModel):
 
 
 class MilestoneProgress(SQLModel):
+    """Done items over live (not dropped) items: of a milestone, or of a whole backlog."""
+
     items: int
     done: int
     percent: float | None

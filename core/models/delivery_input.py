@@ -154,3 +154,11 @@ class IncidentRead(BaseModel):
     restore_seconds: float | None
     deployment_external_id: str | None
     updated_at: datetime
+
+
+class IngestCounts(BaseModel):
+    """What one bulk request did: new records, changed records, records sent again as stored."""
+
+    created: int
+    updated: int
+    unchanged: int

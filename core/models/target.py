@@ -55,7 +55,7 @@ IN_UNIT = "in the target's unit"
 class TargetFields(SQLModel):
     metric: MetricKey = Field(
         description="the metric the target is set on; the flow and map metrics are defined "
-        "in the FlowBucketOut and MetricsOut schemas, custom is the team's own (custom_key)"
+        "in the FlowBucket and MapMetrics schemas, custom is the team's own (custom_key)"
     )
     custom_key: str | None = Field(default=None, max_length=60)
     unit: str | None = Field(default=None, max_length=30, description=UNIT)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, get_args
 
+from pydantic import BaseModel, Field
 from sqlalchemy import (
     Integer,
     String,
@@ -35,12 +36,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import ValidationFailed
+from core.metrics.definitions import MEDIAN_METHOD
 from core.metrics.flow import (
     ITEM_TYPES,
-    MEDIAN_METHOD,
     SECONDS_PER_DAY,
     BucketSize,
     FlowBucket,
+    FlowDistribution,
     bucket_next,
     bucket_starts,
 )
@@ -73,13 +75,12 @@ class Window:
     end: datetime
 
 
-@dataclass(frozen=True)
-class FlowReport:
+class FlowReport(BaseModel):
     value_stream_id: uuid.UUID
     start: datetime
     end: datetime
     bucket: str
-    median_method: str
+    median_method: str = Field(examples=[MEDIAN_METHOD])
     buckets: list[FlowBucket]
 
 
@@ -406,7 +407,7 @@ def _bucket(
         flow_time_seconds=flow_time,
         flow_efficiency=efficiency,
         flow_load=load,
-        flow_distribution=distribution,
+        flow_distribution=FlowDistribution(**distribution),
         deployment_count=count,
         deployments_per_day=count / days,
         lead_time_for_changes_seconds=lead,

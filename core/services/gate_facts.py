@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.actor import Actor
 from core.errors import ValidationFailed
 from core.memo import Memo, memo_of
 from core.metrics.map_metrics import MapMetrics, compute_map_metrics
@@ -40,9 +41,15 @@ from core.workflow.vocabulary import ActionKind
 
 
 async def gather(
-    session: AsyncSession, streams: Sequence[ValueStream], playbook: Playbook
+    session: AsyncSession, actor: Actor, streams: Sequence[ValueStream], playbook: Playbook
 ) -> dict[uuid.UUID, GateFacts]:
+    """Facts of the caller's streams only; another organization's stream gets none.
+
+    Every query below selects by value stream id, and whatever belongs to a stream
+    belongs to its organization, so keeping the streams to the caller's keeps the facts.
+    """
     memo = memo_of(session)
+    streams = [s for s in streams if s.organization_id == actor.organization_id]
     by_id = {s.id: s for s in streams}
 
     async def gather_missing(ids: list[uuid.UUID]) -> dict[uuid.UUID, GateFacts]:

@@ -11,7 +11,7 @@ from core.errors import ValidationFailed
 from core.memo import Memo, memo_of
 from core.metrics.map_metrics import MapMetrics, compare
 from core.models.action_item import ActionItemRead
-from core.models.backlog import MilestoneProgress, MilestoneRead, RaciRead
+from core.models.backlog import RaciRead
 from core.models.deliverable import DeliverableRead
 from core.models.participant import ParticipantRead
 from core.models.person import Person
@@ -91,9 +91,9 @@ def _map_snapshot(
     come from the unit of work's memo, so a request computes them once per map version."""
     try:
         picture = maps.to_flow_map(stream_map, steps, handoffs)
-        metrics: dict[str, Any] | None = asdict(
-            memo.map_metrics(stream_map.id, stream_map.version, picture)
-        )
+        metrics: dict[str, Any] | None = memo.map_metrics(
+            stream_map.id, stream_map.version, picture
+        ).model_dump()
     except ValidationFailed:
         metrics = None
     return MapSnapshot(
@@ -117,7 +117,7 @@ async def value_stream_snapshot(
     stream = await get_value_stream(session, actor, value_stream_id)
     org = await organizations.get_own(session, actor)
     playbook, _ = await playbooks.get_playbook(session, actor)
-    gate = (await workflow.gates_of(session, [stream], playbook))[stream.id]
+    gate = (await workflow.gates_of(session, actor, [stream], playbook))[stream.id]
     box = workflow.timebox(playbook, stream)
     sid = [stream.id]
 
@@ -135,7 +135,7 @@ async def value_stream_snapshot(
     raci = await backlog.raci_for_items(session, actor, [i.id for i in items])
     depends = await backlog.dependencies_of(session, actor, [i.id for i in items])
     milestone_rows = await children(backlog.milestones)
-    progress = await backlog.milestone_progress(session, [m.id for m in milestone_rows])
+    milestone_reads = await backlog.milestone_reads(session, actor, milestone_rows)
     target_rows = await children(targets.targets)
     target_progress = await targets.progress_of(session, actor, target_rows)
     series = await targets.measurements.for_parents(session, actor, [t.id for t in target_rows])
@@ -167,15 +167,7 @@ async def value_stream_snapshot(
             )
             for item in items
         ],
-        milestones=[
-            MilestoneRead.model_validate(
-                {
-                    **m.model_dump(warnings=False),
-                    "progress": _milestone_progress(progress.get(m.id)),
-                }
-            )
-            for m in milestone_rows
-        ],
+        milestones=milestone_reads,
         targets=[
             TargetEntry.model_validate(
                 {
@@ -199,15 +191,9 @@ async def value_stream_snapshot(
     return snapshot
 
 
-def _milestone_progress(p: Any) -> MilestoneProgress:
-    if p is None:
-        return MilestoneProgress(items=0, done=0, percent=None)
-    return MilestoneProgress(items=p.total, done=p.done, percent=p.percent)
-
-
 def _comparison(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
     changes = compare(MapMetrics(**current), MapMetrics(**desired))
-    return {name: asdict(change) for name, change in changes.items()}
+    return {name: change.model_dump() for name, change in changes.items()}
 
 
 def _references(snapshot: ValueStreamSnapshot) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
@@ -234,31 +220,18 @@ async def portfolio_snapshot(
     rows: list[PortfolioRowSnapshot] = []
     cursor: str | None = None
     while True:
-        page, playbook = await workflow.portfolio(session, actor, filters, limit=100, cursor=cursor)
-        names = {p.key: p.name for p in playbook.phases}
+        page = await workflow.portfolio(session, actor, filters, limit=100, cursor=cursor)
         owners = await crud.get_many(
-            session, actor, Person, [e.stream.owner_id for e in page.items if e.stream.owner_id]
+            session, actor, Person, [e.row.owner_id for e in page.items if e.row.owner_id]
         )
         for e in page.items:
-            owner = owners.get(e.stream.owner_id) if e.stream.owner_id else None
+            row = e.row
+            owner = owners.get(row.owner_id) if row.owner_id else None
             rows.append(
                 PortfolioRowSnapshot(
-                    id=e.stream.id,
-                    name=e.stream.name,
+                    **row.model_dump(include=set(PortfolioRowSnapshot.model_fields)),
                     owner=owner.name if owner else None,
-                    phase=e.stream.phase,
-                    phase_name=names.get(e.stream.phase),
-                    cycle=e.stream.cycle,
-                    days_in_phase=e.timebox.days_in_phase,
-                    timebox_days=e.timebox.timebox_days,
-                    overdue=e.timebox.overdue,
-                    gate_passed=e.gate.passed,
-                    blocking_criteria=e.blocking_criteria,
                     blocking=[c.description for c in e.gate.blocking],
-                    backlog_items=e.backlog.total,
-                    backlog_done=e.backlog.done,
-                    backlog_percent=e.backlog.percent,
-                    targets=e.targets,
                 )
             )
         if page.next_cursor is None:

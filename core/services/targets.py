@@ -267,16 +267,14 @@ async def create_from_maps(
         )
     unit = checked_unit(data.metric, data.unit) if data.unit is not None else None
     try:
-        _current, _desired, now, then, _changes = await maps.comparison(
-            session, actor, value_stream_id
-        )
+        compared = await maps.comparison(session, actor, value_stream_id)
     except NotFound as exc:
         await crud.get(session, actor, ValueStream, value_stream_id)
         raise Conflict(f"no target from maps yet: {exc.detail}", field="metric") from exc
     attribute, direction, map_unit = MAP_METRICS[data.metric]
     baseline, goal = (
         units.to_canonical(data.metric, map_unit, _value(metrics, attribute))
-        for metrics in (now, then)
+        for metrics in (compared.current, compared.desired)
     )
     unit = unit or units.human_unit(data.metric, (baseline, goal))
     create = TargetCreate(

@@ -1,6 +1,7 @@
 """The phase workflow as use cases: gate status, transitions, history, the portfolio view."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,11 +11,11 @@ from sqlmodel import and_, col, false, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.metrics.targets import TargetStatus
+from core.models.backlog import MilestoneProgress
+from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.value_stream import PhaseTransition, TransitionCreate, ValueStream
 from core.pagination import Page, paginate
 from core.services import backlog, crud, gate_facts, playbooks, targets
-from core.services.backlog import Progress
 from core.services.value_streams import ValueStreamFilter, filtered, get_value_stream
 from core.types import utcnow
 from core.workflow.gates import (
@@ -31,14 +32,23 @@ from core.workflow.playbook import Playbook
 async def gate(session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID) -> GateResult:
     stream = await get_value_stream(session, actor, value_stream_id)
     playbook, _ = await playbooks.get_playbook(session, actor)
-    return (await gates_of(session, [stream], playbook))[stream.id]
+    return (await gates_of(session, actor, [stream], playbook))[stream.id]
+
+
+async def gates_batch(
+    session: AsyncSession, actor: Actor, value_stream_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, GateResult]:
+    """The gates of many of the caller's value streams; others' ids get no answer."""
+    streams = await crud.get_many(session, actor, ValueStream, value_stream_ids)
+    playbook, _ = await playbooks.get_playbook(session, actor)
+    return await gates_of(session, actor, list(streams.values()), playbook)
 
 
 async def gates_of(
-    session: AsyncSession, streams: list[ValueStream], playbook: Playbook
+    session: AsyncSession, actor: Actor, streams: Sequence[ValueStream], playbook: Playbook
 ) -> dict[uuid.UUID, GateResult]:
-    facts = await gate_facts.gather(session, streams, playbook)
-    return {s.id: evaluate_gate(playbook, s.phase, facts[s.id]) for s in streams}
+    facts = await gate_facts.gather(session, actor, streams, playbook)
+    return {s.id: evaluate_gate(playbook, s.phase, facts[s.id]) for s in streams if s.id in facts}
 
 
 async def transition(
@@ -54,7 +64,7 @@ async def transition(
     stream = await get_value_stream(session, actor, value_stream_id)
     crud.check_version(stream, expected_version)
     playbook, _ = await playbooks.get_playbook(session, actor)
-    result = (await gates_of(session, [stream], playbook))[stream.id]
+    result = (await gates_of(session, actor, [stream], playbook))[stream.id]
     plan = plan_transition(
         playbook,
         phase=stream.phase,
@@ -145,15 +155,43 @@ class PortfolioFilter(BaseModel):
 
 @dataclass(frozen=True)
 class PortfolioEntry:
-    stream: ValueStream
-    timebox: Timebox
-    gate: GateResult
-    backlog: Progress
-    targets: dict[str, int]
+    """A portfolio row with the stream and gate it was made from, for clients that show them."""
 
-    @property
-    def blocking_criteria(self) -> int:
-        return len(self.gate.blocking)
+    stream: ValueStream
+    gate: GateResult
+    backlog: MilestoneProgress
+    row: PortfolioRow
+
+
+def portfolio_row(
+    playbook: Playbook,
+    stream: ValueStream,
+    box: Timebox,
+    gate: GateResult,
+    backlog: MilestoneProgress,
+    targets: TargetStatusCounts,
+) -> PortfolioRow:
+    """The row, its phase named by the organization's playbook (None for a phase it lacks)."""
+    names = {p.key: p.name for p in playbook.phases}
+    return PortfolioRow(
+        id=stream.id,
+        name=stream.name,
+        owner_id=stream.owner_id,
+        phase=stream.phase,
+        phase_name=names.get(stream.phase),
+        cycle=stream.cycle,
+        phase_entered_at=stream.phase_entered_at,
+        days_in_phase=box.days_in_phase,
+        timebox_days=box.timebox_days,
+        overdue=box.overdue,
+        gate_passed=gate.passed,
+        blocking_criteria=len(gate.blocking),
+        backlog_items=backlog.items,
+        backlog_done=backlog.done,
+        backlog_percent=backlog.percent,
+        targets=targets,
+        version=stream.version,
+    )
 
 
 def _overdue_condition(playbook: Playbook, now: datetime) -> Any:
@@ -176,7 +214,7 @@ async def portfolio(
     *,
     limit: int,
     cursor: str | None,
-) -> tuple[Page[PortfolioEntry], Playbook]:
+) -> Page[PortfolioEntry]:
     """Every value stream with phase, cycle, timebox and what blocks its gate."""
     playbook, _ = await playbooks.get_playbook(session, actor)
     now = utcnow()
@@ -188,20 +226,36 @@ async def portfolio(
         statement = statement.where(condition if filters.overdue else ~condition)
     page = await paginate(session, statement, keys=[ValueStream.id], limit=limit, cursor=cursor)
     ids = [s.id for s in page.items]
-    results = await gates_of(session, page.items, playbook)
-    progress = await backlog.backlog_progress(session, ids)
+    results = await gates_of(session, actor, page.items, playbook)
+    progress = await backlog.backlog_progress(session, actor, ids)
     target_counts = await targets.status_counts(session, actor, ids)
     entries = [
         PortfolioEntry(
             s,
-            timebox(playbook, s, now),
             results[s.id],
-            progress.get(s.id, Progress(0, 0, 0)),
-            {
-                status.value: target_counts.get(s.id, {}).get(status.value, 0)
-                for status in TargetStatus
-            },
+            progress[s.id],
+            portfolio_row(
+                playbook,
+                s,
+                timebox(playbook, s, now),
+                results[s.id],
+                progress[s.id],
+                TargetStatusCounts(**target_counts.get(s.id, {})),
+            ),
         )
         for s in page.items
     ]
-    return page.with_items(entries), playbook
+    return page.with_items(entries)
+
+
+async def portfolio_rows(
+    session: AsyncSession,
+    actor: Actor,
+    filters: PortfolioFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[PortfolioRow]:
+    """The portfolio as rows alone, as REST lists it and exports read it."""
+    page = await portfolio(session, actor, filters, limit=limit, cursor=cursor)
+    return page.with_items([e.row for e in page.items])

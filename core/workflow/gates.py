@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict
+
 from core.errors import Conflict, Forbidden, GateBlocked, ValidationFailed
 from core.workflow.criteria import run_check
 from core.workflow.facts import GateFacts
@@ -12,16 +14,20 @@ from core.workflow.playbook import Playbook
 ITERATE = "iterate"
 
 
-@dataclass(frozen=True)
-class CriterionResult:
+class CriterionResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     key: str
     description: str
     passed: bool
     reason: str
 
 
-@dataclass(frozen=True)
-class GateResult:
+class GateResult(BaseModel):
+    """Every criterion of leaving a phase, each with its reason: what a PMO reads to unblock."""
+
+    model_config = ConfigDict(frozen=True)
+
     phase: str
     next_phase: str | None
     passed: bool
@@ -32,12 +38,7 @@ class GateResult:
         return tuple(c for c in self.criteria if not c.passed)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "phase": self.phase,
-            "next_phase": self.next_phase,
-            "passed": self.passed,
-            "criteria": [vars(c) for c in self.criteria],
-        }
+        return self.model_dump(mode="json")
 
 
 def evaluate_gate(playbook: Playbook, phase: str, facts: GateFacts) -> GateResult:
@@ -46,7 +47,11 @@ def evaluate_gate(playbook: Playbook, phase: str, facts: GateFacts) -> GateResul
     results = []
     for criterion in spec.criteria:
         passed, reason = run_check(criterion.check, criterion.params, facts)
-        results.append(CriterionResult(criterion.key, criterion.description, passed, reason))
+        results.append(
+            CriterionResult(
+                key=criterion.key, description=criterion.description, passed=passed, reason=reason
+            )
+        )
     next_phase = playbook.next_key(phase) or playbook.iterate_to
     return GateResult(
         phase=phase,

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from core.metrics.definitions import MEDIAN_METHOD
 from core.metrics.flow import (
     ITEM_TYPES,
-    MEDIAN_METHOD,
     BucketSize,
     Deployment,
     Incident,
@@ -344,7 +344,7 @@ def test_compute_flow_weekly_buckets() -> None:
     assert first.flow_velocity == 4
     assert first.flow_time_seconds == 6 * 86_400
     assert first.flow_load == 3
-    assert first.flow_distribution["defect"] == 0.5
+    assert first.flow_distribution.defect == 0.5
     assert first.deployment_count == 1
     assert first.deployments_per_day == pytest.approx(1 / 7)
     assert first.lead_time_for_changes_seconds == 3600
@@ -381,7 +381,7 @@ def test_compute_flow_on_empty_data() -> None:
         assert bucket.flow_time_seconds is None
         assert bucket.flow_efficiency is None
         assert bucket.flow_load == 0
-        assert bucket.flow_distribution == dict.fromkeys(ITEM_TYPES, 0.0)
+        assert dict(bucket.flow_distribution) == dict.fromkeys(ITEM_TYPES, 0.0)
         assert bucket.deployment_count == 0
         assert bucket.deployments_per_day == 0.0
         assert bucket.lead_time_for_changes_seconds is None

@@ -3,6 +3,7 @@ import random
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from core.flowmap import Calendar, FlowMap, FlowMapError, Handoff, Step, ValueClass
 from core.metrics.map_metrics import MapMetrics, compare, compute_map_metrics, critical_path
@@ -381,5 +382,5 @@ def test_critical_path_alone() -> None:
 def test_metrics_are_plain_data() -> None:
     metrics = compute_map_metrics(three_step_chain())
     assert isinstance(metrics, MapMetrics)
-    with pytest.raises(AttributeError):
+    with pytest.raises(ValidationError, match="frozen"):
         metrics.lead_time_seconds = 0  # type: ignore[misc]

@@ -14,8 +14,8 @@ computed here, once, so the metrics stay plain aggregates in SQL.
 per kind, and `reading` lists what was stored.
 """
 
+from core.models.delivery_input import IngestCounts
 from core.services.delivery.kinds import ingest_deployments, ingest_incidents, ingest_work_items
-from core.services.delivery.pipeline import IngestResult
 from core.services.delivery.reading import (
     DeploymentFilter,
     IncidentFilter,
@@ -28,7 +28,7 @@ from core.services.delivery.reading import (
 __all__ = [
     "DeploymentFilter",
     "IncidentFilter",
-    "IngestResult",
+    "IngestCounts",
     "WorkItemFilter",
     "ingest_deployments",
     "ingest_incidents",

@@ -21,7 +21,7 @@ from core.ids import new_id
 from core.metrics.work_states import StateChange, first_out_of_order, state_seconds
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem, WorkItemState
 from core.models.delivery_input import DeploymentInput, IncidentInput, WorkItemInput
-from core.services.delivery.pipeline import IngestResult, Kind, ingest
+from core.services.delivery.pipeline import IngestCounts, Kind, ingest
 
 ITEM_TABLE: Table = WorkItem.__table__  # type: ignore[attr-defined]
 STATE_TABLE: Table = WorkItemState.__table__  # type: ignore[attr-defined]
@@ -305,14 +305,14 @@ INCIDENTS: Kind[IncidentInput] = Kind(
 
 async def ingest_work_items(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, items: Sequence[Any]
-) -> IngestResult:
+) -> IngestCounts:
     """Create or update up to `MAX_BATCH` work items of a value stream, by external id."""
     return await ingest(session, actor, value_stream_id, items, WORK_ITEMS)
 
 
 async def ingest_deployments(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, items: Sequence[Any]
-) -> IngestResult:
+) -> IngestCounts:
     """Create or update up to `MAX_BATCH` deployments, with one change row per commit time.
 
     `caused_incident` is stored as the pipeline sent it, and a named incident as a link
@@ -324,6 +324,6 @@ async def ingest_deployments(
 
 async def ingest_incidents(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, items: Sequence[Any]
-) -> IngestResult:
+) -> IngestCounts:
     """Create or update up to `MAX_BATCH` incidents; time to restore counts once resolved."""
     return await ingest(session, actor, value_stream_id, items, INCIDENTS)

@@ -8,7 +8,7 @@ its row and children) is a `Kind`, in `kinds`.
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.errors import FieldProblem
 from core.ids import new_id
+from core.models.delivery_input import IngestCounts
 from core.models.value_stream import ValueStream
 from core.services import audit, crud
 from core.services.delivery.batches import parse, refuse, repeated_external_ids
@@ -28,15 +29,6 @@ from core.types import utcnow
 M = TypeVar("M", bound=BaseModel)
 
 StoredChildren = Callable[[AsyncSession, list[Any]], Awaitable[dict[Any, list[Any]]]]
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    """What one bulk request did: new records, changed records, records sent again as stored."""
-
-    created: int
-    updated: int
-    unchanged: int
 
 
 async def _no_children(_session: AsyncSession, _ids: list[Any]) -> dict[Any, list[Any]]:
@@ -74,7 +66,7 @@ async def ingest(
     value_stream_id: uuid.UUID,
     raw: Any,
     kind: Kind[M],
-) -> IngestResult:
+) -> IngestCounts:
     """Create or update a batch of `kind` of a value stream, by external id."""
     actor.require_write()
     await crud.get(session, actor, ValueStream, value_stream_id)
@@ -114,7 +106,7 @@ async def ingest(
         children=children,
         replace=replace,
     )
-    result = IngestResult(
+    result = IngestCounts(
         created=new - len(raced),
         updated=len(replace) + len(raced),
         unchanged=len(batch) - new - len(replace),
@@ -126,6 +118,6 @@ async def ingest(
             action="ingest",
             entity_type=kind.entity_type,
             entity_id=value_stream_id,
-            after=asdict(result),
+            after=result.model_dump(),
         )
     return result
