@@ -4,6 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
+from tests.parity.crud import Resource, cases, nested
 from tests.parity.harness import Case, QueryCase, Twin, graphql_data
 
 
@@ -58,7 +59,62 @@ def _items_of_each_type(factory: Factory, admin: Factory) -> Twin:
     return {**twin, "robot": robot}
 
 
+def _stream_with_people(factory: Factory) -> Twin:
+    stream = factory.value_stream()
+    return {
+        "parent": stream,
+        "person": factory.person(name="Ada"),
+        "team": factory.team(),
+        "milestone": factory.milestone(stream, name="Pilot live"),
+    }
+
+
+RECORDS = [
+    Resource(
+        noun="backlog_item",
+        type_name="BacklogItem",
+        item="/api/v1/backlog-items/{item_id}",
+        collection="/api/v1/value-streams/{parent_id}/backlog-items",
+        arrange=_stream_with_people,
+        make=lambda f, t: f.backlog_item(t["parent"], title="Automate approval", job_size=5),
+        create=lambda t: {"title": "Automate approval"},
+        update=lambda t: {
+            "status": "in_progress",
+            "business_value": 8,
+            "time_criticality": 5,
+            "risk_reduction": 3,
+            "owner_id": t["person"]["id"],
+            "team_id": t["team"]["id"],
+            "milestone_id": t["milestone"]["id"],
+            "due_date": "2027-02-15",
+            "expected_effects": [{"metric": "lead_time", "change": -20}],
+        },
+        read_all=nested("valueStream", "backlogItems"),
+        reads_via=("valueStream",),
+        graphql_only={
+            "owner": "the owner's record, which REST reads at /people/{id}",
+            "raci": "the assignments, which REST lists at /backlog-items/{id}/raci",
+            "depends_on": "the dependencies, which REST lists at /backlog-items/{id}/dependencies",
+        },
+        skip=frozenset({"create"}),
+    ),
+    Resource(
+        noun="milestone",
+        type_name="Milestone",
+        item="/api/v1/milestones/{item_id}",
+        collection="/api/v1/value-streams/{parent_id}/milestones",
+        arrange=lambda f: {"parent": f.value_stream()},
+        make=lambda f, t: f.milestone(t["parent"], name="Pilot live"),
+        create=lambda t: {"name": "Pilot live"},
+        update=lambda t: {"name": "Pilot in production", "due_date": "2027-04-30"},
+        read_all=nested("valueStream", "milestones"),
+        reads_via=("valueStream",),
+        skip=frozenset({"create"}),
+    ),
+]
+
 CASES: list[Case | QueryCase] = [
+    *(case for resource in RECORDS for case in cases(resource)),
     Case(
         name="create a backlog item",
         rest=("POST /api/v1/value-streams/{parent_id}/backlog-items",),

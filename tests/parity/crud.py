@@ -11,7 +11,7 @@ a leaf, or an object of leaves; the REST answer is read on the same keys, and an
 REST answers beyond them must be named in `rest_only` with the reason.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -76,13 +76,14 @@ def _fields(type_name: str) -> dict[str, str]:
     return chosen
 
 
-def selection(type_name: str) -> str:
-    """The fields of `type_name` a record's REST answer is compared on."""
-    return " ".join(_fields(type_name).values())
+def selection(type_name: str, leave_out: Collection[str] = ()) -> str:
+    """The fields of `type_name` an answer is compared on, less those in `leave_out`."""
+    return " ".join(v for k, v in _fields(type_name).items() if snake(k) not in leave_out)
 
 
-def _keys(type_name: str) -> list[str]:
-    return [snake(name) for name in _fields(type_name)]
+def _keys(resource: "Resource") -> list[str]:
+    fields = (snake(name) for name in _fields(resource.type_name))
+    return [name for name in fields if name not in resource.graphql_only]
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,9 @@ class Resource:
     `arrange` makes the parent (twin key `parent`) and what bodies refer to, `make`
     one record in it; `create` and `update` are REST bodies, sent to GraphQL with
     camelCase keys. `read_all` answers the parent's records through GraphQL,
-    `read_one` one record by id (default: found among `read_all`).
+    `read_one` one record by id (default: found among `read_all`). `rest_only` and
+    `graphql_only` name the fields one transport answers and the other reaches another
+    way, each with where.
     """
 
     noun: str
@@ -110,6 +113,7 @@ class Resource:
     one_via: tuple[str, ...] = ()
     parent_argument: str | None = "valueStreamId"
     rest_only: dict[str, str] = field(default_factory=dict)
+    graphql_only: dict[str, str] = field(default_factory=dict)
     skip: frozenset[str] = frozenset()
 
     def item_url(self, ident: str) -> str:
@@ -164,7 +168,7 @@ def by_id(root: str) -> Callable[[Api, Twin, str, str], Any]:
 
 
 def _on_keys(resource: Resource, answer: dict[str, Any]) -> dict[str, Any]:
-    keys = _keys(resource.type_name)
+    keys = _keys(resource)
     extra = set(answer) - set(keys) - set(resource.rest_only)
     assert not extra, f"REST answers {sorted(extra)} that GraphQL's {resource.type_name} lacks"
     return {k: answer.get(k, ABSENT) for k in keys}
@@ -178,7 +182,7 @@ def _rest_one(resource: Resource) -> Callable[[Api, Twin], Any]:
 
 
 def _graphql_one(resource: Resource) -> Callable[[Api, Twin], Any]:
-    chosen = selection(resource.type_name)
+    chosen = selection(resource.type_name, resource.graphql_only)
 
     def read(api: Api, twin: Twin) -> Any:
         ident = twin["it"]["id"]
@@ -200,7 +204,7 @@ def _rest_all(resource: Resource) -> Callable[[Api, Twin], Any]:
 
 
 def _graphql_all(resource: Resource) -> Callable[[Api, Twin], Any]:
-    chosen = selection(resource.type_name)
+    chosen = selection(resource.type_name, resource.graphql_only)
 
     def read(api: Api, twin: Twin) -> Any:
         return [comparable(r) for r in resource.read_all(api, twin, chosen)]

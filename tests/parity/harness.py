@@ -17,7 +17,10 @@ from tests.api_client import Api
 from tests.factories import Factory
 
 Twin = dict[str, Any]
-TIMES = frozenset({"created_at", "updated_at", "revoked_at", "last_used_at", "at", "signed_at"})
+TIMES = frozenset(
+    {"created_at", "updated_at", "revoked_at", "last_used_at", "at", "signed_at", "triaged_at"}
+    | {"phase_entered_at", "imported_at"}
+)
 _INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
@@ -87,16 +90,22 @@ def _instant(text: str) -> str:
 
 
 def _ids_of(twin: Twin) -> dict[str, str]:
+    """Each id the twin made, by its role, and the ids those records refer to by theirs."""
     names: dict[str, str] = {}
+    references: dict[str, str] = {}
     for key, made in twin.items():
         values = made if isinstance(made, list) else [made]
         for n, value in enumerate(values):
             label = f"<{key}>" if len(values) == 1 else f"<{key}[{n}]>"
-            if isinstance(value, dict) and isinstance(value.get("id"), str):
-                names[value["id"]] = label
-            elif isinstance(value, str):
+            if isinstance(value, str):
                 names[value] = label
-    return names
+            elif isinstance(value, dict):
+                if isinstance(value.get("id"), str):
+                    names[value["id"]] = label
+                for field, ident in value.items():
+                    if field.endswith("_id") and isinstance(ident, str):
+                        references.setdefault(ident, f"{label[:-1]}.{field}>")
+    return {**references, **names}
 
 
 def anonymized(value: Any, twin: Twin) -> Any:

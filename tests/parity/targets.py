@@ -4,6 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
+from tests.parity.crud import Resource, by_id, cases, nested
 from tests.parity.harness import Case, QueryCase, Twin, graphql_data
 
 FLOW_WINDOW = {"start": "2026-01-05T00:00:00Z", "end": "2026-01-12T00:00:00Z"}
@@ -42,7 +43,64 @@ def _measurements_of(api: Api, twin: Twin) -> Any:
     return api.ok(api.get(url))["items"]
 
 
+def _stream_with_owner(factory: Factory) -> Twin:
+    return {"parent": factory.value_stream(), "person": factory.person(name="Ada")}
+
+
+def _target_measured(factory: Factory) -> Twin:
+    target = factory.target(factory.value_stream(), baseline=20, target=10, unit="days")
+    factory.measurement(target, 18, measured_at="2026-09-01T00:00:00Z")
+    return {"parent": target}
+
+
+RECORDS = [
+    Resource(
+        noun="target",
+        type_name="FlowTarget",
+        item="/api/v1/targets/{item_id}",
+        collection="/api/v1/value-streams/{parent_id}/targets",
+        arrange=_stream_with_owner,
+        make=lambda f, t: f.target(t["parent"], start_date="2026-01-01"),
+        create=lambda t: {
+            "metric": "custom",
+            "custom_key": "approvals_per_week",
+            "unit": "count",
+            "baseline": 10,
+            "target": 40,
+            "direction": "higher_is_better",
+            "start_date": "2026-01-01",
+            "due_date": "2027-06-30",
+            "owner_id": t["person"]["id"],
+            "note": "Counted in the approval tool",
+        },
+        update=lambda t: {"unit": "weeks", "baseline": 3, "target": 1, "note": "In weeks now"},
+        read_all=nested("valueStream", "targets"),
+        reads_via=("valueStream",),
+        read_one=by_id("target"),
+        one_via=("target",),
+    ),
+    Resource(
+        noun="measurement",
+        type_name="Measurement",
+        item="/api/v1/measurements/{item_id}",
+        collection="/api/v1/targets/{parent_id}/measurements",
+        arrange=_target_measured,
+        make=lambda f, t: f.measurement(t["parent"], 15, measured_at="2026-10-01T00:00:00Z"),
+        create=lambda t: {
+            "value": 12.5,
+            "measured_at": "2026-11-01T00:00:00Z",
+            "source": "jira",
+            "note": "From the board",
+        },
+        update=lambda t: {"value": 14, "note": "Recounted"},
+        read_all=nested("target", "measurements"),
+        reads_via=("target",),
+        parent_argument="targetId",
+    ),
+]
+
 CASES: list[Case | QueryCase] = [
+    *(case for resource in RECORDS for case in cases(resource)),
     Case(
         name="a target from the maps",
         rest=("POST /api/v1/value-streams/{value_stream_id}/targets/from-maps",),

@@ -19,11 +19,11 @@ from api.graphql.schema import build_schema
 from core.config import Settings
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity import backlog, engagement, exports, foundation, maps, targets
+from tests.parity import backlog, engagement, exports, foundation, maps, targets, waste
 from tests.parity.harness import Case, QueryCase, anonymized
 
 GAPS = Path(__file__).with_name("gaps.txt")
-AREAS = (foundation, engagement, maps, backlog, targets, exports)
+AREAS = (foundation, engagement, maps, waste, backlog, targets, exports)
 EVERY_CASE: list[Case | QueryCase] = [case for area in AREAS for case in area.CASES]
 CASES = [case for case in EVERY_CASE if isinstance(case, Case)]
 QUERY_CASES = [case for case in EVERY_CASE if isinstance(case, QueryCase)]
