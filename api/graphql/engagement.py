@@ -24,6 +24,7 @@ from api.graphql.inputs import to_model
 from api.graphql.loaders import load
 from api.graphql.maps import MapType, stream_maps
 from api.graphql.relay import Connection, connection, page_args
+from core.errors import ValidationFailed
 from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
 from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
 from core.models.participant import ParticipantCreate, ParticipantRead, ParticipantUpdate
@@ -36,7 +37,7 @@ from core.models.value_stream import (
     ValueStreamCreate,
     ValueStreamUpdate,
 )
-from core.services import crud, engagement, playbooks, value_streams, workflow
+from core.services import crud, engagement, importing, playbooks, value_streams, workflow
 from core.services.children import ChildService
 from core.workflow.gates import GateResult
 
@@ -368,6 +369,20 @@ class Mutation:
             expected_version=expected_version,
         )
         return TransitionPayload(value_stream=stream, transition=record)  # type: ignore[arg-type]
+
+    @mutation(
+        description="Create a value stream from its JSON export, as `export` answers it "
+        "in the json format; `name` renames it.",
+        directives=[Cost(weight=500)],
+    )
+    async def import_value_stream(
+        self, info: Info, document: JSON, name: str | None = None
+    ) -> ValueStreamType | None:
+        if not isinstance(document, dict):
+            raise ValidationFailed("send the JSON export of a value stream", field="document")
+        return await importing.import_value_stream(  # type: ignore[return-value]
+            info.context.session, info.context.actor, document, name=name
+        )
 
     @mutation(description="Admin only. Replace the whole playbook; expectedVersion 0 for default.")
     async def replace_playbook(

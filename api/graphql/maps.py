@@ -15,6 +15,7 @@ from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load
 from core.durations import format_duration
+from core.errors import ValidationFailed
 from core.flowmap import ValueClass
 from core.metrics.definitions import MAP
 from core.models.value_stream_map import (
@@ -33,6 +34,7 @@ from core.models.waste_finding import FindingCreate, FindingRead, FindingUpdate,
 from core.services import crud, findings, map_documents, maps
 
 HandoffType = output_type(HandoffRead, "Handoff")
+DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 FindingType = output_type(FindingRead, "WasteFinding")
 
 
@@ -202,6 +204,18 @@ class Query:
             current=current,  # type: ignore[arg-type]
             desired=desired,  # type: ignore[arg-type]
             changes=[ChangeType(metric=k, **asdict(v)) for k, v in changes.items()],
+        )
+
+    @strawberry.field(
+        description="The whole map as a JSON or YAML document (value stream as code), "
+        "as importMap reads it.",
+        directives=[Cost(weight=200)],
+    )
+    async def map_document(self, info: Info, id: strawberry.ID, format: str = "json") -> str | None:
+        if format not in DOCUMENT_MEDIA_TYPES:
+            raise ValidationFailed("format is json or yaml", field="format")
+        return await map_documents.export_document(
+            info.context.session, info.context.actor, parse_id(id), DOCUMENT_MEDIA_TYPES[format]
         )
 
 
