@@ -4,8 +4,8 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, cases, nested
-from tests.parity.harness import Case, QueryCase, Twin, graphql_data
+from tests.parity.crud import Resource, cases, nested, selection
+from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 
 def _stream_with_items(factory: Factory, _admin: Factory, *titles: str) -> Twin:
@@ -51,6 +51,15 @@ def _with_dependency(factory: Factory, admin: Factory) -> Twin:
 def _milestones_of(api: Api, twin: Twin) -> Any:
     url = f"/api/v1/value-streams/{twin['stream']['id']}/milestones"
     return api.ok(api.get(url))["items"]
+
+
+def _graphql_items(api: Api, twin: Twin) -> Any:
+    text = (
+        "query($s: ID!) { valueStream(id: $s) { backlogItems { id dependsOn "
+        f"raci {{ {selection('RaciAssignment')} }} }} }} }}"
+    )
+    items = graphql_data(api, text, s=twin["stream"]["id"])["valueStream"]["backlogItems"]
+    return comparable(items)
 
 
 def _items_of_each_type(factory: Factory, admin: Factory) -> Twin:
@@ -231,6 +240,31 @@ CASES: list[Case | QueryCase] = [
             s=t["stream"]["id"],
         ),
         observe=_milestones_of,
+    ),
+    QueryCase(
+        name="who is responsible for an item",
+        rest=("GET /api/v1/backlog-items/{item_id}/raci",),
+        graphql=("valueStream",),
+        arrange=_with_raci,
+        via_rest=lambda api, t: comparable(
+            rest_json(api, f"/api/v1/backlog-items/{t['Automate the intake']['id']}/raci")
+        ),
+        via_graphql=lambda api, t: [
+            {k: v for k, v in assignment.items() if k != "person"}
+            for assignment in _graphql_items(api, t)[0]["raci"]
+        ],
+    ),
+    QueryCase(
+        name="what an item depends on",
+        rest=("GET /api/v1/backlog-items/{item_id}/dependencies",),
+        graphql=("valueStream",),
+        arrange=_with_dependency,
+        via_rest=lambda api, t: rest_json(
+            api, f"/api/v1/backlog-items/{t['Second']['id']}/dependencies"
+        ),
+        via_graphql=lambda api, t: next(
+            item["depends_on"] for item in _graphql_items(api, t) if item["id"] == t["Second"]["id"]
+        ),
     ),
     QueryCase(
         name="the backlog of one type",
