@@ -162,6 +162,7 @@ class TargetType:
     owner_id: strawberry.ID | None
     note: str | None
     version: int
+    created_at: datetime
 
     @strawberry.field
     def baseline(self) -> float:

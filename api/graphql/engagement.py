@@ -16,6 +16,7 @@ from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, page_args
+from core.errors import ValidationFailed
 from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
 from core.models.backlog import MilestoneProgress
 from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
@@ -33,6 +34,7 @@ from core.services import (
     backlog,
     batches,
     engagement,
+    importing,
     maps,
     playbooks,
     targets,
@@ -318,6 +320,20 @@ class Mutation:
             expected_version=expected_version,
         )
         return TransitionPayload(value_stream=stream, transition=record)  # type: ignore[arg-type]
+
+    @mutation(
+        description="Create a value stream from its JSON export, as `export` answers it "
+        "in the json format; `name` renames it.",
+        directives=[Cost(weight=500)],
+    )
+    async def import_value_stream(
+        self, info: Info, document: JSON, name: str | None = None
+    ) -> ValueStreamType | None:
+        if not isinstance(document, dict):
+            raise ValidationFailed("send the JSON export of a value stream", field="document")
+        return await importing.import_value_stream(  # type: ignore[return-value]
+            info.context.session, info.context.actor, document, name=name
+        )
 
     @mutation(description="Admin only. Replace the whole playbook; expectedVersion 0 for default.")
     async def replace_playbook(

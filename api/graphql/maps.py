@@ -12,6 +12,7 @@ from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load, nothing
 from core.durations import format_duration
+from core.errors import ValidationFailed
 from core.flowmap import ValueClass
 from core.metrics.map_metrics import MapMetrics, MetricChange
 from core.models.value_stream_map import (
@@ -30,6 +31,7 @@ from core.services import batches, findings, map_documents, maps
 from core.services import classify as classifying
 
 HandoffType = output_type(HandoffRead, "Handoff")
+DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 FindingType = output_type(FindingRead, "WasteFinding")
 
 
@@ -161,6 +163,18 @@ class Query:
             current_map_id=found.current_map_id,
             desired_map_id=found.desired_map_id,
             changed=found.changes,
+        )
+
+    @strawberry.field(
+        description="The whole map as a JSON or YAML document (value stream as code), "
+        "as importMap reads it.",
+        directives=[Cost(weight=200)],
+    )
+    async def map_document(self, info: Info, id: strawberry.ID, format: str = "json") -> str | None:
+        if format not in DOCUMENT_MEDIA_TYPES:
+            raise ValidationFailed("format is json or yaml", field="format")
+        return await map_documents.export_document(
+            info.context.session, info.context.actor, parse_id(id), DOCUMENT_MEDIA_TYPES[format]
         )
 
 

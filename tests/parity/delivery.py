@@ -1,0 +1,114 @@
+"""Parity cases of delivery data: work items, deployments and incidents, and the flow metrics."""
+
+from typing import Any
+
+from tests.api_client import Api
+from tests.factories import Factory
+from tests.parity.crud import selection
+from tests.parity.harness import (
+    Case,
+    QueryCase,
+    Twin,
+    camel_keys,
+    comparable,
+    graphql_data,
+    rest_json,
+)
+
+WORK_ITEMS = [
+    {"external_id": "F-1", "type": "feature", "title": "Quote", "created": "2026-01-05T00:00:00Z",
+     "started": "2026-01-05T08:00:00Z", "finished": "2026-01-06T12:00:00Z",
+     "state_changes": [{"at": "2026-01-05T08:00:00Z", "state": "doing", "flag": "active"},
+                       {"at": "2026-01-05T16:00:00Z", "state": "review", "flag": "waiting"}]},
+    {"external_id": "D-1", "type": "defect", "created": "2026-01-06T00:00:00Z"},
+]  # fmt: skip
+DEPLOYMENTS = [
+    {"external_id": "R-1", "deployed_at": "2026-01-07T10:00:00Z",
+     "commit_times": ["2026-01-06T10:00:00Z"], "succeeded": True, "caused_incident": True},
+    {"external_id": "R-2", "deployed_at": "2026-01-08T10:00:00Z", "succeeded": False},
+]  # fmt: skip
+INCIDENTS = [
+    {"external_id": "I-1", "opened_at": "2026-01-07T11:00:00Z",
+     "resolved_at": "2026-01-07T13:00:00Z", "deployment_external_id": "R-1"},
+]  # fmt: skip
+INPUTS = {
+    "work-items": "WorkItemInput",
+    "deployments": "DeploymentInput",
+    "incidents": "IncidentInput",
+}
+FIELDS = {
+    "work-items": "ingestWorkItems",
+    "deployments": "ingestDeployments",
+    "incidents": "ingestIncidents",
+}
+WINDOW = {"start": "2026-01-05T00:00:00Z", "end": "2026-01-12T00:00:00Z", "bucket": "day"}
+
+
+def _graphql_items(kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def shaped(item: dict[str, Any]) -> dict[str, Any]:
+        changes = [camel_keys(c) for c in item.get("state_changes", [])]
+        return camel_keys({**item, "state_changes": changes} if changes else item)
+
+    return [shaped(item) for item in items]
+
+
+def _ingest_case(kind: str, items: list[dict[str, Any]]) -> Case:
+    field_name = FIELDS[kind]
+    return Case(
+        name=f"ingest {kind.replace('-', ' ')}",
+        rest=(
+            f"POST /api/v1/value-streams/{{value_stream_id}}/{kind}/bulk",
+            f"GET /api/v1/value-streams/{{value_stream_id}}/{kind}",
+        ),
+        graphql=(field_name,),
+        arrange=lambda f, a: {"stream": f.value_stream()},
+        via_rest=lambda api, t: api.post(
+            f"/api/v1/value-streams/{t['stream']['id']}/{kind}/bulk", {"items": items}
+        ),
+        via_graphql=lambda api, t: graphql_data(
+            api,
+            f"mutation($s: ID!, $items: [{INPUTS[kind]}!]!) {{ {field_name}("
+            "valueStreamId: $s, items: $items) { created updated unchanged } }",
+            s=t["stream"]["id"],
+            items=_graphql_items(kind, items),
+        ),
+        observe=lambda api, t: rest_json(api, f"/api/v1/value-streams/{t['stream']['id']}/{kind}")[
+            "items"
+        ],
+    )
+
+
+def _delivered(factory: Factory, _admin: Factory) -> Twin:
+    stream = factory.value_stream()
+    factory.ingest(stream, "work-items", WORK_ITEMS)
+    factory.ingest(stream, "deployments", DEPLOYMENTS)
+    factory.ingest(stream, "incidents", INCIDENTS)
+    return {"stream": stream}
+
+
+def _flow_by_graphql(api: Api, twin: Twin) -> Any:
+    buckets = selection("FlowBucket")
+    text = (
+        "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
+        f"start: $a, end: $b, bucket: day) {{ valueStreamId start end bucket medianMethod "
+        f"buckets {{ {buckets} }} }} }}"
+    )
+    data = graphql_data(api, text, s=twin["stream"]["id"], a=WINDOW["start"], b=WINDOW["end"])
+    return comparable(data["flowMetrics"])
+
+
+CASES: list[Case | QueryCase] = [
+    _ingest_case("work-items", WORK_ITEMS),
+    _ingest_case("deployments", DEPLOYMENTS),
+    _ingest_case("incidents", INCIDENTS),
+    QueryCase(
+        name="the flow metrics of a week, day by day",
+        rest=("GET /api/v1/value-streams/{value_stream_id}/flow-metrics",),
+        graphql=("flowMetrics",),
+        arrange=_delivered,
+        via_rest=lambda api, t: comparable(
+            rest_json(api, f"/api/v1/value-streams/{t['stream']['id']}/flow-metrics", **WINDOW)
+        ),
+        via_graphql=_flow_by_graphql,
+    ),
+]
