@@ -3,7 +3,7 @@
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 from sqlmodel import case, col, func, select
@@ -51,10 +51,11 @@ async def _check_target(
     step_id: uuid.UUID | None,
     handoff_id: uuid.UUID | None,
 ) -> None:
-    for field, model, ident in (
+    references: list[tuple[str, type[MapStep | MapHandoff], uuid.UUID | None]] = [
         ("step_id", MapStep, step_id),
         ("handoff_id", MapHandoff, handoff_id),
-    ):
+    ]
+    for field, model, ident in references:
         if ident is None:
             continue
         row = (await crud.get_many(session, actor, model, [ident])).get(ident)
@@ -177,9 +178,13 @@ def _suggest(
     arguments = {"flow_map": picture, "config": config}
     for impl in plugins.hook.classify_waste.get_hookimpls():
         names.append(impl.plugin_name)
-        suggestions: list[WasteSuggestion] = (
-            impl.function(*(arguments[name] for name in impl.argnames)) or []
+        # pluggy types every implementation's answer as object; the hookspec promises this
+        # one, and `_problem` checks each suggestion before it is used.
+        answer = cast(
+            "list[WasteSuggestion] | None",
+            impl.function(*(arguments[name] for name in impl.argnames)),
         )
+        suggestions = answer or []
         for suggestion in suggestions:
             problem = _problem(suggestion, on_map)
             if problem is not None:
@@ -265,6 +270,6 @@ async def untriaged_counts(
             func.sum(case((WasteFinding.status == FindingStatus.suggested.value, 1), else_=0)),
         )
         .where(col(WasteFinding.map_id).in_(map_ids))
-        .group_by(WasteFinding.map_id)
+        .group_by(col(WasteFinding.map_id))
     )
     return {map_id: (int(total), int(untriaged or 0)) for map_id, total, untriaged in rows}
