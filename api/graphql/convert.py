@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from pydantic import AnyUrl, AwareDatetime, BaseModel
+from strawberry.types.base import get_object_definition
 
 T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
@@ -46,7 +47,7 @@ def _convert(annotation: Any) -> Any:
     if origin is typing.Literal:
         return str
     if origin is list:
-        return list[_convert(typing.get_args(annotation)[0])]
+        return list_of(_convert(typing.get_args(annotation)[0]))
     if annotation is AwareDatetime:
         return datetime
     if annotation is uuid.UUID:
@@ -86,7 +87,7 @@ def defined_by(definitions: Mapping[str, str]) -> Callable[[T], T]:
     """Give a strawberry type's fields the descriptions of one table of definitions."""
 
     def apply(cls: T) -> T:
-        for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        for field in get_object_definition(cls, strict=True).fields:
             if field.python_name in definitions:
                 field.description = definitions[field.python_name]
         return cls
@@ -112,3 +113,8 @@ def output_type(model: type[BaseModel], name: str, extra: type | None = None) ->
         cls = type(name, bases, {"__annotations__": annotations})
         _types[name] = defined_by(descriptions_of(model))(strawberry.type(cls, name=name))
     return _types[name]
+
+
+def list_of(item: Any) -> Any:
+    """`list[item]` for a type made at import time, which mypy cannot read as a type."""
+    return types.GenericAlias(list, (item,))

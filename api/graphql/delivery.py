@@ -9,7 +9,7 @@ import strawberry
 
 from api.graphql.children import mutation
 from api.graphql.context import Info
-from api.graphql.convert import defined_by, gql_enum
+from api.graphql.convert import defined_by
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from core.metrics.definitions import FLOW
@@ -29,7 +29,7 @@ class FlowBucketSize(enum.StrEnum):
 class StateChangeInputType:
     at: datetime
     state: str
-    flag: gql_enum(StateFlag)  # type: ignore[valid-type]
+    flag: StateFlag
 
 
 @strawberry.input(
@@ -39,7 +39,7 @@ class StateChangeInputType:
 )
 class WorkItemInputType:
     external_id: str
-    type: gql_enum(WorkItemType)  # type: ignore[valid-type]
+    type: WorkItemType
     created: datetime
     title: str | None = None
     started: datetime | None = None
@@ -145,7 +145,7 @@ class Query:
         value_stream_id: strawberry.ID,
         start: datetime,
         end: datetime,
-        bucket: gql_enum(FlowBucketSize) = FlowBucketSize.week,  # type: ignore[valid-type]
+        bucket: FlowBucketSize = FlowBucketSize.week,
     ) -> FlowReportType | None:
         report = await flow_metrics.flow_metrics(
             info.context.session,

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,19 +17,35 @@ from api.graphql.backlog import (
 )
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import input_type, output_type
+from api.graphql.convert import input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load
 from api.graphql.maps import MapType, stream_maps
 from api.graphql.relay import Connection, connection, page_args
-from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
-from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
-from core.models.participant import ParticipantCreate, ParticipantRead, ParticipantUpdate
-from core.models.risk import RiskCreate, RiskRead, RiskUpdate
-from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
+from core.models.action_item import (
+    ActionItem,
+    ActionItemCreate,
+    ActionItemRead,
+    ActionItemUpdate,
+)
+from core.models.deliverable import (
+    Deliverable,
+    DeliverableCreate,
+    DeliverableRead,
+    DeliverableUpdate,
+)
+from core.models.participant import (
+    Participant,
+    ParticipantCreate,
+    ParticipantRead,
+    ParticipantUpdate,
+)
+from core.models.risk import Risk, RiskCreate, RiskRead, RiskUpdate
+from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate, SponsorSignoff
 from core.models.value_stream import (
+    PhaseTransition,
     PhaseTransitionRead,
     TransitionCreate,
     ValueStream,
@@ -123,19 +139,21 @@ class ValueStreamType:
         return await load_person(info.context, self.owner_id)
 
     @strawberry.field
-    async def days_in_phase(self, info: Info) -> float:
+    async def days_in_phase(self, info: Info, stream: strawberry.Parent[ValueStream]) -> float:
         playbook = await _playbook(info.context)
-        return workflow.timebox(playbook, self).days_in_phase  # type: ignore[arg-type]
+        return workflow.timebox(playbook, stream).days_in_phase
 
     @strawberry.field
-    async def overdue(self, info: Info) -> bool:
+    async def overdue(self, info: Info, stream: strawberry.Parent[ValueStream]) -> bool:
         playbook = await _playbook(info.context)
-        return workflow.timebox(playbook, self).overdue  # type: ignore[arg-type]
+        return workflow.timebox(playbook, stream).overdue
 
     @strawberry.field
-    async def timebox_days(self, info: Info) -> float | None:
+    async def timebox_days(
+        self, info: Info, stream: strawberry.Parent[ValueStream]
+    ) -> float | None:
         playbook = await _playbook(info.context)
-        return workflow.timebox(playbook, self).timebox_days  # type: ignore[arg-type]
+        return workflow.timebox(playbook, stream).timebox_days
 
     @strawberry.field(
         description="Every criterion of leaving the current phase.", directives=[Cost(weight=10)]
@@ -144,24 +162,24 @@ class ValueStreamType:
         result = await load(info.context, "gate", _gates, self.id, default=lambda: None)
         return GateType.of(result)
 
-    @strawberry.field
-    async def participants(self, info: Info) -> list[ParticipantType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(ParticipantType))
+    async def participants(self, info: Info) -> list[Participant]:
         return await load(info.context, "participants", _children(engagement.participants), self.id)
 
-    @strawberry.field
-    async def deliverables(self, info: Info) -> list[DeliverableType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(DeliverableType))
+    async def deliverables(self, info: Info) -> list[Deliverable]:
         return await load(info.context, "deliverables", _children(engagement.deliverables), self.id)
 
-    @strawberry.field
-    async def risks(self, info: Info) -> list[RiskType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(RiskType))
+    async def risks(self, info: Info) -> list[Risk]:
         return await load(info.context, "risks", _children(engagement.risks), self.id)
 
-    @strawberry.field
-    async def action_items(self, info: Info) -> list[ActionItemType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(ActionItemType))
+    async def action_items(self, info: Info) -> list[ActionItem]:
         return await load(info.context, "action_items", _children(engagement.action_items), self.id)
 
-    @strawberry.field
-    async def signoffs(self, info: Info) -> list[SignoffType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(SignoffType))
+    async def signoffs(self, info: Info) -> list[SponsorSignoff]:
         return await load(info.context, "signoffs", _children(engagement.signoffs), self.id)
 
     @strawberry.field(description="Maps of a cycle (default: every cycle), oldest first.")
@@ -182,8 +200,10 @@ class ValueStreamType:
     async def targets(self, info: Info) -> list[TargetType]:
         return await load(info.context, "stream_targets", stream_targets, self.id)
 
-    @strawberry.field(description="Every transition, oldest first.")
-    async def history(self, info: Info) -> list[TransitionType]:  # type: ignore[valid-type]
+    @strawberry.field(
+        description="Every transition, oldest first.", graphql_type=list_of(TransitionType)
+    )
+    async def history(self, info: Info) -> list[PhaseTransition]:
         return await load(info.context, "history", _histories, self.id)
 
 
@@ -205,7 +225,7 @@ class BacklogProgressType:
 
 @strawberry.type(name="PortfolioEntry")
 class PortfolioEntryType:
-    value_stream: ValueStreamType
+    value_stream: ValueStream = strawberry.field(graphql_type=ValueStreamType)
     phase_name: str | None
     days_in_phase: float
     timebox_days: float | None
@@ -218,14 +238,14 @@ class PortfolioEntryType:
 
 @strawberry.type
 class TransitionPayload:
-    value_stream: ValueStreamType
-    transition: TransitionType  # type: ignore[valid-type]
+    value_stream: ValueStream = strawberry.field(graphql_type=ValueStreamType)
+    transition: PhaseTransition = strawberry.field(graphql_type=TransitionType)
 
 
 @strawberry.type
 class PlaybookPayload:
     version: int
-    playbook: JSON
+    playbook: dict[str, Any] = strawberry.field(graphql_type=JSON)
 
 
 ValueStreamCreateInput = input_type(ValueStreamCreate, "ValueStreamCreateInput")
@@ -234,12 +254,12 @@ ValueStreamUpdateInput = input_type(ValueStreamUpdate, "ValueStreamUpdateInput",
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStreamType | None:
+    @strawberry.field(graphql_type=ValueStreamType | None)
+    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStream:
         stream = await value_streams.get_value_stream(
             info.context.session, info.context.actor, parse_id(id)
         )
-        return stream  # type: ignore[return-value]
+        return stream
 
     @strawberry.field
     async def value_streams(
@@ -290,7 +310,7 @@ class Query:
         names = {p.key: p.name for p in playbook.phases}
         entries = [
             PortfolioEntryType(
-                value_stream=e.stream,  # type: ignore[arg-type]
+                value_stream=e.stream,
                 phase_name=names.get(e.stream.phase),
                 days_in_phase=e.timebox.days_in_phase,
                 timebox_days=e.timebox.timebox_days,
@@ -309,26 +329,26 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation()
+    @mutation(graphql_type=ValueStreamType | None)
     async def create_value_stream(
         self,
         info: Info,
-        input: ValueStreamCreateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType | None:
+        input: Annotated[object, strawberry.argument(graphql_type=ValueStreamCreateInput)],
+    ) -> ValueStream:
         data = to_model(ValueStreamCreate, input)
-        return await value_streams.create_value_stream(  # type: ignore[return-value]
+        return await value_streams.create_value_stream(
             info.context.session, info.context.actor, data
         )
 
-    @mutation()
+    @mutation(graphql_type=ValueStreamType | None)
     async def update_value_stream(
         self,
         info: Info,
         id: strawberry.ID,
         expected_version: int,
-        input: ValueStreamUpdateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType | None:
-        return await value_streams.update_value_stream(  # type: ignore[return-value]
+        input: Annotated[object, strawberry.argument(graphql_type=ValueStreamUpdateInput)],
+    ) -> ValueStream:
+        return await value_streams.update_value_stream(
             info.context.session,
             info.context.actor,
             parse_id(id),
@@ -367,7 +387,7 @@ class Mutation:
             data,
             expected_version=expected_version,
         )
-        return TransitionPayload(value_stream=stream, transition=record)  # type: ignore[arg-type]
+        return TransitionPayload(value_stream=stream, transition=record)
 
     @mutation(description="Admin only. Replace the whole playbook; expectedVersion 0 for default.")
     async def replace_playbook(

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import defined_by, gql_enum, output_type
+from api.graphql.convert import defined_by, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load
@@ -22,6 +22,7 @@ from core.models.value_stream_map import (
     HandoffRead,
     HandoffUpdate,
     MapCreate,
+    MapHandoff,
     MapKind,
     MapUpdate,
     StepCreate,
@@ -29,7 +30,13 @@ from core.models.value_stream_map import (
     ValueStreamMap,
     iso_duration,
 )
-from core.models.waste_finding import FindingCreate, FindingRead, FindingUpdate, TriageDecision
+from core.models.waste_finding import (
+    FindingCreate,
+    FindingRead,
+    FindingUpdate,
+    TriageDecision,
+    WasteFinding,
+)
 from core.services import crud, findings, map_documents, maps
 
 HandoffType = output_type(HandoffRead, "Handoff")
@@ -92,7 +99,7 @@ class StepType:
     artifacts: list[str]
     automated: bool
     cicd_stage: bool
-    value_class: gql_enum(ValueClass) | None  # type: ignore[valid-type]
+    value_class: ValueClass | None
     queue_size: int | None
     version: int
 
@@ -132,7 +139,7 @@ class MapType:
     id: strawberry.ID
     value_stream_id: strawberry.ID
     cycle: int
-    kind: gql_enum(MapKind)  # type: ignore[valid-type]
+    kind: MapKind
     name: str
     notes: str | None
     chosen: bool
@@ -146,12 +153,12 @@ class MapType:
     async def steps(self, info: Info) -> list[StepType]:
         return await load(info.context, "map_steps", _map_steps, self.id)
 
-    @strawberry.field
-    async def handoffs(self, info: Info) -> list[HandoffType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(HandoffType))
+    async def handoffs(self, info: Info) -> list[MapHandoff]:
         return await load(info.context, "map_handoffs", _map_handoffs, self.id)
 
-    @strawberry.field
-    async def findings(self, info: Info) -> list[FindingType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(FindingType))
+    async def findings(self, info: Info) -> list[WasteFinding]:
         return await load(info.context, "map_findings", _map_findings, self.id)
 
     @strawberry.field(directives=[Cost(weight=10)])
@@ -166,24 +173,24 @@ async def stream_maps(context: Context, ids: list[uuid.UUID]) -> dict[uuid.UUID,
 
 @strawberry.type(name="MapComparison")
 class ComparisonType:
-    current: MapType
-    desired: MapType
+    current: ValueStreamMap = strawberry.field(graphql_type=MapType)
+    desired: ValueStreamMap = strawberry.field(graphql_type=MapType)
     changes: list[ChangeType]
 
 
 @strawberry.type
 class ClassifyPayload:
     classifiers: list[str]
-    created: list[FindingType]  # type: ignore[valid-type]
+    created: list[WasteFinding] = strawberry.field(graphql_type=list_of(FindingType))
     skipped_known: int
     rejected: list[str]
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(name="map")
-    async def value_stream_map(self, info: Info, id: strawberry.ID) -> MapType | None:
-        return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+    @strawberry.field(name="map", graphql_type=MapType | None)
+    async def value_stream_map(self, info: Info, id: strawberry.ID) -> ValueStreamMap:
+        return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))
 
     @strawberry.field(
         description="The chosen desired map of a cycle against its current map.",
@@ -199,8 +206,8 @@ class Query:
             cycle,
         )
         return ComparisonType(
-            current=current,  # type: ignore[arg-type]
-            desired=desired,  # type: ignore[arg-type]
+            current=current,
+            desired=desired,
             changes=[ChangeType(metric=k, **asdict(v)) for k, v in changes.items()],
         )
 
@@ -227,7 +234,10 @@ class Mutation:
             rejected=outcome.rejected,
         )
 
-    @mutation(description="Confirm or dismiss a finding; dismissing needs a reason.")
+    @mutation(
+        description="Confirm or dismiss a finding; dismissing needs a reason.",
+        graphql_type=FindingType | None,
+    )
     async def triage_finding(
         self,
         info: Info,
@@ -235,7 +245,7 @@ class Mutation:
         expected_version: int,
         status: str,
         reason: str | None = None,
-    ) -> FindingType | None:  # type: ignore[valid-type]
+    ) -> WasteFinding:
         decision = TriageDecision.model_validate({"status": status, "reason": reason})
         return await findings.triage(
             info.context.session,
@@ -248,14 +258,15 @@ class Mutation:
     @mutation(
         description="Create a map from a JSON or YAML document (value stream as code).",
         directives=[Cost(weight=500)],
+        graphql_type=MapType | None,
     )
     async def import_map(
         self, info: Info, value_stream_id: strawberry.ID, document: str, format: str = "json"
-    ) -> MapType | None:
+    ) -> ValueStreamMap:
         media_type = "application/yaml" if format == "yaml" else "application/json"
         state = info.context.state
         assert state is not None
-        return await map_documents.import_document(  # type: ignore[return-value]
+        return await map_documents.import_document(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),

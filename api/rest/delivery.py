@@ -81,7 +81,7 @@ class FlowReportOut(BaseModel):
     buckets: list[FlowBucketOut]
 
 
-def _page(page: Page[Any]) -> Any:
+def _page(page: Page[Any]) -> PageOut[Any]:
     return PageOut[Any](items=page.items, next_cursor=page.next_cursor)
 
 
