@@ -83,9 +83,11 @@ fuzz-postgres: $(STAMP)
 		fi; \
 	fi
 
+# Types are checked by mypy as configured in pyproject.toml (strict; see [tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
@@ -102,4 +104,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.http_read $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

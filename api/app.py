@@ -28,7 +28,7 @@ from api.graphql.schema import graphql_controller
 from api.headers import allowed_methods, response_headers
 from api.inputs import ApiRequest, StrictBodyPlugin, before_request
 from api.limits import TokenBuckets
-from api.load import COSTLY, LoadGate, LoadLimits, LoadShedder, OrganizationShare, OrganizationTurns
+from api.load import LoadGate, LoadLimits, LoadShedder, OrganizationShare, OrganizationTurns
 from api.problems import EXCEPTION_HANDLERS
 from api.rest import CONTROLLERS
 from api.rest.system import health, list_plugins, ready
@@ -92,7 +92,14 @@ def create_app(
 
     api = Router(path=API_PREFIX, route_handlers=[*CONTROLLERS])
     app = Litestar(
-        route_handlers=[health, ready, list_plugins, api, _graphql(settings), assets_router()],
+        route_handlers=[
+            health,
+            ready,
+            list_plugins,
+            api,
+            graphql_controller(settings),
+            assets_router(),
+        ],
         dependencies={
             "app_state": Provide(provide_state, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
@@ -138,14 +145,6 @@ def create_app(
     openapi.complete(app)
     state.allowed_methods = allowed_methods(app)
     return app
-
-
-def _graphql(settings: Settings) -> type:
-    """GraphQL's contract is its own schema (SDL), not an OpenAPI operation."""
-    controller = graphql_controller(settings)
-    controller.include_in_schema = False  # type: ignore[attr-defined]
-    controller.opt = COSTLY  # type: ignore[attr-defined]
-    return controller
 
 
 def create_app_from_env() -> Litestar:

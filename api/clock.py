@@ -1,11 +1,11 @@
 """An app's clock: what `core.types.utcnow` answers while the app handles a request."""
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Middleware, Receive, Scope, Send
 
 from core.types import Clock, using_clock
 
 
-def clock_middleware(clock: Clock | None) -> list[object]:
+def clock_middleware(clock: Clock | None) -> list[Middleware]:
     """The middleware that sets `clock` for each request; none for the system clock.
 
     It is the outermost layer, so authentication (token expiry) and every handler,

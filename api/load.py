@@ -15,7 +15,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 
 PROBLEM_JSON = b"application/problem+json"
 
@@ -56,18 +65,18 @@ async def send_problem(
     send: Send, scope: Scope, *, code: str, title: str, detail: str, retry_after: int
 ) -> None:
     body = problem_body(503, code, title, detail, str(scope.get("path", "")))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", PROBLEM_JSON),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", PROBLEM_JSON),
+            (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(retry_after).encode()),
+        ],
+    }
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)
 
 
 def deadline_for(scope: Scope, limits: LoadLimits) -> float:
@@ -199,7 +208,7 @@ class LoadShedder:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         gate: LoadGate | None = scope["app"].state.vsm.load_gate
-        if gate is None or scope["type"] != "http" or scope["path"] in self.exempt:
+        if gate is None or scope["type"] != ScopeType.HTTP or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
         await gate.run(self.app, scope, receive, send)

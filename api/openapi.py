@@ -106,7 +106,7 @@ RATE_LIMIT_HEADERS = {
 
 IF_MATCH = Parameter(
     name="If-Match",
-    param_in="header",  # type: ignore[arg-type]
+    param_in="header",
     required=True,
     description='The ETag read before the change (e.g. `"3"`), a list of them, or `*` for any '
     "version; compared strongly (RFC 9110).",
@@ -114,7 +114,7 @@ IF_MATCH = Parameter(
 )
 IDEMPOTENCY_KEY = Parameter(
     name="Idempotency-Key",
-    param_in="header",  # type: ignore[arg-type]
+    param_in="header",
     required=False,
     description="Any unique string (a UUID): a retry with the same key and body within 24 "
     "hours answers as the first request did instead of doing it again.",

@@ -29,6 +29,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
     HTTP_507_INSUFFICIENT_STORAGE,
 )
+from litestar.utils.signature import ParsedSignature
 from pydantic import ValidationError as PydanticValidationError
 
 from api.fields import renamed
@@ -164,7 +165,7 @@ def _annotation_of(request: Request[Any, Any, Any], field: str) -> Any:
     handler = request.scope.get("route_handler")
     if handler is None:
         return None
-    signatures = [handler.parsed_fn_signature]
+    signatures: list[ParsedSignature | None] = [handler.parsed_fn_signature]
     for provide in handler.resolve_dependencies().values():
         signatures.append(getattr(provide, "parsed_fn_signature", None))
     for signature in signatures:

@@ -15,7 +15,7 @@ rolled back.
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from core.metrics.map_metrics import MapMetrics, compute_map_metrics
 
 INFO_KEY = "valuestream.memo"
 K = TypeVar("K")
+T = TypeVar("T")
 
 
 class Memo:
@@ -40,7 +41,7 @@ class Memo:
     def clear(self) -> None:
         self._values.clear()
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         if key not in self._values:
             try:
                 self._values[key] = compute()
@@ -49,7 +50,8 @@ class Memo:
         value = self._values[key]
         if isinstance(value, _Raised):
             raise value.error
-        return value
+        # Values of every kind share the memo; a key names one kind, computed as `compute` does.
+        return cast(T, value)
 
     async def batch(
         self, keys: dict[K, Hashable], compute: Callable[[list[K]], Awaitable[dict[K, Any]]]
@@ -81,7 +83,7 @@ class Memo:
 
     def map_metrics(self, map_id: uuid.UUID, version: int, picture: FlowMap) -> MapMetrics:
         """The metrics of a map as it stands at `version` (raises for a map with a loop)."""
-        return self.get(("map_metrics", map_id, version), lambda: compute_map_metrics(picture))  # type: ignore[no-any-return]
+        return self.get(("map_metrics", map_id, version), lambda: compute_map_metrics(picture))
 
 
 def _fail(future: "asyncio.Future[Any]", error: BaseException) -> None:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Mapped
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.errors import ValidationFailed
 from core.ranges import number_problem
@@ -84,19 +85,19 @@ def check_limit(limit: int) -> int:
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: SelectOfScalar[T],
     *,
-    keys: Sequence[InstrumentedAttribute[Any]],
+    keys: Sequence[Mapped[Any]],
     limit: int,
     cursor: str | None,
     descending: bool = False,
-) -> Page[Any]:
+) -> Page[T]:
     """Run `statement` ordered by `keys` (the last must be unique) from `cursor` on.
 
     Reads one row more than asked to know whether a next page exists.
     """
     check_limit(limit)
-    columns = list(keys)
+    columns = [_attribute(key) for key in keys]
     if cursor:
         values = decode_cursor(cursor, len(columns))
         try:
@@ -107,7 +108,7 @@ async def paginate(
         bound = tuple_(*values)
         statement = statement.where(row < bound if descending else row > bound)
     order = [c.desc() if descending else c.asc() for c in columns]
-    rows = list((await session.exec(statement.order_by(*order).limit(limit + 1))).all())  # type: ignore[call-overload]
+    rows = list((await session.exec(statement.order_by(*order).limit(limit + 1))).all())
     items = rows[:limit]
 
     def cursor_at(position: int) -> str:
@@ -115,6 +116,13 @@ async def paginate(
 
     next_cursor = cursor_at(len(items) - 1) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor, cursor_at=cursor_at)
+
+
+def _attribute(key: Mapped[Any]) -> InstrumentedAttribute[Any]:
+    """A key is a model's column attribute (`col(Model.field)`): its name and type make cursors."""
+    if not isinstance(key, InstrumentedAttribute):
+        raise TypeError(f"pagination keys are mapped column attributes, not {key!r}")
+    return key
 
 
 def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:

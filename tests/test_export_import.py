@@ -289,3 +289,17 @@ def test_history_survives_the_round_trip_marked_as_imported(
     unchanged = {k: v for k, v in before.items() if k not in {"id", *marker, *actor}}
     assert {k: after[k] for k in unchanged} == unchanged
     assert again["value_stream"]["phase"] == "planning"
+
+
+def test_an_import_whose_raci_names_a_person_it_does_not_hold_is_refused_naming_it(
+    editor: Api, factory: Factory
+) -> None:
+    stream = factory.value_stream(name="Dangling")
+    item = factory.backlog_item(stream)
+    factory.raci(item, factory.person(), "R")
+    document = editor.get(f"/api/v1/value-streams/{stream['id']}/export").json()
+    document["people"] = []
+
+    refused = editor.post("/api/v1/import?name=Copy", document)
+
+    assert_problem(refused, 409, field="backlog.0.raci.0.person_id")

@@ -1,12 +1,13 @@
 """GraphQL for the backlog, RACI, dependencies, milestones, targets and measurements."""
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Info
-from api.graphql.convert import defined_by, descriptions_of, gql_enum, input_type, output_type
+from api.graphql.convert import defined_by, descriptions_of, input_type, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
@@ -15,16 +16,19 @@ from api.graphql.relay import Connection, connection, page_args
 from core.metrics.targets import Direction
 from core.models.backlog import (
     BacklogCreate,
+    BacklogItem,
     BacklogMove,
     BacklogUpdate,
     ItemType,
     MilestoneCreate,
     MilestoneProgress,
     MilestoneUpdate,
+    RaciAssignment,
     RaciCreate,
 )
 from core.models.target import (
     FlowMeasurementsRead,
+    FlowTarget,
     MeasurementCreate,
     MeasurementRead,
     MeasurementUpdate,
@@ -69,7 +73,7 @@ class RaciType:
     id: strawberry.ID
     item_id: strawberry.ID
     person_id: strawberry.ID
-    role: gql_enum(RaciRole)  # type: ignore[valid-type]
+    role: RaciRole
     version: int
 
     @strawberry.field
@@ -83,8 +87,8 @@ class BacklogItemType:
     value_stream_id: strawberry.ID
     title: str
     description: str | None
-    type: gql_enum(ItemType)  # type: ignore[valid-type]
-    status: gql_enum(BacklogStatus)  # type: ignore[valid-type]
+    type: ItemType
+    status: BacklogStatus
     rank: str
     wsjf: float | None
     business_value: int | None
@@ -153,10 +157,10 @@ class FlowMeasurementsType:
 class TargetType:
     id: strawberry.ID
     value_stream_id: strawberry.ID
-    metric: gql_enum(MetricKey)  # type: ignore[valid-type]
+    metric: MetricKey
     custom_key: str | None
     unit: str | None
-    direction: gql_enum(Direction)  # type: ignore[valid-type]
+    direction: Direction
     start_date: date
     due_date: date
     owner_id: strawberry.ID | None
@@ -165,12 +169,12 @@ class TargetType:
     created_at: datetime
 
     @strawberry.field
-    def baseline(self) -> float:
-        return targets.in_target_unit(self, self.baseline)  # type: ignore[arg-type, attr-defined]
+    def baseline(self, target: strawberry.Parent[FlowTarget]) -> float:
+        return targets.in_target_unit(target, target.baseline)
 
     @strawberry.field
-    def target(self) -> float:
-        return targets.in_target_unit(self, self.target)  # type: ignore[arg-type, attr-defined]
+    def target(self, target: strawberry.Parent[FlowTarget]) -> float:
+        return targets.in_target_unit(target, target.target)
 
     @strawberry.field
     async def progress(self, info: Info) -> ProgressType:  # type: ignore[valid-type]
@@ -196,10 +200,10 @@ class Query:
         value_stream_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
-        status: gql_enum(BacklogStatus) | None = None,  # type: ignore[valid-type]
+        status: BacklogStatus | None = None,
         owner_id: strawberry.ID | None = None,
         milestone_id: strawberry.ID | None = None,
-        type: gql_enum(ItemType) | None = None,  # type: ignore[valid-type]
+        type: ItemType | None = None,
         overdue: bool | None = None,
         q: str | None = None,
         sort: str = "rank",
@@ -223,22 +227,25 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field
-    async def target(self, info: Info, id: strawberry.ID) -> TargetType | None:
-        return await targets.targets.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+    @strawberry.field(graphql_type=TargetType | None)
+    async def target(self, info: Info, id: strawberry.ID) -> FlowTarget:
+        return await targets.targets.get(info.context.session, info.context.actor, parse_id(id))
 
 
 @strawberry.type
 class Mutation:
-    @mutation(description="Move an item after or before another, or to the top.")
+    @mutation(
+        description="Move an item after or before another, or to the top.",
+        graphql_type=BacklogItemType | None,
+    )
     async def move_backlog_item(
         self,
         info: Info,
         id: strawberry.ID,
         expected_version: int,
-        input: BacklogMoveInput,  # type: ignore[valid-type]
-    ) -> BacklogItemType | None:
-        return await backlog.move(  # type: ignore[return-value]
+        input: Annotated[object, strawberry.argument(graphql_type=BacklogMoveInput)],
+    ) -> BacklogItem:
+        return await backlog.move(
             info.context.session,
             info.context.actor,
             parse_id(id),
@@ -246,16 +253,19 @@ class Mutation:
             expected_version=expected_version,
         )
 
-    @mutation(description="Assign R, A, C or I; an A makes the person the owner.")
+    @mutation(
+        description="Assign R, A, C or I; an A makes the person the owner.",
+        graphql_type=RaciType | None,
+    )
     async def assign_raci(
         self,
         info: Info,
         item_id: strawberry.ID,
         person_id: strawberry.ID,
-        role: gql_enum(RaciRole),  # type: ignore[valid-type]
-    ) -> RaciType | None:
+        role: RaciRole,
+    ) -> RaciAssignment:
         data = RaciCreate(person_id=parse_id(person_id, "personId"), role=role)
-        return await backlog.add_raci(  # type: ignore[return-value]
+        return await backlog.add_raci(
             info.context.session, info.context.actor, parse_id(item_id, "itemId"), data
         )
 
@@ -271,35 +281,39 @@ class Mutation:
         )
         return id
 
-    @mutation(description="Make an item depend on another of the same backlog (no cycles).")
+    @mutation(
+        description="Make an item depend on another of the same backlog (no cycles).",
+        graphql_type=BacklogItemType | None,
+    )
     async def add_dependency(
         self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
-    ) -> BacklogItemType | None:
+    ) -> BacklogItem:
         item = parse_id(item_id, "itemId")
         await backlog.add_dependency(
             info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
         )
-        return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
+        return await backlog.items.get(info.context.session, info.context.actor, item)
 
-    @mutation()
+    @mutation(graphql_type=BacklogItemType | None)
     async def remove_dependency(
         self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
-    ) -> BacklogItemType | None:
+    ) -> BacklogItem:
         item = parse_id(item_id, "itemId")
         await backlog.remove_dependency(
             info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
         )
-        return await backlog.items.get(info.context.session, info.context.actor, item)  # type: ignore[return-value]
+        return await backlog.items.get(info.context.session, info.context.actor, item)
 
     @mutation(
         description="Measure every delivery-flow target over [start, end), once per target "
         "and window: measuring a window again records nothing new.",
         directives=[Cost(weight=100)],
+        graphql_type=FlowMeasurementsType | None,
     )
     async def record_flow_measurements(
         self, info: Info, value_stream_id: strawberry.ID, start: datetime, end: datetime
-    ) -> FlowMeasurementsType | None:
-        return await targets.record_from_flow(  # type: ignore[return-value]
+    ) -> targets.FlowMeasurements:
+        return await targets.record_from_flow(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
@@ -307,14 +321,17 @@ class Mutation:
             end=end,
         )
 
-    @mutation(description="Baseline from the current map, target from the chosen desired map.")
+    @mutation(
+        description="Baseline from the current map, target from the chosen desired map.",
+        graphql_type=TargetType | None,
+    )
     async def create_target_from_maps(
         self,
         info: Info,
         value_stream_id: strawberry.ID,
-        input: TargetFromMapsInput,  # type: ignore[valid-type]
-    ) -> TargetType | None:
-        return await targets.create_from_maps(  # type: ignore[return-value]
+        input: Annotated[object, strawberry.argument(graphql_type=TargetFromMapsInput)],
+    ) -> FlowTarget:
+        return await targets.create_from_maps(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),

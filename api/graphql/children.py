@@ -36,9 +36,11 @@ def child_mutations(spec: ChildSpec) -> dict[str, Any]:
     update_input = input_type(spec.update_model, f"{title}UpdateInput", partial=True)
     output = spec.output
 
-    parent_arg = Annotated[strawberry.ID, strawberry.argument(name=spec.parent_argument)]
-
-    async def create(info: Info, parent_id: parent_arg, input: create_input) -> output | None:  # type: ignore[valid-type]
+    async def create(
+        info: Info,
+        parent_id: Annotated[strawberry.ID, strawberry.argument(name=spec.parent_argument)],
+        input: Annotated[object, strawberry.argument(graphql_type=create_input)],
+    ) -> SQLModel:
         data = to_model(spec.create_model, input)
         ident = parse_id(parent_id, spec.parent_argument)
         return await spec.service.create(info.context.session, info.context.actor, ident, data)
@@ -47,8 +49,8 @@ def child_mutations(spec: ChildSpec) -> dict[str, Any]:
         info: Info,
         id: strawberry.ID,
         expected_version: int,
-        input: update_input,  # type: ignore[valid-type]
-    ) -> output | None:  # type: ignore[valid-type]
+        input: Annotated[object, strawberry.argument(graphql_type=update_input)],
+    ) -> SQLModel:
         patch = to_model(spec.update_model, input)
         return await spec.service.update(
             info.context.session,
@@ -68,7 +70,7 @@ def child_mutations(spec: ChildSpec) -> dict[str, Any]:
         return id
 
     return {
-        f"create_{spec.noun}": mutation(resolver=create),
-        f"update_{spec.noun}": mutation(resolver=update),
+        f"create_{spec.noun}": mutation(resolver=create, graphql_type=output | None),
+        f"update_{spec.noun}": mutation(resolver=update, graphql_type=output | None),
         f"delete_{spec.noun}": mutation(resolver=remove),
     }

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import strawberry
 from pydantic import AnyUrl, AwareDatetime, BaseModel, EmailStr
+from strawberry.types.base import get_object_definition
 
 T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
@@ -47,7 +48,7 @@ def _convert(annotation: Any) -> Any:
     if origin is typing.Literal:
         return str
     if origin in (list, tuple):
-        return list[_convert(typing.get_args(annotation)[0])]
+        return list_of(_convert(typing.get_args(annotation)[0]))
     if annotation is AwareDatetime:
         return datetime
     if annotation is uuid.UUID:
@@ -89,7 +90,7 @@ def defined_by(definitions: Mapping[str, str]) -> Callable[[T], T]:
     """Give a strawberry type's fields the descriptions of one table of definitions."""
 
     def apply(cls: T) -> T:
-        for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        for field in get_object_definition(cls, strict=True).fields:
             if field.python_name in definitions:
                 field.description = definitions[field.python_name]
         return cls
@@ -145,6 +146,13 @@ def shaped(gql_type: Any, source: Any, **extra: Any) -> Any:
     For types whose fields are plain data; fields with resolvers are left to them.
     """
     names = [
-        f.python_name for f in gql_type.__strawberry_definition__.fields if f.base_resolver is None
+        f.python_name
+        for f in get_object_definition(gql_type, strict=True).fields
+        if f.base_resolver is None
     ]
     return gql_type(**{n: extra[n] if n in extra else getattr(source, n) for n in names})
+
+
+def list_of(item: Any) -> Any:
+    """`list[item]` for a type made at import time, which mypy cannot read as a type."""
+    return types.GenericAlias(list, (item,))

@@ -88,8 +88,9 @@ class Pricing:
                     if declared is not None:
                         self.weights[(type_.name, name)] = declared
         mutation = schema.mutation_type
-        for name in mutation.fields if mutation else ():
-            self.weights.setdefault((mutation.name, name), MUTATION_WEIGHT)  # type: ignore[union-attr]
+        if mutation is not None:
+            for name in mutation.fields:
+                self.weights.setdefault((mutation.name, name), MUTATION_WEIGHT)
 
     def price(
         self, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]

@@ -29,7 +29,7 @@ class FlowBucketSize(enum.StrEnum):
 class StateChangeInputType:
     at: datetime
     state: str
-    flag: gql_enum(StateFlag)  # type: ignore[valid-type]
+    flag: StateFlag
 
 
 @strawberry.input(
@@ -39,7 +39,7 @@ class StateChangeInputType:
 )
 class WorkItemInputType:
     external_id: str
-    type: gql_enum(WorkItemType)  # type: ignore[valid-type]
+    type: WorkItemType
     created: datetime
     title: str | None = None
     started: datetime | None = None

@@ -1,7 +1,7 @@
 """GraphQL for value streams, their engagement records, the workflow and the portfolio."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -17,16 +17,30 @@ from api.graphql.loaders import load, nothing
 from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, page_args
 from core.errors import ValidationFailed
-from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
+from core.models.action_item import (
+    ActionItemCreate,
+    ActionItemRead,
+    ActionItemUpdate,
+)
 from core.models.backlog import MilestoneProgress
-from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
-from core.models.participant import ParticipantCreate, ParticipantRead, ParticipantUpdate
+from core.models.deliverable import (
+    DeliverableCreate,
+    DeliverableRead,
+    DeliverableUpdate,
+)
+from core.models.participant import (
+    ParticipantCreate,
+    ParticipantRead,
+    ParticipantUpdate,
+)
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.risk import RiskCreate, RiskRead, RiskUpdate
 from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
 from core.models.value_stream import (
+    PhaseTransition,
     PhaseTransitionRead,
     TransitionCreate,
+    ValueStream,
     ValueStreamCreate,
     ValueStreamUpdate,
 )
@@ -81,19 +95,21 @@ class ValueStreamType:
         return await load_person(info.context, self.owner_id)
 
     @strawberry.field
-    async def days_in_phase(self, info: Info) -> float:
+    async def days_in_phase(self, info: Info, stream: strawberry.Parent[ValueStream]) -> float:
         playbook = await _playbook(info.context)
-        return workflow.timebox(playbook, self).days_in_phase  # type: ignore[arg-type]
+        return workflow.timebox(playbook, stream).days_in_phase
 
     @strawberry.field
-    async def overdue(self, info: Info) -> bool:
+    async def overdue(self, info: Info, stream: strawberry.Parent[ValueStream]) -> bool:
         playbook = await _playbook(info.context)
-        return workflow.timebox(playbook, self).overdue  # type: ignore[arg-type]
+        return workflow.timebox(playbook, stream).overdue
 
     @strawberry.field
-    async def timebox_days(self, info: Info) -> float | None:
+    async def timebox_days(
+        self, info: Info, stream: strawberry.Parent[ValueStream]
+    ) -> float | None:
         playbook = await _playbook(info.context)
-        return workflow.timebox(playbook, self).timebox_days  # type: ignore[arg-type]
+        return workflow.timebox(playbook, stream).timebox_days
 
     @strawberry.field(
         description="Every criterion of leaving the current phase.", directives=[Cost(weight=10)]
@@ -186,14 +202,14 @@ def _entry(entry: workflow.PortfolioEntry) -> Any:
 
 @strawberry.type
 class TransitionPayload:
-    value_stream: ValueStreamType
-    transition: TransitionType  # type: ignore[valid-type]
+    value_stream: ValueStream = strawberry.field(graphql_type=ValueStreamType)
+    transition: PhaseTransition = strawberry.field(graphql_type=TransitionType)
 
 
 @strawberry.type
 class PlaybookPayload:
     version: int
-    playbook: JSON
+    playbook: dict[str, Any] = strawberry.field(graphql_type=JSON)
 
 
 ValueStreamCreateInput = input_type(ValueStreamCreate, "ValueStreamCreateInput")
@@ -202,12 +218,12 @@ ValueStreamUpdateInput = input_type(ValueStreamUpdate, "ValueStreamUpdateInput",
 
 @strawberry.type
 class Query:
-    @strawberry.field
-    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStreamType | None:
+    @strawberry.field(graphql_type=ValueStreamType | None)
+    async def value_stream(self, info: Info, id: strawberry.ID) -> ValueStream:
         stream = await value_streams.get_value_stream(
             info.context.session, info.context.actor, parse_id(id)
         )
-        return stream  # type: ignore[return-value]
+        return stream
 
     @strawberry.field
     async def value_streams(
@@ -261,26 +277,26 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation()
+    @mutation(graphql_type=ValueStreamType | None)
     async def create_value_stream(
         self,
         info: Info,
-        input: ValueStreamCreateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType | None:
+        input: Annotated[object, strawberry.argument(graphql_type=ValueStreamCreateInput)],
+    ) -> ValueStream:
         data = to_model(ValueStreamCreate, input)
-        return await value_streams.create_value_stream(  # type: ignore[return-value]
+        return await value_streams.create_value_stream(
             info.context.session, info.context.actor, data
         )
 
-    @mutation()
+    @mutation(graphql_type=ValueStreamType | None)
     async def update_value_stream(
         self,
         info: Info,
         id: strawberry.ID,
         expected_version: int,
-        input: ValueStreamUpdateInput,  # type: ignore[valid-type]
-    ) -> ValueStreamType | None:
-        return await value_streams.update_value_stream(  # type: ignore[return-value]
+        input: Annotated[object, strawberry.argument(graphql_type=ValueStreamUpdateInput)],
+    ) -> ValueStream:
+        return await value_streams.update_value_stream(
             info.context.session,
             info.context.actor,
             parse_id(id),
@@ -319,7 +335,7 @@ class Mutation:
             data,
             expected_version=expected_version,
         )
-        return TransitionPayload(value_stream=stream, transition=record)  # type: ignore[arg-type]
+        return TransitionPayload(value_stream=stream, transition=record)
 
     @mutation(
         description="Create a value stream from its JSON export, as `export` answers it "

@@ -14,10 +14,10 @@ from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.errors import ValidationFailed
-from core.models.organization import OrganizationUpdate
-from core.models.person import PersonCreate, PersonUpdate
-from core.models.team import TeamCreate, TeamMemberAdd, TeamUpdate
-from core.models.token import ApiTokenCreate, Role
+from core.models.organization import Organization, OrganizationUpdate
+from core.models.person import Person, PersonCreate, PersonUpdate
+from core.models.team import Team, TeamCreate, TeamMemberAdd, TeamUpdate
+from core.models.token import ApiToken, ApiTokenCreate, Role
 from core.services import audit, batches, organizations, people, teams, tokens
 
 RoleEnum = strawberry.enum(Role, name="Role")
@@ -77,7 +77,7 @@ class ApiTokenType:
     id: strawberry.ID
     name: str
     prefix: str
-    role: RoleEnum  # type: ignore[valid-type]
+    role: Role
     person_id: strawberry.ID | None
     expires_at: datetime | None
     last_used_at: datetime | None
@@ -88,7 +88,7 @@ class ApiTokenType:
 
 @strawberry.type
 class ApiTokenCreatedPayload:
-    token: ApiTokenType
+    token: ApiToken = strawberry.field(graphql_type=ApiTokenType)
     secret: str = strawberry.field(description="Shown once; store it now.")
 
 
@@ -108,13 +108,13 @@ class AuditEventType:
 
 @strawberry.type
 class Me:
-    role: RoleEnum  # type: ignore[valid-type]
-    token_id: strawberry.ID | None
-    person_id: strawberry.ID | None
+    role: Role
+    token_id: uuid.UUID | None = strawberry.field(graphql_type=strawberry.ID | None)
+    person_id: uuid.UUID | None = strawberry.field(graphql_type=strawberry.ID | None)
 
-    @strawberry.field
-    async def organization(self, info: Info) -> OrganizationType:
-        return await organizations.get_own(info.context.session, info.context.actor)  # type: ignore[return-value]
+    @strawberry.field(graphql_type=OrganizationType)
+    async def organization(self, info: Info) -> Organization:
+        return await organizations.get_own(info.context.session, info.context.actor)
 
     @strawberry.field
     async def person(self, info: Info) -> PersonType | None:
@@ -151,7 +151,7 @@ class TeamCreateInput:
 @strawberry.input
 class ApiTokenCreateInput:
     name: str
-    role: RoleEnum  # type: ignore[valid-type]
+    role: Role
     person_id: strawberry.ID | None = None
     expires_at: datetime | None = None
 
@@ -179,15 +179,15 @@ class Query:
     @strawberry.field(description="The caller: role, token and the organization it acts for.")
     def me(self, info: Info) -> Me | None:
         actor = info.context.actor
-        return Me(role=actor.role, token_id=actor.token_id, person_id=actor.person_id)  # type: ignore[arg-type]
+        return Me(role=actor.role, token_id=actor.token_id, person_id=actor.person_id)
 
-    @strawberry.field
-    async def organization(self, info: Info) -> OrganizationType | None:
-        return await organizations.get_own(info.context.session, info.context.actor)  # type: ignore[return-value]
+    @strawberry.field(graphql_type=OrganizationType | None)
+    async def organization(self, info: Info) -> Organization:
+        return await organizations.get_own(info.context.session, info.context.actor)
 
-    @strawberry.field
-    async def person(self, info: Info, id: strawberry.ID) -> PersonType | None:
-        return await people.get_person(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+    @strawberry.field(graphql_type=PersonType | None)
+    async def person(self, info: Info, id: strawberry.ID) -> Person:
+        return await people.get_person(info.context.session, info.context.actor, parse_id(id))
 
     @strawberry.field
     async def people(
@@ -207,9 +207,9 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field
-    async def team(self, info: Info, id: strawberry.ID) -> TeamType | None:
-        return await teams.get_team(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+    @strawberry.field(graphql_type=TeamType | None)
+    async def team(self, info: Info, id: strawberry.ID) -> Team:
+        return await teams.get_team(info.context.session, info.context.actor, parse_id(id))
 
     @strawberry.field
     async def teams(
@@ -262,7 +262,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation(description="Admin only.")
+    @mutation(description="Admin only.", graphql_type=OrganizationType | None)
     async def update_organization(
         self,
         info: Info,
@@ -276,12 +276,12 @@ class Mutation:
             expected_version=expected_version,
         )
 
-    @mutation()
-    async def create_person(self, info: Info, input: PersonCreateInput) -> PersonType | None:
+    @mutation(graphql_type=PersonType | None)
+    async def create_person(self, info: Info, input: PersonCreateInput) -> Person:
         data = to_model(PersonCreate, input)
-        return await people.create_person(info.context.session, info.context.actor, data)  # type: ignore[return-value]
+        return await people.create_person(info.context.session, info.context.actor, data)
 
-    @mutation()
+    @mutation(graphql_type=PersonType | None)
     async def update_person(
         self,
         info: Info,
@@ -290,7 +290,7 @@ class Mutation:
         input: PersonUpdateInput,  # type: ignore[valid-type]
     ) -> PersonType | None:
         patch = to_model(PersonUpdate, input)
-        return await people.update_person(  # type: ignore[return-value]
+        return await people.update_person(
             info.context.session,
             info.context.actor,
             parse_id(id),
@@ -310,12 +310,12 @@ class Mutation:
         )
         return id
 
-    @mutation()
-    async def create_team(self, info: Info, input: TeamCreateInput) -> TeamType | None:
+    @mutation(graphql_type=TeamType | None)
+    async def create_team(self, info: Info, input: TeamCreateInput) -> Team:
         data = to_model(TeamCreate, input)
-        return await teams.create_team(info.context.session, info.context.actor, data)  # type: ignore[return-value]
+        return await teams.create_team(info.context.session, info.context.actor, data)
 
-    @mutation()
+    @mutation(graphql_type=TeamType | None)
     async def update_team(
         self,
         info: Info,
@@ -343,7 +343,7 @@ class Mutation:
         )
         return id
 
-    @mutation()
+    @mutation(graphql_type=TeamType | None)
     async def add_team_member(
         self,
         info: Info,
@@ -351,9 +351,9 @@ class Mutation:
         person_id: strawberry.ID,
         expected_version: int,
         role: str | None = None,
-    ) -> TeamType | None:
+    ) -> Team:
         data = TeamMemberAdd(person_id=parse_id(person_id, "personId"), role=role)
-        return await teams.add_member(  # type: ignore[return-value]
+        return await teams.add_member(
             info.context.session,
             info.context.actor,
             parse_id(team_id, "teamId"),
@@ -361,11 +361,11 @@ class Mutation:
             expected_version=expected_version,
         )
 
-    @mutation()
+    @mutation(graphql_type=TeamType | None)
     async def remove_team_member(
         self, info: Info, team_id: strawberry.ID, person_id: strawberry.ID, expected_version: int
-    ) -> TeamType | None:
-        return await teams.remove_member(  # type: ignore[return-value]
+    ) -> Team:
+        return await teams.remove_member(
             info.context.session,
             info.context.actor,
             parse_id(team_id, "teamId"),
@@ -380,9 +380,9 @@ class Mutation:
         token, secret = await tokens.issue_token(
             info.context.session, info.context.actor, to_model(ApiTokenCreate, input)
         )
-        return ApiTokenCreatedPayload(token=token, secret=secret)  # type: ignore[arg-type]
+        return ApiTokenCreatedPayload(token=token, secret=secret)
 
-    @mutation(description="Admin only.")
+    @mutation(description="Admin only.", graphql_type=ApiTokenType | None)
     async def revoke_api_token(
         self, info: Info, id: strawberry.ID, expected_version: int
     ) -> ApiTokenType | None:

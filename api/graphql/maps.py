@@ -7,7 +7,7 @@ import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Info
-from api.graphql.convert import gql_enum, output_type, shaped
+from api.graphql.convert import list_of, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load, nothing
@@ -24,9 +24,16 @@ from core.models.value_stream_map import (
     MapUpdate,
     StepCreate,
     StepUpdate,
+    ValueStreamMap,
     iso_duration,
 )
-from core.models.waste_finding import FindingCreate, FindingRead, FindingUpdate, TriageDecision
+from core.models.waste_finding import (
+    FindingCreate,
+    FindingRead,
+    FindingUpdate,
+    TriageDecision,
+    WasteFinding,
+)
 from core.services import batches, findings, map_documents, maps
 from core.services import classify as classifying
 
@@ -62,7 +69,7 @@ class StepType:
     artifacts: list[str]
     automated: bool
     cicd_stage: bool
-    value_class: gql_enum(ValueClass) | None  # type: ignore[valid-type]
+    value_class: ValueClass | None
     queue_size: int | None
     version: int
 
@@ -84,7 +91,7 @@ class MapType:
     id: strawberry.ID
     value_stream_id: strawberry.ID
     cycle: int
-    kind: gql_enum(MapKind)  # type: ignore[valid-type]
+    kind: MapKind
     name: str
     notes: str | None
     chosen: bool
@@ -135,16 +142,16 @@ class ComparisonType:
 @strawberry.type
 class ClassifyPayload:
     classifiers: list[str]
-    created: list[FindingType]  # type: ignore[valid-type]
+    created: list[WasteFinding] = strawberry.field(graphql_type=list_of(FindingType))
     skipped_known: int
     rejected: list[str]
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(name="map")
-    async def value_stream_map(self, info: Info, id: strawberry.ID) -> MapType | None:
-        return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))  # type: ignore[return-value]
+    @strawberry.field(name="map", graphql_type=MapType | None)
+    async def value_stream_map(self, info: Info, id: strawberry.ID) -> ValueStreamMap:
+        return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))
 
     @strawberry.field(
         description="The chosen desired map of a cycle against its current map.",
@@ -196,7 +203,10 @@ class Mutation:
             rejected=outcome.rejected,
         )
 
-    @mutation(description="Confirm or dismiss a finding; dismissing needs a reason.")
+    @mutation(
+        description="Confirm or dismiss a finding; dismissing needs a reason.",
+        graphql_type=FindingType | None,
+    )
     async def triage_finding(
         self,
         info: Info,
@@ -204,7 +214,7 @@ class Mutation:
         expected_version: int,
         status: str,
         reason: str | None = None,
-    ) -> FindingType | None:  # type: ignore[valid-type]
+    ) -> WasteFinding:
         decision = TriageDecision.model_validate({"status": status, "reason": reason})
         return await findings.triage(
             info.context.session,
@@ -217,14 +227,15 @@ class Mutation:
     @mutation(
         description="Create a map from a JSON or YAML document (value stream as code).",
         directives=[Cost(weight=500)],
+        graphql_type=MapType | None,
     )
     async def import_map(
         self, info: Info, value_stream_id: strawberry.ID, document: str, format: str = "json"
-    ) -> MapType | None:
+    ) -> ValueStreamMap:
         media_type = "application/yaml" if format == "yaml" else "application/json"
         state = info.context.state
         assert state is not None
-        return await map_documents.import_document(  # type: ignore[return-value]
+        return await map_documents.import_document(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),

@@ -7,7 +7,7 @@ import strawberry
 from cross_web import HTTPException
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from litestar import MediaType, Request, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.exceptions import NotFoundException
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
@@ -23,6 +23,7 @@ from api.graphql.cost import CostLimit, Pricing
 from api.graphql.extensions import StrictGrammar, UnitOfWork, coded
 from api.graphql.nul import NoNulInLiterals, NoNulInVariables
 from api.graphql.sdl import sdl
+from api.load import COSTLY
 from core.config import Settings
 
 QUERIES: tuple[type, ...] = (
@@ -57,7 +58,7 @@ class Schema(strawberry.Schema):
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         result = await super().execute(*args, **kwargs)
-        if getattr(result, "errors", None):
+        if result.errors:
             result.errors = [coded(error) for error in result.errors]
             context = kwargs.get("context_value")
             if isinstance(context, Context):
@@ -128,7 +129,7 @@ GRAPHIQL_PAGE = graphiql_page()
 """GraphiQL from the service's own copies of its scripts, not from a CDN."""
 
 
-def graphql_controller(settings: Settings) -> type:
+def graphql_controller(settings: Settings) -> type[Controller]:
     base = make_graphql_controller(
         build_schema(settings),
         path="/graphql",
@@ -137,9 +138,13 @@ def graphql_controller(settings: Settings) -> type:
         context_getter=_context,
     )
 
+    # strawberry makes its controller class at run time, so mypy cannot see it as a base.
     class GraphQLController(base):  # type: ignore[valid-type,misc]
         """strawberry's controller, answering a body it cannot read with a coded 4xx,
         and the schema as SDL to the same callers that may introspect it."""
+
+        include_in_schema = False  # GraphQL's contract is its SDL, not an OpenAPI operation
+        opt = COSTLY
 
         @property
         def graphql_ide_html(self) -> str:
@@ -166,7 +171,9 @@ def graphql_controller(settings: Settings) -> type:
             self, request: Request[Any, Any, Any], context: Any, root_value: Any
         ) -> Response[Any]:
             try:
-                response = await self.run(request, context=context, root_value=root_value)
+                response: Response[Any] = await self.run(
+                    request, context=context, root_value=root_value
+                )
             except HTTPException as exc:
                 code = HTTPStatus(exc.status_code).name
                 return Response(

@@ -24,7 +24,7 @@ def sdl(schema: strawberry.Schema) -> str:
 def main() -> None:
     from api.graphql.schema import build_schema
 
-    SDL_FILE.write_text(sdl(build_schema(Settings(_env_file=None))), encoding="utf-8")  # type: ignore[call-arg]
+    SDL_FILE.write_text(sdl(build_schema(Settings(_env_file=None))), encoding="utf-8")
     sys.stdout.write(f"wrote {SDL_FILE}\n")
 
 

@@ -48,7 +48,7 @@ def child_resource(
             return await enrich(session, actor, objs)
         return [to_read(obj) for obj in objs]
 
-    async def answer(session: AsyncSession, actor: Actor, obj: Any, **kwargs: Any) -> Any:
+    async def answer(session: AsyncSession, actor: Actor, obj: Any, **kwargs: Any) -> Response[Any]:
         return versioned((await answers(session, actor, [obj]))[0], obj.version, **kwargs)
 
     create_body: Any = create_model

@@ -1,13 +1,11 @@
 """Shapes shared by every REST controller: pages, ETags, created answers."""
 
-from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from litestar import MediaType, Response
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 from pydantic import BaseModel
-from sqlmodel import SQLModel
 
 from api.deps import etag
 from core.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -23,7 +21,7 @@ __all__ = [
     "versioned",
 ]
 
-R = TypeVar("R", bound=SQLModel)
+R = TypeVar("R", bound=BaseModel)
 
 LimitParam = Parameter(ge=1, le=MAX_LIMIT, description=f"page size, at most {MAX_LIMIT}")
 CursorParam = Parameter(max_length=512, description="`next_cursor` of the previous page")
@@ -35,15 +33,9 @@ class PageOut(BaseModel, Generic[R]):
     next_cursor: str | None
 
 
-def page_out(page: Page[Any], read: type[R] | Callable[[Any], R]) -> PageOut[R]:
-    convert = _converter(read)
-    return PageOut[R](items=[convert(item) for item in page.items], next_cursor=page.next_cursor)
-
-
-def _converter(read: type[R] | Callable[[Any], R]) -> Callable[[Any], R]:
-    if isinstance(read, type) and issubclass(read, BaseModel):
-        return lambda obj: read.model_validate(obj, from_attributes=True)
-    return read
+def page_out(page: Page[Any], read: type[R]) -> PageOut[R]:
+    items = [read.model_validate(item, from_attributes=True) for item in page.items]
+    return PageOut[R](items=items, next_cursor=page.next_cursor)
 
 
 def versioned(

@@ -47,7 +47,7 @@ class Batch(BaseModel, Generic[T]):
     items: SkipValidation[list[T]] = Field(max_length=MAX_BATCH)
 
 
-def _page(page: Page[Any]) -> Any:
+def _page(page: Page[Any]) -> PageOut[Any]:
     return PageOut[Any](items=page.items, next_cursor=page.next_cursor)
 
 

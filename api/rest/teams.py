@@ -8,7 +8,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
 from api.urls import resource_url
 from core.actor import Actor
-from core.models.team import Team, TeamCreate, TeamMemberAdd, TeamMemberRead, TeamRead, TeamUpdate
+from core.models.team import (
+    Team,
+    TeamCreate,
+    TeamMember,
+    TeamMemberAdd,
+    TeamMemberRead,
+    TeamRead,
+    TeamUpdate,
+)
 from core.services import teams
 from core.services.crud import ExpectedVersion
 
@@ -18,7 +26,7 @@ async def _read(session: AsyncSession, actor: Actor, team: Team) -> TeamRead:
     return _shape(team, members)
 
 
-def _shape(team: Team, members: list) -> TeamRead:
+def _shape(team: Team, members: list[TeamMember]) -> TeamRead:
     return TeamRead.model_validate(
         {
             **team.model_dump(warnings=False),

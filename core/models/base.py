@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import Table, inspect
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -39,7 +40,9 @@ class Versioned(SQLModel):
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, object]:
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        # SQLModel's metaclass has just set the table, without declaring the attribute.
+        table: Table = vars(cls)["__table__"]
+        return {"version_id_col": table.c.version}
 
 
 class OrgScoped(SQLModel):
@@ -48,3 +51,11 @@ class OrgScoped(SQLModel):
 
 class Entity(Identified, OrgScoped, Versioned, Timestamped):
     """The usual row: an organization's, versioned, with timestamps."""
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, typed: SQLModel sets `__table__` without declaring it."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table

@@ -13,7 +13,9 @@ from core.workflow.vocabulary import DeliverableKind, DeliverableStatus
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 
 
-class DeliverableFields(SQLModel):
+class DeliverableContent(SQLModel):
+    """What a client writes, except the link, which is stored as text but sent as a URL."""
+
     kind: str = Field(
         max_length=60,
         description="a kind of the practice (" + ", ".join(DeliverableKind) + ") or your own, "
@@ -22,7 +24,6 @@ class DeliverableFields(SQLModel):
     title: str | None = Field(default=None, max_length=200)
     status: DeliverableStatus = DeliverableStatus.draft
     text: str | None = Field(default=None, max_length=100_000)
-    link: str | None = Field(default=None, max_length=2000)
 
     @field_validator("kind")
     @classmethod
@@ -30,6 +31,10 @@ class DeliverableFields(SQLModel):
         if not re.fullmatch(KIND_PATTERN, value):
             raise ValueError("a kind is a lowercase key: letters, digits and underscores")
         return value
+
+
+class DeliverableFields(DeliverableContent):
+    link: str | None = Field(default=None, max_length=2000)
 
 
 class Deliverable(DeliverableFields, Entity, table=True):
@@ -46,7 +51,7 @@ class Deliverable(DeliverableFields, Entity, table=True):
     status: DeliverableStatus = Field(default=DeliverableStatus.draft, sa_type=String(20))
 
 
-class DeliverableCreate(DeliverableFields):
+class DeliverableCreate(DeliverableContent):
     model_config = {"extra": "forbid"}
 
     link: Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)] | None = None

@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
@@ -70,5 +70,5 @@ async def list_events(
     if filters.until is not None:
         statement = statement.where(AuditEvent.at < filters.until)
     return await paginate(
-        session, statement, keys=[AuditEvent.id], limit=limit, cursor=cursor, descending=True
+        session, statement, keys=[col(AuditEvent.id)], limit=limit, cursor=cursor, descending=True
     )

@@ -255,13 +255,13 @@ async def list_items(
             late if filters.overdue else ~late | col(BacklogItem.due_date).is_(None)
         )
     if filters.sort == "wsjf":
-        keys = [BacklogItem.wsjf_sort, BacklogItem.id]
+        keys = [col(BacklogItem.wsjf_sort), col(BacklogItem.id)]
         return await paginate(
             session, statement, keys=keys, limit=limit, cursor=cursor, descending=True
         )
     if filters.sort != "rank":
         raise ValidationFailed("sort is rank or wsjf", field="sort")
-    keys = [BacklogItem.rank, BacklogItem.id]
+    keys = [col(BacklogItem.rank), col(BacklogItem.id)]
     return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
 
 

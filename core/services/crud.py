@@ -12,15 +12,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.errors import Conflict, NotFound, StaleVersion, ValidationFailed, not_found
-from core.models.base import Entity, Timestamped, Versioned
+from core.models.base import Entity, Identified, OrgScoped, Timestamped, Versioned, table_of
+from core.models.organization import Organization
 from core.services import audit
 from core.types import utcnow
 
 M = TypeVar("M", bound=Entity)
-V = TypeVar("V", bound=Versioned)
+S = TypeVar("S", bound=OrgScoped)
+V = TypeVar("V", bound=Entity | Organization)
+"""A row with an id and a version: every entity, and the organization itself."""
 
 
 def entity_type(model: type[SQLModel] | SQLModel) -> str:
@@ -33,7 +37,7 @@ def missing(model: type[SQLModel], ident: uuid.UUID) -> NotFound:
     return not_found(entity_type(model).replace("_", " "), ident)
 
 
-def scoped(model: type[M], actor: Actor) -> Any:
+def scoped(model: type[S], actor: Actor) -> SelectOfScalar[S]:
     """`SELECT model WHERE organization_id = caller's`: the start of every read."""
     return select(model).where(model.organization_id == actor.organization_id)
 
@@ -61,7 +65,7 @@ async def get_many(
 ) -> dict[uuid.UUID, M]:
     if not idents:
         return {}
-    rows = (await session.exec(scoped(model, actor).where(model.id.in_(set(idents))))).all()  # type: ignore[attr-defined]
+    rows = (await session.exec(scoped(model, actor).where(col(model.id).in_(set(idents))))).all()
     return {row.id: row for row in rows}
 
 
@@ -81,7 +85,7 @@ async def require_reference(
     return obj
 
 
-async def lock(session: AsyncSession, obj: SQLModel) -> None:
+async def lock(session: AsyncSession, obj: Identified) -> None:
     """Hold the row until the transaction ends, so checks against its children stay true.
 
     PostgreSQL takes a row lock (SELECT ... FOR NO KEY UPDATE); on SQLite every write
@@ -92,7 +96,7 @@ async def lock(session: AsyncSession, obj: SQLModel) -> None:
     deadlock.
     """
     model = type(obj)
-    statement = select(model.id).where(model.id == obj.id).with_for_update(key_share=True)  # type: ignore[attr-defined]
+    statement = select(model.id).where(model.id == obj.id).with_for_update(key_share=True)
     await session.exec(statement)
 
 
@@ -227,7 +231,7 @@ async def update(
         actor,
         action=action,
         entity_type=entity_type(obj),
-        entity_id=obj.id,  # type: ignore[attr-defined]
+        entity_id=obj.id,
         before=before,
         after=audit.snapshot(obj),
     )
@@ -236,7 +240,7 @@ async def update(
 
 def refuse_nulls(obj: SQLModel, changes: Mapping[str, Any]) -> None:
     """A patch may clear optional fields only; null for a required one is the client's error."""
-    columns = type(obj).__table__.columns  # type: ignore[attr-defined]
+    columns = table_of(type(obj)).columns
     for name, value in changes.items():
         if value is None and name in columns and not columns[name].nullable:
             raise ValidationFailed(f"{name} cannot be null", field=name)

@@ -45,10 +45,11 @@ async def _check_target(
     step_id: uuid.UUID | None,
     handoff_id: uuid.UUID | None,
 ) -> None:
-    for field, model, ident in (
+    references: list[tuple[str, type[MapStep | MapHandoff], uuid.UUID | None]] = [
         ("step_id", MapStep, step_id),
         ("handoff_id", MapHandoff, handoff_id),
-    ):
+    ]
+    for field, model, ident in references:
         if ident is None:
             continue
         row = (await crud.get_many(session, actor, model, [ident])).get(ident)
@@ -105,6 +106,6 @@ async def untriaged_counts(
             func.sum(case((WasteFinding.status == FindingStatus.suggested.value, 1), else_=0)),
         )
         .where(col(WasteFinding.map_id).in_(map_ids))
-        .group_by(WasteFinding.map_id)
+        .group_by(col(WasteFinding.map_id))
     )
     return {map_id: (int(total), int(untriaged or 0)) for map_id, total, untriaged in rows}

@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, get_args
+from typing import Any, TypeGuard, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
@@ -46,23 +46,24 @@ from core.metrics.flow import (
     bucket_next,
     bucket_starts,
 )
+from core.models.base import table_of
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem
 from core.models.value_stream import ValueStream
 from core.services import crud
 from core.types import UTCDateTime
 
 MAX_BUCKETS = 1_000
-BUCKET_SIZES: tuple[str, ...] = get_args(BucketSize)
+BUCKET_SIZES: tuple[BucketSize, ...] = get_args(BucketSize)
 _SHORTEST_BUCKET = {
     "day": timedelta(days=1),
     "week": timedelta(weeks=1),
     "month": timedelta(days=28),
 }
 
-ITEMS = WorkItem.__table__  # type: ignore[attr-defined]
-DEPLOYMENTS = Deployment.__table__  # type: ignore[attr-defined]
-CHANGES = DeploymentChange.__table__  # type: ignore[attr-defined]
-INCIDENTS = Incident.__table__  # type: ignore[attr-defined]
+ITEMS = table_of(WorkItem)
+DEPLOYMENTS = table_of(Deployment)
+CHANGES = table_of(DeploymentChange)
+INCIDENTS = table_of(Incident)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ def _period(start: datetime, end: datetime) -> None:
         raise ValidationFailed("start must be before end", field="end")
 
 
+def _is_bucket_size(bucket: str) -> TypeGuard[BucketSize]:
+    return bucket in BUCKET_SIZES
+
+
 def calendar_windows(start: datetime, end: datetime, bucket: str) -> list[Window]:
     """The calendar buckets overlapping ``[start, end)``, each clipped to the period.
 
@@ -106,9 +111,9 @@ def calendar_windows(start: datetime, end: datetime, bucket: str) -> list[Window
     nothing but the answer.
     """
     _period(start, end)
-    if bucket not in BUCKET_SIZES:
+    if not _is_bucket_size(bucket):
         raise ValidationFailed(f"bucket must be one of {', '.join(BUCKET_SIZES)}", field="bucket")
-    size: BucketSize = bucket  # type: ignore[assignment]
+    size = bucket
     if (end - start) / _SHORTEST_BUCKET[size] > MAX_BUCKETS + 2:
         raise _too_many(size)
     starts = bucket_starts(start, end, size)
@@ -387,7 +392,7 @@ def _bucket(
     restore: float | None,
 ) -> FlowBucket:
     velocity = int(items.n) if items is not None else 0
-    distribution = dict.fromkeys(ITEM_TYPES, 0.0)
+    distribution: dict[str, float] = dict.fromkeys(ITEM_TYPES, 0.0)
     efficiency = None
     flow_time = None
     if items is not None:

@@ -31,8 +31,9 @@ from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
 from core.models.target import FlowTarget
 from core.models.value_stream import ValueStream
-from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap
+from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap, WaitsIn
 from core.offload import off_loop
+from core.selects import select_columns
 from core.services.findings import untriaged_counts
 from core.services.maps import to_flow_map
 from core.workflow.facts import BacklogFact, GateFacts, MapFact, ParticipantFact
@@ -101,12 +102,12 @@ async def _participants(
     session: AsyncSession, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[ParticipantFact]]:
     rows = await session.exec(
-        select(
-            Participant.value_stream_id,
-            Participant.role,
-            Participant.champion_kind,
-            Participant.function,
-            Participant.trained,
+        select_columns(
+            col(Participant.value_stream_id),
+            col(Participant.role),
+            col(Participant.champion_kind),
+            col(Participant.function),
+            col(Participant.trained),
         ).where(col(Participant.value_stream_id).in_(ids))
     )
     result: dict[uuid.UUID, list[ParticipantFact]] = defaultdict(list)
@@ -125,12 +126,12 @@ async def _deliverables(
     made again, so only the current cycle's count.
     """
     rows = await session.exec(
-        select(
-            Deliverable.value_stream_id,
-            Deliverable.kind,
-            Deliverable.status,
-            Deliverable.cycle,
-            Deliverable.phase,
+        select_columns(
+            col(Deliverable.value_stream_id),
+            col(Deliverable.kind),
+            col(Deliverable.status),
+            col(Deliverable.cycle),
+            col(Deliverable.phase),
         )
         .where(col(Deliverable.value_stream_id).in_(list(streams)))
         .order_by(col(Deliverable.cycle))
@@ -145,11 +146,13 @@ async def _deliverables(
     return result
 
 
-async def _counts(session: AsyncSession, model: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+async def _counts(
+    session: AsyncSession, model: type[Risk | FlowTarget | Milestone], ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
     rows = await session.exec(
         select(model.value_stream_id, func.count())
         .where(col(model.value_stream_id).in_(ids))
-        .group_by(model.value_stream_id)
+        .group_by(col(model.value_stream_id))
     )
     return dict(rows.all())
 
@@ -162,7 +165,7 @@ async def _action_items(
         select(ActionItem.value_stream_id, ActionItem.cycle, ActionItem.phase, func.count())
         .where(col(ActionItem.value_stream_id).in_(list(streams)))
         .where(ActionItem.kind == ActionKind.action.value)
-        .group_by(ActionItem.value_stream_id, ActionItem.cycle, ActionItem.phase)
+        .group_by(col(ActionItem.value_stream_id), col(ActionItem.cycle), col(ActionItem.phase))
     )
     result: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     for stream_id, cycle, phase, n in rows:
@@ -180,7 +183,11 @@ async def _signoffs(
             SponsorSignoff.value_stream_id, SponsorSignoff.cycle, SponsorSignoff.phase, func.count()
         )
         .where(col(SponsorSignoff.value_stream_id).in_(list(streams)))
-        .group_by(SponsorSignoff.value_stream_id, SponsorSignoff.cycle, SponsorSignoff.phase)
+        .group_by(
+            col(SponsorSignoff.value_stream_id),
+            col(SponsorSignoff.cycle),
+            col(SponsorSignoff.phase),
+        )
     )
     result: dict[uuid.UUID, int] = {}
     for stream_id, cycle, phase, n in rows:
@@ -249,15 +256,15 @@ async def _fingerprints(
     prints: dict[uuid.UUID, Fingerprint] = {}
     for model in (MapStep, MapHandoff):
         rows = await session.exec(
-            select(
-                model.map_id,
+            select_columns(
+                col(model.map_id),
                 func.count(),
                 func.sum(model.version),
                 func.max(cast(model.id, String)),
                 func.max(model.updated_at),
             )
             .where(col(model.map_id).in_(map_ids))
-            .group_by(model.map_id)
+            .group_by(col(model.map_id))
         )
         for map_id, *print_ in rows:
             prints[map_id] = (*prints.get(map_id, ()), model.__name__, *print_)
@@ -328,8 +335,8 @@ class _MapHead:
     kind: str
     chosen: bool
     name: str
-    hours_per_working_day: Any
-    waits_in: Any
+    hours_per_working_day: float
+    waits_in: WaitsIn
 
     @classmethod
     def of(cls, stream_map: ValueStreamMap) -> "_MapHead":
@@ -351,7 +358,7 @@ def _summaries(
     """Each map's gate fact, and its metrics (or the error computing them) for the memo."""
     summaries = []
     for head in heads:
-        picture = to_flow_map(head, steps.get(head.id, []), links.get(head.id, []))  # type: ignore[arg-type]
+        picture = to_flow_map(head, steps.get(head.id, []), links.get(head.id, []))
         metrics: MapMetrics | ValidationFailed
         try:
             metrics = compute_map_metrics(picture)

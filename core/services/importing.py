@@ -18,7 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
@@ -71,6 +71,13 @@ class _Ids:
         if old is None:
             return None
         return self._maps.get(kind, {}).get(uuid.UUID(str(old)))
+
+    def required(self, kind: str, old: uuid.UUID, field: str) -> uuid.UUID:
+        """A reference its row cannot do without: the row conflicts with a document without it."""
+        new = self.get(kind, old)
+        if new is None:
+            raise Conflict(f"{field} names no {kind} of the document", field=field)
+        return new
 
 
 def _fields(model: Any, read: Any, **overrides: Any) -> dict[str, Any]:
@@ -246,8 +253,8 @@ async def import_value_stream(
     for item in snapshot.backlog:
         ids.new("item", item.id)
     ranks = _ranks(snapshot.backlog)
-    for item in snapshot.backlog:
-        new_item = ids.get("item", item.id)
+    for position, item in enumerate(snapshot.backlog):
+        new_item = ids.required("item", item.id, f"backlog.{position}.id")
         add(
             BacklogItem(
                 **_fields(
@@ -271,21 +278,18 @@ async def import_value_stream(
                 organization_id=org,
             )
         )
-        for r in item.raci:
+        for n, assignment in enumerate(item.raci):
+            person = ids.required(
+                "person", assignment.person_id, f"backlog.{position}.raci.{n}.person_id"
+            )
             add(
                 RaciAssignment(
-                    item_id=new_item,
-                    person_id=ids.get("person", r.person_id),
-                    role=r.role,
-                    organization_id=org,
+                    item_id=new_item, person_id=person, role=assignment.role, organization_id=org
                 )
             )
-        for dep in item.depends_on:
-            add(
-                BacklogDependency(
-                    item_id=new_item, depends_on_id=ids.get("item", dep), organization_id=org
-                )
-            )
+        for n, dep in enumerate(item.depends_on):
+            depends_on = ids.required("item", dep, f"backlog.{position}.depends_on.{n}")
+            add(BacklogDependency(item_id=new_item, depends_on_id=depends_on, organization_id=org))
     for index, t in enumerate(snapshot.targets):
         target_id = ids.new("target", t.id)
         unit = targets.checked_unit(t.metric, t.unit, f"targets[{index}].unit")
@@ -304,17 +308,18 @@ async def import_value_stream(
                 organization_id=org,
             )
         )
-        for position, m in enumerate(t.measurements):
+        for position, measurement in enumerate(t.measurements):
             targets.not_in_future(
-                m.measured_at, f"targets[{index}].measurements[{position}].measured_at"
+                measurement.measured_at,
+                f"targets[{index}].measurements[{position}].measured_at",
             )
             add(
                 Measurement(
                     **_fields(
                         Measurement,
-                        m,
+                        measurement,
                         target_id=target_id,
-                        value=units.to_canonical(t.metric, unit, m.value),
+                        value=units.to_canonical(t.metric, unit, measurement.value),
                     ),
                     organization_id=org,
                 )
@@ -382,7 +387,7 @@ async def _people_and_teams(
         {
             p.email: p
             for p in await session.exec(
-                crud.scoped(Person, actor).where(Person.email.in_(emails))  # type: ignore[union-attr]
+                crud.scoped(Person, actor).where(col(Person.email).in_(emails))
             )
         }
         if emails
@@ -399,11 +404,13 @@ async def _people_and_teams(
     teams = (
         {
             t.name: t
-            for t in await session.exec(crud.scoped(Team, actor).where(Team.name.in_(names)))  # type: ignore[attr-defined]
+            for t in await session.exec(crud.scoped(Team, actor).where(col(Team.name).in_(names)))
         }
         if names
         else {}
     )
-    for ref in snapshot.teams:
-        team = teams.get(ref.name) or await crud.create(session, actor, Team, {"name": ref.name})
-        ids.set("team", ref.id, team.id)
+    for team_ref in snapshot.teams:
+        team = teams.get(team_ref.name) or await crud.create(
+            session, actor, Team, {"name": team_ref.name}
+        )
+        ids.set("team", team_ref.id, team.id)

@@ -25,6 +25,7 @@ from core.errors import BadRequest, ContentTooLarge, ValidationFailed, field_pro
 from core.flowmap import ValueClass
 from core.ids import new_id
 from core.input_limits import MAX_DEPTH, check_document
+from core.models.base import table_of
 from core.models.value_stream_map import (
     MapCreate,
     MapHandoff,
@@ -157,9 +158,9 @@ def _document(stream_map: ValueStreamMap, ordered: list[Any], links: list[Any]) 
 # -- import ------------------------------------------------------------------------------
 
 if yaml.__with_libyaml__:
-    from yaml.cyaml import CParser
+    from yaml._yaml import CParser
 
-    class _EventLoader(Composer, CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _EventLoader(Composer, CParser, SafeConstructor, Resolver):
         """libyaml's C parser, composed and constructed as `yaml.CSafeLoader` would.
 
         `CSafeLoader` composes the whole document in one call into C, which holds the
@@ -241,7 +242,7 @@ def parse_document(
     return _validated_document(data)
 
 
-_LISTS = {
+_LISTS: dict[str, TypeAdapter[list[Any]]] = {
     "steps": TypeAdapter(list[StepDocument]),
     "handoffs": TypeAdapter(list[HandoffDocument]),
 }
@@ -267,7 +268,7 @@ def _validated_document(data: dict[str, Any]) -> MapDocument:
                 parts[key] += adapter.validate_python(items[start : start + VALIDATE_BATCH])
             except ValidationError as exc:
                 errors = [
-                    {**e, "loc": (key, start + e["loc"][0], *e["loc"][1:])}
+                    {**e, "loc": (key, start + int(e["loc"][0]), *e["loc"][1:])}
                     for e in exc.errors(include_url=False)
                 ]
                 problems += field_problems(errors)
@@ -411,12 +412,12 @@ async def import_prepared(
 ) -> ValueStreamMap:
     stream_map = await maps.maps.create(session, actor, value_stream_id, prepared.map)
     for table, rows in (
-        (MapStep.__table__, prepared.steps),
-        (MapHandoff.__table__, prepared.handoffs),
+        (table_of(MapStep), prepared.steps),
+        (table_of(MapHandoff), prepared.handoffs),
     ):
         for start in range(0, len(rows), INSERT_BATCH):
             await session.exec(
-                insert(table),  # type: ignore[call-overload]
+                insert(table),
                 params=[
                     {**row, "map_id": stream_map.id} for row in rows[start : start + INSERT_BATCH]
                 ],

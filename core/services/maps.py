@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,12 +14,19 @@ from core.flowmap import Calendar, FlowMap, Handoff, Step
 from core.memo import memo_of
 from core.metrics.map_metrics import MapComparison, MapMetrics, compare
 from core.models.value_stream import ValueStream
-from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap
+from core.models.value_stream_map import (
+    MapFields,
+    MapHandoff,
+    MapKind,
+    MapStep,
+    ValueStreamMap,
+    WaitsIn,
+)
 from core.services import crud
 from core.services.children import ChildService
 
 
-def _seconds(value: Any, stream_map: ValueStreamMap, field: str) -> float | None:
+def _seconds(value: Any, stream_map: MapFields, field: str) -> float | None:
     if value is None:
         return None
     try:
@@ -112,7 +119,8 @@ class StepService(ChildService[MapStep]):
         changes.update(converted)
 
 
-def with_seconds(values: dict[str, Any], stream_map: ValueStreamMap) -> dict[str, Any]:
+def with_seconds(values: dict[str, Any], stream_map: MapFields) -> dict[str, Any]:
+    """Durations count on the map's working day: a stored map's, or that of one being imported."""
     for given, stored in (("process_time", "process_seconds"), ("wait_time", "wait_seconds")):
         if given in values:
             values[stored] = _seconds(values.pop(given), stream_map, given)
@@ -157,14 +165,29 @@ handoffs = HandoffService(
 )
 
 
+class MapHead(Protocol):
+    """What a map's picture needs of the map itself: its row, or a copy made off the loop."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def hours_per_working_day(self) -> float: ...
+    @property
+    def waits_in(self) -> WaitsIn: ...
+
+
 def to_flow_map(
-    stream_map: ValueStreamMap, map_steps: Sequence[MapStep], map_handoffs: Sequence[MapHandoff]
+    stream_map: MapHead, map_steps: Sequence[MapStep], map_handoffs: Sequence[MapHandoff]
 ) -> FlowMap:
     """The pure picture of a map that metrics and classifier plugins work on."""
     return FlowMap(
         id=str(stream_map.id),
         name=stream_map.name,
-        kind=MapKind(stream_map.kind).value,  # type: ignore[arg-type]
+        kind=MapKind(stream_map.kind).value,
         steps=tuple(
             Step(
                 id=str(s.id),
@@ -190,7 +213,7 @@ def to_flow_map(
             Handoff(str(h.id), str(h.from_step_id), str(h.to_step_id), h.artifact, h.cross_team)
             for h in map_handoffs
         ),
-        calendar=Calendar(stream_map.hours_per_working_day, stream_map.waits_in),  # type: ignore[arg-type]
+        calendar=Calendar(stream_map.hours_per_working_day, stream_map.waits_in),
     )
 
 

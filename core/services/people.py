@@ -46,7 +46,7 @@ async def list_people(
         statement = statement.where(Person.active == filters.active)
     if filters.email is not None:
         statement = statement.where(Person.email == filters.email)
-    return await paginate(session, statement, keys=[Person.id], limit=limit, cursor=cursor)
+    return await paginate(session, statement, keys=[col(Person.id)], limit=limit, cursor=cursor)
 
 
 async def update_person(

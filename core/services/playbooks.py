@@ -1,7 +1,5 @@
 """An organization's playbook: its own when it has one, else the default of DESIGN.md."""
 
-from typing import Any
-
 from pydantic import ValidationError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,7 +27,7 @@ async def get_playbook(session: AsyncSession, actor: Actor) -> tuple[Playbook, i
     return Playbook.model_validate(record.data), record.version
 
 
-def parse_playbook(data: dict[str, Any]) -> Playbook:
+def parse_playbook(data: object) -> Playbook:
     try:
         return Playbook.model_validate(data)
     except ValidationError as exc:
@@ -39,11 +37,15 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
 async def replace_playbook(
     session: AsyncSession,
     actor: Actor,
-    data: dict[str, Any],
+    data: object,
     *,
     expected_version: crud.ExpectedVersion,
 ) -> tuple[Playbook, int]:
-    """Admins replace the whole playbook; a phase still in use cannot disappear."""
+    """Admins replace the whole playbook; a phase still in use cannot disappear.
+
+    `data` is any JSON value a client sent (GraphQL's JSON scalar need not be an object);
+    the playbook model refuses what is not one.
+    """
     actor.require_admin()
     playbook = parse_playbook(data)
     record = await _record(session, actor)

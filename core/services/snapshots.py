@@ -33,6 +33,7 @@ from core.services import (
     targets,
     workflow,
 )
+from core.services.children import ChildService
 from core.services.value_streams import get_value_stream
 from core.snapshots import (
     BacklogEntry,
@@ -121,7 +122,7 @@ async def value_stream_snapshot(
     box = workflow.timebox(playbook, stream)
     sid = [stream.id]
 
-    async def children(service: Any) -> list[Any]:
+    async def children(service: ChildService[Any]) -> list[Any]:
         return (await service.for_parents(session, actor, sid)).get(stream.id, [])
 
     participants = await children(engagement.participants)

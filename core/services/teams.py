@@ -48,7 +48,7 @@ async def list_teams(
                 select(TeamMember.team_id).where(TeamMember.person_id == filters.member_id)
             )
         )
-    return await paginate(session, statement, keys=[Team.id], limit=limit, cursor=cursor)
+    return await paginate(session, statement, keys=[col(Team.id)], limit=limit, cursor=cursor)
 
 
 async def members_of(

@@ -85,7 +85,7 @@ async def list_tokens(
         expires = col(ApiToken.expires_at)
         works = and_(col(ApiToken.revoked_at).is_(None), or_(expires.is_(None), expires > utcnow()))
         statement = statement.where(works if filters.active else not_(works))
-    return await paginate(session, statement, keys=[ApiToken.id], limit=limit, cursor=cursor)
+    return await paginate(session, statement, keys=[col(ApiToken.id)], limit=limit, cursor=cursor)
 
 
 async def get_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) -> ApiToken:

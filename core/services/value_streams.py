@@ -3,8 +3,9 @@
 import uuid
 
 from pydantic import BaseModel
-from sqlmodel import or_
+from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.models.person import Person
@@ -45,7 +46,7 @@ async def read_value_stream(reads: Reads, value_stream_id: uuid.UUID) -> ValueSt
     return await reads.one(ValueStream, value_stream_id, ValueStreamRead)
 
 
-def filtered(actor: Actor, filters: ValueStreamFilter):  # type: ignore[no-untyped-def]
+def filtered(actor: Actor, filters: ValueStreamFilter) -> SelectOfScalar[ValueStream]:
     statement = crud.scoped(ValueStream, actor)
     if filters.phase is not None:
         statement = statement.where(ValueStream.phase == filters.phase)
@@ -70,7 +71,9 @@ async def list_value_streams(
     cursor: str | None,
 ) -> Page[ValueStream]:
     statement = filtered(actor, filters)
-    return await paginate(session, statement, keys=[ValueStream.id], limit=limit, cursor=cursor)
+    return await paginate(
+        session, statement, keys=[col(ValueStream.id)], limit=limit, cursor=cursor
+    )
 
 
 async def update_value_stream(

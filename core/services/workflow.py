@@ -112,7 +112,9 @@ async def history(
     statement = crud.scoped(PhaseTransition, actor).where(
         PhaseTransition.value_stream_id == value_stream_id
     )
-    return await paginate(session, statement, keys=[PhaseTransition.id], limit=limit, cursor=cursor)
+    return await paginate(
+        session, statement, keys=[col(PhaseTransition.id)], limit=limit, cursor=cursor
+    )
 
 
 async def histories(
@@ -224,7 +226,9 @@ async def portfolio(
     if filters.overdue is not None:
         condition = _overdue_condition(playbook, now)
         statement = statement.where(condition if filters.overdue else ~condition)
-    page = await paginate(session, statement, keys=[ValueStream.id], limit=limit, cursor=cursor)
+    page = await paginate(
+        session, statement, keys=[col(ValueStream.id)], limit=limit, cursor=cursor
+    )
     ids = [s.id for s in page.items]
     results = await gates_of(session, actor, page.items, playbook)
     progress = await backlog.backlog_progress(session, actor, ids)
