@@ -17,6 +17,7 @@ from core.actor import Actor
 from core.errors import Conflict, NotFound, StaleVersion, ValidationFailed, not_found
 from core.models.base import Entity, Timestamped, Versioned
 from core.services import audit
+from core.tenancy import of_organization
 from core.types import utcnow
 
 M = TypeVar("M", bound=Entity)
@@ -35,7 +36,7 @@ def missing(model: type[SQLModel], ident: uuid.UUID) -> NotFound:
 
 def scoped(model: type[M], actor: Actor) -> Any:
     """`SELECT model WHERE organization_id = caller's`: the start of every read."""
-    return select(model).where(model.organization_id == actor.organization_id)
+    return select(model).where(of_organization(model.__table__, actor.organization_id))  # type: ignore[attr-defined]
 
 
 async def get(
