@@ -15,9 +15,10 @@ from api.app import create_app
 from api.state import TokenCache
 from core.actor import Actor
 from core.config import Settings
-from core.db import Database, unit_of_work
+from core.db import Database
 from core.models.token import ApiToken, Role
 from core.types import utcnow
+from core.unit_of_work import UnitOfWork
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
 from tests.factories import Factory
@@ -264,7 +265,7 @@ def test_a_token_kept_while_its_revocation_was_committing_is_dropped_once_it_com
     async def scenario() -> Actor | None:
         database = Database.from_settings(settings)
         try:
-            async with unit_of_work(database.sessionmaker(write=True)) as session:
+            async with UnitOfWork.on(database, write=True) as session:
                 await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
                 cache.evict_revoked(session, revoked.token_id)  # type: ignore[arg-type]
                 cache.put("hash", revoked)  # a check that read the token before the commit

@@ -9,6 +9,7 @@ now completes; only its caller stops waiting.
 """
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +19,11 @@ from sqlalchemy import event, text
 from api.graphql.context import Context, Info
 from api.graphql.extensions import UnitOfWork, coded
 from api.graphql.loaders import load
+from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.errors import NotFound
+from core.models.token import Role
 
 SLOW = {
     "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) "
@@ -34,7 +37,11 @@ class Stage:
     """What the two fields need: the database, and a signal that the slow statement began."""
 
     database: Database
+    settings: Settings
     slow_started: asyncio.Event
+
+
+VIEWER = Actor(organization_id=uuid.uuid4(), role=Role.viewer)
 
 
 async def _count(context: Context, keys: list[Any]) -> dict[Any, int]:
@@ -73,7 +80,7 @@ def test_a_sibling_cancelled_mid_statement_leaves_a_coded_error_not_internal(
 
     async def scenario() -> Any:
         database = Database.from_settings(settings)
-        stage = Stage(database, asyncio.Event())
+        stage = Stage(database, settings, asyncio.Event())
 
         def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             if "count(*)" in statement:
@@ -82,9 +89,12 @@ def test_a_sibling_cancelled_mid_statement_leaves_a_coded_error_not_internal(
         engine = database.read_engine.sync_engine
         event.listen(engine, "before_cursor_execute", on_execute)
         try:
-            context = Context(state=stage, actor_or_none=None)  # type: ignore[arg-type]
+            context = Context(state=stage, actor_or_none=VIEWER)  # type: ignore[arg-type]
             result = await schema.execute("{ failing slow { count } }", context_value=context)
-            after = await schema.execute("{ slow { count } }", context_value=Context(state=stage))  # type: ignore[arg-type]
+            after = await schema.execute(
+                "{ slow { count } }",
+                context_value=Context(state=stage, actor_or_none=VIEWER),  # type: ignore[arg-type]
+            )
         finally:
             event.remove(engine, "before_cursor_execute", on_execute)
             await database.dispose()
