@@ -53,9 +53,9 @@ async def provide_session(
     unit = work.unit
     async with unit as session:
         if unit.write:
-            state: AppState = request.app.state.vsm
-            retention = timedelta(hours=state.settings.idempotency_retention_hours)
+            retention = timedelta(hours=work.settings.idempotency_retention_hours)
             await idempotency.claim(request, unit, work.actor, retention)
+            state: AppState = request.app.state.vsm
             unit.after_commit(state.write_health.succeeded)
         yield session
 
