@@ -20,9 +20,9 @@ from api.clock import clock_middleware
 from api.deps import (
     provide_actor,
     provide_expected_version,
-    provide_reads,
     provide_session,
     provide_state,
+    provide_work,
 )
 from api.graphql.schema import graphql_controller
 from api.headers import allowed_methods, response_headers
@@ -103,8 +103,8 @@ def create_app(
         dependencies={
             "app_state": Provide(provide_state, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
+            "work": Provide(provide_work, sync_to_thread=False),
             "session": Provide(provide_session),
-            "reads": Provide(provide_reads, sync_to_thread=False),
             "expected_version": Provide(provide_expected_version, sync_to_thread=False),
         },
         middleware=[

@@ -1,9 +1,7 @@
 """Bearer-token authentication: every route but health, readiness and the API docs."""
 
-import logging
 import random
 import re
-import uuid
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -11,13 +9,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from api.state import AppState
 from core.actor import Actor
-from core.db import unit_of_work
-from core.db_errors import as_outage
 from core.errors import TooManyRequests, Unauthenticated
-from core.services import tokens
+from core.services import authentication, tokens
 from core.types import utcnow
-
-logger = logging.getLogger("valuestream.auth")
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema"]
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -109,26 +103,11 @@ def _spend_budget(
 
 
 async def _verify(state: AppState, secret: str) -> tuple[Actor, float | None]:
-    async with unit_of_work(state.database.sessionmaker(write=False), read_only=True) as session:
-        token = await tokens.authenticate(session, secret)
-    actor = tokens.actor_for(token)
-    if tokens.needs_touch(token):
-        await _touch(state, token.id)
+    verified = await authentication.verify(state.database, secret)
     not_after = None
-    if token.expires_at is not None:
-        not_after = state.tokens.clock() + (token.expires_at - utcnow()).total_seconds()
-    return actor, not_after
-
-
-async def _touch(state: AppState, token_id: uuid.UUID) -> None:
-    """Note when a token was last used; a database too busy to note it fails nobody's read."""
-    try:
-        async with unit_of_work(state.database.sessionmaker(write=True)) as session:
-            await tokens.mark_used(session, token_id)
-    except Exception as exc:
-        if as_outage(exc) is None:
-            raise
-        logger.info("could not note the use of token %s: %s", token_id, exc)
+    if verified.expires_at is not None:
+        not_after = state.tokens.clock() + (verified.expires_at - utcnow()).total_seconds()
+    return verified.actor, not_after
 
 
 def _is_graphiql_page(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:

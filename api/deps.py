@@ -1,4 +1,5 @@
-"""Per-request dependencies of the REST handlers: the caller, the unit of work, versions."""
+"""Per-request dependencies of the REST handlers: the caller, the work bundle and its
+session, versions."""
 
 import re
 from collections.abc import AsyncIterator
@@ -13,9 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api import idempotency
 from api.state import AppState
 from core.actor import Actor
-from core.db import unit_of_work
+from core.services.context import Work
 from core.services.crud import ExpectedVersion
-from core.services.reads import Reads
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
@@ -30,51 +30,43 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return request.user
 
 
-def provide_reads(request: Request[Any, Any, Any]) -> Reads:
-    state: AppState = request.app.state.vsm
-    return Reads(request.user, state.database.point_reader)
+def provide_work(request: Request[Any, Any, Any]) -> Work:
+    """The request's services bundle: reads get a read unit, every other method a write one.
 
-
-async def provide_session(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the handler succeeds, else rolled back.
-
-    Reads take SQLite's shared path, writes its BEGIN IMMEDIATE path. A write that
-    must name the version it changes is checked for If-Match first, so a refused
-    write never opens a transaction. (This was a guard; Litestar copies the handler
-    for every guard on every request, GETs included, which cost more than the check.)
+    Nothing connects here: a detail GET that the point reader serves never opens the
+    unit, and the unit is entered only by the `session` dependency.
     """
     state: AppState = request.app.state.vsm
     write = request.method not in READ_METHODS
-    if "expected_version" in request.route_handler.parsed_fn_signature.parameters:
-        request.scope.setdefault("state", {})["expected_version"] = parse_if_match(
-            request.headers.get("if-match")
-        )
-    async with unit_of_work(
-        state.database.sessionmaker(write=write), read_only=not write
-    ) as session:
-        if write:
-            retention = timedelta(hours=state.settings.idempotency_retention_hours)
-            await idempotency.claim(request, session, retention)
+    return Work.open(state.database, state.settings, request.user, write=write)
+
+
+async def provide_session(
+    request: Request[Any, Any, Any], work: Work
+) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler succeeds, else rolled back.
+
+    It depends on `work`, so Litestar resolves it in a later batch than the
+    dependencies that need no database (the If-Match precondition among them): a
+    request they refuse never opens a transaction.
+    """
+    unit = work.unit
+    async with unit as session:
+        if unit.write:
+            retention = timedelta(hours=work.settings.idempotency_retention_hours)
+            await idempotency.claim(request, unit, work.actor, retention)
+            state: AppState = request.app.state.vsm
+            unit.after_commit(state.write_health.succeeded)
         yield session
-        if write:
-            await idempotency.keep(session, request.user)
-    if write and state.write_health.problem is not None:
-        state.write_health.succeeded()
 
 
 def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def provide_expected_version(
-    request: Request[Any, Any, Any], session: AsyncSession
-) -> ExpectedVersion:
-    """The version(s) parsed from If-Match while the session was provided.
-
-    It takes `session` only so that Litestar resolves it after `provide_session`.
-    """
-    expected: ExpectedVersion = request.scope["state"]["expected_version"]
-    return expected
+def provide_expected_version(request: Request[Any, Any, Any]) -> ExpectedVersion:
+    """The version(s) a write names in If-Match; 428 when it names none."""
+    return parse_if_match(request.headers.get("if-match"))
 
 
 def parse_if_match(header: str | None) -> ExpectedVersion:

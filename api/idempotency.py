@@ -1,7 +1,8 @@
 """The Idempotency-Key header on REST: every POST may carry one.
 
-The request's own transaction claims the key before the handler runs and keeps
-the answer after the handler has shaped it, just before the commit; a retry with
+The request's own unit of work claims the key before the handler runs and keeps
+the answer after the handler has shaped it, in a callback it runs just before the
+commit; a retry with
 the same key and body is answered from that record, marked `Idempotent-Replayed`.
 Litestar's after-request hook sees the answer but not the request, so the two
 meet in a slot that the before-request hook puts in a context variable: the
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.services import idempotency
 from core.services.idempotency import StoredAnswer
+from core.unit_of_work import UnitOfWork
 
 KEPT_HEADERS = ("location", "etag", "content-type")
 
@@ -61,9 +63,12 @@ def _pending() -> Pending | None:
 
 
 async def claim(
-    request: Request[Any, Any, Any], session: AsyncSession, retention: timedelta
+    request: Request[Any, Any, Any], unit: UnitOfWork, actor: Actor, retention: timedelta
 ) -> None:
-    """Before the handler: answer from the record, or claim the key for this request."""
+    """Before the handler: answer from the record, or claim the key for this request.
+
+    A claimed key is kept with the answer just before the unit commits (`keep`).
+    """
     raw = request.headers.get(idempotency.HEADER.lower())
     if raw is None or request.method != "POST":
         return
@@ -72,14 +77,14 @@ async def claim(
     fingerprint = idempotency.fingerprint(
         request.method, request.url.path, request.url.query or "", body
     )
-    actor: Actor = request.user
-    stored = await idempotency.claim(session, actor, key, fingerprint, retention=retention)
+    stored = await idempotency.claim(unit.session, actor, key, fingerprint, retention=retention)
     if stored is not None:
         raise Replay(stored)
     slot = _slot.get()
     if slot is None:
         raise RuntimeError("open_slot() runs before every request")
     slot.pending = Pending(request, key)
+    unit.before_commit(lambda: keep(unit.session, actor))
 
 
 async def capture(response: Response[Any]) -> Response[Any]:

@@ -91,13 +91,14 @@ async def _create_organization(database_url: str) -> str:
     from sqlalchemy.ext.asyncio import async_sessionmaker
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-    from core.db import make_oneshot_engine, unit_of_work
+    from core.db import make_oneshot_engine
     from core.services import organizations
+    from core.unit_of_work import UnitOfWork
 
     engine = make_oneshot_engine(database_url)
     try:
         maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-        async with unit_of_work(maker) as session:
+        async with UnitOfWork(maker) as session:
             slug = f"bench-{uuid.uuid4().hex[:12]}"
             _org, _token, secret = await organizations.create_organization(
                 session, name="Benchmark", slug=slug

@@ -239,16 +239,17 @@ async def _store(database_url: str, specs: dict[str, MapSpec]) -> dict[str, Stor
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from core.actor import Actor
-    from core.db import make_oneshot_engine, unit_of_work
+    from core.db import make_oneshot_engine
     from core.models.token import Role
     from core.models.value_stream import ValueStreamCreate
     from core.models.value_stream_map import MapCreate, MapHandoff, MapKind, MapStep
     from core.services import maps, organizations, value_streams
+    from core.unit_of_work import UnitOfWork
 
     engine = make_oneshot_engine(database_url)
     try:
         maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-        async with unit_of_work(maker) as session:
+        async with UnitOfWork(maker) as session:
             org, token, secret = await organizations.create_organization(
                 session, name="Benchmark", slug=f"bench-{uuid.uuid4().hex[:12]}"
             )

@@ -123,17 +123,18 @@ async def _generate(database_url: str, sizes: Sizes, seed: int) -> dict[str, str
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from core.actor import Actor
-    from core.db import make_oneshot_engine, unit_of_work
+    from core.db import make_oneshot_engine
     from core.models.person import PersonCreate
     from core.models.team import TeamCreate
     from core.models.token import Role
     from core.services import organizations, people, teams
+    from core.unit_of_work import UnitOfWork
 
     engine = make_oneshot_engine(database_url)
     rng = random.Random(seed)
     try:
         maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-        async with unit_of_work(maker) as session:
+        async with UnitOfWork(maker) as session:
             org, token, _secret = await organizations.create_organization(
                 session, name="Benchmark", slug=f"bench-{uuid.uuid4().hex[:12]}"
             )

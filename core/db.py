@@ -267,6 +267,14 @@ class Database:
             read = write
         return cls(write_engine=write, read_engine=read, timeouts=timeouts)
 
+    @classmethod
+    def for_command(cls, settings: Settings) -> "Database":
+        """The engine of one CLI command: no pool outlives it, it waits for SQLite's write
+        lock as long as an operator would (`SQLITE_BUSY_TIMEOUT_MS`), and its reads run
+        in transactions too, so an export reads one consistent state."""
+        engine = make_oneshot_engine(settings.database_url)
+        return cls(write_engine=engine, read_engine=engine)
+
     def __post_init__(self) -> None:
         self.point_reader = point_reader_for(
             self.read_engine, sqlite_busy_timeout_ms=self.timeouts.sqlite_busy_ms
@@ -291,38 +299,3 @@ class Database:
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()
-
-
-class unit_of_work:
-    """Commit when the block ends normally, roll back on any exception.
-
-    Services never commit; this is the one place a transaction ends. A read-only
-    unit has nothing to commit and just ends.
-
-    A class rather than an `@asynccontextmanager` generator: REST opens it inside a
-    generator dependency, and when Litestar abandons such a dependency (a sibling
-    dependency failed) the garbage collector finalizes every async generator on its
-    own, closing the inner one while the outer one is still closing it
-    ("aclose(): asynchronous generator is already running").
-    """
-
-    def __init__(self, maker: async_sessionmaker[AsyncSession], *, read_only: bool = False) -> None:
-        self.maker = maker
-        self.read_only = read_only
-        self.session: AsyncSession | None = None
-
-    async def __aenter__(self) -> AsyncSession:
-        self.session = self.maker()
-        return self.session
-
-    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        session = self.session
-        if session is None:
-            return
-        try:
-            if kind is not None:
-                await session.rollback()
-            elif not self.read_only:
-                await session.commit()
-        finally:
-            await session.close()

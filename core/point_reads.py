@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
+from core.tenancy import of_organization
+
 if TYPE_CHECKING:
     import asyncpg
 
@@ -67,11 +69,11 @@ def point_sql(table: Table, dialect: Dialect) -> str:
 
 
 def _compiled_statement(table: Table, dialect: Dialect) -> Any:
-    statement = select(table).where(
-        table.c.organization_id == bindparam("organization_id"),
-        table.c.id == bindparam("id"),
-    )
-    return statement.compile(dialect=dialect)
+    return _statement(table, bindparam("organization_id"), bindparam("id")).compile(dialect=dialect)
+
+
+def _statement(table: Table, organization: Any, ident: Any) -> Any:
+    return select(table).where(of_organization(table, organization), table.c.id == ident)
 
 
 def compile_point_query(
@@ -194,9 +196,7 @@ class CorePointReader:
         self._engine = engine
 
     async def fetch(self, table: Table, organization_id: uuid.UUID, ident: uuid.UUID) -> Row | None:
-        statement = select(table).where(
-            table.c.organization_id == organization_id, table.c.id == ident
-        )
+        statement = _statement(table, organization_id, ident)
         async with self._engine.connect() as connection:
             row = (await connection.execute(statement)).first()
         return None if row is None else dict(row._mapping)

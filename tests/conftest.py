@@ -19,10 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.app import create_app
 from core.actor import Actor
 from core.config import Settings
-from core.db import make_oneshot_engine, unit_of_work
+from core.db import Database, make_oneshot_engine
 from core.models.token import ApiTokenCreate, Role
 from core.plugins import build_plugin_manager
 from core.services import organizations, tokens
+from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.api_client import Api
 from tests.factories import Factory
@@ -75,7 +76,7 @@ def run_in_db(url: str, work: Any) -> Any:
         engine = make_oneshot_engine(url)
         try:
             maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-            async with unit_of_work(maker) as session:
+            async with UnitOfWork(maker) as session:
                 return await work(session)
         finally:
             await engine.dispose()
@@ -265,5 +266,22 @@ def as_tenant(database_url: str, tenant: Tenant) -> Any:
     def run(work: Any) -> Any:
         actor = Actor(organization_id=tenant.organization.id, role=Role.viewer)
         return run_in_db(database_url, lambda session: work(session, actor))
+
+    return run
+
+
+@pytest.fixture
+def with_database(settings: Settings) -> Any:
+    """Runs `work(database)` on the engines the server would open for this test's database."""
+
+    def run(work: Any) -> Any:
+        async def main() -> Any:
+            database = Database.from_settings(settings)
+            try:
+                return await work(database)
+            finally:
+                await database.dispose()
+
+        return asyncio.run(main())
 
     return run

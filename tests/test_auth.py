@@ -15,10 +15,11 @@ from api.app import create_app
 from api.state import TokenCache
 from core.actor import Actor
 from core.config import Settings
-from core.db import Database, unit_of_work
+from core.db import Database
 from core.models.token import ApiToken, ApiTokenCreate, Role
 from core.services import tokens
 from core.types import utcnow
+from core.unit_of_work import UnitOfWork
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
 from tests.factories import Factory
@@ -265,7 +266,7 @@ def test_revoking_a_token_forgets_it_at_once_and_again_once_the_revocation_commi
     async def scenario() -> tuple[Actor | None, Actor | None]:
         database = Database.from_settings(settings)
         try:
-            async with unit_of_work(database.sessionmaker(write=True)) as session:
+            async with UnitOfWork.on(database, write=True) as session:
                 token, _secret = await tokens.issue_token(
                     session, admin, ApiTokenCreate(name="board", role=Role.viewer)
                 )

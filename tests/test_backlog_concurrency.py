@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.db import make_oneshot_engine, unit_of_work
+from core.db import make_oneshot_engine
 from core.models.backlog import BacklogCreate, BacklogItem
 from core.models.risk import RiskCreate
 from core.models.token import Role
 from core.models.value_stream import ValueStreamCreate
 from core.services import backlog, engagement, value_streams
+from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.conftest import Tenant
 from tests.test_concurrency import serving
@@ -159,7 +160,7 @@ def test_writers_that_already_added_to_the_stream_can_both_append(
         engine = make_oneshot_engine(database_url)
         maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         try:
-            async with unit_of_work(maker) as session:
+            async with UnitOfWork(maker) as session:
                 stream = await value_streams.create_value_stream(
                     session, actor, ValueStreamCreate(name="Race")
                 )

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
-from core.db import Database, make_oneshot_engine, unit_of_work
+from core.db import Database, make_oneshot_engine
 from core.models.backlog import BacklogItem
 from core.models.person import Person
 from core.models.target import FlowTarget
@@ -28,6 +28,7 @@ from core.point_reads import (
     PointReader,
     SQLitePointReader,
 )
+from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
@@ -55,7 +56,7 @@ def with_database(settings: Settings, work: Callable[[Database], Awaitable[Any]]
 
 
 async def orm_row(database: Database, model: type[SQLModel], ident: uuid.UUID) -> dict[str, Any]:
-    async with unit_of_work(database.sessionmaker(write=False), read_only=True) as session:
+    async with UnitOfWork.on(database, write=False) as session:
         obj = await session.get(model, ident)
         assert obj is not None
         return {column.name: getattr(obj, column.name) for column in model.__table__.columns}  # type: ignore[attr-defined]

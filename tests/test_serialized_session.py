@@ -38,6 +38,7 @@ class Stage:
     """What the two fields need: the database, and a signal that the slow statement began."""
 
     database: Database
+    settings: Settings
     slow_started: asyncio.Event
 
 
@@ -76,7 +77,7 @@ def test_a_sibling_cancelled_mid_statement_leaves_a_coded_error_not_internal(
 
     async def scenario() -> Any:
         database = Database.from_settings(settings)
-        stage = Stage(database, asyncio.Event())
+        stage = Stage(database, settings, asyncio.Event())
 
         def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
             if "count(*)" in statement:

@@ -1,4 +1,4 @@
-"""The context of one GraphQL request: caller, session, DataLoaders, memo."""
+"""The context of one GraphQL request: caller, work bundle, DataLoaders, memo."""
 
 from typing import Any
 
@@ -12,12 +12,14 @@ from api.state import AppState
 from core.actor import Actor
 from core.errors import Unauthenticated
 from core.memo import Memo
+from core.services.context import Work
 
 
 class Context(BaseContext, kw_only=True):
     state: AppState | None = None
     actor_or_none: Actor | None = None
-    db_session: AsyncSession | None = None
+    work: Work | None = None
+    """The operation's bundle, opened by the unit-of-work extension before resolvers run."""
     loaders: dict[str, DataLoader[Any, Any]] = msgspec.field(default_factory=dict)
     memo: Memo = msgspec.field(default_factory=Memo)
     """Gate facts and map metrics, computed once per request however many aliases ask."""
@@ -34,9 +36,9 @@ class Context(BaseContext, kw_only=True):
 
     @property
     def session(self) -> AsyncSession:
-        if self.db_session is None:
+        if self.work is None:
             raise RuntimeError("the unit-of-work extension opens the session before resolvers run")
-        return self.db_session
+        return self.work.session
 
     def loader(self, name: str, factory: Any) -> DataLoader[Any, Any]:
         """One DataLoader per kind per request, created on first use."""

@@ -9,7 +9,6 @@ from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
 from pydantic import ValidationError as PydanticValidationError
-from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -18,40 +17,40 @@ from core.db_errors import as_outage
 from core.errors import DomainError, Unavailable
 from core.memo import attach
 from core.services import idempotency
+from core.services.context import Work
 
 logger = logging.getLogger("valuestream.graphql")
 
 
 class UnitOfWork(SchemaExtension):
-    """One session per operation: a read session for queries, a write one for mutations.
+    """One unit of work per operation: a read unit for queries, a write one for mutations.
 
     strawberry answers resolver errors with HTTP 200 and a partial result, so "commit
     unless an exception" would commit a failed mutation. Each mutation therefore runs in
-    its own savepoint (`Savepoint`), and the operation commits what succeeded.
+    its own savepoint (`Savepoint`), and the operation commits what succeeded. The
+    Idempotency-Key of a mutation is claimed in the unit and its answer kept just before
+    the unit commits.
     """
 
     async def on_execute(self) -> AsyncIterator[None]:
         context: Context = self.execution_context.context
         write = self.execution_context.operation_type == OperationType.MUTATION
         assert context.state is not None
-        maker = context.state.database.sessionmaker(write=write, serialized=True)
-        async with maker() as session:
-            context.db_session = session
+        work = Work.open(
+            context.state.database,
+            context.state.settings,
+            context.actor,
+            write=write,
+            serialized=True,
+        )
+        context.work = work
+        async with work.unit as session:
             attach(session, context.memo)
-            try:
-                key = await self._claim(context, session) if write else None
-                yield
-                if key is not None:
-                    await self._keep(context, session, key)
-            except BaseException:
-                await session.rollback()
-                raise
             if write:
-                await session.commit()
-            else:
-                await session.rollback()
+                await self._claim(context, work)
+            yield
 
-    async def _claim(self, context: Context, session: AsyncSession) -> str | None:
+    async def _claim(self, context: Context, work: Work) -> None:
         """A mutation sent with an Idempotency-Key header answers a retry from the record.
 
         The key covers the whole operation: its document, variables and name. A stored
@@ -60,8 +59,7 @@ class UnitOfWork(SchemaExtension):
         request = context.request
         raw = request.headers.get("idempotency-key") if request is not None else None
         if raw is None:
-            return None
-        assert context.state is not None
+            return
         key = idempotency.check_key(raw.strip())
         run = self.execution_context
         operation = idempotency.fingerprint(
@@ -70,12 +68,13 @@ class UnitOfWork(SchemaExtension):
             json.dumps(run.variables or {}, sort_keys=True, default=str),
             run.operation_name or "",
         )
-        retention = timedelta(hours=context.state.settings.idempotency_retention_hours)
+        retention = timedelta(hours=work.settings.idempotency_retention_hours)
         stored = await idempotency.claim(
-            session, context.actor, key, operation, retention=retention
+            work.session, work.actor, key, operation, retention=retention
         )
         if stored is None:
-            return key
+            work.unit.before_commit(lambda: self._keep(work, key))
+            return
         answer = json.loads(stored.body)
         run.result = ExecutionResult(
             data=answer.get("data"),
@@ -86,9 +85,8 @@ class UnitOfWork(SchemaExtension):
             or None,
         )
         context.replayed = True
-        return None
 
-    async def _keep(self, context: Context, session: AsyncSession, key: str) -> None:
+    async def _keep(self, work: Work, key: str) -> None:
         result = self.execution_context.result
         if result is None:
             return
@@ -96,8 +94,8 @@ class UnitOfWork(SchemaExtension):
         if result.errors:
             answer["errors"] = [coded(error).formatted for error in result.errors]
         await idempotency.record_answer(
-            session,
-            context.actor,
+            work.session,
+            work.actor,
             key,
             status_code=200,
             headers={"content-type": "application/json"},

@@ -19,8 +19,8 @@ from api.urls import resource_url
 from core.actor import Actor
 from core.models.person import PersonCreate, PersonRead, PersonUpdate
 from core.services import people
+from core.services.context import Work
 from core.services.crud import ExpectedVersion
-from core.services.reads import Reads
 
 
 class PeopleController(Controller):
@@ -52,10 +52,8 @@ class PeopleController(Controller):
         return created_response(person, PersonRead, resource_url("people", person.id))
 
     @get("/{person_id:uuid}", summary="Get a person")
-    async def get_person(
-        self, reads: Reads, person_id: FromPath[uuid.UUID]
-    ) -> Response[PersonRead]:
-        person = await people.read_person(reads, person_id)
+    async def get_person(self, work: Work, person_id: FromPath[uuid.UUID]) -> Response[PersonRead]:
+        person = await people.read_person(work, person_id)
         return versioned(person, person.version)
 
     @patch("/{person_id:uuid}", summary="Change a person (If-Match required)")

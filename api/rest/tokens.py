@@ -20,8 +20,8 @@ from api.urls import resource_url
 from core.actor import Actor
 from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
 from core.services import tokens
+from core.services.context import Work
 from core.services.crud import ExpectedVersion
-from core.services.reads import Reads
 
 
 class TokensController(Controller):
@@ -61,10 +61,8 @@ class TokensController(Controller):
         )
 
     @get("/{token_id:uuid}", summary="Get a token (admin)")
-    async def get_token(
-        self, reads: Reads, token_id: FromPath[uuid.UUID]
-    ) -> Response[ApiTokenRead]:
-        token = await tokens.read_token(reads, token_id)
+    async def get_token(self, work: Work, token_id: FromPath[uuid.UUID]) -> Response[ApiTokenRead]:
+        token = await tokens.read_token(work, token_id)
         return versioned(token, token.version)
 
     @post(

@@ -26,8 +26,8 @@ from core.models.value_stream import (
     ValueStreamUpdate,
 )
 from core.services import value_streams, workflow
+from core.services.context import Work
 from core.services.crud import ExpectedVersion
-from core.services.reads import Reads
 from core.workflow.gates import GateResult
 
 
@@ -66,9 +66,9 @@ class ValueStreamsController(Controller):
 
     @get("/{value_stream_id:uuid}", summary="Get a value stream")
     async def get_value_stream(
-        self, reads: Reads, value_stream_id: FromPath[uuid.UUID]
+        self, work: Work, value_stream_id: FromPath[uuid.UUID]
     ) -> Response[ValueStreamRead]:
-        stream = await value_streams.read_value_stream(reads, value_stream_id)
+        stream = await value_streams.read_value_stream(work, value_stream_id)
         return versioned(stream, stream.version)
 
     @patch("/{value_stream_id:uuid}", summary="Change name, description or owner (If-Match)")

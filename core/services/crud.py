@@ -19,6 +19,7 @@ from core.errors import Conflict, NotFound, StaleVersion, ValidationFailed, not_
 from core.models.base import Entity, Identified, OrgScoped, Timestamped, Versioned, table_of
 from core.models.organization import Organization
 from core.services import audit
+from core.tenancy import of_organization
 from core.types import utcnow
 
 M = TypeVar("M", bound=Entity)
@@ -39,7 +40,7 @@ def missing(model: type[SQLModel], ident: uuid.UUID) -> NotFound:
 
 def scoped(model: type[S], actor: Actor) -> SelectOfScalar[S]:
     """`SELECT model WHERE organization_id = caller's`: the start of every read."""
-    return select(model).where(model.organization_id == actor.organization_id)
+    return select(model).where(of_organization(model.__table__, actor.organization_id))  # type: ignore[attr-defined]
 
 
 async def get(

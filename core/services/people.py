@@ -13,7 +13,8 @@ from core.models.person import Person, PersonCreate, PersonRead, PersonUpdate
 from core.pagination import Page, paginate
 from core.raci import COMMITTED_STATUSES
 from core.services import crud
-from core.services.reads import Reads
+from core.services.context import Work
+from core.services.reads import get_one
 
 
 class PersonFilter(BaseModel):
@@ -30,8 +31,8 @@ async def get_person(session: AsyncSession, actor: Actor, person_id: uuid.UUID) 
     return await crud.get(session, actor, Person, person_id)
 
 
-async def read_person(reads: Reads, person_id: uuid.UUID) -> PersonRead:
-    return await reads.one(Person, person_id, PersonRead)
+async def read_person(work: Work, person_id: uuid.UUID) -> PersonRead:
+    return await get_one(work, Person, person_id, PersonRead)
 
 
 async def list_people(

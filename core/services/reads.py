@@ -1,41 +1,38 @@
-"""Reads that need no unit of work: one committed row of the caller's organization.
+"""One row of the caller's organization as its read model, by the cheapest safe path.
 
-A detail GET that only shows a row has nothing to commit and nothing to keep
-consistent with other statements, so it skips the session and its ORM machinery
-and asks the database's point reader (see `core.point_reads`). Everything that
-changes data, or must read what it is about to change, goes through the session.
+A detail read that only shows a row has nothing to commit and nothing to keep
+consistent with other statements, so when the work is read-only it skips the session
+and its ORM machinery and asks the database's point reader (see `core.point_reads`).
+Work that writes must see its own changes, so it reads through its session. The
+service decides which, never the route.
 """
 
 import uuid
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from core.actor import Actor
 from core.models.base import Entity
-from core.point_reads import PointReader
-from core.services.crud import missing
+from core.services import crud
+from core.services.context import Work
 
 R = TypeVar("R", bound=BaseModel)
 
 
-@dataclass(frozen=True, slots=True)
-class Reads:
-    actor: Actor
-    reader: PointReader
-
-    async def one(self, model: type[Entity], ident: uuid.UUID, into: type[R]) -> R:
-        """The row as its read model; another organization's row is as missing as none."""
-        row = await self.reader.fetch(
-            model.__table__,  # type: ignore[attr-defined]
-            self.actor.organization_id,
-            ident,
-        )
-        if row is None:
-            raise missing(model, ident)
-        return _adapter(into).validate_python(row)  # type: ignore[no-any-return]
+async def get_one(work: Work, model: type[Entity], ident: uuid.UUID, into: type[R]) -> R:
+    """The row as its read model; another organization's row is as missing as none."""
+    if not work.may_point_read:
+        found = await crud.get(work.session, work.actor, model, ident)
+        return into.model_validate(found, from_attributes=True)
+    row = await work.reader.fetch(
+        model.__table__,  # type: ignore[attr-defined]
+        work.actor.organization_id,
+        ident,
+    )
+    if row is None:
+        raise crud.missing(model, ident)
+    return _adapter(into).validate_python(row)  # type: ignore[no-any-return]
 
 
 @cache

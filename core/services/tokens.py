@@ -17,7 +17,8 @@ from core.models.person import Person
 from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
 from core.pagination import Page, paginate
 from core.services import crud
-from core.services.reads import Reads
+from core.services.context import Work
+from core.services.reads import get_one
 from core.types import utcnow
 
 TOKEN_PREFIX = "vsm_"
@@ -93,9 +94,9 @@ async def get_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) ->
     return await crud.get(session, actor, ApiToken, token_id)
 
 
-async def read_token(reads: Reads, token_id: uuid.UUID) -> ApiTokenRead:
-    reads.actor.require_admin()
-    return await reads.one(ApiToken, token_id, ApiTokenRead)
+async def read_token(work: Work, token_id: uuid.UUID) -> ApiTokenRead:
+    work.actor.require_admin()
+    return await get_one(work, ApiToken, token_id, ApiTokenRead)
 
 
 async def revoke_token(

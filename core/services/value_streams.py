@@ -17,7 +17,8 @@ from core.models.value_stream import (
 )
 from core.pagination import Page, paginate
 from core.services import crud, playbooks
-from core.services.reads import Reads
+from core.services.context import Work
+from core.services.reads import get_one
 
 
 class ValueStreamFilter(BaseModel):
@@ -42,8 +43,8 @@ async def get_value_stream(
     return await crud.get(session, actor, ValueStream, value_stream_id)
 
 
-async def read_value_stream(reads: Reads, value_stream_id: uuid.UUID) -> ValueStreamRead:
-    return await reads.one(ValueStream, value_stream_id, ValueStreamRead)
+async def read_value_stream(work: Work, value_stream_id: uuid.UUID) -> ValueStreamRead:
+    return await get_one(work, ValueStream, value_stream_id, ValueStreamRead)
 
 
 def filtered(actor: Actor, filters: ValueStreamFilter) -> SelectOfScalar[ValueStream]:

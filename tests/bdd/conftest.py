@@ -28,10 +28,11 @@ from api.app import create_app
 from core import migrate
 from core.actor import Actor
 from core.config import Settings
-from core.db import make_oneshot_engine, unit_of_work
+from core.db import make_oneshot_engine
 from core.models.token import ApiTokenCreate, Role
 from core.plugins import build_plugin_manager
 from core.services import organizations, tokens
+from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.api_client import Api
 from tests.bdd.map_steps import *  # noqa: F403
@@ -128,7 +129,7 @@ class TenantPool:
         engine = make_oneshot_engine(self.url)
         try:
             maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-            async with unit_of_work(maker) as session:
+            async with UnitOfWork(maker) as session:
                 return [await self._tenant(session) for _ in range(n)]
         finally:
             await engine.dispose()
