@@ -36,7 +36,7 @@ from api.state import AppState, TokenCache, seconds_of
 from api.urls import API_PREFIX
 from core.config import Settings
 from core.db import Database
-from core.exporting import collect_exporters
+from core.exports.exporters import collect_exporters
 from core.plugins import Plugins, build_plugin_manager
 from core.types import Clock
 

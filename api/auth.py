@@ -10,7 +10,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from api.state import AppState
 from core.actor import Actor
 from core.errors import TooManyRequests, Unauthenticated
-from core.services import authentication, tokens
+from core.foundation import authentication, tokens
 from core.types import utcnow
 
 PUBLIC_PATHS = ["^/health$", "^/ready$", "^/schema"]

@@ -20,8 +20,8 @@ from litestar.serialization import get_serializer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.services import idempotency
-from core.services.idempotency import StoredAnswer
+from core.foundation import idempotency
+from core.foundation.idempotency import StoredAnswer
 from core.unit_of_work import UnitOfWork
 
 KEPT_HEADERS = ("location", "etag", "content-type")

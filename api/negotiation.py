@@ -4,7 +4,7 @@ The Accept header is HTTP's; the core chooses an exporter only by name or by the
 subject's default format, and this module puts the header's wishes in between.
 """
 
-from core.exporting import Exporter, choose, fitting
+from core.exports.exporters import Exporter, choose, fitting
 
 
 def exporter_for(

@@ -30,8 +30,8 @@ from pydantic import BaseModel
 
 from api.headers import path_template
 from api.urls import API_PREFIX
-from core.services.map_documents import MapDocument
-from core.snapshots import ValueStreamSnapshot
+from core.exports.snapshots import ValueStreamSnapshot
+from core.maps.documents import MapDocument
 
 PROBLEM_JSON = "application/problem+json"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -12,7 +12,7 @@ from api.load import LoadGate, OrganizationTurns
 from core.actor import Actor
 from core.config import Settings
 from core.db import Database
-from core.exporting import Exporter
+from core.exports.exporters import Exporter
 from core.plugins import Plugins
 from core.readiness import WriteHealth
 from core.types import Clock
@@ -33,7 +33,7 @@ def seconds_of(clock: Clock | None) -> Seconds:
 class TokenCache:
     """Verified tokens, trusted for a few seconds to spare the database a query per request.
 
-    A revocation through this process evicts at once (`core.services.tokens.revoke_token`
+    A revocation through this process evicts at once (`core.foundation.tokens.revoke_token`
     is handed the cache); other processes see it within `ttl` seconds
     (`VSM_AUTH_CACHE_SECONDS`, 0 turns the cache off), counted by `clock`.
     """

@@ -14,7 +14,7 @@ each request. It then refreshes statistics as autovacuum would after a bulk load
 rounds, three ways to get every flow metric and DORA key of 2025 by ISO week:
 
 * the API: `GET /api/v1/value-streams/{id}/flow-metrics` over HTTP, as a client sees it;
-* the service in-process (`core.services.flow_metrics.flow_metrics`, same SQL, no HTTP);
+* the service in-process (`core.delivery.flow_metrics.flow_metrics`, same SQL, no HTTP);
 * hand-written SQL (`text()`) of the same aggregates, on the same database, grouping by
   a week expression (`date_trunc` on PostgreSQL, `date(.., 'weekday 0', '-6 days')` on
   SQLite) with `percentile_disc` (PostgreSQL) or a ROW_NUMBER lower median (SQLite).
@@ -369,8 +369,8 @@ async def run_service(engine: Any, organization_id: uuid.UUID, stream_id: uuid.U
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from core.actor import Actor
+    from core.delivery import flow_metrics
     from core.models.token import Role
-    from core.services import flow_metrics
 
     maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     actor = Actor(organization_id=organization_id, role=Role.viewer)

@@ -92,7 +92,7 @@ async def _create_organization(database_url: str) -> str:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
     from core.db import make_oneshot_engine
-    from core.services import organizations
+    from core.foundation import organizations
     from core.unit_of_work import UnitOfWork
 
     engine = make_oneshot_engine(database_url)

@@ -3,7 +3,7 @@
 Run from the repository root with `python -m bench.map_metrics --help`.
 
 Part A, in process: a seeded random DAG of 2,000 steps and 5,000 handoffs is built as
-a `core.flowmap.FlowMap`, and `compute_map_metrics` is timed over `--runs` runs (the
+a `core.maps.flowmap.FlowMap`, and `compute_map_metrics` is timed over `--runs` runs (the
 built-in waste rules are timed on the same map for comparison).
 
 Part B, through a real server: the same map is stored in a fresh database (a temporary
@@ -153,7 +153,7 @@ def random_dag(steps: int, handoffs: int, seed: int) -> MapSpec:
 
 
 def flow_map_of(spec: MapSpec) -> Any:
-    from core.flowmap import FlowMap, Handoff, Step
+    from core.maps.flowmap import FlowMap, Handoff, Step
 
     steps = tuple(
         Step(
@@ -240,10 +240,12 @@ async def _store(database_url: str, specs: dict[str, MapSpec]) -> dict[str, Stor
 
     from core.actor import Actor
     from core.db import make_oneshot_engine
+    from core.engagement import value_streams
+    from core.foundation import organizations
+    from core.maps import service as maps
     from core.models.token import Role
     from core.models.value_stream import ValueStreamCreate
     from core.models.value_stream_map import MapCreate, MapHandoff, MapKind, MapStep
-    from core.services import maps, organizations, value_streams
     from core.unit_of_work import UnitOfWork
 
     engine = make_oneshot_engine(database_url)

@@ -19,7 +19,7 @@ Phases are set on the rows directly (a benchmark is no place to pass every gate)
 
 Measured: each case renders through the code path of the export routes: a read
 session of the app's engine (`core.db.Database`), the snapshot
-(`core.services.snapshots`), then every chunk of the exporter the plugin manager
+(`core.exports.snapshot_builders`), then every chunk of the exporter the plugin manager
 offers, counted and dropped. Each case runs in a process of its own, so its memory is
 its own: `ru_maxrss` growth over the first run (which includes loading fonts,
 templates and the like once), then `--runs` timed runs (median, with the snapshot and
@@ -124,10 +124,10 @@ async def _generate(database_url: str, sizes: Sizes, seed: int) -> dict[str, str
 
     from core.actor import Actor
     from core.db import make_oneshot_engine
+    from core.foundation import organizations, people, teams
     from core.models.person import PersonCreate
     from core.models.team import TeamCreate
     from core.models.token import Role
-    from core.services import organizations, people, teams
     from core.unit_of_work import UnitOfWork
 
     engine = make_oneshot_engine(database_url)
@@ -167,8 +167,8 @@ class _World:
         self.persons, self.teams = persons, teams
 
     async def stream(self, name: str, phase: str) -> Any:
+        from core.engagement import value_streams
         from core.models.value_stream import ValueStreamCreate
-        from core.services import value_streams
 
         stream = await value_streams.create_value_stream(
             self.session,
@@ -183,8 +183,8 @@ class _World:
         return stream
 
     async def map(self, stream: Any, kind: str, steps: int, *, branches: int, name: str) -> Any:
+        from core.maps import service as maps
         from core.models.value_stream_map import HandoffCreate, MapCreate, StepCreate
-        from core.services import maps
 
         rng = self.rng
         stream_map = await maps.maps.create(
@@ -236,7 +236,7 @@ class _World:
     async def classify(self, stream_map: Any) -> None:
         from core.models.waste_finding import TriageDecision
         from core.plugins import Plugins, build_plugin_manager
-        from core.services import classify, findings
+        from core.waste import classify, findings
 
         plugins = Plugins(build_plugin_manager(), classifier_defaults={})
         outcome = await classify.classify(self.session, self.actor, stream_map.id, plugins)
@@ -250,8 +250,8 @@ class _World:
             )
 
     async def backlog(self, stream: Any, items: int, milestones: int) -> None:
+        from core.backlog import service as backlog
         from core.models.backlog import BacklogCreate, MilestoneCreate
-        from core.services import backlog
 
         rng = self.rng
         today = date.today()
@@ -288,7 +288,7 @@ class _World:
 
     async def targets(self, stream: Any, count: int, weeks: int) -> None:
         from core.models.target import MeasurementCreate, MetricKey, TargetCreate
-        from core.services import targets
+        from core.targets import service as targets
 
         rng = self.rng
         keys = [k for k in MetricKey if k != MetricKey.custom]
@@ -328,9 +328,9 @@ class _World:
                 )
 
     async def engagement(self, stream: Any) -> None:
+        from core.engagement import records as engagement
         from core.models.participant import ParticipantCreate
         from core.models.risk import RiskCreate
-        from core.services import engagement
 
         roles = [
             ("sponsor", None),
@@ -383,10 +383,11 @@ async def _measure(database_url: str, ids: dict[str, str], case: Case, runs: int
     from core.actor import Actor
     from core.config import Settings
     from core.db import Database
-    from core.exporting import collect_exporters
+    from core.exports import snapshot_builders as snapshots
+    from core.exports.exporters import collect_exporters
     from core.models.token import Role
     from core.plugins import build_plugin_manager
-    from core.services import snapshots, workflow
+    from core.workflow import phases as workflow
 
     exporters = collect_exporters(build_plugin_manager())
     exporter = exporters.get(case.format) if case.format else None

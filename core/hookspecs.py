@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import pluggy
 
 from core.config import Settings
-from core.flowmap import FlowMap
+from core.maps.flowmap import FlowMap
 from core.plugin_types import ClassifierConfig, ExporterOffer, PluginConfig, Suggestion
 
 PROJECT_NAME = "vsm"
@@ -56,7 +56,7 @@ def classify_waste(flow_map: FlowMap, config: ClassifierConfig) -> Sequence[Sugg
     on the map (same category, step and handoff) is not stored again.
 
     Args:
-        flow_map: a ``core.flowmap.FlowMap``: the map's steps, handoffs and working
+        flow_map: a ``core.maps.flowmap.FlowMap``: the map's steps, handoffs and working
             calendar as plain, read-only data (no database access).
         config: the classifier configuration of the organization that asked, by
             plugin name: ``config["my_plugin"]`` is the plugin's own JSON object,
@@ -66,8 +66,8 @@ def classify_waste(flow_map: FlowMap, config: ClassifierConfig) -> Sequence[Sugg
 
     Returns:
         A sequence (possibly empty, or None) of objects with the attributes of
-        ``core.plugin_types.Suggestion``, such as ``core.waste.WasteSuggestion``:
-        ``category`` (one of ``core.waste.WasteCategory``'s values), ``step_id`` /
+        ``core.plugin_types.Suggestion``, such as ``core.waste.vocabulary.WasteSuggestion``:
+        ``category`` (one of ``core.waste.vocabulary.WasteCategory``'s values), ``step_id`` /
         ``handoff_id`` (ids from ``flow_map``, or None), ``description``,
         ``evidence`` (the rule and the numbers that triggered it), ``confidence``
         (0 to 1), ``estimated_cost_hours_per_week`` (or None) and ``rule`` (a stable
@@ -108,12 +108,12 @@ def register_exporters() -> Sequence[ExporterOffer] | None:
 
     Returns:
         A sequence of objects with the attributes of ``core.plugin_types.ExporterOffer``,
-        such as ``core.exporting.Exporter``: each with a unique ``name`` (the
+        such as ``core.exports.exporters.Exporter``: each with a unique ``name`` (the
         ``format`` clients ask for), its ``media_type`` and file ``extension``, the
         ``subjects`` it can export (any of ``value_stream``, ``map``, ``backlog``,
         ``portfolio``) and ``render(subject, data)``, a function that yields the
         file in ``bytes`` or ``str`` chunks so large files stream. ``data`` is a
-        ``core.snapshots.ValueStreamSnapshot`` for ``value_stream`` and ``backlog``,
-        a ``core.snapshots.MapSnapshot`` for ``map`` and a
-        ``core.snapshots.PortfolioSnapshot`` for ``portfolio``: plain read-only data.
+        ``core.exports.snapshots.ValueStreamSnapshot`` for ``value_stream`` and ``backlog``,
+        a ``core.exports.snapshots.MapSnapshot`` for ``map`` and a
+        ``core.exports.snapshots.PortfolioSnapshot`` for ``portfolio``: plain read-only data.
     """

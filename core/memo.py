@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.flowmap import FlowMap
+from core.maps.flowmap import FlowMap
 from core.metrics.map_metrics import MapMetrics, compute_map_metrics
 
 INFO_KEY = "valuestream.memo"

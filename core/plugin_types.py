@@ -3,8 +3,8 @@
 A third-party plugin must not need to import the service: its suggestions and exporters
 are its own objects, and the service reads only the attributes below. These Protocols
 say which, so the hookspecs can be typed without making a plugin depend on our classes
-(``core.waste.WasteSuggestion`` and ``core.exporting.Exporter`` satisfy them, and so does
-any dataclass of the same shape).
+(``core.waste.vocabulary.WasteSuggestion`` and ``core.exports.exporters.Exporter``
+satisfy them, and so does any dataclass of the same shape).
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -26,7 +26,7 @@ class Suggestion(Protocol):
 
     @property
     def category(self) -> str:
-        """One of `core.waste.WasteCategory`'s values."""
+        """One of `core.waste.vocabulary.WasteCategory`'s values."""
 
     @property
     def step_id(self) -> str | None:

@@ -11,7 +11,7 @@ import re
 from html import escape
 from typing import Any
 
-from core.snapshots import MapSnapshot
+from core.exports.snapshots import MapSnapshot
 
 VALUE_CLASS_LABELS = {
     "value_add": "value-add",

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from core.exporting import Exporter
+from core.exports.exporters import Exporter
 from core.hookspecs import hookimpl
 
 

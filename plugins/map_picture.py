@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.exporting import Exporter
-from core.flowmap import FlowMap, FlowMapError, Handoff, Step
+from core.exports.exporters import Exporter
+from core.exports.snapshots import MapSnapshot
 from core.hookspecs import hookimpl
-from core.snapshots import MapSnapshot
+from core.maps.flowmap import FlowMap, FlowMapError, Handoff, Step
 from plugins.formatting import (
     VALUE_CLASS_LABELS,
     duration,

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
-from core.exporting import Exporter
+from core.exports.exporters import Exporter
+from core.exports.snapshots import MapSnapshot, ValueStreamSnapshot
 from core.hookspecs import hookimpl
-from core.snapshots import MapSnapshot, ValueStreamSnapshot
 
 CROSS_TEAM_STYLE = "stroke:#d62728,stroke-width:2px"
 CLASS_DEFS = {

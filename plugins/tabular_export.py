@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from core.exporting import Exporter
+from core.exports.exporters import Exporter
+from core.exports.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
 from core.hookspecs import hookimpl
-from core.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
-from core.waste import WasteCategory
+from core.waste.vocabulary import WasteCategory
 from plugins.formatting import number
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

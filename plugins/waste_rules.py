@@ -23,10 +23,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.flowmap import FlowMap, Step, ValueClass
 from core.hookspecs import hookimpl
+from core.maps.flowmap import FlowMap, Step, ValueClass
 from core.metrics.map_metrics import compute_map_metrics
-from core.waste import WasteCategory, WasteSuggestion
+from core.waste.vocabulary import WasteCategory, WasteSuggestion
 
 CONFIG_KEY = "waste_rules"
 

@@ -16,8 +16,8 @@ from api.state import TokenCache
 from core.actor import Actor
 from core.config import Settings
 from core.db import Database
+from core.foundation import tokens
 from core.models.token import ApiToken, ApiTokenCreate, Role
-from core.services import tokens
 from core.types import utcnow
 from core.unit_of_work import UnitOfWork
 from tests.api_client import Api

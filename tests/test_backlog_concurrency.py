@@ -15,12 +15,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog import service as backlog
 from core.db import make_oneshot_engine
+from core.engagement import records as engagement
+from core.engagement import value_streams
 from core.models.backlog import BacklogCreate, BacklogItem
 from core.models.risk import RiskCreate
 from core.models.token import Role
 from core.models.value_stream import ValueStreamCreate
-from core.services import backlog, engagement, value_streams
 from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.conftest import Tenant

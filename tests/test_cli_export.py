@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from core.exporting import collect_exporters
+from core.exports.exporters import collect_exporters
 from core.plugins import build_plugin_manager
 from tests.cli import run_vsm
 from tests.factories import Factory

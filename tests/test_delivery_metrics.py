@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from sqlalchemy import event
 
 from core.actor import Actor
+from core.delivery import flow_metrics
 from core.metrics.definitions import MEDIAN_METHOD
 from core.metrics.flow import (
     ITEM_TYPES,
@@ -26,7 +27,6 @@ from core.metrics.flow import (
 )
 from core.metrics.work_states import StateChange, state_seconds
 from core.models.token import Role
-from core.services import flow_metrics
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
 from tests.factories import Factory

@@ -8,9 +8,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from core.exporting import collect_exporters
+from core.exports.exporters import collect_exporters
+from core.exports.snapshots import ValueStreamSnapshot
 from core.plugins import build_plugin_manager
-from core.snapshots import ValueStreamSnapshot
 from plugins.tabular_export import CHUNK_SIZE, XLSX_MEDIA_TYPE
 from tests.api_client import Api
 from tests.factories import Factory
@@ -309,7 +309,7 @@ def test_xlsx_streams_in_chunks_of_at_most_64_kib(viewer: Api, factory: Factory)
 
 
 def _snapshot_item(snapshot: ValueStreamSnapshot) -> Any:
-    from core.snapshots import BacklogEntry
+    from core.exports.snapshots import BacklogEntry
 
     now = datetime(2026, 1, 1)
     return BacklogEntry.model_validate(

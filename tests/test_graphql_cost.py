@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 import core.memo
-import core.services.gate_facts
+import core.workflow.gate_facts
 from tests.api_client import Api
 from tests.factories import Factory
 from tests.test_maps_graphql_queries import counting_statements
@@ -38,7 +38,7 @@ def metric_computations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return compute(picture)
 
     monkeypatch.setattr(core.memo, "compute_map_metrics", counting)
-    monkeypatch.setattr(core.services.gate_facts, "compute_map_metrics", counting)
+    monkeypatch.setattr(core.workflow.gate_facts, "compute_map_metrics", counting)
     return computed
 
 

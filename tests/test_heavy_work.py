@@ -27,7 +27,7 @@ import yaml
 
 from core import offload
 from core.config import Settings
-from core.services import map_documents
+from core.maps import documents as map_documents
 from tests.api_client import Api
 from tests.factories import Factory, map_document
 from tests.problems import assert_problem

@@ -13,8 +13,8 @@ from typing import Any
 
 from core.actor import Actor
 from core.errors import ValidationFailed
+from core.foundation import idempotency
 from core.models.token import Role
-from core.services import idempotency
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
 from tests.factories import Factory

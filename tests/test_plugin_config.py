@@ -6,8 +6,8 @@ from typing import Any
 import pluggy
 import pytest
 
+from core.foundation.plugin_config import MAX_CONFIG_BYTES
 from core.plugins import build_plugin_manager
-from core.services.plugin_config import MAX_CONFIG_BYTES
 from tests.api_client import Api
 from tests.factories import Factory
 from tests.problems import assert_problem

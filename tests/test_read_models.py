@@ -3,10 +3,11 @@
 import uuid
 from typing import Any
 
+from core.backlog import service as backlog
+from core.maps.service import comparison
 from core.metrics.map_metrics import MapComparison
 from core.models.portfolio import TargetStatusCounts
-from core.services import backlog, workflow
-from core.services.maps import comparison
+from core.workflow import phases as workflow
 from tests.factories import Factory
 
 

@@ -16,13 +16,19 @@ from typing import Any
 
 import pytest
 
-from core.flowmap import FlowMap, Handoff, Step
+from core.exports.snapshots import (
+    BacklogEntry,
+    MapSnapshot,
+    TargetEntry,
+    Timebox,
+    ValueStreamSnapshot,
+)
+from core.maps.flowmap import FlowMap, Handoff, Step
 from core.metrics.map_metrics import compute_map_metrics
 from core.models.backlog import MilestoneProgress, MilestoneRead
 from core.models.target import MeasurementRead, ProgressRead
 from core.models.value_stream import ValueStreamRead
 from core.models.value_stream_map import HandoffRead, MapRead, StepRead
-from core.snapshots import BacklogEntry, MapSnapshot, TargetEntry, Timebox, ValueStreamSnapshot
 from plugins import readout
 from plugins.map_picture import map_svg, map_svg_parts
 from plugins.readout.charts import Charts

@@ -14,13 +14,16 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog import service as backlog
+from core.engagement import value_streams
 from core.errors import StaleVersion
+from core.foundation import people, teams
 from core.models.audit import AuditEvent
 from core.models.backlog import BacklogItem, BacklogMove, BacklogUpdate, RaciAssignment
 from core.models.team import Team, TeamMember, TeamMemberAdd
 from core.models.token import Role
 from core.models.value_stream import TransitionCreate, ValueStream, ValueStreamUpdate
-from core.services import backlog, people, teams, value_streams, workflow
+from core.workflow import phases as workflow
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
 from tests.factories import Factory

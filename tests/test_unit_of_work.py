@@ -13,10 +13,10 @@ from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.errors import NotFound
+from core.foundation import people
 from core.models.person import Person, PersonCreate, PersonRead
 from core.models.token import Role
 from core.point_reads import Row
-from core.services import people
 from core.services.context import Work
 from core.unit_of_work import UnitOfWork, WriteInReadOnlyUnit
 from tests.api_client import Api

@@ -6,8 +6,8 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.cli.runner import in_unit
+from core.foundation import organizations
 from core.models.token import ApiToken
-from core.services import organizations
 
 
 def bootstrap(

@@ -12,9 +12,10 @@ import typer
 
 from api.cli.runner import Runner, fail, load_settings, run
 from core.errors import DomainError, NotFound
-from core.exporting import Exporter, choose, collect_exporters, file_name
+from core.exports import snapshot_builders as snapshots
+from core.exports.exporters import Exporter, choose, collect_exporters, file_name
 from core.plugins import build_plugin_manager
-from core.services import snapshots, workflow
+from core.workflow import phases as workflow
 
 T = TypeVar("T")
 

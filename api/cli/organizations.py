@@ -9,9 +9,9 @@ import typer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.cli.runner import as_admin, fail, in_unit
+from core.foundation import organizations, tokens
 from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
 from core.pagination import MAX_LIMIT
-from core.services import organizations, tokens
 from core.services.context import Work
 
 org_app = typer.Typer(help="Organizations.", no_args_is_help=True)

@@ -21,9 +21,9 @@ from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.errors import DomainError
+from core.foundation import organizations
 from core.models.organization import Organization
 from core.models.token import Role
-from core.services import organizations
 from core.services.context import Work
 from core.unit_of_work import UnitOfWork
 

@@ -13,6 +13,8 @@ from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
+from core.backlog import service as backlog
+from core.backlog.raci import BacklogStatus, RaciRole
 from core.metrics.targets import Direction
 from core.models.backlog import (
     BacklogCreate,
@@ -39,8 +41,8 @@ from core.models.target import (
     TargetRead,
     TargetUpdate,
 )
-from core.raci import BacklogStatus, RaciRole
-from core.services import backlog, batches, targets
+from core.services import batches
+from core.targets import service as targets
 
 
 @defined_by(descriptions_of(MeasurementRead))

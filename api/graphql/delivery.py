@@ -12,11 +12,12 @@ from api.graphql.context import Info
 from api.graphql.convert import gql_enum, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
+from core import delivery
+from core.delivery import flow_metrics
+from core.delivery.flow_metrics import FlowReport
 from core.metrics.flow import FlowBucket, FlowDistribution
 from core.models.delivery import WorkItemType
 from core.models.delivery_input import MAX_BATCH, IngestCounts, StateFlag
-from core.services import delivery, flow_metrics
-from core.services.flow_metrics import FlowReport
 
 
 class FlowBucketSize(enum.StrEnum):

@@ -16,7 +16,12 @@ from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, page_args
+from core.backlog import service as backlog
+from core.engagement import records as engagement
+from core.engagement import value_streams
 from core.errors import ValidationFailed
+from core.exports import importing
+from core.maps import service as maps
 from core.models.action_item import (
     ActionItemCreate,
     ActionItemRead,
@@ -44,17 +49,10 @@ from core.models.value_stream import (
     ValueStreamCreate,
     ValueStreamUpdate,
 )
-from core.services import (
-    backlog,
-    batches,
-    engagement,
-    importing,
-    maps,
-    playbooks,
-    targets,
-    value_streams,
-    workflow,
-)
+from core.services import batches
+from core.targets import service as targets
+from core.workflow import organization_playbook as playbooks
+from core.workflow import phases as workflow
 from core.workflow.gates import CriterionResult, GateResult
 
 ParticipantType = output_type(ParticipantRead, "Participant")

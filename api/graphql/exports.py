@@ -15,9 +15,12 @@ from api.graphql.convert import output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.urls import resource_url
-from core.exporting import Exporter, choose, file_name, rendered
+from core.engagement import value_streams
+from core.exports import snapshot_builders as snapshots
+from core.exports.exporters import Exporter, choose, file_name, rendered
+from core.maps import service as maps
 from core.models.exporter import ExporterDescriptor, descriptors
-from core.services import maps, snapshots, value_streams, workflow
+from core.workflow import phases as workflow
 
 TEXT_MEDIA_TYPES = frozenset({"application/json", "image/svg+xml", "application/xml"})
 

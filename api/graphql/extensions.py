@@ -15,8 +15,8 @@ from strawberry.types.graphql import OperationType
 from api.graphql.context import Context
 from core.db_errors import as_outage
 from core.errors import DomainError, Unavailable
+from core.foundation import idempotency
 from core.memo import attach
-from core.services import idempotency
 from core.services.context import Work
 
 logger = logging.getLogger("valuestream.graphql")

@@ -14,11 +14,12 @@ from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.errors import ValidationFailed
+from core.foundation import audit, organizations, people, teams, tokens
 from core.models.organization import Organization, OrganizationUpdate
 from core.models.person import Person, PersonCreate, PersonUpdate
 from core.models.team import Team, TeamCreate, TeamMemberAdd, TeamUpdate
 from core.models.token import ApiToken, ApiTokenCreate, Role
-from core.services import audit, batches, organizations, people, teams, tokens
+from core.services import batches
 
 RoleEnum = strawberry.enum(Role, name="Role")
 

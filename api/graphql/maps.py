@@ -13,7 +13,9 @@ from api.graphql.foundation import parse_id
 from api.graphql.loaders import load, nothing
 from core.durations import format_duration
 from core.errors import ValidationFailed
-from core.flowmap import ValueClass
+from core.maps import documents as map_documents
+from core.maps import service as maps
+from core.maps.flowmap import ValueClass
 from core.metrics.map_metrics import MapMetrics, MetricChange
 from core.models.value_stream_map import (
     HandoffCreate,
@@ -34,8 +36,9 @@ from core.models.waste_finding import (
     TriageDecision,
     WasteFinding,
 )
-from core.services import batches, findings, map_documents, maps
-from core.services import classify as classifying
+from core.services import batches
+from core.waste import classify as classifying
+from core.waste import findings
 
 HandoffType = output_type(HandoffRead, "Handoff")
 DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}

@@ -5,7 +5,7 @@ from strawberry.scalars import JSON
 
 from api.graphql.children import mutation
 from api.graphql.context import Info
-from core.services import plugin_config
+from core.foundation import plugin_config
 
 
 @strawberry.type

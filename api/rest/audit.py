@@ -8,8 +8,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, page_out
 from core.actor import Actor
+from core.foundation import audit
 from core.models.audit import AuditEventRead
-from core.services import audit
 
 
 class AuditController(Controller):

@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.children import child_resource
 from api.rest.common import versioned
 from core.actor import Actor
+from core.backlog import service as backlog
+from core.backlog.raci import BacklogStatus
 from core.models.backlog import (
     BacklogCreate,
     BacklogMove,
@@ -23,8 +25,6 @@ from core.models.backlog import (
     RaciCreate,
     RaciRead,
 )
-from core.raci import BacklogStatus
-from core.services import backlog
 from core.services.crud import ExpectedVersion
 
 

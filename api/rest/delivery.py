@@ -13,7 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.fields import fields_named
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut
+from core import delivery
 from core.actor import Actor
+from core.delivery import flow_metrics
 from core.models.delivery import WorkItemType
 from core.models.delivery_input import (
     MAX_BATCH,
@@ -26,7 +28,6 @@ from core.models.delivery_input import (
     WorkItemRead,
 )
 from core.pagination import Page
-from core.services import delivery, flow_metrics
 
 T = TypeVar("T", bound=BaseModel)
 STREAM = "/value-streams/{value_stream_id:uuid}"

@@ -7,12 +7,12 @@ from litestar.params import FromQuery, Parameter
 
 from api.rest.children import child_resource
 from api.rest.common import CycleParam
+from core.engagement import records as engagement
 from core.models.action_item import ActionItemCreate, ActionItemRead, ActionItemUpdate
 from core.models.deliverable import DeliverableCreate, DeliverableRead, DeliverableUpdate
 from core.models.participant import ParticipantCreate, ParticipantRead, ParticipantUpdate
 from core.models.risk import RiskCreate, RiskRead, RiskUpdate
 from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
-from core.services import engagement
 from core.workflow.vocabulary import (
     ActionKind,
     ActionStatus,

@@ -18,10 +18,12 @@ from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
 from core.errors import ValidationFailed
-from core.exporting import Exporter, file_name, streamed
+from core.exports import importing
+from core.exports import snapshot_builders as snapshots
+from core.exports.exporters import Exporter, file_name, streamed
 from core.models.exporter import ExporterDescriptor, descriptors
 from core.models.value_stream import ValueStreamRead
-from core.services import importing, snapshots, workflow
+from core.workflow import phases as workflow
 
 FormatParam = Parameter(max_length=40, description="an exporter name; default by Accept, else json")
 MapFormatParam = Parameter(
@@ -49,7 +51,7 @@ def _ascii(text: str) -> str:
 
 
 async def stream(exporter: Exporter, subject: str, data: Any, title: str) -> Stream:
-    """Stream the file, rendered chunk by chunk in worker threads (`core.exporting`)."""
+    """Stream the file, rendered chunk by chunk in worker threads (`core.exports.exporters`)."""
     return Stream(
         await streamed(exporter, subject, data),
         media_type=exporter.media_type,

@@ -15,7 +15,9 @@ from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
 from core.errors import FieldProblem, ValidationFailed
-from core.flowmap import ValueClass
+from core.maps import documents as map_documents
+from core.maps import service as maps
+from core.maps.flowmap import ValueClass
 from core.metrics.map_metrics import MapComparison, MapMetrics
 from core.models.value_stream_map import (
     HandoffCreate,
@@ -38,10 +40,10 @@ from core.models.waste_finding import (
     TriageDecision,
 )
 from core.ranges import INT32_MAX
-from core.services import classify as classifying
-from core.services import findings, map_documents, maps
 from core.services.crud import ExpectedVersion
-from core.waste import WasteCategory
+from core.waste import classify as classifying
+from core.waste import findings
+from core.waste.vocabulary import WasteCategory
 
 
 def map_filters(

@@ -3,8 +3,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import read_response
 from core.actor import Actor
+from core.foundation import organizations
 from core.models.organization import OrganizationRead, OrganizationUpdate
-from core.services import organizations
 from core.services.crud import ExpectedVersion
 
 

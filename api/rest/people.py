@@ -17,8 +17,8 @@ from api.rest.common import (
 )
 from api.urls import resource_url
 from core.actor import Actor
+from core.foundation import people
 from core.models.person import PersonCreate, PersonRead, PersonUpdate
-from core.services import people
 from core.services.context import Work
 from core.services.crud import ExpectedVersion
 

@@ -5,8 +5,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import versioned
 from core.actor import Actor
-from core.services import playbooks
 from core.services.crud import ExpectedVersion
+from core.workflow import organization_playbook as playbooks
 
 
 class PlaybookController(Controller):

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.common import versioned
 from api.state import AppState
 from core.actor import Actor
-from core.services import plugin_config
+from core.foundation import plugin_config
 from core.services.crud import ExpectedVersion
 
 PluginName = Parameter(max_length=120, description="The plugin's name, as the plugin list shows it")

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam
 from core.actor import Actor
 from core.models.portfolio import PortfolioRow
-from core.services import workflow
+from core.workflow import phases as workflow
 
 
 class PortfolioPage(BaseModel):

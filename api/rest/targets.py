@@ -23,7 +23,7 @@ from core.models.target import (
     TargetRead,
     TargetUpdate,
 )
-from core.services import targets
+from core.targets import service as targets
 
 
 def target_filters(

@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
 from api.urls import resource_url
 from core.actor import Actor
+from core.foundation import teams
 from core.models.team import (
     Team,
     TeamCreate,
@@ -17,7 +18,6 @@ from core.models.team import (
     TeamRead,
     TeamUpdate,
 )
-from core.services import teams
 from core.services.crud import ExpectedVersion
 
 

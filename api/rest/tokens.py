@@ -18,8 +18,8 @@ from api.rest.common import (
 from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
+from core.foundation import tokens
 from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
-from core.services import tokens
 from core.services.context import Work
 from core.services.crud import ExpectedVersion
 

@@ -18,6 +18,7 @@ from api.rest.common import (
 )
 from api.urls import resource_url
 from core.actor import Actor
+from core.engagement import value_streams
 from core.models.value_stream import (
     PhaseTransitionRead,
     TransitionCreate,
@@ -25,9 +26,9 @@ from core.models.value_stream import (
     ValueStreamRead,
     ValueStreamUpdate,
 )
-from core.services import value_streams, workflow
 from core.services.context import Work
 from core.services.crud import ExpectedVersion
+from core.workflow import phases as workflow
 from core.workflow.gates import GateResult
 
 

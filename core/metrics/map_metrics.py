@@ -21,7 +21,7 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict
 
-from core.flowmap import FlowMap, Step
+from core.maps.flowmap import FlowMap, Step
 from core.metrics.definitions import MAP, described
 
 

@@ -9,9 +9,9 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.backlog.raci import BacklogStatus, RaciRole
 from core.metrics.wsjf import wsjf
 from core.models.base import Entity
-from core.raci import BacklogStatus, RaciRole
 from core.ranges import MetricValue
 from core.types import JSONType, utcnow
 

@@ -1,7 +1,7 @@
 """What clients send to ingest delivery data, and what they read back.
 
 Ingest comes in bulk from trackers and pipelines, thousands of records a request, so
-these are plain pydantic models validated in one pass by `core.services.delivery`,
+these are plain pydantic models validated in one pass by `core.delivery`,
 which names every bad value by its place in the batch (``items[12].finished``).
 Rules that span fields (a finish before its start, a commit after its deployment)
 are checked there too, with the same naming, rather than in model validators whose

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, Field
 
-from core.exporting import Exporter
+from core.exports.exporters import Exporter
 
 
 class ExporterDescriptor(BaseModel):

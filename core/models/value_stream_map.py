@@ -11,7 +11,7 @@ from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from core.durations import format_duration
-from core.flowmap import ValueClass
+from core.maps.flowmap import ValueClass
 from core.models.base import Entity
 from core.types import JSONType
 

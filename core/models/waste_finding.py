@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from core.models.base import Entity
 from core.types import UTCDateTime
-from core.waste import WasteCategory
+from core.waste.vocabulary import WasteCategory
 
 
 class FindingStatus(enum.StrEnum):

@@ -17,7 +17,9 @@ from core.models.base import Entity
 from core.models.person import Person
 from core.models.target import FlowTarget, ProgressRead
 from core.models.value_stream_map import ValueStreamMap
-from core.services import crud, playbooks, targets
+from core.services import crud
+from core.targets import service as targets
+from core.workflow import organization_playbook as playbooks
 from core.workflow.playbook import Playbook
 
 M = TypeVar("M", bound=Entity)

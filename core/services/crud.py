@@ -16,9 +16,9 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.errors import Conflict, NotFound, StaleVersion, ValidationFailed, not_found
+from core.foundation import audit
 from core.models.base import Entity, Identified, OrgScoped, Timestamped, Versioned, table_of
 from core.models.organization import Organization
-from core.services import audit
 from core.tenancy import of_organization
 from core.types import utcnow
 

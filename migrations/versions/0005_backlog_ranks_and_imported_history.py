@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.engine import Connection
 
-from core.ranking import distinct_keys
+from core.backlog.ranking import distinct_keys
 
 revision: str = "0005"
 down_revision: str | None = "0004"

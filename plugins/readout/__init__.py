@@ -20,7 +20,7 @@ The maps are drawn by the map picture's public ``map_svg_parts``.
 from collections.abc import Callable
 from typing import Any
 
-from core.exporting import Exporter
+from core.exports.exporters import Exporter
 from core.hookspecs import hookimpl
 from plugins.readout.html import render_html
 from plugins.readout.markdown import render_markdown

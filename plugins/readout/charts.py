@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from core.snapshots import TargetEntry
+from core.exports.snapshots import TargetEntry
 from plugins.formatting import number
 
 SPARK = "▁▂▃▄▅▆▇█"

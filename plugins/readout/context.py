@@ -6,8 +6,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from core.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
-from core.waste import WasteCategory
+from core.exports.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
+from core.waste.vocabulary import WasteCategory
 from plugins.formatting import VALUE_CLASS_LABELS, duration, number, percent, seconds_per_day
 from plugins.map_picture import map_svg_parts
 from plugins.readout.charts import Charts, sparkline

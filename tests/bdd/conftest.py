@@ -29,9 +29,9 @@ from core import migrate
 from core.actor import Actor
 from core.config import Settings
 from core.db import make_oneshot_engine
+from core.foundation import organizations, tokens
 from core.models.token import ApiTokenCreate, Role
 from core.plugins import build_plugin_manager
-from core.services import organizations, tokens
 from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.api_client import Api

@@ -5,7 +5,7 @@ import pytest
 
 from api.negotiation import accepted_media_types, exporter_for
 from core.errors import ValidationFailed
-from core.exporting import Exporter, choose
+from core.exports.exporters import Exporter, choose
 
 
 def _exporter(name: str, media_type: str, *subjects: str) -> Exporter:

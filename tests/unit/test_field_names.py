@@ -3,10 +3,10 @@
 import pytest
 
 from api.fields import renamed
+from core.delivery.batches import parse, refuse
+from core.delivery.kinds import WORK_ITEMS
 from core.errors import FieldProblem, ValidationFailed
 from core.pagination import check_limit
-from core.services.delivery.batches import parse, refuse
-from core.services.delivery.kinds import WORK_ITEMS
 
 
 def test_a_bad_work_item_is_named_by_its_place_in_the_batch_of_work_items() -> None:

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from core.flowmap import Calendar, FlowMap, FlowMapError, Handoff, Step, ValueClass
+from core.maps.flowmap import Calendar, FlowMap, FlowMapError, Handoff, Step, ValueClass
 from core.metrics.map_metrics import MapMetrics, compare, compute_map_metrics, critical_path
 
 HOUR = 3600.0

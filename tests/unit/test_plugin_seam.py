@@ -7,7 +7,7 @@ import pytest
 
 from core import plugin_calls
 from core.config import Settings
-from core.exporting import collect_exporters
+from core.exports.exporters import collect_exporters
 from core.plugins import BUILT_IN, PluginSetupError, build_plugin_manager
 
 hookimpl = pluggy.HookimplMarker("vsm")

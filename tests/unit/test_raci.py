@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.raci import (
+from core.backlog.raci import (
     COMMITTED_STATUSES,
     BacklogStatus,
     RaciRole,

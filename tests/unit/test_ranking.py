@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from core.ranking import DIGITS, distinct_keys, initial_keys, key_between, keys_between
+from core.backlog.ranking import DIGITS, distinct_keys, initial_keys, key_between, keys_between
 
 
 def test_digits_sort_by_their_value_in_ascii() -> None:

@@ -2,9 +2,9 @@ from typing import Any
 
 import pytest
 
-from core.flowmap import FlowMap, Handoff, Step, ValueClass
+from core.maps.flowmap import FlowMap, Handoff, Step, ValueClass
 from core.plugins import build_plugin_manager
-from core.waste import WasteCategory, WasteSuggestion
+from core.waste.vocabulary import WasteCategory, WasteSuggestion
 from plugins import waste_rules
 from plugins.waste_rules import RuleConfigError, RuleThresholds, classify, classify_waste
 

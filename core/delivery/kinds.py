@@ -16,12 +16,12 @@ from sqlalchemy import Table, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.delivery.pipeline import IngestCounts, Kind, ingest
 from core.errors import FieldProblem
 from core.ids import new_id
 from core.metrics.work_states import StateChange, first_out_of_order, state_seconds
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem, WorkItemState
 from core.models.delivery_input import DeploymentInput, IncidentInput, WorkItemInput
-from core.services.delivery.pipeline import IngestCounts, Kind, ingest
 
 ITEM_TABLE: Table = WorkItem.__table__  # type: ignore[attr-defined]
 STATE_TABLE: Table = WorkItemState.__table__  # type: ignore[attr-defined]

@@ -7,9 +7,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import Conflict, ValidationFailed, not_found
+from core.foundation import audit, tokens
 from core.models.organization import SLUG_PATTERN, Organization, OrganizationUpdate
 from core.models.token import ApiToken, ApiTokenCreate, Role
-from core.services import audit, crud, tokens
+from core.services import crud
 
 
 async def get_own(session: AsyncSession, actor: Actor) -> Organization:

@@ -17,13 +17,14 @@ from sqlalchemy import Table
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.delivery.batches import parse, refuse, repeated_external_ids
+from core.delivery.upserts import existing, write
 from core.errors import FieldProblem
+from core.foundation import audit
 from core.ids import new_id
 from core.models.delivery_input import IngestCounts
 from core.models.value_stream import ValueStream
-from core.services import audit, crud
-from core.services.delivery.batches import parse, refuse, repeated_external_ids
-from core.services.delivery.upserts import existing, write
+from core.services import crud
 from core.types import utcnow
 
 M = TypeVar("M", bound=BaseModel)

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.durations import parse_duration
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.flowmap import Calendar, FlowMap, Handoff, Step
+from core.maps.flowmap import Calendar, FlowMap, Handoff, Step
 from core.memo import memo_of
 from core.metrics.map_metrics import MapComparison, MapMetrics, compare
 from core.models.value_stream import ValueStream

@@ -22,7 +22,10 @@ from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog.ranking import distinct_keys, initial_keys
 from core.errors import Conflict, Forbidden, invalid
+from core.exports.snapshots import BacklogEntry, ValueStreamSnapshot
+from core.foundation import audit
 from core.ids import new_id
 from core.metrics import units
 from core.models.action_item import ActionItem
@@ -44,10 +47,10 @@ from core.models.value_stream import PhaseTransition, ValueStream
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import WasteFinding
 from core.ranges import check_numbers
-from core.ranking import distinct_keys, initial_keys
-from core.services import audit, crud, playbooks, targets
-from core.snapshots import BacklogEntry, ValueStreamSnapshot
+from core.services import crud
+from core.targets import service as targets
 from core.types import utcnow
+from core.workflow import organization_playbook as playbooks
 from core.workflow.playbook import Playbook
 
 ROW_BOOKKEEPING = {"id", "version", "created_at", "updated_at", "organization_id"}

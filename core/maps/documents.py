@@ -22,9 +22,11 @@ from yaml.resolver import Resolver
 
 from core.actor import Actor
 from core.errors import BadRequest, ContentTooLarge, ValidationFailed, field_problems, invalid
-from core.flowmap import ValueClass
+from core.foundation import audit
 from core.ids import new_id
 from core.input_limits import MAX_DEPTH, check_document
+from core.maps import service as maps
+from core.maps.flowmap import ValueClass
 from core.models.base import table_of
 from core.models.value_stream_map import (
     MapCreate,
@@ -36,7 +38,6 @@ from core.models.value_stream_map import (
     iso_duration,
 )
 from core.offload import heavy_work_running, off_loop
-from core.services import audit, maps
 from core.types import utcnow
 
 FORMAT_VERSION = 1

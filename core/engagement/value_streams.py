@@ -16,9 +16,10 @@ from core.models.value_stream import (
     ValueStreamUpdate,
 )
 from core.pagination import Page, paginate
-from core.services import crud, playbooks
+from core.services import crud
 from core.services.context import Work
 from core.services.reads import get_one
+from core.workflow import organization_playbook as playbooks
 
 
 class ValueStreamFilter(BaseModel):

@@ -6,9 +6,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import Conflict, invalid
+from core.foundation import audit
 from core.models.playbook import PlaybookRecord
 from core.models.value_stream import ValueStream
-from core.services import audit, crud
+from core.services import crud
 from core.workflow.playbook import Playbook, default_playbook
 
 

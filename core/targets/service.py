@@ -17,7 +17,9 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.delivery import flow_metrics
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from core.maps import service as maps
 from core.metrics import units
 from core.metrics.flow import SECONDS_PER_DAY, FlowBucket
 from core.metrics.map_metrics import MapMetrics
@@ -40,7 +42,7 @@ from core.models.target import (
     TargetRead,
 )
 from core.models.value_stream import ValueStream
-from core.services import crud, flow_metrics, maps
+from core.services import crud
 from core.services.children import ChildService
 from core.types import utcnow
 

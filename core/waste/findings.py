@@ -1,4 +1,4 @@
-"""Waste findings: suggested by classifier plugins (`core.services.classify`), recorded by
+"""Waste findings: suggested by classifier plugins (`core.waste.classify`), recorded by
 people, triaged by people."""
 
 import uuid

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.delivery.kinds import CHANGE_TABLE, STATE_TABLE
 from core.models.delivery import Deployment, Incident, WorkItem, WorkItemType
 from core.models.delivery_input import DeploymentRead, IncidentRead, StateChangeRead, WorkItemRead
 from core.models.value_stream import ValueStream
 from core.pagination import Page, paginate
 from core.services import crud
-from core.services.delivery.kinds import CHANGE_TABLE, STATE_TABLE
 
 
 class WorkItemFilter(BaseModel):

@@ -13,7 +13,7 @@ from datetime import datetime
 from core.actor import Actor
 from core.db import Database
 from core.db_errors import as_outage
-from core.services import tokens
+from core.foundation import tokens
 from core.unit_of_work import UnitOfWork
 
 logger = logging.getLogger("valuestream.auth")

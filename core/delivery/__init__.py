@@ -14,9 +14,8 @@ computed here, once, so the metrics stay plain aggregates in SQL.
 per kind, and `reading` lists what was stored.
 """
 
-from core.models.delivery_input import IngestCounts
-from core.services.delivery.kinds import ingest_deployments, ingest_incidents, ingest_work_items
-from core.services.delivery.reading import (
+from core.delivery.kinds import ingest_deployments, ingest_incidents, ingest_work_items
+from core.delivery.reading import (
     DeploymentFilter,
     IncidentFilter,
     WorkItemFilter,
@@ -24,6 +23,7 @@ from core.services.delivery.reading import (
     list_incidents,
     list_work_items,
 )
+from core.models.delivery_input import IngestCounts
 
 __all__ = [
     "DeploymentFilter",

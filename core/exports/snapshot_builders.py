@@ -7,7 +7,23 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog import service as backlog
+from core.engagement import records as engagement
+from core.engagement.value_streams import get_value_stream
 from core.errors import ValidationFailed
+from core.exports.snapshots import (
+    BacklogEntry,
+    MapSnapshot,
+    PersonRef,
+    PortfolioRowSnapshot,
+    PortfolioSnapshot,
+    TargetEntry,
+    TeamRef,
+    Timebox,
+    ValueStreamSnapshot,
+)
+from core.foundation import organizations
+from core.maps import service as maps
 from core.memo import Memo, memo_of
 from core.metrics.map_metrics import MapMetrics, compare
 from core.models.action_item import ActionItemRead
@@ -22,31 +38,13 @@ from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
 from core.models.value_stream_map import HandoffRead, MapRead, StepRead, step_read
 from core.models.waste_finding import FindingRead
 from core.offload import off_loop
-from core.services import (
-    backlog,
-    crud,
-    engagement,
-    findings,
-    maps,
-    organizations,
-    playbooks,
-    targets,
-    workflow,
-)
+from core.services import crud
 from core.services.children import ChildService
-from core.services.value_streams import get_value_stream
-from core.snapshots import (
-    BacklogEntry,
-    MapSnapshot,
-    PersonRef,
-    PortfolioRowSnapshot,
-    PortfolioSnapshot,
-    TargetEntry,
-    TeamRef,
-    Timebox,
-    ValueStreamSnapshot,
-)
+from core.targets import service as targets
 from core.types import utcnow
+from core.waste import findings
+from core.workflow import organization_playbook as playbooks
+from core.workflow import phases as workflow
 
 
 def _read(model: Any, rows: list[Any]) -> list[Any]:

@@ -18,10 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import plugin_calls
 from core.actor import Actor
 from core.errors import NotFound, ValidationFailed
+from core.foundation import audit
 from core.models.plugin_config import PluginConfigRecord
 from core.plugins import Plugins
 from core.ranges import check_numbers
-from core.services import audit, crud
+from core.services import crud
 
 MAX_CONFIG_BYTES = 16 * 1024
 """The largest configuration an organization may store for one plugin, as JSON."""

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import ValidationFailed
+from core.maps.service import to_flow_map
 from core.memo import Memo, memo_of
 from core.metrics.map_metrics import MapMetrics, compute_map_metrics
 from core.models.action_item import ActionItem
@@ -34,8 +35,7 @@ from core.models.value_stream import ValueStream
 from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap, WaitsIn
 from core.offload import off_loop
 from core.selects import select_columns
-from core.services.findings import untriaged_counts
-from core.services.maps import to_flow_map
+from core.waste.findings import untriaged_counts
 from core.workflow.facts import BacklogFact, GateFacts, MapFact, ParticipantFact
 from core.workflow.playbook import Playbook
 from core.workflow.vocabulary import ActionKind

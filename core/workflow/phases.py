@@ -11,13 +11,17 @@ from sqlmodel import and_, col, false, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog import service as backlog
+from core.engagement.value_streams import ValueStreamFilter, filtered, get_value_stream
 from core.models.backlog import MilestoneProgress
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.value_stream import PhaseTransition, TransitionCreate, ValueStream
 from core.pagination import Page, paginate
-from core.services import backlog, crud, gate_facts, playbooks, targets
-from core.services.value_streams import ValueStreamFilter, filtered, get_value_stream
+from core.services import crud
+from core.targets import service as targets
 from core.types import utcnow
+from core.workflow import gate_facts
+from core.workflow import organization_playbook as playbooks
 from core.workflow.gates import (
     GateResult,
     TransitionRequest,

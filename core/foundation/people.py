@@ -7,11 +7,11 @@ from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog.raci import COMMITTED_STATUSES
 from core.errors import Conflict
 from core.models.backlog import BacklogItem
 from core.models.person import Person, PersonCreate, PersonRead, PersonUpdate
 from core.pagination import Page, paginate
-from core.raci import COMMITTED_STATUSES
 from core.services import crud
 from core.services.context import Work
 from core.services.reads import get_one

@@ -9,10 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import Conflict, not_found
+from core.foundation import audit
 from core.models.person import Person
 from core.models.team import Team, TeamCreate, TeamMember, TeamMemberAdd, TeamUpdate
 from core.pagination import Page, paginate
-from core.services import audit, crud
+from core.services import crud
 from core.types import utcnow
 
 

@@ -16,14 +16,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import plugin_calls
 from core.actor import Actor
 from core.errors import Conflict, ValidationFailed
-from core.flowmap import FlowMap
+from core.foundation import plugin_config
+from core.maps import service as maps
+from core.maps.flowmap import FlowMap
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import FindingStatus, WasteFinding
 from core.offload import off_loop
 from core.plugin_types import ClassifierConfig, Suggestion
 from core.plugins import Plugins
-from core.services import crud, maps, plugin_config
-from core.waste import WasteCategory
+from core.services import crud
+from core.waste.vocabulary import WasteCategory
 
 logger = logging.getLogger("valuestream.classify")
 

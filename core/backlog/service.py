@@ -10,6 +10,8 @@ from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog.raci import BacklogStatus, RaciRole, has_cycle, is_committed
+from core.backlog.ranking import key_between
 from core.errors import Conflict, ValidationFailed, not_found
 from core.metrics.wsjf import wsjf
 from core.models.backlog import (
@@ -28,8 +30,6 @@ from core.models.value_stream import ValueStream
 from core.models.value_stream_map import MapStep, ValueStreamMap
 from core.models.waste_finding import WasteFinding
 from core.pagination import Page, paginate
-from core.raci import BacklogStatus, RaciRole, has_cycle, is_committed
-from core.ranking import key_between
 from core.services import crud
 from core.services.children import ChildService
 from core.types import utcnow

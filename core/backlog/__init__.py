@@ -1,0 +1,1 @@
+"""The backlog area of the core: its use cases and the rules they need."""

@@ -1,0 +1,1 @@
+"""The engagement area of the core: its use cases and the rules they need."""
