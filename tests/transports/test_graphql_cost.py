@@ -10,7 +10,7 @@ import core.memo
 import core.workflow.gate_facts
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.test_maps_graphql_queries import counting_statements
+from tests.maps.test_maps_graphql_queries import counting_statements
 
 PORTFOLIO = """
   {alias}: portfolio(first: 20) {{

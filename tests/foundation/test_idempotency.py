@@ -19,7 +19,7 @@ from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
 from tests.factories import Factory
 from tests.problems import assert_problem
-from tests.test_concurrency import serving
+from tests.runtime.test_concurrency import serving
 
 
 def keyed(key: str) -> dict[str, str]:

@@ -31,7 +31,7 @@ from tests.api_client import Api
 from tests.conftest import Tenant
 from tests.factories import Factory
 
-EXAMPLE_SOURCE = Path(__file__).resolve().parent / "example_plugin"
+EXAMPLE_SOURCE = Path(__file__).resolve().parents[1] / "example_plugin"
 MODULE = "vsm_example_classifier"
 DISTRIBUTION = "vsm-example-classifier"
 ENTRY_POINT = "example_classifier"

@@ -3,7 +3,7 @@
 One current map per cycle, exactly one chosen desired map, no loop of handoffs and no
 duplicate suggestion are each checked by reading before writing; concurrent writers
 can both read "not there yet". The requests run concurrently in one event loop through
-the app's ASGI interface (see tests/test_concurrency.py).
+the app's ASGI interface (see tests/runtime/test_concurrency.py).
 """
 
 import asyncio
@@ -14,7 +14,7 @@ import httpx
 
 from core.models.token import Role
 from tests.conftest import Tenant
-from tests.test_concurrency import serving
+from tests.runtime.test_concurrency import serving
 
 WRITERS = 8
 

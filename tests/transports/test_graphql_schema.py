@@ -12,7 +12,7 @@ from core.config import Settings
 from core.models.token import Role
 from tests.api_client import Api
 from tests.conftest import Tenant
-from tests.test_graphql import codes, post
+from tests.transports.test_graphql import codes, post
 
 
 def test_the_schema_file_in_the_repository_is_current(settings: Settings) -> None:

@@ -2,7 +2,7 @@
 
 Appends and moves each read the neighbouring ranks before writing one; two writers that
 read the same neighbours would pick the same rank. The requests run concurrently in one
-event loop through the app's ASGI interface (see tests/test_concurrency.py).
+event loop through the app's ASGI interface (see tests/runtime/test_concurrency.py).
 """
 
 import asyncio
@@ -26,7 +26,7 @@ from core.models.value_stream import ValueStreamCreate
 from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.conftest import Tenant
-from tests.test_concurrency import serving
+from tests.runtime.test_concurrency import serving
 
 WRITERS = 32
 

@@ -17,7 +17,7 @@ from core import migrate
 from tests.cli import one_line_error, run_vsm
 from tests.conftest import Tenant
 from tests.factories import Factory
-from tests.test_migrations import brand_new_database, on_connection, table_names
+from tests.runtime.test_migrations import brand_new_database, on_connection, table_names
 
 HEAD = migrate.head_revisions()[0]
 SCRIPT = ScriptDirectory.from_config(migrate.alembic_config(""))

@@ -14,7 +14,7 @@ from tests.api_client import Api
 from tests.cli import one_line_error, run_vsm
 from tests.conftest import Tenant
 from tests.factories import Factory
-from tests.test_auth import expire_now
+from tests.foundation.test_auth import expire_now
 
 SECRET = re.compile(r"vsm_[A-Za-z0-9_-]{20,}")
 

@@ -34,7 +34,7 @@ from tests.api_client import Api
 from tests.conftest import run_in_db
 from tests.factories import Factory
 
-EXAMPLE_SOURCE = Path(__file__).resolve().parent / "example_exporter"
+EXAMPLE_SOURCE = Path(__file__).resolve().parents[1] / "example_exporter"
 MODULE = "vsm_example_exporter"
 DISTRIBUTION = "vsm-example-exporter"
 ENTRY_POINT = "example_exporter"

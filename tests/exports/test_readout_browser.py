@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from tests.api_client import Api
+from tests.exports.test_readout_render import EVIL, build_engagement, export
 from tests.factories import Factory
-from tests.test_readout_render import EVIL, build_engagement, export
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [

@@ -16,7 +16,7 @@ from api.graphql.schema import build_schema
 from core.config import Settings
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.test_graphql import codes
+from tests.transports.test_graphql import codes
 
 
 def test_a_missing_comparison_leaves_the_value_streams_maps(

@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 
 import core.models  # noqa: F401  (every table on the metadata)
 from core import migrate
-from tests.test_migrations import blank_database, on_connection  # noqa: F401  (fixture)
+from tests.runtime.test_migrations import blank_database, on_connection  # noqa: F401  (fixture)
 
 WINDOW = (datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 19, tzinfo=UTC))
 NOTE = f"delivery flow from {WINDOW[0].isoformat()} to {WINDOW[1].isoformat()}"

@@ -39,7 +39,7 @@ def test_a_docs_page_loads_everything_from_the_service(anonymous: Api, path: str
 
 
 def test_the_assets_are_pinned_releases_with_their_licences() -> None:
-    static = Path(__file__).parents[1] / "api" / "static"
+    static = Path(__file__).parents[2] / "api" / "static"
 
     releases = sorted(p.name for p in static.iterdir())
     total = sum(f.stat().st_size for f in static.rglob("*") if f.is_file())

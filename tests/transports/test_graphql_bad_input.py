@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.api_client import Api
-from tests.test_graphql import codes, post
+from tests.transports.test_graphql import codes, post
 
 
 def raw(api: Api, body: str) -> Any:

@@ -1,0 +1,1 @@
+"""Tests of the transformation backlog: items, RACI, dependencies, milestones, ranking."""

@@ -1,0 +1,1 @@
+"""Tests of delivery records ingested from other tools and the flow metrics over them."""

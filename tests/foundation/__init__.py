@@ -1,0 +1,2 @@
+"""Tests of organizations, people, teams, API tokens, authentication, tenancy, audit
+and idempotency."""

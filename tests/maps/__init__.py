@@ -1,0 +1,1 @@
+"""Tests of current- and desired-state maps, their steps, handoffs and metrics."""

@@ -1,0 +1,1 @@
+"""Tests of the plugin seam: loading, disabling, hooks and per-organization configuration."""

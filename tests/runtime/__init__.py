@@ -1,0 +1,1 @@
+"""Tests of transactions, concurrency, load, faults, migrations and the clock."""

@@ -1,0 +1,1 @@
+"""Tests of flow targets, measurements and their units."""

@@ -1,0 +1,1 @@
+"""Tests of the command line, the documentation and `make test` itself."""

@@ -1,0 +1,1 @@
+"""Tests of phases, gates, the playbook and the portfolio."""
