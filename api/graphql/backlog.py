@@ -14,8 +14,8 @@ from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.backlog import service as backlog
-from core.backlog.raci import BacklogStatus, RaciRole
-from core.metrics.targets import Direction
+from core.backlog.ownership import BacklogStatus, RaciRole
+from core.metrics.target_progress import Direction
 from core.models.backlog import (
     BacklogCreate,
     BacklogItem,

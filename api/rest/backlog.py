@@ -11,7 +11,7 @@ from api.rest.children import child_resource
 from api.rest.common import versioned
 from core.actor import Actor
 from core.backlog import service as backlog
-from core.backlog.raci import BacklogStatus
+from core.backlog.ownership import BacklogStatus
 from core.models.backlog import (
     BacklogCreate,
     BacklogMove,

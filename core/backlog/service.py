@@ -10,7 +10,7 @@ from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.backlog.raci import BacklogStatus, RaciRole, has_cycle, is_committed
+from core.backlog.ownership import BacklogStatus, RaciRole, has_cycle, is_committed
 from core.backlog.ranking import key_between
 from core.errors import Conflict, ValidationFailed, not_found
 from core.metrics.wsjf import wsjf

@@ -7,7 +7,7 @@ from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.backlog.raci import COMMITTED_STATUSES
+from core.backlog.ownership import COMMITTED_STATUSES
 from core.errors import Conflict
 from core.models.backlog import BacklogItem
 from core.models.person import Person, PersonCreate, PersonRead, PersonUpdate

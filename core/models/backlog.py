@@ -9,7 +9,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.backlog.raci import BacklogStatus, RaciRole
+from core.backlog.ownership import BacklogStatus, RaciRole
 from core.metrics.wsjf import wsjf
 from core.models.base import Entity
 from core.ranges import MetricValue

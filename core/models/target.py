@@ -8,7 +8,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.metrics.targets import (
+from core.metrics.target_progress import (
     EXPECTED_PERCENT,
     MAX_CLOCK_SKEW,
     PERCENT_OF_WAY,

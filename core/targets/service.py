@@ -23,7 +23,7 @@ from core.maps import service as maps
 from core.metrics import units
 from core.metrics.flow import SECONDS_PER_DAY, FlowBucket
 from core.metrics.map_metrics import MapMetrics
-from core.metrics.targets import (
+from core.metrics.target_progress import (
     Direction,
     TargetProgress,
     future_problem,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.backlog.raci import (
+from core.backlog.ownership import (
     COMMITTED_STATUSES,
     BacklogStatus,
     RaciRole,

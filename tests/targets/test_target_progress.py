@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.metrics.targets import (
+from core.metrics.target_progress import (
     MAX_CLOCK_SKEW,
     Direction,
     TargetStatus,
