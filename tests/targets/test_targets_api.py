@@ -533,3 +533,42 @@ def test_a_custom_metrics_unit_cannot_be_cleared(editor: Api, factory: Factory) 
     response = editor.patch(f"/api/v1/targets/{target['id']}", {"unit": None}, if_match=1)
 
     assert_problem(response, 422, code="VALIDATION_FAILED", field="unit")
+
+
+def test_the_share_of_defects_is_measured_from_the_finished_work(
+    editor: Api, factory: Factory
+) -> None:
+    stream = factory.value_stream()
+    target = factory.target(
+        stream,
+        metric="flow_distribution_defect",
+        unit="percent",
+        baseline=40,
+        target=20,
+        direction="lower_is_better",
+    )
+    factory.ingest(
+        stream,
+        "work-items",
+        [
+            {
+                "external_id": f"W-{n}",
+                "type": kind,
+                "created": "2026-01-05T00:00:00Z",
+                "finished": "2026-01-06T12:00:00Z",
+            }
+            for n, kind in enumerate(["feature", "feature", "feature", "defect"])
+        ],
+    )
+
+    answer = editor.ok(
+        editor.post(
+            f"/api/v1/value-streams/{stream['id']}/targets/measure-flow",
+            {"start": "2026-01-05T00:00:00Z", "end": "2026-01-12T00:00:00Z"},
+        ),
+        201,
+    )
+
+    assert [(m["target_id"], m["value"], m["unit"]) for m in answer["recorded"]] == [
+        (target["id"], 25, "percent")
+    ]
