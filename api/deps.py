@@ -23,11 +23,14 @@ VERSION = re.compile(r"\d{1,18}")
 
 
 def provide_state(request: Request[Any, Any, Any]) -> AppState:
-    return request.app.state.vsm
+    state: AppState = request.app.state.vsm
+    return state
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:
-    return request.user
+    """The authentication middleware sets the user of every request it lets through."""
+    actor: Actor = request.user
+    return actor
 
 
 def provide_work(request: Request[Any, Any, Any]) -> Work:

@@ -144,7 +144,10 @@ def sqlite_foreign_keys(connection: Connection, *, enabled: bool) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    driver = connection.connection.dbapi_connection
+    if driver is None:
+        raise RuntimeError("the connection was closed before its pragmas were set")
+    cursor = driver.cursor()
     try:
         cursor.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
     finally:
@@ -201,13 +204,13 @@ class SerializedSession(AsyncSession):
         if not task.cancelled():
             task.exception()  # retrieved: a caller that stopped waiting cannot see it
 
-    async def exec(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def exec(self, *args: Any, **kwargs: Any) -> Any:
         return await self._in_turn(lambda: super(SerializedSession, self).exec(*args, **kwargs))
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
         return await self._in_turn(lambda: super(SerializedSession, self).execute(*args, **kwargs))
 
-    async def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
         return await self._in_turn(lambda: super(SerializedSession, self).get(*args, **kwargs))
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.request import pathname2url
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import BindParameter, Select, Table, bindparam, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection, QueuePool
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util import greenlet_spawn
 
 from core.tenancy import of_organization
@@ -68,11 +69,21 @@ def point_sql(table: Table, dialect: Dialect) -> str:
     return _compiled_statement(table, dialect).string
 
 
-def _compiled_statement(table: Table, dialect: Dialect) -> Any:
-    return _statement(table, bindparam("organization_id"), bindparam("id")).compile(dialect=dialect)
+def _compiled_statement(table: Table, dialect: Dialect) -> SQLCompiler:
+    """Compiled with bound parameters, whose names and order the driver call follows."""
+    compiled = _statement(table, bindparam("organization_id"), bindparam("id")).compile(
+        dialect=dialect
+    )
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError(f"{dialect.name} compiled a SELECT without an SQL compiler")
+    return compiled
 
 
-def _statement(table: Table, organization: Any, ident: Any) -> Any:
+def _statement(
+    table: Table,
+    organization: uuid.UUID | BindParameter[Any],
+    ident: uuid.UUID | BindParameter[Any],
+) -> Select[*tuple[Any, ...]]:
     return select(table).where(of_organization(table, organization), table.c.id == ident)
 
 
@@ -224,6 +235,8 @@ class AsyncpgPointReader:
         connection = await self._engine.raw_connection()
         try:
             driver = connection.driver_connection
+            if driver is None:
+                raise RuntimeError("the pool handed out a connection it had closed")
             query = self._queries.get(table) or await self._prepare(driver, table)
             values = await driver.fetchrow(query.sql, *query.parameters(organization_id, ident))
         except BaseException:

@@ -5,11 +5,14 @@ statement (`core.point_reads`) both take it from here, so the two read paths can
 drift apart on what "this organization's row" means.
 """
 
+import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import BindParameter, ColumnElement, Table
 
 
-def of_organization(table: Table, organization: Any) -> ColumnElement[bool]:
+def of_organization(
+    table: Table, organization: uuid.UUID | BindParameter[Any]
+) -> ColumnElement[bool]:
     """`organization_id = organization`: a value, or a bound parameter compiled once."""
     return table.c.organization_id == organization

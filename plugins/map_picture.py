@@ -197,12 +197,12 @@ def map_svg_parts(
     for part in parts:
         y = float(TITLE_H if part.number == 0 else CONTINUED_H)
         for band in part.bands:
-            stack = max(
+            tallest = max(
                 (len(by_column.get(c, ())) for c in range(band * columns, (band + 1) * columns)),
                 default=1,
             )
             band_top[band] = y
-            boxes_bottom = y + LANE + stack * (BOX_H + ROW_GAP) - ROW_GAP
+            boxes_bottom = y + LANE + tallest * (BOX_H + ROW_GAP) - ROW_GAP
             ladder_top[band] = boxes_bottom + 24
             y = boxes_bottom + LADDER_H + BAND_GAP
         part.height = y - BAND_GAP + MARGIN if part.bands else TITLE_H + 60
@@ -211,7 +211,7 @@ def map_svg_parts(
         place.x = MARGIN + (place.column % columns) * COL_W + GAP
         place.y = band_top[place.band] + LANE + place.slot * (BOX_H + ROW_GAP)
 
-    width = MARGIN + min(columns, last_column + 1 if last_column >= 0 else 1) * COL_W
+    width: float = MARGIN + min(columns, last_column + 1 if last_column >= 0 else 1) * COL_W
     width = max(width + RIGHT_MARGIN, MIN_WIDTH)
     end = _ladder(part_of, path, places, ladder_top, per_day)
     if end is not None:

@@ -20,7 +20,12 @@ from datetime import date, datetime
 from typing import Any
 
 from core.exports.exporters import Exporter
-from core.exports.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
+from core.exports.snapshots import (
+    MapSnapshot,
+    PortfolioRowSnapshot,
+    PortfolioSnapshot,
+    ValueStreamSnapshot,
+)
 from core.hookspecs import hookimpl
 from core.waste.vocabulary import WasteCategory
 from plugins.formatting import number
@@ -128,6 +133,12 @@ BACKLOG_COLUMNS = (
 
 # portfolio ----------------------------------------------------------------------------
 
+
+def _target_count(status: str) -> Callable[[PortfolioRowSnapshot], int]:
+    """Each status column reads its own status, bound when the column is made."""
+    return lambda row: row.targets.get(status, 0)
+
+
 PORTFOLIO_COLUMNS = (
     Column("name", lambda r: r.name, width=32),
     Column("owner", lambda r: r.owner, width=20),
@@ -144,7 +155,7 @@ PORTFOLIO_COLUMNS = (
     Column("backlog_done", lambda r: r.backlog_done, "integer", 9),
     Column("backlog_done_percent", lambda r: _fraction(r.backlog_percent), "percent", 10),
     *(
-        Column(f"targets_{status}", lambda r, s=status: r.targets.get(s, 0), "integer", 9)
+        Column(f"targets_{status}", _target_count(status), "integer", 9)
         for status in TARGET_STATUSES
     ),
     Column("id", lambda r: r.id, width=38),
@@ -506,7 +517,7 @@ def _workbook_file(subject: str, data: Any, path: str) -> None:
         workbook.close()
 
 
-def _title(subject: str, data: Any) -> str:
+def _title(subject: str, data: PortfolioSnapshot | MapSnapshot | ValueStreamSnapshot) -> str:
     if isinstance(data, PortfolioSnapshot):
         return f"Portfolio of {data.organization}"
     if isinstance(data, MapSnapshot):

@@ -16,6 +16,7 @@ def serve(
 ) -> None:
     """Serve the API with granian (a Rust ASGI server)."""
     from granian.constants import Interfaces
+    from granian.log import LogLevels
     from granian.server import Server
 
     settings = load_settings()
@@ -29,7 +30,7 @@ def serve(
         interface=Interfaces.ASGI,
         workers=workers or settings.workers,
         factory=True,
-        log_level=settings.log_level,  # type: ignore[arg-type]
+        log_level=LogLevels(settings.log_level),
     ).serve()
 
 

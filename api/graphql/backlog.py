@@ -31,6 +31,7 @@ from core.models.backlog import (
 from core.models.target import (
     FlowMeasurementsRead,
     FlowTarget,
+    Measurement,
     MeasurementCreate,
     MeasurementRead,
     MeasurementUpdate,
@@ -60,14 +61,14 @@ class MeasurementType:
     version: int
 
     @strawberry.field
-    async def value(self, info: Info) -> float:
+    async def value(self, info: Info, measurement: strawberry.Parent[Measurement]) -> float:
         target = await load(info.context, "targets", batches.flow_targets, self.target_id)
-        return targets.in_target_unit(target, self.value)  # type: ignore[attr-defined]
+        return targets.in_target_unit(target, measurement.value)
 
     @strawberry.field
     async def unit(self, info: Info) -> str | None:
         target = await load(info.context, "targets", batches.flow_targets, self.target_id)
-        return target.unit  # type: ignore[no-any-return]
+        return target.unit
 
 
 @strawberry.type(name="RaciAssignment")
@@ -136,8 +137,8 @@ class MilestoneType:
     due_date: date | None
     version: int
 
-    @strawberry.field
-    async def progress(self, info: Info) -> MilestoneProgressType:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=MilestoneProgressType)
+    async def progress(self, info: Info) -> MilestoneProgress:
         return await load(
             info.context, "milestone_progress", backlog.milestone_progress, self.id, nothing
         )
@@ -178,14 +179,14 @@ class TargetType:
     def target(self, target: strawberry.Parent[FlowTarget]) -> float:
         return targets.in_target_unit(target, target.target)
 
-    @strawberry.field
-    async def progress(self, info: Info) -> ProgressType:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=ProgressType)
+    async def progress(self, info: Info) -> ProgressRead:
         return await load(
             info.context, "target_progress", batches.target_progress, self.id, nothing
         )
 
     @strawberry.field(description="Measurements, oldest first.")
-    async def measurements(self, info: Info) -> list[MeasurementType]:  # type: ignore[valid-type]
+    async def measurements(self, info: Info) -> list[MeasurementType]:
         return await load(info.context, "measurements", targets.measurements.for_parents, self.id)
 
 

@@ -9,7 +9,7 @@ import strawberry
 from api.fields import fields_named
 from api.graphql.children import mutation
 from api.graphql.context import Info
-from api.graphql.convert import gql_enum, output_type
+from api.graphql.convert import output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from core import delivery
@@ -20,6 +20,7 @@ from core.models.delivery import WorkItemType
 from core.models.delivery_input import MAX_BATCH, IngestCounts, StateFlag
 
 
+@strawberry.enum
 class FlowBucketSize(enum.StrEnum):
     day = "day"
     week = "week"
@@ -88,6 +89,7 @@ def _plain(value: Any) -> Any:
 @strawberry.type
 class Query:
     @strawberry.field(
+        graphql_type=FlowReportType | None,
         directives=[Cost(weight=100)],
         description="Flow velocity, time, efficiency, load and distribution, and the four DORA "
         "keys, per calendar bucket (UTC) of [start, end).",
@@ -98,8 +100,8 @@ class Query:
         value_stream_id: strawberry.ID,
         start: datetime,
         end: datetime,
-        bucket: gql_enum(FlowBucketSize) = FlowBucketSize.week,  # type: ignore[valid-type]
-    ) -> FlowReportType | None:  # type: ignore[valid-type]
+        bucket: FlowBucketSize = FlowBucketSize.week,
+    ) -> FlowReport:
         return await flow_metrics.flow_metrics(
             info.context.session,
             info.context.actor,
@@ -113,12 +115,13 @@ class Query:
 @strawberry.type
 class Mutation:
     @mutation(
+        graphql_type=IngestCountsType | None,
         description=f"Create or update up to {MAX_BATCH} work items by external id.",
         directives=[Cost(weight=200)],
     )
     async def ingest_work_items(
         self, info: Info, value_stream_id: strawberry.ID, items: list[WorkItemInputType]
-    ) -> IngestCountsType | None:  # type: ignore[valid-type]
+    ) -> IngestCounts:
         with fields_named({"work_items": "items"}):
             return await delivery.ingest_work_items(
                 info.context.session,
@@ -128,12 +131,13 @@ class Mutation:
             )
 
     @mutation(
+        graphql_type=IngestCountsType | None,
         description=f"Create or update up to {MAX_BATCH} deployments by external id.",
         directives=[Cost(weight=200)],
     )
     async def ingest_deployments(
         self, info: Info, value_stream_id: strawberry.ID, items: list[DeploymentInputType]
-    ) -> IngestCountsType | None:  # type: ignore[valid-type]
+    ) -> IngestCounts:
         with fields_named({"deployments": "items"}):
             return await delivery.ingest_deployments(
                 info.context.session,
@@ -143,12 +147,13 @@ class Mutation:
             )
 
     @mutation(
+        graphql_type=IngestCountsType | None,
         description=f"Create or update up to {MAX_BATCH} incidents by external id.",
         directives=[Cost(weight=200)],
     )
     async def ingest_incidents(
         self, info: Info, value_stream_id: strawberry.ID, items: list[IncidentInputType]
-    ) -> IngestCountsType | None:  # type: ignore[valid-type]
+    ) -> IngestCounts:
         with fields_named({"incidents": "items"}):
             return await delivery.ingest_incidents(
                 info.context.session,

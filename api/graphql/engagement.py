@@ -9,13 +9,13 @@ from strawberry.scalars import JSON
 from api.graphql.backlog import BacklogItemType, MilestoneType, TargetType
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
-from api.graphql.convert import input_type, output_type, shaped
+from api.graphql.convert import input_type, list_of, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.maps import MapType
-from api.graphql.relay import Connection, connection, page_args
+from api.graphql.relay import Connection, connection, connection_of, page_args
 from core.backlog import service as backlog
 from core.engagement import records as engagement
 from core.engagement import value_streams
@@ -23,24 +23,27 @@ from core.errors import ValidationFailed
 from core.exports import importing
 from core.maps import service as maps
 from core.models.action_item import (
+    ActionItem,
     ActionItemCreate,
     ActionItemRead,
     ActionItemUpdate,
 )
 from core.models.backlog import MilestoneProgress
 from core.models.deliverable import (
+    Deliverable,
     DeliverableCreate,
     DeliverableRead,
     DeliverableUpdate,
 )
 from core.models.participant import (
+    Participant,
     ParticipantCreate,
     ParticipantRead,
     ParticipantUpdate,
 )
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
-from core.models.risk import RiskCreate, RiskRead, RiskUpdate
-from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
+from core.models.risk import Risk, RiskCreate, RiskRead, RiskUpdate
+from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate, SponsorSignoff
 from core.models.value_stream import (
     PhaseTransition,
     PhaseTransitionRead,
@@ -110,35 +113,37 @@ class ValueStreamType:
         return workflow.timebox(playbook, stream).timebox_days
 
     @strawberry.field(
-        description="Every criterion of leaving the current phase.", directives=[Cost(weight=10)]
+        graphql_type=GateType,
+        description="Every criterion of leaving the current phase.",
+        directives=[Cost(weight=10)],
     )
-    async def gate(self, info: Info) -> GateType:
+    async def gate(self, info: Info) -> GateResult:
         return await load(info.context, "gate", workflow.gates_batch, self.id, default=nothing)
 
-    @strawberry.field
-    async def participants(self, info: Info) -> list[ParticipantType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(ParticipantType))
+    async def participants(self, info: Info) -> list[Participant]:
         return await load(
             info.context, "participants", engagement.participants.for_parents, self.id
         )
 
-    @strawberry.field
-    async def deliverables(self, info: Info) -> list[DeliverableType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(DeliverableType))
+    async def deliverables(self, info: Info) -> list[Deliverable]:
         return await load(
             info.context, "deliverables", engagement.deliverables.for_parents, self.id
         )
 
-    @strawberry.field
-    async def risks(self, info: Info) -> list[RiskType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(RiskType))
+    async def risks(self, info: Info) -> list[Risk]:
         return await load(info.context, "risks", engagement.risks.for_parents, self.id)
 
-    @strawberry.field
-    async def action_items(self, info: Info) -> list[ActionItemType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(ActionItemType))
+    async def action_items(self, info: Info) -> list[ActionItem]:
         return await load(
             info.context, "action_items", engagement.action_items.for_parents, self.id
         )
 
-    @strawberry.field
-    async def signoffs(self, info: Info) -> list[SignoffType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(SignoffType))
+    async def signoffs(self, info: Info) -> list[SponsorSignoff]:
         return await load(info.context, "signoffs", engagement.signoffs.for_parents, self.id)
 
     @strawberry.field(description="Maps of a cycle (default: every cycle), oldest first.")
@@ -161,8 +166,10 @@ class ValueStreamType:
     async def targets(self, info: Info) -> list[TargetType]:
         return await load(info.context, "stream_targets", targets.targets.for_parents, self.id)
 
-    @strawberry.field(description="Every transition, oldest first.")
-    async def history(self, info: Info) -> list[TransitionType]:  # type: ignore[valid-type]
+    @strawberry.field(
+        graphql_type=list_of(TransitionType), description="Every transition, oldest first."
+    )
+    async def history(self, info: Info) -> list[PhaseTransition]:
         return await load(info.context, "history", workflow.histories, self.id)
 
 
@@ -171,10 +178,10 @@ BacklogProgressType = output_type(MilestoneProgress, "BacklogProgress")
 
 
 class _EntryOf:
-    value_stream: ValueStreamType
-    gate: GateType  # type: ignore[valid-type]
-    backlog: BacklogProgressType  # type: ignore[valid-type]
-    targets: TargetCountsType  # type: ignore[valid-type]
+    value_stream: ValueStream = strawberry.field(graphql_type=ValueStreamType)
+    gate: GateResult = strawberry.field(graphql_type=GateType)
+    backlog: MilestoneProgress = strawberry.field(graphql_type=BacklogProgressType)
+    targets: TargetStatusCounts = strawberry.field(graphql_type=TargetCountsType)
 
 
 PortfolioEntryType = output_type(
@@ -247,6 +254,7 @@ class Query:
         return PlaybookPayload(version=version, playbook=playbook.model_dump(mode="json"))
 
     @strawberry.field(
+        graphql_type=connection_of(PortfolioEntryType) | None,
         description="Every value stream's phase, cycle, timebox and blockers.",
         directives=[Cost(weight=10)],
     )
@@ -259,7 +267,7 @@ class Query:
         overdue: bool | None = None,
         owner_id: strawberry.ID | None = None,
         q: str | None = None,
-    ) -> Connection[PortfolioEntryType] | None:  # type: ignore[valid-type]
+    ) -> Connection[object]:
         filters = workflow.PortfolioFilter(
             phase=phase,
             overdue=overdue,
@@ -336,16 +344,17 @@ class Mutation:
         return TransitionPayload(value_stream=stream, transition=record)
 
     @mutation(
+        graphql_type=ValueStreamType | None,
         description="Create a value stream from its JSON export, as `export` answers it "
         "in the json format; `name` renames it.",
         directives=[Cost(weight=500)],
     )
     async def import_value_stream(
         self, info: Info, document: JSON, name: str | None = None
-    ) -> ValueStreamType | None:
+    ) -> ValueStream:
         if not isinstance(document, dict):
             raise ValidationFailed("send the JSON export of a value stream", field="document")
-        return await importing.import_value_stream(  # type: ignore[return-value]
+        return await importing.import_value_stream(
             info.context.session, info.context.actor, document, name=name
         )
 

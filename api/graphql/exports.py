@@ -11,7 +11,7 @@ from typing import Any
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.convert import output_type, shaped
+from api.graphql.convert import list_of, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.urls import resource_url
@@ -83,8 +83,11 @@ async def _payload(
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Every export format the loaded plugins offer.")
-    async def exporters(self, info: Info) -> list[ExporterType] | None:  # type: ignore[valid-type]
+    @strawberry.field(
+        graphql_type=list_of(ExporterType) | None,
+        description="Every export format the loaded plugins offer.",
+    )
+    async def exporters(self, info: Info) -> list[object]:
         info.context.actor  # noqa: B018 - only callers with a token may list them
         offered = _exporters(info)
         return [

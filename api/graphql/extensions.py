@@ -10,6 +10,7 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.types.execution import ParseOptions
 from strawberry.types.graphql import OperationType
 
 from api.graphql.context import Context
@@ -111,8 +112,17 @@ class StrictGrammar(SchemaExtension):
     """
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["allow_empty_selection_sets"] = False
+        context = self.execution_context
+        context.parse_options = _GrammarOptions(
+            **context.parse_options, allow_empty_selection_sets=False
+        )
         yield
+
+
+class _GrammarOptions(ParseOptions, total=False):
+    """The graphql-core parser option strawberry's own options leave out."""
+
+    allow_empty_selection_sets: bool
 
 
 class Savepoint(FieldExtension):

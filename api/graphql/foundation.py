@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -268,9 +268,9 @@ class Mutation:
         self,
         info: Info,
         expected_version: int,
-        input: OrganizationUpdateInput,  # type: ignore[valid-type]
-    ) -> OrganizationType | None:
-        return await organizations.update_own(  # type: ignore[return-value]
+        input: Annotated[object, strawberry.argument(graphql_type=OrganizationUpdateInput)],
+    ) -> Organization:
+        return await organizations.update_own(
             info.context.session,
             info.context.actor,
             to_model(OrganizationUpdate, input),
@@ -288,8 +288,8 @@ class Mutation:
         info: Info,
         id: strawberry.ID,
         expected_version: int,
-        input: PersonUpdateInput,  # type: ignore[valid-type]
-    ) -> PersonType | None:
+        input: Annotated[object, strawberry.argument(graphql_type=PersonUpdateInput)],
+    ) -> Person:
         patch = to_model(PersonUpdate, input)
         return await people.update_person(
             info.context.session,
@@ -322,9 +322,9 @@ class Mutation:
         info: Info,
         id: strawberry.ID,
         expected_version: int,
-        input: TeamUpdateInput,  # type: ignore[valid-type]
-    ) -> TeamType | None:
-        return await teams.update_team(  # type: ignore[return-value]
+        input: Annotated[object, strawberry.argument(graphql_type=TeamUpdateInput)],
+    ) -> Team:
+        return await teams.update_team(
             info.context.session,
             info.context.actor,
             parse_id(id),
@@ -386,7 +386,7 @@ class Mutation:
     @mutation(description="Admin only.", graphql_type=ApiTokenType | None)
     async def revoke_api_token(
         self, info: Info, id: strawberry.ID, expected_version: int
-    ) -> ApiTokenType | None:
+    ) -> ApiToken:
         state = info.context.state
         token = await tokens.revoke_token(
             info.context.session,
@@ -395,4 +395,4 @@ class Mutation:
             expected_version=expected_version,
             trusted=state.tokens if state is not None else None,
         )
-        return token  # type: ignore[return-value]
+        return token

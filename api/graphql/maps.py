@@ -22,6 +22,7 @@ from core.models.value_stream_map import (
     HandoffRead,
     HandoffUpdate,
     MapCreate,
+    MapHandoff,
     MapKind,
     MapUpdate,
     StepCreate,
@@ -108,16 +109,16 @@ class MapType:
     async def steps(self, info: Info) -> list[StepType]:
         return await load(info.context, "map_steps", maps.steps.for_parents, self.id)
 
-    @strawberry.field
-    async def handoffs(self, info: Info) -> list[HandoffType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(HandoffType))
+    async def handoffs(self, info: Info) -> list[MapHandoff]:
         return await load(info.context, "map_handoffs", maps.handoffs.for_parents, self.id)
 
-    @strawberry.field
-    async def findings(self, info: Info) -> list[FindingType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(FindingType))
+    async def findings(self, info: Info) -> list[WasteFinding]:
         return await load(info.context, "map_findings", findings.findings.for_parents, self.id)
 
-    @strawberry.field(directives=[Cost(weight=10)])
-    async def metrics(self, info: Info) -> MetricsType:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=MetricsType, directives=[Cost(weight=10)])
+    async def metrics(self, info: Info) -> MapMetrics:
         return await load(info.context, "map_metrics", maps.metrics_batch, self.id, default=dict)
 
 
@@ -137,8 +138,8 @@ class ComparisonType:
     async def desired(self, info: Info) -> MapType:
         return await load(info.context, "maps", batches.maps, self.desired_map_id, default=nothing)
 
-    @strawberry.field
-    def changes(self) -> list[ChangeType]:  # type: ignore[valid-type]
+    @strawberry.field(graphql_type=list_of(ChangeType))
+    def changes(self) -> list[object]:
         return [shaped(ChangeType, change, metric=key) for key, change in self.changed.items()]
 
 

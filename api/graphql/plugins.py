@@ -1,5 +1,7 @@
 """GraphQL for an organization's configuration of each plugin."""
 
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -11,7 +13,9 @@ from core.foundation import plugin_config
 @strawberry.type
 class PluginConfigPayload:
     plugin: str
-    config: JSON = strawberry.field(description="What the organization stored ({} when nothing).")
+    config: dict[str, Any] = strawberry.field(
+        graphql_type=JSON, description="What the organization stored ({} when nothing)."
+    )
     effective: JSON = strawberry.field(
         description="What the plugin receives: the deployment's default for it with the "
         "organization's keys laid over it."

@@ -32,6 +32,11 @@ class Connection(Generic[T]):
         return [edge.node for edge in self.edges]
 
 
+def connection_of(node: Any) -> Any:
+    """`Connection[node]` for a node type made at import time, which mypy cannot read as a type."""
+    return Connection[node]
+
+
 def page_args(first: int | None) -> int:
     """`first` is capped like REST's `limit`, so no query can ask for everything at once."""
     if first is None:

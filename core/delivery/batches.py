@@ -7,7 +7,7 @@ transport that calls the batch something else renames them (`api/fields.py`).
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from core.errors import FieldProblem, ValidationFailed
 from core.models.delivery_input import MAX_BATCH
@@ -15,7 +15,7 @@ from core.models.delivery_input import MAX_BATCH
 MAX_PROBLEMS = 20
 """Problems named in one answer: enough to fix a feed, not a megabyte of errors."""
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 def place(batch: str, loc: Iterable[Any]) -> str:

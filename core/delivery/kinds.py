@@ -12,22 +12,28 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.delivery.pipeline import IngestCounts, Kind, ingest
+from core.delivery.pipeline import Kind, ingest
 from core.errors import FieldProblem
 from core.ids import new_id
 from core.metrics.work_states import StateChange, first_out_of_order, state_seconds
+from core.models.base import table_of
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem, WorkItemState
-from core.models.delivery_input import DeploymentInput, IncidentInput, WorkItemInput
+from core.models.delivery_input import (
+    DeploymentInput,
+    IncidentInput,
+    IngestCounts,
+    WorkItemInput,
+)
+from core.selects import select_columns
 
-ITEM_TABLE: Table = WorkItem.__table__  # type: ignore[attr-defined]
-STATE_TABLE: Table = WorkItemState.__table__  # type: ignore[attr-defined]
-DEPLOYMENT_TABLE: Table = Deployment.__table__  # type: ignore[attr-defined]
-CHANGE_TABLE: Table = DeploymentChange.__table__  # type: ignore[attr-defined]
-INCIDENT_TABLE: Table = Incident.__table__  # type: ignore[attr-defined]
+ITEM_TABLE = table_of(WorkItem)
+STATE_TABLE = table_of(WorkItemState)
+DEPLOYMENT_TABLE = table_of(Deployment)
+CHANGE_TABLE = table_of(DeploymentChange)
+INCIDENT_TABLE = table_of(Incident)
 
 
 def _seconds(later: datetime, earlier: datetime) -> float:
@@ -74,14 +80,14 @@ def _work_item_stored(row: Any, states: list[Any]) -> tuple[Any, ...]:
 async def _stored_states(session: AsyncSession, ids: list[Any]) -> dict[Any, list[Any]]:
     stored: dict[Any, list[Any]] = defaultdict(list)
     rows = await session.exec(
-        select(
+        select_columns(
             STATE_TABLE.c.work_item_id, STATE_TABLE.c.at, STATE_TABLE.c.state, STATE_TABLE.c.flag
         )
         .where(STATE_TABLE.c.work_item_id.in_(ids))
         .order_by(STATE_TABLE.c.work_item_id, STATE_TABLE.c.at, STATE_TABLE.c.id)
     )
-    for row in rows:
-        stored[row.work_item_id].append((row.at, row.state, row.flag))
+    for work_item_id, at, state, flag in rows:
+        stored[work_item_id].append((at, state, flag))
     return stored
 
 
@@ -192,12 +198,12 @@ def _deployment_stored(row: Any, commits: list[Any]) -> tuple[Any, ...]:
 async def _stored_commits(session: AsyncSession, ids: list[Any]) -> dict[Any, list[Any]]:
     stored: dict[Any, list[Any]] = defaultdict(list)
     rows = await session.exec(
-        select(CHANGE_TABLE.c.deployment_id, CHANGE_TABLE.c.committed_at).where(
+        select_columns(CHANGE_TABLE.c.deployment_id, CHANGE_TABLE.c.committed_at).where(
             CHANGE_TABLE.c.deployment_id.in_(ids)
         )
     )
-    for row in rows:
-        stored[row.deployment_id].append(row.committed_at)
+    for deployment_id, committed_at in rows:
+        stored[deployment_id].append(committed_at)
     return stored
 
 

@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 from sqlalchemy import Table
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,7 +27,15 @@ from core.models.value_stream import ValueStream
 from core.services import crud
 from core.types import utcnow
 
-M = TypeVar("M", bound=BaseModel)
+
+class Sourced(Protocol):
+    """A record as a source sends it: its external id names it in that source."""
+
+    @property
+    def external_id(self) -> str: ...
+
+
+M = TypeVar("M", bound=Sourced)
 
 StoredChildren = Callable[[AsyncSession, list[Any]], Awaitable[dict[Any, list[Any]]]]
 

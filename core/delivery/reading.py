@@ -4,11 +4,12 @@ its children fetched in one query for the whole page."""
 import uuid
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import AwareDatetime, BaseModel
-from sqlalchemy import select
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.delivery.kinds import CHANGE_TABLE, STATE_TABLE
@@ -16,7 +17,10 @@ from core.models.delivery import Deployment, Incident, WorkItem, WorkItemType
 from core.models.delivery_input import DeploymentRead, IncidentRead, StateChangeRead, WorkItemRead
 from core.models.value_stream import ValueStream
 from core.pagination import Page, paginate
+from core.selects import select_columns
 from core.services import crud
+
+R = TypeVar("R", bound=SQLModel)
 
 
 class WorkItemFilter(BaseModel):
@@ -36,12 +40,17 @@ class IncidentFilter(BaseModel):
     resolved_until: AwareDatetime | None = None
 
 
-def _in_period(statement: Any, column: Any, since: datetime | None, until: datetime | None) -> Any:
+def _in_period(
+    statement: SelectOfScalar[R],
+    column: datetime | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> SelectOfScalar[R]:
     """Half-open like every period of the service: since inclusive, until exclusive."""
     if since is not None:
-        statement = statement.where(column >= since)
+        statement = statement.where(col(column) >= since)
     if until is not None:
-        statement = statement.where(column < until)
+        statement = statement.where(col(column) < until)
     return statement
 
 
@@ -62,11 +71,11 @@ async def list_work_items(
     statement = _in_period(
         statement, WorkItem.finished_at, filters.finished_since, filters.finished_until
     )
-    page = await paginate(session, statement, keys=[WorkItem.id], limit=limit, cursor=cursor)
+    page = await paginate(session, statement, keys=[col(WorkItem.id)], limit=limit, cursor=cursor)
     states: dict[Any, list[StateChangeRead]] = defaultdict(list)
     if page.items:
         rows = await session.exec(
-            select(
+            select_columns(
                 STATE_TABLE.c.work_item_id,
                 STATE_TABLE.c.at,
                 STATE_TABLE.c.state,
@@ -75,10 +84,8 @@ async def list_work_items(
             .where(STATE_TABLE.c.work_item_id.in_([item.id for item in page.items]))
             .order_by(STATE_TABLE.c.work_item_id, STATE_TABLE.c.at, STATE_TABLE.c.id)
         )
-        for row in rows:
-            states[row.work_item_id].append(
-                StateChangeRead(at=row.at, state=row.state, flag=row.flag)
-            )
+        for work_item_id, at, state, flag in rows:
+            states[work_item_id].append(StateChangeRead(at=at, state=state, flag=flag))
     items = [
         WorkItemRead.model_validate(
             {
@@ -109,16 +116,16 @@ async def list_deployments(
     statement = _in_period(
         statement, Deployment.deployed_at, filters.deployed_since, filters.deployed_until
     )
-    page = await paginate(session, statement, keys=[Deployment.id], limit=limit, cursor=cursor)
+    page = await paginate(session, statement, keys=[col(Deployment.id)], limit=limit, cursor=cursor)
     commits: dict[Any, list[datetime]] = defaultdict(list)
     if page.items:
         rows = await session.exec(
-            select(CHANGE_TABLE.c.deployment_id, CHANGE_TABLE.c.committed_at)
+            select_columns(CHANGE_TABLE.c.deployment_id, CHANGE_TABLE.c.committed_at)
             .where(CHANGE_TABLE.c.deployment_id.in_([item.id for item in page.items]))
             .order_by(CHANGE_TABLE.c.deployment_id, CHANGE_TABLE.c.committed_at)
         )
-        for row in rows:
-            commits[row.deployment_id].append(row.committed_at)
+        for deployment_id, committed_at in rows:
+            commits[deployment_id].append(committed_at)
     items = [
         DeploymentRead.model_validate(
             {**item.model_dump(warnings=False), "commit_times": commits[item.id]}
@@ -142,6 +149,6 @@ async def list_incidents(
     statement = _in_period(
         statement, Incident.resolved_at, filters.resolved_since, filters.resolved_until
     )
-    page = await paginate(session, statement, keys=[Incident.id], limit=limit, cursor=cursor)
+    page = await paginate(session, statement, keys=[col(Incident.id)], limit=limit, cursor=cursor)
     items = [IncidentRead.model_validate(item.model_dump(warnings=False)) for item in page.items]
     return page.with_items(items)

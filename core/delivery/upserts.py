@@ -6,11 +6,13 @@ PostgreSQL, and both spell it alike through SQLAlchemy's dialect constructs.
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Result, Table, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.selects import select_columns
 
 KEPT_ON_UPDATE = frozenset(
     {"id", "organization_id", "value_stream_id", "external_id", "created_at"}
@@ -42,11 +44,14 @@ async def existing(
     """The stored rows of this batch's external ids, in one query."""
     if not external_ids:
         return {}
-    rows = await session.exec(
-        select(table).where(
+    found = await session.exec(
+        select_columns(table).where(
             table.c.value_stream_id == value_stream_id, table.c.external_id.in_(external_ids)
         )
     )
+    # sqlmodel types the answer as plain tuples (TupleResult, a typing-only view); it is
+    # the Result itself, whose rows name their columns, which the kinds compare by name.
+    rows = cast("Result[*tuple[Any, ...]]", found)
     return {row.external_id: row for row in rows}
 
 

@@ -40,7 +40,7 @@ def missing(model: type[SQLModel], ident: uuid.UUID) -> NotFound:
 
 def scoped(model: type[S], actor: Actor) -> SelectOfScalar[S]:
     """`SELECT model WHERE organization_id = caller's`: the start of every read."""
-    return select(model).where(of_organization(model.__table__, actor.organization_id))  # type: ignore[attr-defined]
+    return select(model).where(of_organization(table_of(model), actor.organization_id))
 
 
 async def get(

@@ -8,12 +8,11 @@ service decides which, never the route.
 """
 
 import uuid
-from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from core.models.base import Entity
+from core.models.base import Entity, table_of
 from core.services import crud
 from core.services.context import Work
 
@@ -25,18 +24,19 @@ async def get_one(work: Work, model: type[Entity], ident: uuid.UUID, into: type[
     if not work.may_point_read:
         found = await crud.get(work.session, work.actor, model, ident)
         return into.model_validate(found, from_attributes=True)
-    row = await work.reader.fetch(
-        model.__table__,  # type: ignore[attr-defined]
-        work.actor.organization_id,
-        ident,
-    )
+    row = await work.reader.fetch(table_of(model), work.actor.organization_id, ident)
     if row is None:
         raise crud.missing(model, ident)
-    return _adapter(into).validate_python(row)  # type: ignore[no-any-return]
+    return _adapter(into).validate_python(row)
 
 
-@cache
-def _adapter(into: type[BaseModel]) -> TypeAdapter[Any]:
+_adapters: dict[type[BaseModel], TypeAdapter[Any]] = {}
+
+
+def _adapter(into: type[R]) -> TypeAdapter[R]:
     """pydantic's validator as is: SQLModel's `model_validate` wraps it in table-model checks
-    that cost more than the validation of a read model itself."""
-    return TypeAdapter(into)
+    that cost more than the validation of a read model itself. Made once per read model."""
+    adapter = _adapters.get(into)
+    if adapter is None:
+        adapter = _adapters[into] = TypeAdapter(into)
+    return adapter

@@ -7,12 +7,15 @@ import re
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from core.exports.snapshots import TargetEntry
 from plugins.formatting import number
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 SPARK = "▁▂▃▄▅▆▇█"
 PNG_DPI = 120
@@ -172,7 +175,7 @@ class Charts:
         return Markup(_inline_svg(drawing.getvalue(), f"t{target.id.hex[:12]}-"))
 
 
-_CHART_STYLE = {
+_CHART_STYLE: "dict[RcKeyType, object]" = {
     "svg.hashsalt": "valuestream",
     "svg.fonttype": "none",
     "font.size": 9,

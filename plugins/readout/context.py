@@ -125,7 +125,7 @@ def _map_view(snapshot: MapSnapshot | None, side_by_side: bool) -> dict[str, Any
 
 def _waste(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
     cycle = snapshot.value_stream.cycle
-    rows = []
+    rows: list[dict[str, Any]] = []
     for view in snapshot.maps:
         if view.map.cycle != cycle:
             continue

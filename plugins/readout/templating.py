@@ -2,9 +2,8 @@
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from plugins.formatting import number
 from plugins.readout.wording import (
@@ -41,6 +40,6 @@ def buffered(chunks: Iterable[str], size: int = CHUNK) -> Iterator[str]:
         yield "".join(pending)
 
 
-def template(subject: str, extension: str) -> Any:
+def template(subject: str, extension: str) -> Template:
     name = "portfolio" if subject == "portfolio" else "readout"
     return environment.get_template(f"{name}.{extension}")
