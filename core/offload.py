@@ -19,6 +19,7 @@ the process that answers requests first.
 """
 
 import asyncio
+import atexit
 import contextlib
 import functools
 import gc
@@ -163,6 +164,9 @@ def _process_pool() -> "multiprocessing.pool.Pool":
             _pool = multiprocessing.get_context("spawn").Pool(
                 HEAVY_PROCESSES, initializer=_lower_priority, maxtasksperchild=JOBS_PER_PROCESS
             )
+            # Ended while the interpreter still works: left to the garbage collector at
+            # exit, the pool's finalizer runs after the modules it needs are torn down.
+            atexit.register(_pool.terminate)
         return _pool
 
 
