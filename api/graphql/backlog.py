@@ -11,7 +11,7 @@ from api.graphql.convert import defined_by, descriptions_of, input_type, output_
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
-from api.graphql.loaders import load, nothing
+from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.backlog import service as backlog
 from core.backlog.ownership import BacklogStatus, RaciRole
@@ -186,8 +186,14 @@ class TargetType:
         )
 
     @strawberry.field(description="Measurements, oldest first.")
-    async def measurements(self, info: Info) -> list[MeasurementType]:
-        return await load(info.context, "measurements", targets.measurements.for_parents, self.id)
+    async def measurements(self, info: Info, source: str | None = None) -> list[MeasurementType]:
+        return await load_filtered(
+            info.context,
+            "measurements",
+            targets.measurements.for_parents,
+            {"source": source},
+            self.id,
+        )
 
 
 BacklogMoveInput = input_type(BacklogMove, "BacklogMoveInput", partial=True)

@@ -11,12 +11,13 @@ from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import input_type, list_of, output_type, shaped
 from api.graphql.cost import Cost
-from api.graphql.foundation import PersonType, load_person, parse_id
+from api.graphql.foundation import PersonType, load_person, optional_id, parse_id
 from api.graphql.inputs import to_model
-from api.graphql.loaders import load, nothing
+from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, connection_of, page_args
 from core.backlog import service as backlog
+from core.backlog.ownership import BacklogStatus
 from core.engagement import records as engagement
 from core.engagement import value_streams
 from core.errors import ValidationFailed
@@ -28,7 +29,7 @@ from core.models.action_item import (
     ActionItemRead,
     ActionItemUpdate,
 )
-from core.models.backlog import MilestoneProgress
+from core.models.backlog import ItemType, MilestoneProgress
 from core.models.deliverable import (
     Deliverable,
     DeliverableCreate,
@@ -44,6 +45,7 @@ from core.models.participant import (
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.risk import Risk, RiskCreate, RiskRead, RiskUpdate
 from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate, SponsorSignoff
+from core.models.target import MetricKey
 from core.models.value_stream import (
     PhaseTransition,
     PhaseTransitionRead,
@@ -52,11 +54,21 @@ from core.models.value_stream import (
     ValueStreamCreate,
     ValueStreamUpdate,
 )
+from core.models.value_stream_map import MapKind
 from core.services import batches
 from core.targets import service as targets
 from core.workflow import organization_playbook as playbooks
 from core.workflow import phases as workflow
 from core.workflow.gates import CriterionResult, GateResult
+from core.workflow.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    DeliverableStatus,
+    Function,
+    ParticipantRole,
+    RiskCategory,
+    RiskStatus,
+)
 
 ParticipantType = output_type(ParticipantRead, "Participant")
 DeliverableType = output_type(DeliverableRead, "Deliverable")
@@ -121,40 +133,120 @@ class ValueStreamType:
         return await load(info.context, "gate", workflow.gates_batch, self.id, default=nothing)
 
     @strawberry.field(graphql_type=list_of(ParticipantType))
-    async def participants(self, info: Info) -> list[Participant]:
-        return await load(
-            info.context, "participants", engagement.participants.for_parents, self.id
+    async def participants(
+        self,
+        info: Info,
+        role: ParticipantRole | None = None,
+        function: Function | None = None,
+        person_id: strawberry.ID | None = None,
+    ) -> list[Participant]:
+        filters = {
+            "role": role,
+            "function": function,
+            "person_id": optional_id(person_id, "personId"),
+        }
+        return await load_filtered(
+            info.context, "participants", engagement.participants.for_parents, filters, self.id
         )
 
     @strawberry.field(graphql_type=list_of(DeliverableType))
-    async def deliverables(self, info: Info) -> list[Deliverable]:
-        return await load(
-            info.context, "deliverables", engagement.deliverables.for_parents, self.id
+    async def deliverables(
+        self,
+        info: Info,
+        kind: str | None = None,
+        status: DeliverableStatus | None = None,
+        cycle: int | None = None,
+        phase: str | None = None,
+    ) -> list[Deliverable]:
+        filters = {"kind": kind, "status": status, "cycle": cycle, "phase": phase}
+        return await load_filtered(
+            info.context, "deliverables", engagement.deliverables.for_parents, filters, self.id
         )
 
     @strawberry.field(graphql_type=list_of(RiskType))
-    async def risks(self, info: Info) -> list[Risk]:
-        return await load(info.context, "risks", engagement.risks.for_parents, self.id)
+    async def risks(
+        self,
+        info: Info,
+        category: RiskCategory | None = None,
+        status: RiskStatus | None = None,
+        owner_id: strawberry.ID | None = None,
+    ) -> list[Risk]:
+        filters = {
+            "category": category,
+            "status": status,
+            "owner_id": optional_id(owner_id, "ownerId"),
+        }
+        return await load_filtered(
+            info.context, "risks", engagement.risks.for_parents, filters, self.id
+        )
 
     @strawberry.field(graphql_type=list_of(ActionItemType))
-    async def action_items(self, info: Info) -> list[ActionItem]:
-        return await load(
-            info.context, "action_items", engagement.action_items.for_parents, self.id
+    async def action_items(
+        self,
+        info: Info,
+        kind: ActionKind | None = None,
+        status: ActionStatus | None = None,
+        owner_id: strawberry.ID | None = None,
+        cycle: int | None = None,
+        phase: str | None = None,
+    ) -> list[ActionItem]:
+        filters = {
+            "kind": kind,
+            "status": status,
+            "owner_id": optional_id(owner_id, "ownerId"),
+            "cycle": cycle,
+            "phase": phase,
+        }
+        return await load_filtered(
+            info.context, "action_items", engagement.action_items.for_parents, filters, self.id
         )
 
     @strawberry.field(graphql_type=list_of(SignoffType))
-    async def signoffs(self, info: Info) -> list[SponsorSignoff]:
-        return await load(info.context, "signoffs", engagement.signoffs.for_parents, self.id)
+    async def signoffs(
+        self, info: Info, cycle: int | None = None, phase: str | None = None
+    ) -> list[SponsorSignoff]:
+        filters = {"cycle": cycle, "phase": phase}
+        return await load_filtered(
+            info.context, "signoffs", engagement.signoffs.for_parents, filters, self.id
+        )
 
     @strawberry.field(description="Maps of a cycle (default: every cycle), oldest first.")
-    async def maps(self, info: Info, cycle: int | None = None) -> list[MapType]:
-        found = await load(info.context, "stream_maps", maps.maps.for_parents, self.id)
-        return [m for m in found if cycle is None or m.cycle == cycle]
+    async def maps(
+        self,
+        info: Info,
+        cycle: int | None = None,
+        kind: MapKind | None = None,
+        chosen: bool | None = None,
+    ) -> list[MapType]:
+        filters = {"kind": kind, "cycle": cycle, "chosen": chosen}
+        return await load_filtered(
+            info.context, "stream_maps", maps.maps.for_parents, filters, self.id
+        )
 
-    @strawberry.field(description="The whole backlog in rank order.")
-    async def backlog_items(self, info: Info) -> list[BacklogItemType]:
-        items = await load(info.context, "stream_items", backlog.items.for_parents, self.id)
-        return sorted(items, key=lambda item: (item.rank, item.id))
+    @strawberry.field(description="The whole backlog in rank order, or by WSJF (sort: wsjf).")
+    async def backlog_items(
+        self,
+        info: Info,
+        status: BacklogStatus | None = None,
+        owner_id: strawberry.ID | None = None,
+        milestone_id: strawberry.ID | None = None,
+        type: ItemType | None = None,
+        overdue: bool | None = None,
+        q: str | None = None,
+        sort: str = "rank",
+    ) -> list[BacklogItemType]:
+        filters = {
+            "status": status,
+            "owner_id": optional_id(owner_id, "ownerId"),
+            "milestone_id": optional_id(milestone_id, "milestoneId"),
+            "type": type,
+            "overdue": overdue,
+            "q": q,
+            "sort": sort,
+        }
+        return await load_filtered(
+            info.context, "stream_items", backlog.items.for_parents, filters, self.id
+        )
 
     @strawberry.field
     async def milestones(self, info: Info) -> list[MilestoneType]:
@@ -163,8 +255,13 @@ class ValueStreamType:
         )
 
     @strawberry.field(description="Flow-metric targets with their progress.")
-    async def targets(self, info: Info) -> list[TargetType]:
-        return await load(info.context, "stream_targets", targets.targets.for_parents, self.id)
+    async def targets(
+        self, info: Info, metric: MetricKey | None = None, owner_id: strawberry.ID | None = None
+    ) -> list[TargetType]:
+        filters = {"metric": metric, "owner_id": optional_id(owner_id, "ownerId")}
+        return await load_filtered(
+            info.context, "stream_targets", targets.targets.for_parents, filters, self.id
+        )
 
     @strawberry.field(
         graphql_type=list_of(TransitionType), description="Every transition, oldest first."

@@ -175,6 +175,11 @@ def parse_id(value: Any, field: str = "id") -> uuid.UUID:
         raise ValidationFailed(f"{field} is not a valid id", field=field) from exc
 
 
+def optional_id(value: Any | None, field: str) -> uuid.UUID | None:
+    """An id argument a client may leave out, refused by its GraphQL name when it is no id."""
+    return None if value is None else parse_id(value, field)
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The caller: role, token and the organization it acts for.")
@@ -198,11 +203,12 @@ class Query:
         after: str | None = None,
         q: str | None = None,
         active: bool | None = None,
+        email: str | None = None,
     ) -> Connection[PersonType] | None:
         page = await people.list_people(
             info.context.session,
             info.context.actor,
-            people.PersonFilter(q=q, active=active),
+            people.PersonFilter(q=q, active=active, email=email),
             limit=page_args(first),
             cursor=after,
         )
@@ -235,12 +241,13 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        role: Role | None = None,
         active: bool | None = None,
     ) -> Connection[ApiTokenType] | None:
         page = await tokens.list_tokens(
             info.context.session,
             info.context.actor,
-            tokens.TokenFilter(active=active),
+            tokens.TokenFilter(role=role, active=active),
             limit=page_args(first),
             cursor=after,
         )

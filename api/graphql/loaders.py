@@ -6,7 +6,7 @@ which keep to the caller's organization; this module only wires them to the requ
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -15,6 +15,19 @@ from api.graphql.context import Context
 from core.actor import Actor
 
 Batch = Callable[[AsyncSession, Actor, list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, Any]]]
+
+
+class FilteredBatch(Protocol):
+    """A batch function that also takes the list filters of its REST collection."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        ids: Sequence[uuid.UUID],
+        /,
+        filters: Mapping[str, Any] | None = None,
+    ) -> Awaitable[Mapping[uuid.UUID, Any]]: ...
 
 
 def nothing() -> None:
@@ -43,3 +56,22 @@ def load(
 ) -> Any:
     """Load `key` through the request's loader called `name`, created on first use."""
     return context.loader(name, grouped(fetch, default)).load(key)
+
+
+def load_filtered(
+    context: Context, name: str, fetch: FilteredBatch, filters: Mapping[str, Any], key: Any
+) -> Any:
+    """Load `key` through a loader of its own per distinct filter, which core applies.
+
+    Fields asking with different arguments in one request must not share a batch, so the
+    loader's name carries the filters; fields asking alike still share one query.
+    """
+    given = {field: value for field, value in filters.items() if value is not None}
+
+    async def batch(
+        session: AsyncSession, actor: Actor, ids: list[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Any]:
+        return await fetch(session, actor, ids, given)
+
+    label = f"{name}?{sorted((field, repr(value)) for field, value in given.items())}"
+    return load(context, label if given else name, batch, key)

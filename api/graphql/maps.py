@@ -9,8 +9,8 @@ from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Info
 from api.graphql.convert import list_of, output_type, shaped
 from api.graphql.cost import Cost
-from api.graphql.foundation import parse_id
-from api.graphql.loaders import load, nothing
+from api.graphql.foundation import optional_id, parse_id
+from api.graphql.loaders import load, load_filtered, nothing
 from core.durations import format_duration
 from core.errors import ValidationFailed
 from core.maps import documents as map_documents
@@ -33,6 +33,7 @@ from core.models.value_stream_map import (
 from core.models.waste_finding import (
     FindingCreate,
     FindingRead,
+    FindingStatus,
     FindingUpdate,
     TriageDecision,
     WasteFinding,
@@ -40,6 +41,7 @@ from core.models.waste_finding import (
 from core.services import batches
 from core.waste import classify as classifying
 from core.waste import findings
+from core.waste.vocabulary import WasteCategory
 
 HandoffType = output_type(HandoffRead, "Handoff")
 DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
@@ -106,16 +108,56 @@ class MapType:
     updated_at: datetime
 
     @strawberry.field(description="Steps in order.")
-    async def steps(self, info: Info) -> list[StepType]:
-        return await load(info.context, "map_steps", maps.steps.for_parents, self.id)
+    async def steps(
+        self,
+        info: Info,
+        role: str | None = None,
+        team: str | None = None,
+        automated: bool | None = None,
+        cicd_stage: bool | None = None,
+        value_class: ValueClass | None = None,
+    ) -> list[StepType]:
+        filters = {
+            "role": role,
+            "team": team,
+            "automated": automated,
+            "cicd_stage": cicd_stage,
+            "value_class": value_class,
+        }
+        return await load_filtered(
+            info.context, "map_steps", maps.steps.for_parents, filters, self.id
+        )
 
     @strawberry.field(graphql_type=list_of(HandoffType))
-    async def handoffs(self, info: Info) -> list[MapHandoff]:
-        return await load(info.context, "map_handoffs", maps.handoffs.for_parents, self.id)
+    async def handoffs(self, info: Info, cross_team: bool | None = None) -> list[MapHandoff]:
+        return await load_filtered(
+            info.context,
+            "map_handoffs",
+            maps.handoffs.for_parents,
+            {"cross_team": cross_team},
+            self.id,
+        )
 
     @strawberry.field(graphql_type=list_of(FindingType))
-    async def findings(self, info: Info) -> list[WasteFinding]:
-        return await load(info.context, "map_findings", findings.findings.for_parents, self.id)
+    async def findings(
+        self,
+        info: Info,
+        status: FindingStatus | None = None,
+        category: WasteCategory | None = None,
+        source: str | None = None,
+        step_id: strawberry.ID | None = None,
+        handoff_id: strawberry.ID | None = None,
+    ) -> list[WasteFinding]:
+        filters = {
+            "status": status,
+            "category": category,
+            "source": source,
+            "step_id": optional_id(step_id, "stepId"),
+            "handoff_id": optional_id(handoff_id, "handoffId"),
+        }
+        return await load_filtered(
+            info.context, "map_findings", findings.findings.for_parents, filters, self.id
+        )
 
     @strawberry.field(graphql_type=MetricsType, directives=[Cost(weight=10)])
     async def metrics(self, info: Info) -> MapMetrics:

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.backlog.ownership import BacklogStatus, RaciRole, has_cycle, is_committed
@@ -86,10 +87,33 @@ class BacklogService(ChildService[BacklogItem]):
         limit: int,
         cursor: str | None,
     ) -> Page[BacklogItem]:
-        chosen = {k: v for k, v in (filters or {}).items() if v is not None}
         return await list_items(
-            session, actor, parent_id, BacklogFilter(**chosen), limit=limit, cursor=cursor
+            session, actor, parent_id, _backlog_filter(filters), limit=limit, cursor=cursor
         )
+
+    async def for_parents(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        parent_ids: Sequence[uuid.UUID],
+        filters: Mapping[str, Any] | None = None,
+    ) -> dict[uuid.UUID, list[BacklogItem]]:
+        """The backlogs of many streams in one query, narrowed and ordered as `list_items` is."""
+        chosen = _backlog_filter(filters)
+        grouped: dict[uuid.UUID, list[BacklogItem]] = defaultdict(list)
+        if not parent_ids:
+            return grouped
+        statement = crud.scoped(BacklogItem, actor).where(
+            col(BacklogItem.value_stream_id).in_(list(parent_ids))
+        )
+        keys = _sort_keys(chosen)
+        if chosen.sort == "wsjf":
+            ordered = _narrowed(statement, chosen).order_by(*(key.desc() for key in keys))
+        else:
+            ordered = _narrowed(statement, chosen).order_by(*keys)
+        for row in await session.exec(ordered):
+            grouped[row.value_stream_id].append(row)
+        return grouped
 
     async def check_change(
         self, session: AsyncSession, actor: Actor, obj: BacklogItem, changes: dict[str, Any]
@@ -236,6 +260,34 @@ async def list_items(
     statement = crud.scoped(BacklogItem, actor).where(
         BacklogItem.value_stream_id == value_stream_id
     )
+    keys = _sort_keys(filters)
+    return await paginate(
+        session,
+        _narrowed(statement, filters),
+        keys=keys,
+        limit=limit,
+        cursor=cursor,
+        descending=filters.sort == "wsjf",
+    )
+
+
+def _backlog_filter(filters: Mapping[str, Any] | None) -> BacklogFilter:
+    return BacklogFilter(**{k: v for k, v in (filters or {}).items() if v is not None})
+
+
+def _sort_keys(filters: BacklogFilter) -> list[Any]:
+    """Rank order, or WSJF; the id breaks ties so pages and batches order alike."""
+    if filters.sort == "wsjf":
+        return [col(BacklogItem.wsjf_sort), col(BacklogItem.id)]
+    if filters.sort != "rank":
+        raise ValidationFailed("sort is rank or wsjf", field="sort")
+    return [col(BacklogItem.rank), col(BacklogItem.id)]
+
+
+def _narrowed(
+    statement: SelectOfScalar[BacklogItem], filters: BacklogFilter
+) -> SelectOfScalar[BacklogItem]:
+    """The items a backlog filter keeps, for a page and for a batch of streams alike."""
     for name in ("status", "owner_id", "milestone_id", "type"):
         value = getattr(filters, name)
         if value is not None:
@@ -254,15 +306,7 @@ async def list_items(
         statement = statement.where(
             late if filters.overdue else ~late | col(BacklogItem.due_date).is_(None)
         )
-    if filters.sort == "wsjf":
-        keys = [col(BacklogItem.wsjf_sort), col(BacklogItem.id)]
-        return await paginate(
-            session, statement, keys=keys, limit=limit, cursor=cursor, descending=True
-        )
-    if filters.sort != "rank":
-        raise ValidationFailed("sort is rank or wsjf", field="sort")
-    keys = [col(BacklogItem.rank), col(BacklogItem.id)]
-    return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
+    return statement
 
 
 async def move(

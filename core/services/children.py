@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.errors import ValidationFailed
@@ -98,30 +99,48 @@ class ChildService(Generic[C]):
         cursor: str | None,
     ) -> Page[C]:
         await crud.get(session, actor, self.parent, parent_id)
-        statement = crud.scoped(self.model, actor).where(
-            getattr(self.model, self.parent_field) == parent_id
+        statement = self._filtered(
+            crud.scoped(self.model, actor).where(
+                getattr(self.model, self.parent_field) == parent_id
+            ),
+            filters,
         )
+        keys = [getattr(self.model, name) for name in self.order]
+        return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
+
+    def _filtered(
+        self, statement: SelectOfScalar[C], filters: Mapping[str, Any] | None
+    ) -> SelectOfScalar[C]:
+        """Equality on each filter given a value, so a page and a batch filter alike."""
         for name, value in (filters or {}).items():
             if value is None:
                 continue
             if name not in self.filters:
                 raise ValidationFailed(f"cannot filter on {name}", field=name)
             statement = statement.where(getattr(self.model, name) == value)
-        keys = [getattr(self.model, name) for name in self.order]
-        return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
+        return statement
 
     async def for_parents(
-        self, session: AsyncSession, actor: Actor, parent_ids: Sequence[uuid.UUID]
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        parent_ids: Sequence[uuid.UUID],
+        filters: Mapping[str, Any] | None = None,
     ) -> dict[uuid.UUID, list[C]]:
-        """All records of many parents in one query, for DataLoaders and exports."""
+        """All records of many parents in one query, for DataLoaders and exports.
+
+        `filters` are those of `list_page`, so a list reached through its parent (a
+        GraphQL field) keeps the records a page of the collection would.
+        """
         grouped: dict[uuid.UUID, list[C]] = defaultdict(list)
         if not parent_ids:
             return grouped
         column = col(getattr(self.model, self.parent_field))
+        statement = crud.scoped(self.model, actor).where(column.in_(list(parent_ids)))
         rows = await session.exec(
-            crud.scoped(self.model, actor)
-            .where(column.in_(list(parent_ids)))
-            .order_by(*(col(getattr(self.model, name)) for name in self.order))
+            self._filtered(statement, filters).order_by(
+                *(col(getattr(self.model, name)) for name in self.order)
+            )
         )
         for row in rows:
             grouped[getattr(row, self.parent_field)].append(row)

@@ -82,3 +82,34 @@ def test_portfolio_over_graphql(editor: Api, factory: Factory) -> None:
     node = result["data"]["portfolio"]["edges"][0]["node"]
     assert node["valueStream"]["name"] == "Alpha"
     assert node["blockingCriteria"] == 8
+
+
+def test_aliases_of_a_record_list_keep_their_own_filters(editor: Api, factory: Factory) -> None:
+    stream = factory.value_stream()
+    factory.risk(stream, title="Silos resist", status="open")
+    factory.risk(stream, title="Budget cut", status="closed")
+    query = """query($id: ID!) { valueStream(id: $id) {
+      open: risks(status: open) { title }
+      closed: risks(status: closed) { title }
+      every: risks { title } } }"""
+
+    result = editor.graphql(query, {"id": stream["id"]})
+
+    assert "errors" not in result, result
+    risks = result["data"]["valueStream"]
+    assert risks["open"] == [{"title": "Silos resist"}]
+    assert risks["closed"] == [{"title": "Budget cut"}]
+    assert len(risks["every"]) == 2
+
+
+def test_a_filter_id_that_is_no_uuid_names_the_argument(editor: Api, factory: Factory) -> None:
+    stream = factory.value_stream()
+
+    result = editor.graphql(
+        'query($id: ID!) { valueStream(id: $id) { risks(ownerId: "nobody") { title } } }',
+        {"id": stream["id"]},
+    )
+
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert error["extensions"]["fields"][0]["field"] == "ownerId"

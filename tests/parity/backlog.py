@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, cases, nested, selection
+from tests.parity.crud import Resource, cases, filtered, nested, selection
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 
@@ -122,8 +122,42 @@ RECORDS = [
     ),
 ]
 
+
+def _items_of_two_owners(factory: Factory, twin: Twin) -> Twin:
+    stream, owner = twin["parent"], twin["person"]["id"]
+    valued = {"business_value": 8, "time_criticality": 5, "risk_reduction": 3}
+    factory.backlog_item(stream, title="Automate approval", owner_id=owner, job_size=8, **valued)
+    factory.backlog_item(stream, title="Automate intake", owner_id=owner, job_size=2, **valued)
+    factory.backlog_item(
+        stream, title="Train the approvers", milestone_id=twin["milestone"]["id"], type="training"
+    )
+    factory.backlog_item(stream, title="Automate billing", due_date="2020-01-31")
+    return twin
+
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in RECORDS for case in cases(resource)),
+    filtered(
+        RECORDS[0],
+        "backlog items by owner, by WSJF",
+        arrange=_items_of_two_owners,
+        query=lambda t: {"owner_id": t["person"]["id"], "sort": "wsjf"},
+        through=("valueStream", "backlogItems"),
+    ),
+    filtered(
+        RECORDS[0],
+        "backlog items by text and status",
+        arrange=_items_of_two_owners,
+        query=lambda t: {"q": "automate", "status": "proposed", "overdue": False},
+        through=("valueStream", "backlogItems"),
+    ),
+    filtered(
+        RECORDS[0],
+        "backlog items by milestone and type",
+        arrange=_items_of_two_owners,
+        query=lambda t: {"milestone_id": t["milestone"]["id"], "type": "training"},
+        through=("valueStream", "backlogItems"),
+    ),
     Case(
         name="create a backlog item",
         rest=("POST /api/v1/value-streams/{parent_id}/backlog-items",),

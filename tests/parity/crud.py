@@ -25,6 +25,7 @@ from tests.parity.harness import (
     Case,
     QueryCase,
     Twin,
+    camel,
     camel_keys,
     comparable,
     graphql_data,
@@ -362,3 +363,56 @@ def cases(resource: Resource) -> list[Case | QueryCase]:
             )
         )
     return made
+
+
+def _argument_types(root: str, field_name: str) -> dict[str, str]:
+    """The GraphQL type of each argument of `field_name` on the type `root` answers."""
+    query = _schema().query_type
+    assert query is not None
+    parent = graphql.get_named_type(query.fields[root].type)
+    assert isinstance(parent, graphql.GraphQLObjectType), root
+    return {name: str(arg.type) for name, arg in parent.fields[field_name].args.items()}
+
+
+def filtered(
+    resource: Resource,
+    name: str,
+    *,
+    arrange: Callable[[Factory, Twin], Twin],
+    query: Callable[[Twin], dict[str, Any]],
+    through: tuple[str, str],
+) -> QueryCase:
+    """The parent's records filtered by REST's query parameters and by the same arguments.
+
+    `arrange` adds records to the resource's own arrangement, some the filter keeps and
+    some it leaves out; `query` is the REST query of the twin, passed to the GraphQL
+    field `through` names (a root field taking the parent's id, and its list field) as
+    variables with camelCase names.
+    """
+    root, field_name = through
+    types = _argument_types(root, field_name)
+    chosen = selection(resource.type_name, resource.graphql_only)
+
+    def via_rest(api: Api, twin: Twin) -> Any:
+        page = rest_json(api, resource.collection_url(twin), **query(twin))
+        return [comparable(_on_keys(resource, item)) for item in page["items"]]
+
+    def via_graphql(api: Api, twin: Twin) -> Any:
+        variables = {camel(key): value for key, value in query(twin).items()}
+        declared = "".join(f", ${key}: {types[key]}" for key in variables)
+        passed = ", ".join(f"{key}: ${key}" for key in variables)
+        text = (
+            f"query($p: ID!{declared}) {{ {root}(id: $p) {{ "
+            f"{field_name}({passed}) {{ {chosen} }} }} }}"
+        )
+        found = graphql_data(api, text, p=twin["parent"]["id"], **variables)[root][field_name]
+        return [comparable(record) for record in found]
+
+    return QueryCase(
+        name=name,
+        rest=(f"GET {resource.collection}",),
+        graphql=(root,),
+        arrange=lambda f, _a: arrange(f, resource.arrange(f)),
+        via_rest=via_rest,
+        via_graphql=via_graphql,
+    )

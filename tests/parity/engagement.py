@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory, unique
-from tests.parity.crud import Resource, by_id, cases, connection, nested, selection
+from tests.parity.crud import Resource, by_id, cases, connection, filtered, nested, selection
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 
@@ -197,8 +197,97 @@ def _planning_days(playbook: dict[str, Any]) -> Any:
     return next(p["timebox_days"] for p in playbook["phases"] if p["key"] == "planning")
 
 
+def _record(noun: str) -> Resource:
+    return next(resource for resource in RECORDS if resource.noun == noun)
+
+
+def _participants_of_two_roles(factory: Factory, twin: Twin) -> Twin:
+    stream = twin["parent"]
+    factory.participant(stream, role="facilitator", person_id=twin["person"]["id"])
+    factory.participant(stream, role="facilitator")
+    factory.participant(stream)
+    return twin
+
+
+def _deliverables_of_two_kinds(factory: Factory, twin: Twin) -> Twin:
+    factory.deliverable(twin["parent"], "business_case", status="draft")
+    factory.deliverable(twin["parent"], "charter", status="draft")
+    factory.deliverable(twin["parent"], "training_plan", status="done")
+    return twin
+
+
+def _risks_of_two_owners(factory: Factory, twin: Twin) -> Twin:
+    stream = twin["parent"]
+    factory.risk(stream, category="cultural", owner_id=twin["person"]["id"])
+    factory.risk(stream, category="cultural")
+    factory.risk(stream, category="other", owner_id=twin["person"]["id"])
+    return twin
+
+
+def _actions_and_parked_items(factory: Factory, twin: Twin) -> Twin:
+    stream = twin["parent"]
+    factory.action_item(stream, kind="parking_lot", owner_id=twin["person"]["id"])
+    factory.action_item(stream, kind="parking_lot", status="done")
+    factory.action_item(stream, owner_id=twin["person"]["id"])
+    return twin
+
+
+FILTERS = [
+    filtered(
+        _record("participant"),
+        "participants by role and person",
+        arrange=_participants_of_two_roles,
+        query=lambda t: {"role": "facilitator", "person_id": t["person"]["id"]},
+        through=("valueStream", "participants"),
+    ),
+    filtered(
+        _record("deliverable"),
+        "deliverables by status",
+        arrange=_deliverables_of_two_kinds,
+        query=lambda t: {"status": "draft"},
+        through=("valueStream", "deliverables"),
+    ),
+    filtered(
+        _record("deliverable"),
+        "deliverables by kind, cycle and phase",
+        arrange=_deliverables_of_two_kinds,
+        query=lambda t: {"kind": "charter", "cycle": 1, "phase": "pre_planning"},
+        through=("valueStream", "deliverables"),
+    ),
+    filtered(
+        _record("risk"),
+        "risks by category and owner",
+        arrange=_risks_of_two_owners,
+        query=lambda t: {"category": "cultural", "owner_id": t["person"]["id"]},
+        through=("valueStream", "risks"),
+    ),
+    filtered(
+        _record("action_item"),
+        "action items by kind and status",
+        arrange=_actions_and_parked_items,
+        query=lambda t: {"kind": "parking_lot", "status": "open"},
+        through=("valueStream", "actionItems"),
+    ),
+    filtered(
+        _record("action_item"),
+        "action items by owner",
+        arrange=_actions_and_parked_items,
+        query=lambda t: {"owner_id": t["person"]["id"]},
+        through=("valueStream", "actionItems"),
+    ),
+    filtered(
+        _record("signoff"),
+        "signoffs by cycle and phase",
+        arrange=lambda f, t: {**t, "it": f.signoff(t["parent"], t["person"]["id"])},
+        query=lambda t: {"cycle": 1, "phase": "pre_planning"},
+        through=("valueStream", "signoffs"),
+    ),
+]
+
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in [*RECORDS, STREAM] for case in cases(resource)),
+    *FILTERS,
     Case(
         name="force a value stream into the next phase",
         rest=("POST /api/v1/value-streams/{value_stream_id}/transitions",),

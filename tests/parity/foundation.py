@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory, unique
-from tests.parity.crud import Resource, by_id, cases, connection
+from tests.parity.crud import Resource, by_id, cases, connection, selection
 from tests.parity.harness import (
     Case,
     QueryCase,
@@ -204,8 +204,55 @@ def _audit_by_graphql(api: Api, twin: Twin) -> Any:
     return [comparable(e) for e in data["auditEvents"]["nodes"]]
 
 
+def _people_by_email_by_rest(api: Api, twin: Twin) -> Any:
+    return comparable(rest_json(api, "/api/v1/people", email=twin["email"])["items"])
+
+
+def _people_by_email_by_graphql(api: Api, twin: Twin) -> Any:
+    chosen = selection("Person")
+    text = f"query($e: String) {{ people(email: $e) {{ nodes {{ {chosen} }} }} }}"
+    nodes = graphql_data(api, text, e=twin["email"])["people"]["nodes"]
+    return comparable(nodes)
+
+
+def _two_people(factory: Factory, _admin: Factory) -> Twin:
+    twin = _labels(factory)
+    factory.person(name=twin["name"], email=twin["email"])
+    factory.person(name=twin["name"])
+    return twin
+
+
+def _tokens_of_two_roles(_factory: Factory, admin: Factory) -> Twin:
+    return {"editor": admin.token(role="editor"), "viewer": admin.token(role="viewer")}
+
+
+def _editor_tokens_by_rest(api: Api, _twin: Twin) -> Any:
+    return [_token_fields(t) for t in rest_json(api, "/api/v1/tokens", role="editor")["items"]]
+
+
+def _editor_tokens_by_graphql(api: Api, _twin: Twin) -> Any:
+    text = f"{{ apiTokens(role: editor) {{ nodes {{ {_camel(TOKEN)} }} }} }}"
+    return [_token_fields(comparable(t)) for t in graphql_data(api, text)["apiTokens"]["nodes"]]
+
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in RECORDS for case in cases(resource)),
+    QueryCase(
+        name="people by email",
+        rest=("GET /api/v1/people",),
+        graphql=("people",),
+        arrange=_two_people,
+        via_rest=_people_by_email_by_rest,
+        via_graphql=_people_by_email_by_graphql,
+    ),
+    QueryCase(
+        name="tokens by role",
+        rest=("GET /api/v1/tokens",),
+        graphql=("apiTokens",),
+        arrange=_tokens_of_two_roles,
+        via_rest=_editor_tokens_by_rest,
+        via_graphql=_editor_tokens_by_graphql,
+    ),
     Case(
         name="take a member off a team",
         rest=("DELETE /api/v1/teams/{team_id}/members/{person_id}",),

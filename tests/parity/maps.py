@@ -5,7 +5,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, by_id, cases, nested, selection
+from tests.parity.crud import Resource, by_id, cases, filtered, nested, selection
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 MAP_DOCUMENT = {
@@ -173,8 +173,65 @@ def _comparison_by_graphql(api: Api, twin: Twin) -> Any:
     }
 
 
+def _maps_of_both_kinds(factory: Factory, twin: Twin) -> Twin:
+    factory.map(twin["parent"], kind="current")
+    factory.map(twin["parent"], kind="desired", chosen=True)
+    factory.map(twin["parent"], kind="desired")
+    return twin
+
+
+def _steps_of_two_roles(factory: Factory, twin: Twin) -> Twin:
+    stream_map = twin["parent"]
+    factory.step(stream_map, role="Dev", team="Core", automated=True, value_class="value_add")
+    factory.step(stream_map, role="Dev", team="Core", value_class="value_add", cicd_stage=True)
+    factory.step(stream_map, role="Ops", team="Core", automated=True)
+    return twin
+
+
+def _handoffs_within_and_across(factory: Factory, twin: Twin) -> Twin:
+    first, second, third = twin["steps"]
+    factory.handoff(twin["parent"], first, second, cross_team=True)
+    factory.handoff(twin["parent"], second, third)
+    return twin
+
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in RECORDS for case in cases(resource)),
+    filtered(
+        RECORDS[0],
+        "maps by kind and chosen",
+        arrange=_maps_of_both_kinds,
+        query=lambda t: {"kind": "desired", "chosen": True},
+        through=("valueStream", "maps"),
+    ),
+    filtered(
+        RECORDS[0],
+        "maps by cycle",
+        arrange=_maps_of_both_kinds,
+        query=lambda t: {"cycle": 1, "kind": "current"},
+        through=("valueStream", "maps"),
+    ),
+    filtered(
+        RECORDS[1],
+        "steps by role and automation",
+        arrange=_steps_of_two_roles,
+        query=lambda t: {"role": "Dev", "automated": True},
+        through=("map", "steps"),
+    ),
+    filtered(
+        RECORDS[1],
+        "steps by team, value class and stage",
+        arrange=_steps_of_two_roles,
+        query=lambda t: {"team": "Core", "value_class": "value_add", "cicd_stage": False},
+        through=("map", "steps"),
+    ),
+    filtered(
+        RECORDS[2],
+        "handoffs across teams",
+        arrange=_handoffs_within_and_across,
+        query=lambda t: {"cross_team": True},
+        through=("map", "handoffs"),
+    ),
     QueryCase(
         name="a map's metrics",
         rest=("GET /api/v1/maps/{map_id}/metrics",),

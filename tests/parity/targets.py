@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, by_id, cases, nested
+from tests.parity.crud import Resource, by_id, cases, filtered, nested
 from tests.parity.harness import Case, QueryCase, Twin, graphql_data
 
 FLOW_WINDOW = {"start": "2026-01-05T00:00:00Z", "end": "2026-01-12T00:00:00Z"}
@@ -99,8 +99,36 @@ RECORDS = [
     ),
 ]
 
+
+def _targets_of_two_metrics(factory: Factory, twin: Twin) -> Twin:
+    owner = twin["person"]["id"]
+    factory.target(twin["parent"], owner_id=owner)
+    factory.target(twin["parent"], metric="process_time", unit="hours", owner_id=owner)
+    factory.target(twin["parent"])
+    return twin
+
+
+def _measured_from_two_sources(factory: Factory, twin: Twin) -> Twin:
+    factory.measurement(twin["parent"], 15, measured_at="2026-10-01T00:00:00Z", source="jira")
+    return twin
+
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in RECORDS for case in cases(resource)),
+    filtered(
+        RECORDS[0],
+        "targets by metric and owner",
+        arrange=_targets_of_two_metrics,
+        query=lambda t: {"metric": "lead_time", "owner_id": t["person"]["id"]},
+        through=("valueStream", "targets"),
+    ),
+    filtered(
+        RECORDS[1],
+        "measurements by source",
+        arrange=_measured_from_two_sources,
+        query=lambda t: {"source": "jira"},
+        through=("target", "measurements"),
+    ),
     Case(
         name="a target from the maps",
         rest=("POST /api/v1/value-streams/{value_stream_id}/targets/from-maps",),

@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, cases, nested
+from tests.parity.crud import Resource, cases, filtered, nested
 from tests.parity.harness import Case, QueryCase, Twin, graphql_data, rest_json
 
 
@@ -72,8 +72,31 @@ RECORDS = [
     ),
 ]
 
+
+def _findings_of_two_steps(factory: Factory, twin: Twin) -> Twin:
+    other = factory.step(twin["parent"], name="Ship")
+    factory.finding(twin["parent"], step_id=twin["step"]["id"], category="delays")
+    factory.finding(twin["parent"], step_id=twin["step"]["id"], category="defects_and_rework")
+    factory.finding(twin["parent"], step_id=other["id"], category="delays")
+    return twin
+
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in RECORDS for case in cases(resource)),
+    filtered(
+        RECORDS[0],
+        "findings by category and step",
+        arrange=_findings_of_two_steps,
+        query=lambda t: {"category": "delays", "step_id": t["step"]["id"]},
+        through=("map", "findings"),
+    ),
+    filtered(
+        RECORDS[0],
+        "findings by status and source",
+        arrange=_findings_of_two_steps,
+        query=lambda t: {"status": "confirmed", "source": "person"},
+        through=("map", "findings"),
+    ),
     Case(
         name="classify a map's waste",
         rest=("POST /api/v1/maps/{map_id}/classify",),
