@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from api.cli.runner import Runner, fail, load_settings, run
+from core.config import Settings
 from core.errors import DomainError, NotFound
 from core.exports import snapshot_builders as snapshots
 from core.exports.exporters import Exporter, choose, collect_exporters, file_name
@@ -18,6 +19,11 @@ from core.plugins import build_plugin_manager
 from core.workflow import phases as workflow
 
 T = TypeVar("T")
+
+
+def _exporters(settings: Settings) -> dict[str, Exporter]:
+    """The exporters of the plugins these settings leave enabled, as the server has them."""
+    return collect_exporters(build_plugin_manager(disabled=settings.disabled_plugins))
 
 
 def _exporter(exporters: dict[str, Exporter], subject: str, name: str) -> Exporter:
@@ -73,11 +79,8 @@ def export(
     if backlog and value_stream is None:
         raise fail("--backlog needs --value-stream ID")
     subject = "portfolio" if portfolio else "backlog" if backlog else "value_stream"
-    exporter = _exporter(
-        collect_exporters(build_plugin_manager(disabled=load_settings().disabled_plugins)),
-        subject,
-        format,
-    )
+    settings = load_settings()
+    exporter = _exporter(_exporters(settings), subject, format)
     stream_id = _stream_id(value_stream) if value_stream is not None else None
 
     async def snapshot(runner: Runner) -> tuple[Any, str]:
@@ -90,7 +93,7 @@ def export(
             data = await snapshots.value_stream_snapshot(work.session, work.actor, stream_id)
             return data, data.value_stream.name
 
-    data, title = run(snapshot)
+    data, title = run(snapshot, settings)
     chunks = exporter.chunks(subject, data)
     if output == "-":
         for chunk in chunks:
@@ -122,8 +125,8 @@ def report(
 
     Meant for a scheduler: e.g. weekly, then mail the folder's files to the leaders.
     """
-    exporters = collect_exporters(build_plugin_manager(disabled=load_settings().disabled_plugins))
-    exporter = _exporter(exporters, "value_stream", format)
+    settings = load_settings()
+    exporter = _exporter(_exporters(settings), "value_stream", format)
     stream_id = _stream_id(value_stream) if value_stream is not None else None
     used: set[str] = set()
 
@@ -175,7 +178,7 @@ def report(
                     continue
                 write(place("value_stream", row.name, row.id), "value_stream", data)
 
-    run(readouts)
+    run(readouts, settings)
     for line in written:
         typer.echo(line)
 
