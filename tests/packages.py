@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.plugins import build_plugin_manager
+
 
 def _pip_install(*args: str, extra_path: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
@@ -59,4 +61,17 @@ def importable(site: Path, module: str) -> Iterator[Path]:
     finally:
         sys.path.remove(entry)
         sys.modules.pop(module, None)
+        importlib.invalidate_caches()
+
+
+def plugin_names_without(site: Path) -> set[str]:
+    """The plugins a fresh manager loads while `site` is off the import path, as in a
+    process that never installed the package there."""
+    entry = str(site)
+    sys.path.remove(entry)
+    try:
+        importlib.invalidate_caches()
+        return {name for name, _plugin in build_plugin_manager().list_name_plugin()}
+    finally:
+        sys.path.insert(0, entry)
         importlib.invalidate_caches()
