@@ -12,6 +12,7 @@ import typing
 from typing import Any
 
 from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import (
     Components,
     OpenAPI,
@@ -179,13 +180,6 @@ def _document(operation: Operation, path: str, method: str, handler: Any) -> Non
         operation.security = [{"bearer": []}]
 
 
-def _openapi_plugin(app: Litestar) -> Any:
-    for plugin in app.plugins:
-        if hasattr(plugin, "provide_openapi_schema"):
-            return plugin
-    raise LookupError("the app has no OpenAPI plugin")
-
-
 def _add_models(document: dict[str, Any], *models: type[BaseModel]) -> None:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for model in models:
@@ -254,10 +248,35 @@ def _closed_objects(document: dict[str, Any], models: dict[str, type[BaseModel]]
             schema["additionalProperties"] = False
 
 
+class _CompletingOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's own OpenAPI plugin, completing its document the first time it is asked.
+
+    Building and completing the document costs more than half of making an app, and most
+    apps (every worker until someone reads `/schema`, every test's app) are never asked
+    for it. Litestar adds its plugin itself, so `complete` gives that instance this class;
+    it adds no state (`__slots__` is empty), only when the document is finished.
+    """
+
+    __slots__ = ()
+
+    def provide_openapi(self) -> OpenAPI:
+        if not self._openapi:
+            document = self._build_openapi()
+            _complete_object(self.app, document)
+            self._openapi = document
+        return self._openapi
+
+    def provide_openapi_schema(self) -> dict[str, Any]:
+        if not self._openapi_schema:
+            served = self.provide_openapi().to_schema()
+            _complete_served(self.app, served)
+            self._openapi_schema = served
+        return self._openapi_schema
+
+
 def complete(app: Litestar) -> None:
-    """Complete the app's OpenAPI document once, as the app is made."""
-    _complete_object(app, app.openapi_schema)
-    _complete_served(app, _openapi_plugin(app).provide_openapi_schema())
+    """Make the app's OpenAPI document complete itself when it is first asked for."""
+    app.plugins.get(OpenAPIPlugin).__class__ = _CompletingOpenAPIPlugin
 
 
 def _complete_object(app: Litestar, document: OpenAPI) -> None:

@@ -27,6 +27,19 @@ from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.api_client import Api
 from tests.factories import Factory
+from tests.scratch import make_scratch, remove_scratch
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """This run's scratch files (its SQLite databases first) go where syncing is cheap.
+
+    Only the controlling process chooses; pytest-xdist gives each worker a folder inside.
+    A `--basetemp` given on the command line is kept.
+    """
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        folder = make_scratch("vsm-tests-")
+        config.option.basetemp = str(folder)
+        config.add_cleanup(lambda: remove_scratch(folder))
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,10 @@ any error or traceback in the server's log.
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -28,6 +26,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from tests import dbs
+from tests.scratch import make_scratch, remove_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 VSM = Path(sys.executable).parent / "vsm"
@@ -217,12 +216,12 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=5)
     parser.add_argument("--seed", type=int, default=20261206)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="vsm-fuzz-"))
+    folder = make_scratch("vsm-fuzz-")
     try:
         with fresh_database(args.database_url, folder) as url:
             return fuzz(url, folder, args.max_examples, args.seed)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_scratch(folder)
 
 
 def fuzz(url: str, folder: Path, max_examples: int, seed_value: int) -> int:
