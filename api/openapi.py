@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from api.headers import path_template
 from api.urls import API_PREFIX
 from core.exports.snapshots import ValueStreamSnapshot
-from core.maps.documents import MapDocument
+from core.maps.document_schema import MapDocument
 
 PROBLEM_JSON = "application/problem+json"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

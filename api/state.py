@@ -33,9 +33,10 @@ def seconds_of(clock: Clock | None) -> Seconds:
 class TokenCache:
     """Verified tokens, trusted for a few seconds to spare the database a query per request.
 
-    A revocation through this process evicts at once (`core.foundation.tokens.revoke_token`
-    is handed the cache); other processes see it within `ttl` seconds
-    (`VSM_AUTH_CACHE_SECONDS`, 0 turns the cache off), counted by `clock`.
+    A revocation through this process evicts once it commits
+    (`core.foundation.tokens.revoke_token` is handed the cache); other processes see it
+    within `ttl` seconds (`VSM_AUTH_CACHE_SECONDS`, 0 turns the cache off), counted by
+    `clock`.
     """
 
     ttl: float

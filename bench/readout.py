@@ -250,13 +250,14 @@ class _World:
             )
 
     async def backlog(self, stream: Any, items: int, milestones: int) -> None:
-        from core.backlog import service as backlog
+        from core.backlog.items import items as backlog_items
+        from core.backlog.milestones import milestones as backlog_milestones
         from core.models.backlog import BacklogCreate, MilestoneCreate
 
         rng = self.rng
         today = date.today()
         marks = [
-            await backlog.milestones.create(
+            await backlog_milestones.create(
                 self.session,
                 self.actor,
                 stream.id,
@@ -266,7 +267,7 @@ class _World:
         ]
         statuses, weights = zip(*STATUSES, strict=True)
         for n in range(items):
-            await backlog.items.create(
+            await backlog_items.create(
                 self.session,
                 self.actor,
                 stream.id,

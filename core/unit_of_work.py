@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.db import Database
 
 READ_ONLY = "valuestream.read_only"
+UNIT = "valuestream.unit_of_work"
 
 BeforeCommit = Callable[[], Awaitable[None]]
 AfterCommit = Callable[[], None]
@@ -77,10 +78,25 @@ class UnitOfWork:
     def after_commit(self, callback: AfterCommit) -> None:
         self._after.append(callback)
 
+    @classmethod
+    def of(cls, session: AsyncSession) -> "UnitOfWork":
+        """The unit that opened `session` and will end it.
+
+        Use cases take `(session, actor)`; one whose effect outside the database must
+        wait for the commit (a cache to forget) registers it with this unit's
+        `after_commit`. A session no unit opened, or one whose unit has ended, answers
+        an error rather than a callback that would never run.
+        """
+        unit = session.sync_session.info.get(UNIT)
+        if not isinstance(unit, cls):
+            raise RuntimeError("this session belongs to no open unit of work")
+        return unit
+
     async def __aenter__(self) -> AsyncSession:
         if self._session is not None:
             raise RuntimeError("a unit of work is one transaction: it opens once")
         session = self._session = self.maker()
+        session.sync_session.info[UNIT] = self
         if not self.write:
             session.sync_session.info[READ_ONLY] = True
         return session
@@ -102,10 +118,13 @@ class UnitOfWork:
             except BaseException:
                 await session.rollback()
                 raise
+            # As soon as the commit returns, not after the close, which awaits: other
+            # requests get no turn meanwhile to be answered from a cache now stale.
+            for callback in self._after:
+                callback()
         finally:
+            session.sync_session.info.pop(UNIT, None)
             await session.close()
-        for callback in self._after:
-            callback()
 
 
 def _refuse_flush(session: Session, *_args: Any) -> None:

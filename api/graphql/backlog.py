@@ -13,7 +13,9 @@ from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.relay import Connection, connection, page_args
-from core.backlog import service as backlog
+from core.backlog import dependencies, listing, placement, raci
+from core.backlog.items import items
+from core.backlog.milestones import milestone_progress, milestones
 from core.backlog.ownership import BacklogStatus, RaciRole
 from core.metrics.target_progress import Direction
 from core.models.backlog import (
@@ -118,11 +120,11 @@ class BacklogItemType:
 
     @strawberry.field
     async def raci(self, info: Info) -> list[RaciType]:
-        return await load(info.context, "raci", backlog.raci_for_items, self.id)
+        return await load(info.context, "raci", raci.raci_for_items, self.id)
 
     @strawberry.field(description="Ids of the items this one depends on.")
     async def depends_on(self, info: Info) -> list[strawberry.ID]:
-        return await load(info.context, "depends_on", backlog.dependencies_of, self.id)
+        return await load(info.context, "depends_on", dependencies.dependencies_of, self.id)
 
 
 MilestoneProgressType = output_type(MilestoneProgress, "MilestoneProgress")
@@ -139,9 +141,7 @@ class MilestoneType:
 
     @strawberry.field(graphql_type=MilestoneProgressType)
     async def progress(self, info: Info) -> MilestoneProgress:
-        return await load(
-            info.context, "milestone_progress", backlog.milestone_progress, self.id, nothing
-        )
+        return await load(info.context, "milestone_progress", milestone_progress, self.id, nothing)
 
 
 ProgressType = output_type(ProgressRead, "TargetProgress", description=ProgressRead.__doc__)
@@ -217,7 +217,7 @@ class Query:
         q: str | None = None,
         sort: str = "rank",
     ) -> Connection[BacklogItemType] | None:
-        filters = backlog.BacklogFilter(
+        filters = listing.BacklogFilter(
             status=status,
             owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
             milestone_id=parse_id(milestone_id, "milestoneId") if milestone_id else None,
@@ -226,7 +226,7 @@ class Query:
             q=q,
             sort=sort,
         )
-        page = await backlog.list_items(
+        page = await listing.list_items(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
@@ -254,7 +254,7 @@ class Mutation:
         expected_version: int,
         input: Annotated[object, strawberry.argument(graphql_type=BacklogMoveInput)],
     ) -> BacklogItem:
-        return await backlog.move(
+        return await placement.move(
             info.context.session,
             info.context.actor,
             parse_id(id),
@@ -274,7 +274,7 @@ class Mutation:
         role: RaciRole,
     ) -> RaciAssignment:
         data = RaciCreate(person_id=parse_id(person_id, "personId"), role=role)
-        return await backlog.add_raci(
+        return await raci.add_raci(
             info.context.session, info.context.actor, parse_id(item_id, "itemId"), data
         )
 
@@ -282,7 +282,7 @@ class Mutation:
     async def remove_raci(
         self, info: Info, id: strawberry.ID, expected_version: int
     ) -> strawberry.ID | None:
-        await backlog.remove_raci(
+        await raci.remove_raci(
             info.context.session,
             info.context.actor,
             parse_id(id),
@@ -298,20 +298,20 @@ class Mutation:
         self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
     ) -> BacklogItem:
         item = parse_id(item_id, "itemId")
-        await backlog.add_dependency(
+        await dependencies.add_dependency(
             info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
         )
-        return await backlog.items.get(info.context.session, info.context.actor, item)
+        return await items.get(info.context.session, info.context.actor, item)
 
     @mutation(graphql_type=BacklogItemType | None)
     async def remove_dependency(
         self, info: Info, item_id: strawberry.ID, depends_on_id: strawberry.ID
     ) -> BacklogItem:
         item = parse_id(item_id, "itemId")
-        await backlog.remove_dependency(
+        await dependencies.remove_dependency(
             info.context.session, info.context.actor, item, parse_id(depends_on_id, "dependsOnId")
         )
-        return await backlog.items.get(info.context.session, info.context.actor, item)
+        return await items.get(info.context.session, info.context.actor, item)
 
     @mutation(
         description="Measure every delivery-flow target over [start, end), once per target "
@@ -349,8 +349,8 @@ class Mutation:
 
 
 CHILDREN = [
-    ChildSpec("backlog_item", backlog.items, BacklogCreate, BacklogUpdate, BacklogItemType),
-    ChildSpec("milestone", backlog.milestones, MilestoneCreate, MilestoneUpdate, MilestoneType),
+    ChildSpec("backlog_item", items, BacklogCreate, BacklogUpdate, BacklogItemType),
+    ChildSpec("milestone", milestones, MilestoneCreate, MilestoneUpdate, MilestoneType),
     ChildSpec("target", targets.targets, TargetCreate, TargetUpdate, TargetType),
     ChildSpec(
         "measurement",

@@ -16,7 +16,8 @@ from api.graphql.inputs import to_model
 from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, connection_of, page_args
-from core.backlog import service as backlog
+from core.backlog.items import items
+from core.backlog.milestones import milestones
 from core.backlog.ownership import BacklogStatus
 from core.engagement import records as engagement
 from core.engagement import value_streams
@@ -245,14 +246,12 @@ class ValueStreamType:
             "sort": sort,
         }
         return await load_filtered(
-            info.context, "stream_items", backlog.items.for_parents, filters, self.id
+            info.context, "stream_items", items.for_parents, filters, self.id
         )
 
     @strawberry.field
     async def milestones(self, info: Info) -> list[MilestoneType]:
-        return await load(
-            info.context, "stream_milestones", backlog.milestones.for_parents, self.id
-        )
+        return await load(info.context, "stream_milestones", milestones.for_parents, self.id)
 
     @strawberry.field(description="Flow-metric targets with their progress.")
     async def targets(

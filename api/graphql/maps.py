@@ -13,8 +13,10 @@ from api.graphql.foundation import optional_id, parse_id
 from api.graphql.loaders import load, load_filtered, nothing
 from core.durations import format_duration
 from core.errors import ValidationFailed
-from core.maps import documents as map_documents
 from core.maps import service as maps
+from core.maps.document_export import export_document
+from core.maps.document_import import import_document
+from core.maps.document_parsing import ImportLimits
 from core.maps.flowmap import ValueClass
 from core.metrics.map_metrics import MapMetrics, MetricChange
 from core.models.value_stream_map import (
@@ -226,7 +228,7 @@ class Query:
     async def map_document(self, info: Info, id: strawberry.ID, format: str = "json") -> str | None:
         if format not in DOCUMENT_MEDIA_TYPES:
             raise ValidationFailed("format is json or yaml", field="format")
-        return await map_documents.export_document(
+        return await export_document(
             info.context.session, info.context.actor, parse_id(id), DOCUMENT_MEDIA_TYPES[format]
         )
 
@@ -281,13 +283,13 @@ class Mutation:
         media_type = "application/yaml" if format == "yaml" else "application/json"
         state = info.context.state
         assert state is not None
-        return await map_documents.import_document(
+        return await import_document(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
             document,
             media_type,
-            map_documents.ImportLimits.of(state.settings),
+            ImportLimits.of(state.settings),
         )
 
 

@@ -10,7 +10,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.rest.children import child_resource
 from api.rest.common import versioned
 from core.actor import Actor
-from core.backlog import service as backlog
+from core.backlog import dependencies, placement, raci
+from core.backlog.items import items
+from core.backlog.milestones import milestone_reads, milestones
 from core.backlog.ownership import BacklogStatus
 from core.models.backlog import (
     BacklogCreate,
@@ -74,15 +76,17 @@ class BacklogActionsController(Controller):
         data: BacklogMove,
         expected_version: ExpectedVersion,
     ) -> Response[BacklogRead]:
-        item = await backlog.move(session, actor, item_id, data, expected_version=expected_version)
+        item = await placement.move(
+            session, actor, item_id, data, expected_version=expected_version
+        )
         return versioned(_item(item), item.version)
 
     @get("/backlog-items/{item_id:uuid}/raci", summary="Who is R, A, C, I for the item")
     async def list_raci(
         self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID]
     ) -> list[RaciRead]:
-        await backlog.items.get(session, actor, item_id)
-        rows = await backlog.raci_of(session, actor, item_id)
+        await items.get(session, actor, item_id)
+        rows = await raci.raci_of(session, actor, item_id)
         return [RaciRead.model_validate(r, from_attributes=True) for r in rows]
 
     @post(
@@ -92,7 +96,7 @@ class BacklogActionsController(Controller):
     async def add_raci(
         self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID], data: RaciCreate
     ) -> Response[RaciRead]:
-        row = await backlog.add_raci(session, actor, item_id, data)
+        row = await raci.add_raci(session, actor, item_id, data)
         return versioned(
             RaciRead.model_validate(row, from_attributes=True), row.version, status_code=201
         )
@@ -105,14 +109,14 @@ class BacklogActionsController(Controller):
         assignment_id: FromPath[uuid.UUID],
         expected_version: ExpectedVersion,
     ) -> None:
-        await backlog.remove_raci(session, actor, assignment_id, expected_version=expected_version)
+        await raci.remove_raci(session, actor, assignment_id, expected_version=expected_version)
 
     @get("/backlog-items/{item_id:uuid}/dependencies", summary="Items this one depends on")
     async def list_dependencies(
         self, session: AsyncSession, actor: Actor, item_id: FromPath[uuid.UUID]
     ) -> list[uuid.UUID]:
-        await backlog.items.get(session, actor, item_id)
-        return (await backlog.dependencies_of(session, actor, [item_id])).get(item_id, [])
+        await items.get(session, actor, item_id)
+        return (await dependencies.dependencies_of(session, actor, [item_id])).get(item_id, [])
 
     @post(
         "/backlog-items/{item_id:uuid}/dependencies",
@@ -125,8 +129,8 @@ class BacklogActionsController(Controller):
         item_id: FromPath[uuid.UUID],
         data: DependencyCreate,
     ) -> list[uuid.UUID]:
-        await backlog.add_dependency(session, actor, item_id, data.depends_on_id)
-        return (await backlog.dependencies_of(session, actor, [item_id])).get(item_id, [])
+        await dependencies.add_dependency(session, actor, item_id, data.depends_on_id)
+        return (await dependencies.dependencies_of(session, actor, [item_id])).get(item_id, [])
 
     @delete(
         "/backlog-items/{item_id:uuid}/dependencies/{depends_on_id:uuid}",
@@ -139,14 +143,14 @@ class BacklogActionsController(Controller):
         item_id: FromPath[uuid.UUID],
         depends_on_id: FromPath[uuid.UUID],
     ) -> None:
-        await backlog.remove_dependency(session, actor, item_id, depends_on_id)
+        await dependencies.remove_dependency(session, actor, item_id, depends_on_id)
 
 
 CONTROLLERS = [
     *child_resource(
         segment="backlog-items",
         noun="backlog_item",
-        service=backlog.items,
+        service=items,
         create_model=BacklogCreate,
         update_model=BacklogUpdate,
         read_model=BacklogRead,
@@ -157,11 +161,11 @@ CONTROLLERS = [
     *child_resource(
         segment="milestones",
         noun="milestone",
-        service=backlog.milestones,
+        service=milestones,
         create_model=MilestoneCreate,
         update_model=MilestoneUpdate,
         read_model=MilestoneRead,
         filters=no_filters,
-        enrich=backlog.milestone_reads,
+        enrich=milestone_reads,
     ),
 ]

@@ -15,8 +15,10 @@ from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
 from core.errors import FieldProblem, ValidationFailed
-from core.maps import documents as map_documents
 from core.maps import service as maps
+from core.maps.document_export import export_document
+from core.maps.document_import import import_document
+from core.maps.document_parsing import ImportLimits
 from core.maps.flowmap import ValueClass
 from core.metrics.map_metrics import MapComparison, MapMetrics
 from core.models.value_stream_map import (
@@ -104,9 +106,7 @@ class ClassifyOut(BaseModel):
 MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 
 
-async def _body_within(
-    request: Request[Any, Any, Any], limits: map_documents.ImportLimits
-) -> bytes:
+async def _body_within(request: Request[Any, Any, Any], limits: ImportLimits) -> bytes:
     """The body, refused at its announced length when that is over the import's limit.
 
     A body sent without a length is read up to the service's own body limit
@@ -158,7 +158,7 @@ class MapAnalysisController(Controller):
         format: Annotated[Literal["json", "yaml"], Parameter(description="json or yaml")] = "json",
     ) -> Response[str]:
         media_type = MEDIA_TYPES[format]
-        document = await map_documents.export_document(session, actor, map_id, media_type)
+        document = await export_document(session, actor, map_id, media_type)
         return Response(document, media_type=media_type)
 
     @post(
@@ -190,11 +190,9 @@ class MapAnalysisController(Controller):
                     FieldProblem("content-type", "not a map document", list(MEDIA_TYPES.values()))
                 ],
             )
-        limits = map_documents.ImportLimits.of(app_state.settings)
+        limits = ImportLimits.of(app_state.settings)
         raw = await _body_within(request, limits)
-        stream_map = await map_documents.import_document(
-            session, actor, value_stream_id, raw, media_type, limits
-        )
+        stream_map = await import_document(session, actor, value_stream_id, raw, media_type, limits)
         return versioned(
             MapRead.model_validate(stream_map, from_attributes=True),
             stream_map.version,

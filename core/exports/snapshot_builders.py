@@ -7,7 +7,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.backlog import service as backlog
+from core.backlog.dependencies import dependencies_of
+from core.backlog.items import items as backlog_items
+from core.backlog.milestones import milestone_reads as read_milestones
+from core.backlog.milestones import milestones as backlog_milestones
+from core.backlog.raci import raci_for_items
 from core.engagement import records as engagement
 from core.engagement.value_streams import get_value_stream
 from core.errors import ValidationFailed
@@ -130,11 +134,11 @@ async def value_stream_snapshot(
     signoffs = await children(engagement.signoffs)
     history = (await workflow.histories(session, actor, sid)).get(stream.id, [])
     stream_maps = await children(maps.maps)
-    items = sorted(await children(backlog.items), key=lambda i: (i.rank, str(i.id)))
-    raci = await backlog.raci_for_items(session, actor, [i.id for i in items])
-    depends = await backlog.dependencies_of(session, actor, [i.id for i in items])
-    milestone_rows = await children(backlog.milestones)
-    milestone_reads = await backlog.milestone_reads(session, actor, milestone_rows)
+    items = sorted(await children(backlog_items), key=lambda i: (i.rank, str(i.id)))
+    raci = await raci_for_items(session, actor, [i.id for i in items])
+    depends = await dependencies_of(session, actor, [i.id for i in items])
+    milestone_rows = await children(backlog_milestones)
+    milestone_reads = await read_milestones(session, actor, milestone_rows)
     target_rows = await children(targets.targets)
     target_progress = await targets.progress_of(session, actor, target_rows)
     series = await targets.measurements.for_parents(session, actor, [t.id for t in target_rows])

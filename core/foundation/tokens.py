@@ -4,10 +4,11 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, event, not_, or_, update
+from sqlalchemy import and_, not_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,6 +21,7 @@ from core.services import crud
 from core.services.context import Work
 from core.services.reads import get_one
 from core.types import utcnow
+from core.unit_of_work import UnitOfWork
 
 TOKEN_PREFIX = "vsm_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -37,11 +39,14 @@ def _new_secret() -> str:
 class TrustedTokens(Protocol):
     """The tokens a process has verified and trusts for a while without asking again.
 
-    Revoking a token must end that trust in the revoking process at once, whichever
-    transport revoked it; other processes stop trusting it when their entry expires.
+    Revoking a token must end that trust in the revoking process as soon as the
+    revocation commits, whichever transport revoked it; other processes stop trusting it
+    when their entry expires.
     """
 
-    def evict_token(self, token_id: uuid.UUID) -> None: ...
+    def evict_token(self, token_id: uuid.UUID) -> None:
+        """Forget the token, and keep nothing from a check still running: such a check
+        may have read the token before the revocation committed."""
 
 
 ACTIVE = "true: tokens that work (not revoked, not expired); false: the others"
@@ -107,7 +112,13 @@ async def revoke_token(
     expected_version: crud.ExpectedVersion,
     trusted: TrustedTokens | None,
 ) -> ApiToken:
-    """Revoke a token, and make `trusted` (this process's cache, if any) forget it."""
+    """Revoke a token; `trusted` (this process's cache, if any) forgets it on commit.
+
+    Not before: until the revocation commits, every other transaction still reads the
+    token as valid, and a rolled-back revocation leaves it valid, so the cache keeps it.
+    The eviction goes to the unit of work that will commit this session, which runs it
+    only once the commit succeeded.
+    """
     token = await get_token(session, actor, token_id)
     if token.revoked_at is not None:
         raise Conflict("the token is already revoked")
@@ -120,19 +131,8 @@ async def revoke_token(
         action="revoke",
     )
     if trusted is not None:
-        _forget_now_and_once_committed(session, trusted, revoked.id)
+        UnitOfWork.of(session).after_commit(partial(trusted.evict_token, revoked.id))
     return revoked
-
-
-def _forget_now_and_once_committed(
-    session: AsyncSession, trusted: TrustedTokens, token_id: uuid.UUID
-) -> None:
-    """Until the revocation commits, a new check reads the token as valid and would keep
-    it for a while; the second eviction drops what such a check kept."""
-    trusted.evict_token(token_id)
-    event.listen(
-        session.sync_session, "after_commit", lambda _: trusted.evict_token(token_id), once=True
-    )
 
 
 async def authenticate(session: AsyncSession, secret: str) -> ApiToken:

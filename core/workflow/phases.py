@@ -11,7 +11,7 @@ from sqlmodel import and_, col, false, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.backlog import service as backlog
+from core.backlog.milestones import backlog_progress
 from core.engagement.value_streams import ValueStreamFilter, filtered, get_value_stream
 from core.models.backlog import MilestoneProgress
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
@@ -235,7 +235,7 @@ async def portfolio(
     )
     ids = [s.id for s in page.items]
     results = await gates_of(session, actor, page.items, playbook)
-    progress = await backlog.backlog_progress(session, actor, ids)
+    progress = await backlog_progress(session, actor, ids)
     target_counts = await targets.status_counts(session, actor, ids)
     entries = [
         PortfolioEntry(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.backlog import service as backlog
+from core.backlog.items import items as backlog_items
 from core.db import make_oneshot_engine
 from core.engagement import records as engagement
 from core.engagement import value_streams
@@ -173,7 +173,7 @@ def test_writers_that_already_added_to_the_stream_can_both_append(
                     )
 
                 async def append(session: AsyncSession, title: str) -> BacklogItem:
-                    item = await backlog.items.create(
+                    item = await backlog_items.create(
                         session, actor, stream.id, BacklogCreate(title=title)
                     )
                     await session.commit()

@@ -257,32 +257,88 @@ def test_a_graphql_query_over_get_still_needs_a_token(anonymous: Api) -> None:
     assert_unauthenticated(response)
 
 
-def test_revoking_a_token_forgets_it_at_once_and_again_once_the_revocation_commits(
+class Boom(Exception):
+    pass
+
+
+async def issued(database: Database, admin: Actor) -> ApiToken:
+    async with UnitOfWork.on(database, write=True) as session:
+        token, _secret = await tokens.issue_token(
+            session, admin, ApiTokenCreate(name="board", role=Role.viewer)
+        )
+    return token
+
+
+def test_a_revocation_evicts_the_token_once_it_commits_and_not_before(
     settings: Settings, tenant: Tenant
 ) -> None:
     cache = TokenCache(ttl=60)
     admin = Actor(organization_id=tenant.organization.id, role=Role.admin)
 
-    async def scenario() -> tuple[Actor | None, Actor | None]:
+    async def scenario() -> dict[str, Actor | None]:
         database = Database.from_settings(settings)
         try:
+            token = await issued(database, admin)
+            viewer = tokens.actor_for(token)
+            cache.put("kept", viewer)
+            read, finish = asyncio.Event(), asyncio.Event()
+
+            async def check_reading_before_the_commit() -> tuple[Actor, float | None]:
+                read.set()
+                await finish.wait()
+                return viewer, None
+
+            in_flight = asyncio.ensure_future(
+                cache.verify_once("in flight", check_reading_before_the_commit)
+            )
+            await read.wait()
             async with UnitOfWork.on(database, write=True) as session:
-                token, _secret = await tokens.issue_token(
-                    session, admin, ApiTokenCreate(name="board", role=Role.viewer)
-                )
-                viewer = tokens.actor_for(token)
-                cache.put("before", viewer)
                 await tokens.revoke_token(
                     session, admin, token.id, expected_version=token.version, trusted=cache
                 )
-                forgotten_at_once = cache.get("before")
-                cache.put("during", viewer)  # a check that read the token before the commit
-                assert cache.get("during") == viewer
-            return forgotten_at_once, cache.get("during")
+                before_commit = cache.get("kept")
+            after_commit = cache.get("kept")
+            finish.set()
+            await in_flight
+            return {
+                "viewer": viewer,
+                "before commit": before_commit,
+                "after commit": after_commit,
+                "check in flight": cache.get("in flight"),
+            }
         finally:
             await database.dispose()
 
-    at_once, after_commit = asyncio.run(scenario())
+    seen = asyncio.run(scenario())
 
-    assert at_once is None
-    assert after_commit is None
+    assert seen["before commit"] == seen["viewer"]
+    assert seen["after commit"] is None
+    assert seen["check in flight"] is None
+
+
+def test_a_rolled_back_revocation_evicts_nothing(settings: Settings, tenant: Tenant) -> None:
+    cache = TokenCache(ttl=60)
+    admin = Actor(organization_id=tenant.organization.id, role=Role.admin)
+
+    async def scenario() -> tuple[Actor, Actor | None, ApiToken | None]:
+        database = Database.from_settings(settings)
+        try:
+            token = await issued(database, admin)
+            viewer = tokens.actor_for(token)
+            cache.put("kept", viewer)
+            with pytest.raises(Boom):
+                async with UnitOfWork.on(database, write=True) as session:
+                    await tokens.revoke_token(
+                        session, admin, token.id, expected_version=token.version, trusted=cache
+                    )
+                    raise Boom
+            async with UnitOfWork.on(database, write=False) as session:
+                stored = await session.get(ApiToken, token.id)
+            return viewer, cache.get("kept"), stored
+        finally:
+            await database.dispose()
+
+    viewer, kept, stored = asyncio.run(scenario())
+
+    assert stored is not None and stored.revoked_at is None
+    assert kept == viewer

@@ -27,7 +27,7 @@ import yaml
 
 from core import offload
 from core.config import Settings
-from core.maps import documents as map_documents
+from core.maps.document_parsing import YAML_LOADER
 from tests.api_client import Api
 from tests.factories import Factory, map_document
 from tests.problems import assert_problem
@@ -312,9 +312,9 @@ def test_a_viewer_s_import_is_refused_before_its_document_is_read(
 def test_map_documents_are_parsed_by_libyaml() -> None:
     """PyYAML's pure-Python parser took 21 s for a map of 15,000 steps."""
     assert yaml.__with_libyaml__, "this PyYAML was built without libyaml"
-    assert issubclass(map_documents.YAML_LOADER, yaml.cyaml.CParser)
+    assert issubclass(YAML_LOADER, yaml.cyaml.CParser)
     text = "name: Map\nkind: desired\nsteps:\n  - {key: a, name: A, tools: &t [Jira]}\n"
-    assert yaml.load(text + "  - {key: b, name: B, tools: *t}\n", map_documents.YAML_LOADER) == (
+    assert yaml.load(text + "  - {key: b, name: B, tools: *t}\n", YAML_LOADER) == (
         yaml.safe_load(text + "  - {key: b, name: B, tools: *t}\n")
     )
 

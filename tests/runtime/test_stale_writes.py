@@ -14,7 +14,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.backlog import service as backlog
+from core.backlog import placement, raci
+from core.backlog.items import items
 from core.engagement import value_streams
 from core.errors import StaleVersion
 from core.foundation import people, teams
@@ -58,16 +59,16 @@ async def _stored_state(session: AsyncSession) -> dict[str, Any]:
 
 
 STALE_WRITES: dict[str, StaleWrite] = {
-    "change a backlog item's owner (replaces its RACI A)": lambda s, a, ids: backlog.items.update(
+    "change a backlog item's owner (replaces its RACI A)": lambda s, a, ids: items.update(
         s, a, ids["item"], BacklogUpdate(owner_id=ids["other"]), expected_version=STALE
     ),
-    "remove the accountable assignment (clears the owner)": lambda s, a, ids: backlog.remove_raci(
+    "remove the accountable assignment (clears the owner)": lambda s, a, ids: raci.remove_raci(
         s, a, ids["accountable"], expected_version=STALE
     ),
-    "move a backlog item": lambda s, a, ids: backlog.move(
+    "move a backlog item": lambda s, a, ids: placement.move(
         s, a, ids["item"], BacklogMove(after_id=ids["second"]), expected_version=STALE
     ),
-    "delete a backlog item": lambda s, a, ids: backlog.items.delete(
+    "delete a backlog item": lambda s, a, ids: items.delete(
         s, a, ids["item"], expected_version=STALE
     ),
     "transition a value stream": lambda s, a, ids: workflow.transition(

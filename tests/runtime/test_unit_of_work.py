@@ -118,6 +118,22 @@ def test_a_failing_before_commit_callback_rolls_the_whole_unit_back(
     assert called == []
 
 
+def test_a_use_case_handed_the_session_reaches_its_open_unit_and_no_other(
+    with_database: Run,
+) -> None:
+    async def scenario(database: Database) -> None:
+        unit = UnitOfWork.on(database, write=True)
+        async with unit as session:
+            assert UnitOfWork.of(session) is unit
+        with pytest.raises(RuntimeError, match="no open unit"):
+            UnitOfWork.of(session)
+        async with database.sessionmaker(write=False)() as loose:
+            with pytest.raises(RuntimeError, match="no open unit"):
+                UnitOfWork.of(loose)
+
+    with_database(scenario)
+
+
 # --- read-only units ---------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from core.backlog import service as backlog
+from core.backlog.milestones import milestone_progress
 from core.maps.service import comparison
 from core.metrics.map_metrics import MapComparison
 from core.models.portfolio import TargetStatusCounts
@@ -60,7 +60,7 @@ def test_milestone_progress_counts_only_the_callers_organization(
     )
     ident = uuid.UUID(milestone["id"])
 
-    progress = as_tenant(lambda session, actor: backlog.milestone_progress(session, actor, [ident]))
+    progress = as_tenant(lambda session, actor: milestone_progress(session, actor, [ident]))
 
     assert (progress[ident].items, progress[ident].done, progress[ident].percent) == (0, 0, None)
 

@@ -1,0 +1,119 @@
+"""Which backlog items a list shows and in what order, for a page and for a batch alike.
+
+REST and GraphQL page one stream's backlog (`list_items`); GraphQL's value streams load
+many backlogs at once (`items_of_streams`). Both narrow and order through the same
+functions here, so a filter means the same on every path.
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import col, or_
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from core.actor import Actor
+from core.backlog.ownership import BacklogStatus
+from core.errors import ValidationFailed
+from core.models.backlog import BacklogItem
+from core.models.value_stream import ValueStream
+from core.pagination import Page, paginate
+from core.services import crud
+from core.types import utcnow
+
+
+class BacklogFilter(BaseModel):
+    status: BacklogStatus | None = None
+    owner_id: uuid.UUID | None = None
+    milestone_id: uuid.UUID | None = None
+    type: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    sort: str = "rank"
+
+
+def backlog_filter(filters: Mapping[str, Any] | None) -> BacklogFilter:
+    """Transports hand over only the filters a client set; the rest keep their defaults."""
+    return BacklogFilter(**{k: v for k, v in (filters or {}).items() if v is not None})
+
+
+async def list_items(
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    filters: BacklogFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[BacklogItem]:
+    """In rank order, or by WSJF (highest first)."""
+    await crud.get(session, actor, ValueStream, value_stream_id)
+    statement = crud.scoped(BacklogItem, actor).where(
+        BacklogItem.value_stream_id == value_stream_id
+    )
+    keys = _sort_keys(filters)
+    return await paginate(
+        session,
+        _narrowed(statement, filters),
+        keys=keys,
+        limit=limit,
+        cursor=cursor,
+        descending=filters.sort == "wsjf",
+    )
+
+
+async def items_of_streams(
+    session: AsyncSession, actor: Actor, stream_ids: Sequence[uuid.UUID], filters: BacklogFilter
+) -> dict[uuid.UUID, list[BacklogItem]]:
+    """The backlogs of many streams in one query, narrowed and ordered as `list_items` is."""
+    grouped: dict[uuid.UUID, list[BacklogItem]] = defaultdict(list)
+    if not stream_ids:
+        return grouped
+    statement = crud.scoped(BacklogItem, actor).where(
+        col(BacklogItem.value_stream_id).in_(list(stream_ids))
+    )
+    keys = _sort_keys(filters)
+    if filters.sort == "wsjf":
+        ordered = _narrowed(statement, filters).order_by(*(key.desc() for key in keys))
+    else:
+        ordered = _narrowed(statement, filters).order_by(*keys)
+    for row in await session.exec(ordered):
+        grouped[row.value_stream_id].append(row)
+    return grouped
+
+
+def _sort_keys(filters: BacklogFilter) -> list[Any]:
+    """Rank order, or WSJF; the id breaks ties so pages and batches order alike."""
+    if filters.sort == "wsjf":
+        return [col(BacklogItem.wsjf_sort), col(BacklogItem.id)]
+    if filters.sort != "rank":
+        raise ValidationFailed("sort is rank or wsjf", field="sort")
+    return [col(BacklogItem.rank), col(BacklogItem.id)]
+
+
+def _narrowed(
+    statement: SelectOfScalar[BacklogItem], filters: BacklogFilter
+) -> SelectOfScalar[BacklogItem]:
+    """The items a backlog filter keeps, for a page and for a batch of streams alike."""
+    for name in ("status", "owner_id", "milestone_id", "type"):
+        value = getattr(filters, name)
+        if value is not None:
+            statement = statement.where(getattr(BacklogItem, name) == value)
+    if filters.q:
+        statement = statement.where(
+            or_(
+                crud.contains(BacklogItem.title, filters.q),
+                crud.contains(BacklogItem.description, filters.q),
+            )
+        )
+    if filters.overdue is not None:
+        late = (col(BacklogItem.due_date) < utcnow().date()) & col(BacklogItem.status).not_in(
+            [BacklogStatus.done.value, BacklogStatus.dropped.value]
+        )
+        statement = statement.where(
+            late if filters.overdue else ~late | col(BacklogItem.due_date).is_(None)
+        )
+    return statement

@@ -1,0 +1,194 @@
+"""Importing a map document into a value stream: rows built in a worker thread, then
+inserted a batch at a time, so one large import does not stall the other requests.
+"""
+
+import graphlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.actor import Actor
+from core.errors import ValidationFailed, invalid
+from core.foundation import audit
+from core.ids import new_id
+from core.maps import service as maps
+from core.maps.document_parsing import ImportLimits, parse_document
+from core.maps.document_schema import MapDocument, StepDocument
+from core.models.base import table_of
+from core.models.value_stream_map import MapCreate, MapHandoff, MapStep, StepCreate, ValueStreamMap
+from core.offload import heavy_work_running, off_loop
+from core.types import utcnow
+
+INSERT_BATCH = 100
+"""Rows per INSERT: between batches the event loop answers other requests."""
+
+
+@dataclass(frozen=True)
+class PreparedImport:
+    """A map document checked through and turned into rows, ready to insert.
+
+    The rows lack only `map_id`, which exists once the map is created.
+    """
+
+    map: MapCreate
+    steps: list[dict[str, Any]]
+    handoffs: list[dict[str, Any]]
+
+
+def prepare_import(
+    raw: bytes | str, media_type: str, limits: ImportLimits, organization_id: uuid.UUID
+) -> PreparedImport:
+    """Read, check and turn a map document into rows: the CPU part of an import.
+
+    A pure function of its arguments, run in a worker thread; every error names the
+    step or handoff it is about.
+    """
+    with heavy_work_running():
+        return _prepared(parse_document(raw, media_type, limits), organization_id)
+
+
+def _prepared(document: MapDocument, organization_id: uuid.UUID) -> PreparedImport:
+    created = _validated(
+        MapCreate,
+        {
+            "kind": document.kind,
+            "name": document.name,
+            "notes": document.notes,
+            "chosen": document.chosen,
+            "hours_per_working_day": document.calendar.get("hours_per_working_day", 8.0),
+            "waits_in": document.calendar.get("waits_in", "calendar"),
+        },
+        "calendar",
+    )
+    now = utcnow()
+    base = {"organization_id": organization_id, "version": 1, "created_at": now, "updated_at": now}
+    steps = [_step_row(base, created, i, step) for i, step in enumerate(document.steps)]
+    ids = {step.key: row["id"] for step, row in zip(document.steps, steps, strict=True)}
+    links = []
+    for i, handoff in enumerate(document.handoffs):
+        if handoff.from_ == handoff.to:
+            raise ValidationFailed(
+                f"handoffs[{i}]: a handoff joins two different steps", field=f"handoffs[{i}]"
+            )
+        links.append(
+            {
+                **base,
+                "id": new_id(),
+                "from_step_id": ids[handoff.from_],
+                "to_step_id": ids[handoff.to],
+                "artifact": handoff.artifact,
+                "cross_team": handoff.cross_team,
+            }
+        )
+    closing = _first_loop(steps, links)
+    if closing is not None:
+        raise ValidationFailed(
+            f"handoffs[{closing}] closes a loop; rework belongs in %C&A, not in an edge back",
+            field=f"handoffs[{closing}]",
+        )
+    return PreparedImport(created, steps, links)
+
+
+async def import_document(
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    raw: bytes | str,
+    media_type: str,
+    limits: ImportLimits,
+) -> ValueStreamMap:
+    """Create a map with all its steps and handoffs in the stream's current cycle.
+
+    The document is read and checked in a worker thread before the database is touched;
+    the rows then go in with multi-row INSERTs, a batch at a time.
+    """
+    actor.require_write()
+    prepared = await off_loop(prepare_import, raw, media_type, limits, actor.organization_id)
+    return await import_prepared(session, actor, value_stream_id, prepared)
+
+
+async def import_prepared(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, prepared: PreparedImport
+) -> ValueStreamMap:
+    stream_map = await maps.maps.create(session, actor, value_stream_id, prepared.map)
+    for table, rows in (
+        (table_of(MapStep), prepared.steps),
+        (table_of(MapHandoff), prepared.handoffs),
+    ):
+        for start in range(0, len(rows), INSERT_BATCH):
+            await session.exec(
+                insert(table),
+                params=[
+                    {**row, "map_id": stream_map.id} for row in rows[start : start + INSERT_BATCH]
+                ],
+            )
+    audit.record(
+        session,
+        actor,
+        action="import",
+        entity_type="value_stream_map",
+        entity_id=stream_map.id,
+        after={"steps": len(prepared.steps), "handoffs": len(prepared.handoffs)},
+    )
+    return stream_map
+
+
+def _first_loop(steps: list[dict[str, Any]], links: list[dict[str, Any]]) -> int | None:
+    """The index of the handoff that first closes a loop, found by bisection: a few
+    topological sorts of the whole map instead of one per handoff."""
+    edges = [(h["from_step_id"], h["to_step_id"]) for h in links]
+
+    def looped(n: int) -> bool:
+        graph: dict[Any, set[Any]] = {s["id"]: set() for s in steps}
+        for source, target in edges[:n]:
+            graph[target].add(source)
+        try:
+            graphlib.TopologicalSorter(graph).prepare()
+        except graphlib.CycleError:
+            return True
+        return False
+
+    if not looped(len(edges)):
+        return None
+    fine, broken = 0, len(edges)
+    while broken - fine > 1:
+        middle = (fine + broken) // 2
+        if looped(middle):
+            broken = middle
+        else:
+            fine = middle
+    return broken - 1
+
+
+def _step_row(
+    base: dict[str, Any], created: MapCreate, i: int, step: StepDocument
+) -> dict[str, Any]:
+    """One step, validated like one sent on its own, with errors that say which one."""
+    where = f"steps[{i}]"
+    values = step.model_dump(exclude={"key"})
+    if values["position"] is None:
+        values["position"] = i
+    data = _validated(StepCreate, values, where).model_dump()
+    try:
+        values = maps.with_seconds(data, created)
+    except ValidationFailed as exc:
+        inner = exc.problems[0].field if exc.problems else ""
+        raise ValidationFailed(f"{where}.{inner}: {exc.detail}", field=f"{where}.{inner}") from exc
+    value_class = values.get("value_class")
+    return {
+        **base,
+        **values,
+        "id": new_id(),
+        "value_class": None if value_class is None else str(value_class),
+    }
+
+
+def _validated(model: Any, values: dict[str, Any], where: str) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise invalid(exc, where, prefix=f"{where}.") from exc
