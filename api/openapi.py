@@ -198,14 +198,15 @@ def _document_raw_bodies(document: dict[str, Any]) -> None:
     _add_models(document, MapDocument, ValueStreamSnapshot)
     paths = document["paths"]
     document_schema = _ref(MapDocument)
-    export = paths[f"{API_PREFIX}/maps/{{map_id}}/export"]["get"]["responses"]["200"]
-    export["content"] = {
-        "application/json": {"schema": document_schema},
-        "application/yaml": {"schema": document_schema},
-    }
+    for route in ("document", "export"):
+        answer = paths[f"{API_PREFIX}/maps/{{map_id}}/{route}"]["get"]["responses"]["200"]
+        answer["content"] = {
+            "application/json": {"schema": document_schema},
+            "application/yaml": {"schema": document_schema},
+        }
     paths[f"{API_PREFIX}/value-streams/{{value_stream_id}}/maps/import"]["post"]["requestBody"] = {
         "required": True,
-        "description": "A map document, as `GET /maps/{id}/export` gives it.",
+        "description": "A map document, as `GET /maps/{id}/document` gives it.",
         "content": {
             "application/json": {"schema": document_schema},
             "application/yaml": {"schema": document_schema},

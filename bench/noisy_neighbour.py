@@ -36,7 +36,7 @@ GOAL = 3.0
 
 
 def map_document(steps: int, name: str, kind: str = "current") -> dict[str, Any]:
-    """A map of `steps` steps in one line, as `GET /maps/{id}/export` writes it."""
+    """A map of `steps` steps in one line, as `GET /maps/{id}/document` writes it."""
     return {
         "format": "valuestream-map",
         "format_version": 1,

@@ -120,6 +120,14 @@ async def _body_within(request: Request[Any, Any, Any], limits: ImportLimits) ->
     return body
 
 
+async def _document(
+    session: AsyncSession, actor: Actor, map_id: uuid.UUID, format: Literal["json", "yaml"]
+) -> Response[str]:
+    media_type = MEDIA_TYPES[format]
+    document = await export_document(session, actor, map_id, media_type)
+    return Response(document, media_type=media_type)
+
+
 class MapAnalysisController(Controller):
     tags = ["maps"]
 
@@ -146,9 +154,29 @@ class MapAnalysisController(Controller):
         return await maps.comparison(session, actor, value_stream_id, cycle)
 
     @get(
-        "/maps/{map_id:uuid}/export",
+        "/maps/{map_id:uuid}/document",
         summary="The whole map as JSON or YAML (value stream as code)",
+        description="The document `POST /value-streams/{id}/maps/import` takes back. The "
+        "exporter plugins' renderings of a map (SVG, Mermaid, ...) are at `/maps/{id}/render`.",
         opt=HEAVY,
+    )
+    async def map_document(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        map_id: FromPath[uuid.UUID],
+        format: Annotated[Literal["json", "yaml"], Parameter(description="json or yaml")] = "json",
+    ) -> Response[str]:
+        return await _document(session, actor, map_id, format)
+
+    @get(
+        "/maps/{map_id:uuid}/export",
+        summary="Deprecated: the map's document, now at /maps/{id}/document",
+        description="Kept for clients written before the document had its own name; a "
+        "value stream's `/export` runs the exporter plugins, a map's gave its document, so "
+        "the map's document moved to `/document`. Answers exactly as `/document` does.",
+        opt=HEAVY,
+        deprecated=True,
     )
     async def export_map(
         self,
@@ -157,9 +185,9 @@ class MapAnalysisController(Controller):
         map_id: FromPath[uuid.UUID],
         format: Annotated[Literal["json", "yaml"], Parameter(description="json or yaml")] = "json",
     ) -> Response[str]:
-        media_type = MEDIA_TYPES[format]
-        document = await export_document(session, actor, map_id, media_type)
-        return Response(document, media_type=media_type)
+        answer = await _document(session, actor, map_id, format)
+        answer.headers["Deprecation"] = "true"
+        return answer
 
     @post(
         "/value-streams/{value_stream_id:uuid}/maps/import",

@@ -53,7 +53,7 @@ def test_export_import_round_trip(editor: Api, factory: Factory) -> None:
         201,
     )
     for fmt, media in (("json", "application/json"), ("yaml", "application/yaml")):
-        exported = editor.get(f"/api/v1/maps/{stream_map['id']}/export", params={"format": fmt})
+        exported = editor.get(f"/api/v1/maps/{stream_map['id']}/document", params={"format": fmt})
         other = factory.value_stream()
         document = exported.text.replace("kind: current", "kind: desired").replace(
             '"kind": "current"', '"kind": "desired"'
@@ -68,7 +68,7 @@ def test_export_import_round_trip(editor: Api, factory: Factory) -> None:
             201,
         )
 
-        again = editor.get(f"/api/v1/maps/{imported['id']}/export", params={"format": fmt}).text
+        again = editor.get(f"/api/v1/maps/{imported['id']}/document", params={"format": fmt}).text
         assert again == document
 
 
@@ -82,3 +82,21 @@ def test_classify_suggests_waste_and_skips_what_is_known(editor: Api, factory: F
     assert any(f["category"] == "delays" for f in first["created"])
     assert second["created"] == []
     assert second["skipped_known"] == len(first["created"])
+
+
+def test_the_old_export_address_still_answers_the_document_and_says_it_is_deprecated(
+    editor: Api, factory: Factory
+) -> None:
+    stream_map = factory.map(factory.value_stream())
+    factory.step(stream_map, name="Pick")
+
+    document = editor.get(f"/api/v1/maps/{stream_map['id']}/document", params={"format": "yaml"})
+    old = editor.get(f"/api/v1/maps/{stream_map['id']}/export", params={"format": "yaml"})
+    described = editor.ok(editor.get("/schema/openapi.json"))["paths"]
+
+    assert old.status_code == 200
+    assert old.text == document.text
+    assert old.headers["deprecation"] == "true"
+    assert "deprecation" not in document.headers
+    assert described["/api/v1/maps/{map_id}/export"]["get"]["deprecated"] is True
+    assert described["/api/v1/maps/{map_id}/document"]["get"]["deprecated"] is False

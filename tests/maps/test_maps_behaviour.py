@@ -101,7 +101,7 @@ def test_another_organization_gets_404_for_every_map_record_and_url(
         f"/api/v1/maps/{m}/handoffs",
         f"/api/v1/maps/{m}/findings",
         f"/api/v1/maps/{m}/metrics",
-        f"/api/v1/maps/{m}/export",
+        f"/api/v1/maps/{m}/document",
         f"/api/v1/value-streams/{stream}/maps",
         f"/api/v1/value-streams/{stream}/comparison",
     ]
@@ -1056,7 +1056,7 @@ def test_a_branching_map_with_every_field_survives_export_and_import(
 ) -> None:
     stream_map = _branching_map_with_every_field(editor, factory, factory.value_stream())
     before = _picture(editor, stream_map)
-    exported = editor.get(f"/api/v1/maps/{stream_map['id']}/export", params={"format": fmt})
+    exported = editor.get(f"/api/v1/maps/{stream_map['id']}/document", params={"format": fmt})
     assert exported.status_code == 200, exported.text
     document = json.loads(exported.text) if fmt == "json" else yaml.safe_load(exported.text)
     assert len(document["steps"]) == 4 and len(document["handoffs"]) == 4
@@ -1066,7 +1066,7 @@ def test_a_branching_map_with_every_field_survives_export_and_import(
     )
 
     assert _picture(editor, imported) == before
-    again = editor.get(f"/api/v1/maps/{imported['id']}/export", params={"format": fmt})
+    again = editor.get(f"/api/v1/maps/{imported['id']}/document", params={"format": fmt})
     assert again.text == exported.text
 
 
@@ -1080,7 +1080,7 @@ def test_a_working_day_map_survives_export_and_import(editor: Api, factory: Fact
         editor, factory, factory.value_stream(), waits_in="working", hours_per_working_day=7.5
     )
     before = _picture(editor, stream_map)
-    exported = editor.get(f"/api/v1/maps/{stream_map['id']}/export", params={"format": "yaml"})
+    exported = editor.get(f"/api/v1/maps/{stream_map['id']}/document", params={"format": "yaml"})
 
     imported = editor.ok(
         _import(editor, factory.value_stream(), exported.text, "application/yaml"), 201

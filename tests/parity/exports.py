@@ -218,10 +218,10 @@ CASES: list[Case | QueryCase] = [
     ),
     QueryCase(
         name="a map as a document",
-        rest=("GET /api/v1/maps/{map_id}/export",),
+        rest=("GET /api/v1/maps/{map_id}/document", "GET /api/v1/maps/{map_id}/export"),
         graphql=("mapDocument",),
         arrange=_exportable,
-        via_rest=lambda api, t: api.ok(api.get(f"/api/v1/maps/{t['current']['id']}/export")),
+        via_rest=lambda api, t: api.ok(api.get(f"/api/v1/maps/{t['current']['id']}/document")),
         via_graphql=lambda api, t: json.loads(
             graphql_data(api, "query($m: ID!) { mapDocument(id: $m) }", m=t["current"]["id"])[
                 "mapDocument"

@@ -25,7 +25,7 @@ MAP_DOCUMENT = {
 
 def _maps_as_documents(api: Api, twin: Twin) -> Any:
     maps = api.ok(api.get(f"/api/v1/value-streams/{twin['stream']['id']}/maps"))["items"]
-    return [api.ok(api.get(f"/api/v1/maps/{m['id']}/export")) for m in maps]
+    return [api.ok(api.get(f"/api/v1/maps/{m['id']}/document")) for m in maps]
 
 
 def _stream(factory: Factory) -> Twin:

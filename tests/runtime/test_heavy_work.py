@@ -106,7 +106,7 @@ HEAVY = {
     ),
     "map picture": lambda api, made: api.get(f"/api/v1/maps/{made['current']['id']}/render"),
     "map document": lambda api, made: api.get(
-        f"/api/v1/maps/{made['current']['id']}/export", params={"format": "yaml"}
+        f"/api/v1/maps/{made['current']['id']}/document", params={"format": "yaml"}
     ),
     "graphql export": lambda api, made: api.client.post(
         "/graphql",
