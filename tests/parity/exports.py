@@ -1,9 +1,14 @@
 """Parity cases of what leaves the service whole: exports, renders, readouts, the portfolio."""
 
+import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+
+import openpyxl
+import pypdfium2
 
 from tests.api_client import Api
 from tests.factories import Factory, unique
@@ -105,6 +110,56 @@ def _content(text: str, fmt: str) -> Any:
 
 
 PAYLOAD = "{ format mediaType filename text link }"
+STREAM_EXPORT = (
+    f"query($stream: ID!, $f: String!) {{ export(valueStreamId: $stream, format: $f) {PAYLOAD} }}"
+)
+
+MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2}|\s?UTC)?"
+)
+
+
+def _binary_content(data: bytes, fmt: str) -> Any:
+    """What a reader sees in a workbook or a PDF, less the moment it was written."""
+    if fmt == "xlsx":
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        return {
+            sheet.title: [
+                row for row in sheet.iter_rows(values_only=True) if row[:1] != ("Exported at",)
+            ]
+            for sheet in book.worksheets
+        }
+    document = pypdfium2.PdfDocument(data)
+    return [MOMENT.sub("<moment>", page.get_textpage().get_text_range()) for page in document]
+
+
+def _binary_answer(answer: Any, fmt: str) -> dict[str, Any]:
+    assert answer.status_code == 200, answer.text
+    return {
+        "media_type": answer.headers["content-type"].split(";")[0],
+        "filename": _filename(answer.headers["content-disposition"]),
+        "content": _binary_content(answer.content, fmt),
+    }
+
+
+def _binary_by_rest(url: str, fmt: str) -> Any:
+    def read(api: Api, twin: Twin) -> Any:
+        return _binary_answer(
+            api.get(url.format(stream=twin["stream"]["id"]), params={"format": fmt}), fmt
+        )
+
+    return read
+
+
+def _binary_by_graphql(fmt: str) -> Any:
+    """GraphQL does not inline a binary file: it links to it, and the link must give it."""
+
+    def read(api: Api, twin: Twin) -> Any:
+        payload = graphql_data(api, STREAM_EXPORT, f=fmt, stream=twin["stream"]["id"])["export"]
+        assert payload["format"] == fmt and payload["text"] is None and payload["link"]
+        return _binary_answer(api.get(payload["link"]), fmt)
+
+    return read
 
 
 def _imported(api: Api, twin: Twin) -> Any:
@@ -171,12 +226,18 @@ CASES: list[Case | QueryCase] = [
         graphql=("export",),
         arrange=_exportable,
         via_rest=_file_by_rest("/api/v1/value-streams/{stream}/export", "json"),
-        via_graphql=_file_by_graphql(
-            "query($stream: ID!, $f: String!) { export(valueStreamId: $stream, format: $f) "
-            f"{PAYLOAD} }}",
-            "export",
-            "json",
-        ),
+        via_graphql=_file_by_graphql(STREAM_EXPORT, "export", "json"),
+    ),
+    *(
+        QueryCase(
+            name=f"export a value stream as {fmt.upper()}",
+            rest=("GET /api/v1/value-streams/{value_stream_id}/export",),
+            graphql=("export",),
+            arrange=_exportable,
+            via_rest=_binary_by_rest("/api/v1/value-streams/{stream}/export", fmt),
+            via_graphql=_binary_by_graphql(fmt),
+        )
+        for fmt in ("xlsx", "pdf")
     ),
     QueryCase(
         name="export a backlog as CSV",
