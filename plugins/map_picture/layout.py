@@ -1,4 +1,6 @@
-"""Where each box of a map picture goes, worked out before anything is drawn.
+"""Where each box of a map picture goes, worked out before anything is drawn: the
+picture's size opens the SVG document, and a box's place decides where the arrows into
+it and the ladder under it run.
 
 Process boxes follow the flow from left to right. Where the flow branches, a step's
 column is its depth in the flow (the longest chain of handoffs before it) and parallel

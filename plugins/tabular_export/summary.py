@@ -1,4 +1,5 @@
-"""What the Summary sheet of a value stream's workbook says, before its tables.
+"""What the Summary sheet of a value stream's workbook says, before its tables, so the
+workbook tells where the stream stands to someone who never opens the service.
 
 The sheet reads as a short readout: the stream's phase, gate and timebox, the metrics
 of its current and desired-state maps, and how far the backlog and the targets are.

@@ -1,4 +1,5 @@
-"""Runs every rule over a map and merges what they found into the findings people triage."""
+"""Findings as people triage them: one per category and step or handoff, whichever rules
+saw it, so two rules that see the same waste do not ask for two decisions."""
 
 from core.maps.flowmap import FlowMap
 from core.waste.vocabulary import WasteCategory, WasteSuggestion
