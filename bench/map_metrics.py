@@ -586,7 +586,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from core.metrics.map_metrics import compute_map_metrics
-    from plugins import waste_rules
+    from plugins.waste_rules.classifier import classify
 
     info = machine()
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -600,12 +600,12 @@ def main(argv: list[str] | None = None) -> int:
     pure = [
         time_calls("build the FlowMap (validation)", lambda: flow_map_of(large), args.runs),
         time_calls("compute_map_metrics", lambda: compute_map_metrics(picture), args.runs),
-        time_calls("waste_rules.classify", lambda: waste_rules.classify(picture), args.runs),
+        time_calls("waste_rules.classify", lambda: classify(picture), args.runs),
     ]
     pure[
         1
     ].note = f"lead time {metrics.lead_time_days:,.1f} d over {len(metrics.critical_path)} steps"
-    pure[2].note = f"{len(waste_rules.classify(picture))} suggestions"
+    pure[2].note = f"{len(classify(picture))} suggestions"
 
     with tempfile.TemporaryDirectory(prefix="vsm-bench-") as scratch:
         database_url = args.database_url or f"sqlite+aiosqlite:///{scratch}/bench.db"

@@ -11,7 +11,7 @@ import pytest
 from core.exports.exporters import collect_exporters
 from core.exports.snapshots import ValueStreamSnapshot
 from core.plugins import build_plugin_manager
-from plugins.tabular_export import CHUNK_SIZE, XLSX_MEDIA_TYPE
+from plugins.tabular_export.xlsx_writer import CHUNK_SIZE, XLSX_MEDIA_TYPE
 from tests.api_client import Api
 from tests.factories import Factory
 

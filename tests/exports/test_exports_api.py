@@ -27,7 +27,7 @@ import sqlalchemy
 from core.models.value_stream import ValueStream
 from core.plugins import build_plugin_manager
 from plugins.mermaid_export import escape
-from plugins.tabular_export import XLSX_MEDIA_TYPE
+from plugins.tabular_export.xlsx_writer import XLSX_MEDIA_TYPE
 from tests import packages
 from tests.api_client import Api
 from tests.conftest import run_in_db

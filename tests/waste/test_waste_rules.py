@@ -6,7 +6,10 @@ from core.maps.flowmap import FlowMap, Handoff, Step, ValueClass
 from core.plugins import build_plugin_manager
 from core.waste.vocabulary import WasteCategory, WasteSuggestion
 from plugins import waste_rules
-from plugins.waste_rules import RuleConfigError, RuleThresholds, classify, classify_waste
+from plugins.waste_rules import rules
+from plugins.waste_rules.classifier import classify
+from plugins.waste_rules.hooks import classify_waste
+from plugins.waste_rules.thresholds import RuleConfigError, RuleThresholds, load_thresholds
 
 HOUR = 3600.0
 UNNECESSARY = ValueClass.unnecessary_non_value_add
@@ -64,14 +67,12 @@ def test_wait_at_the_ratio_is_not_a_delay() -> None:
 
 def test_wait_without_process_time_is_a_delay_but_unmeasured_process_is_not() -> None:
     flow_map = flow(step("a", 1, 0, 2), step("b", 2, None, 9), step("c", 3, 5, 0))
-    assert [s.step_id for s in waste_rules.wait_exceeds_process(flow_map, RuleThresholds())] == [
-        "a"
-    ]
+    assert [s.step_id for s in rules.wait_exceeds_process(flow_map, RuleThresholds())] == ["a"]
 
 
 def test_the_bottleneck_is_a_delay() -> None:
     flow_map = flow(step("a", 1, 1, 1), step("b", 2, 4, 1), step("c", 3, 1, 0))
-    finding = only(waste_rules.bottleneck(flow_map, RuleThresholds()))
+    finding = only(rules.bottleneck(flow_map, RuleThresholds()))
     assert (finding.category, finding.step_id) == (WasteCategory.delays, "b")
     assert "5 h of the 8 h lead time (62.5%)" in finding.evidence
     assert "50%" in finding.evidence
@@ -79,16 +80,16 @@ def test_the_bottleneck_is_a_delay() -> None:
 
 def test_an_even_flow_has_no_bottleneck_finding() -> None:
     flow_map = flow(step("a", 1, 1, 1), step("b", 2, 1, 1), step("c", 3, 1, 1))
-    assert waste_rules.bottleneck(flow_map, RuleThresholds()) == []
+    assert rules.bottleneck(flow_map, RuleThresholds()) == []
 
 
 def test_half_of_the_lead_time_is_not_yet_a_bottleneck() -> None:
     flow_map = flow(step("a", 1, 1, 1), step("b", 2, 1, 1))
-    assert waste_rules.bottleneck(flow_map, RuleThresholds()) == []
+    assert rules.bottleneck(flow_map, RuleThresholds()) == []
 
 
 def test_a_single_step_is_not_a_bottleneck() -> None:
-    assert waste_rules.bottleneck(flow(step("a", 1, 5, 5)), RuleThresholds()) == []
+    assert rules.bottleneck(flow(step("a", 1, 5, 5)), RuleThresholds()) == []
 
 
 def test_two_delay_rules_on_one_step_merge_into_one_finding() -> None:
@@ -492,12 +493,12 @@ def test_an_unknown_setting_is_a_clear_error() -> None:
 )
 def test_invalid_settings_are_clear_errors(settings: Any, mentions: str) -> None:
     with pytest.raises(RuleConfigError, match=mentions):
-        waste_rules.load_thresholds({"waste_rules": settings})
+        load_thresholds({"waste_rules": settings})
 
 
 def test_defaults_without_config() -> None:
-    assert waste_rules.load_thresholds(None) == RuleThresholds()
-    assert waste_rules.load_thresholds({}).pca_threshold == 80
+    assert load_thresholds(None) == RuleThresholds()
+    assert load_thresholds({}).pca_threshold == 80
 
 
 def test_category_labels_use_the_practice_words() -> None:

@@ -1,129 +1,20 @@
-"""The built-in waste classifier: explainable rules over a map's numbers.
+"""The rules: each a small pure function that looks for one pattern of one waste category.
 
-Each rule is a small pure function that looks for one pattern of one waste category
-and says why it fired: its evidence names the step or handoff, the numbers and the
+A rule says why it fired: its evidence names the step or handoff, the numbers and the
 threshold, so a facilitator can accept or dismiss it in the workshop without trusting
 a black box. Confidence reflects how directly the data shows the waste: a cross-team
 handoff is a fact, a word in a step's name is a hint.
-
-Thresholds have defaults that suit a typical software value stream; an organization
-tunes them under the ``waste_rules`` key of the classifier config. A misspelt key is an
-error rather than silently ignored, because a threshold that never applies looks
-exactly like one that works.
-
-Cost estimates are hours of people's time per week, ``process time x runs_per_week x
-people``, and only where the waste consumes people's time (a wait or a queue costs
-lead time, not effort, so those carry no cost).
 """
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from core.hookspecs import hookimpl
 from core.maps.flowmap import FlowMap, Step, ValueClass
 from core.metrics.map_metrics import compute_map_metrics
 from core.waste.vocabulary import WasteCategory, WasteSuggestion
-
-CONFIG_KEY = "waste_rules"
-
-
-class RuleConfigError(ValueError):
-    """The ``waste_rules`` config cannot be used; the message says which setting and why."""
-
-
-class RuleThresholds(BaseModel):
-    """Every tunable number and word list of the rules, with the practice's defaults."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    wait_to_process_ratio: float = Field(default=3.0, gt=0)
-    bottleneck_share: float = Field(default=0.5, gt=0, le=1)
-    pca_threshold: float = Field(default=80.0, ge=0, le=100)
-    queue_threshold: int = Field(default=10, ge=1)
-    motion_role_steps: int = Field(default=4, ge=2)
-    many_tools: int = Field(default=4, ge=2)
-    talent_people: int = Field(default=3, ge=1)
-    senior_role_words: tuple[str, ...] = ("architect", "senior", "lead")
-    management_words: tuple[str, ...] = (
-        "status",
-        "approval",
-        "approve",
-        "sign-off",
-        "sign off",
-        "signoff",
-        "review meeting",
-        "report",
-    )
-    runs_per_week: float = Field(default=10.0, gt=0)
-
-    @field_validator("senior_role_words", "management_words")
-    @classmethod
-    def _clean_words(cls, words: tuple[str, ...]) -> tuple[str, ...]:
-        """Matching is case-insensitive; an empty word would match every step."""
-        cleaned = tuple(word.strip().lower() for word in words)
-        if any(not word for word in cleaned):
-            raise ValueError("words must not be empty")
-        return cleaned
-
-
-def load_thresholds(config: Mapping[str, Any] | None) -> RuleThresholds:
-    """The thresholds from the classifier config, or a ``RuleConfigError`` that names the fix."""
-    settings = (config or {}).get(CONFIG_KEY, {})
-    if not isinstance(settings, Mapping):
-        raise RuleConfigError(
-            f"{CONFIG_KEY} must be an object of settings, not {type(settings).__name__}"
-        )
-    known = RuleThresholds.model_fields
-    unknown = sorted(str(key) for key in settings if key not in known)
-    if unknown:
-        raise RuleConfigError(
-            f"{CONFIG_KEY}: unknown setting(s) {', '.join(map(repr, unknown))}; "
-            f"known settings are {', '.join(known)}"
-        )
-    try:
-        return RuleThresholds.model_validate(dict(settings))
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise RuleConfigError(f"{CONFIG_KEY}: {problems}") from None
-
-
-def _num(value: float) -> str:
-    """Numbers as people write them in evidence: 16, 0.25, 62.5."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _hours(seconds: float) -> str:
-    return f"{_num(seconds / 3600)} h"
-
-
-def _people(step: Step) -> int:
-    """An unstaffed count still means someone does the work."""
-    return max(step.people or 0, 1)
-
-
-def _weekly_hours(step: Step, thresholds: RuleThresholds, share: float = 1.0) -> float | None:
-    if step.process_seconds is None:
-        return None
-    return step.process_seconds / 3600 * thresholds.runs_per_week * _people(step) * share
-
-
-def _cost_evidence(step: Step, thresholds: RuleThresholds, share: float = 1.0) -> str:
-    if step.process_seconds is None:
-        return "no process time is recorded, so the weekly cost is not estimated"
-    cost = step.process_seconds / 3600 * thresholds.runs_per_week * _people(step) * share
-    share_text = f" x {_num(share * 100)}%" if share != 1.0 else ""
-    return (
-        f"process {_hours(step.process_seconds)} x {_num(thresholds.runs_per_week)} runs/week"
-        f" x {_people(step)} {'person' if _people(step) == 1 else 'people'}{share_text}"
-        f" = {_num(cost)} h/week"
-    )
+from plugins.waste_rules.evidence import cost_evidence, hours, num, weekly_hours
+from plugins.waste_rules.thresholds import RuleThresholds
 
 
 def _matching_words(text: str, words: Iterable[str]) -> list[str]:
@@ -149,18 +40,18 @@ def wait_exceeds_process(flow_map: FlowMap, thresholds: RuleThresholds) -> list[
             continue
         if process > 0:
             measured = (
-                f"wait {_hours(wait)} is {_num(wait / process)}x the process time {_hours(process)}"
+                f"wait {hours(wait)} is {num(wait / process)}x the process time {hours(process)}"
             )
         else:
-            measured = f"wait {_hours(wait)} against a process time of 0 h"
+            measured = f"wait {hours(wait)} against a process time of 0 h"
         found.append(
             WasteSuggestion(
                 category=WasteCategory.delays,
                 step_id=step.id,
                 handoff_id=None,
-                description=f"Work waits {_hours(wait)} at '{step.name}', far longer than "
-                f"the {_hours(process)} spent on it.",
-                evidence=f"{measured}; threshold: wait above {_num(ratio)}x process time",
+                description=f"Work waits {hours(wait)} at '{step.name}', far longer than "
+                f"the {hours(process)} spent on it.",
+                evidence=f"{measured}; threshold: wait above {num(ratio)}x process time",
                 confidence=0.8,
                 estimated_cost_hours_per_week=None,
                 rule="delays.wait_exceeds_process",
@@ -188,9 +79,9 @@ def bottleneck(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSugge
             step_id=step.id,
             handoff_id=None,
             description=f"'{step.name}' is the bottleneck of the flow.",
-            evidence=f"'{step.name}' takes {_hours(step.flow_seconds)} of the "
-            f"{_hours(metrics.lead_time_seconds)} lead time ({_num(share * 100)}%); "
-            f"threshold: more than {_num(thresholds.bottleneck_share * 100)}% of lead time",
+            evidence=f"'{step.name}' takes {hours(step.flow_seconds)} of the "
+            f"{hours(metrics.lead_time_seconds)} lead time ({num(share * 100)}%); "
+            f"threshold: more than {num(thresholds.bottleneck_share * 100)}% of lead time",
             confidence=0.7,
             estimated_cost_hours_per_week=None,
             rule="delays.bottleneck",
@@ -239,12 +130,12 @@ def low_pca(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSuggesti
                 category=WasteCategory.defects_and_rework,
                 step_id=step.id,
                 handoff_id=None,
-                description=f"{_num(rework * 100)}% of what '{step.name}' passes on needs rework.",
-                evidence=f"%C&A {_num(pca)}% is below the threshold of "
-                f"{_num(thresholds.pca_threshold)}%; rework "
-                f"{_cost_evidence(step, thresholds, rework)}",
+                description=f"{num(rework * 100)}% of what '{step.name}' passes on needs rework.",
+                evidence=f"%C&A {num(pca)}% is below the threshold of "
+                f"{num(thresholds.pca_threshold)}%; rework "
+                f"{cost_evidence(step, thresholds, rework)}",
                 confidence=0.8,
-                estimated_cost_hours_per_week=_weekly_hours(step, thresholds, rework),
+                estimated_cost_hours_per_week=weekly_hours(step, thresholds, rework),
                 rule="defects_and_rework.low_pca",
             )
         )
@@ -259,9 +150,9 @@ def manual_cicd_step(flow_map: FlowMap, thresholds: RuleThresholds) -> list[Wast
             step_id=step.id,
             handoff_id=None,
             description=f"'{step.name}' is done by hand in a CI/CD stage.",
-            evidence=f"manual step in a CI/CD stage; {_cost_evidence(step, thresholds)}",
+            evidence=f"manual step in a CI/CD stage; {cost_evidence(step, thresholds)}",
             confidence=0.85,
-            estimated_cost_hours_per_week=_weekly_hours(step, thresholds),
+            estimated_cost_hours_per_week=weekly_hours(step, thresholds),
             rule="manual_activities.manual_cicd_step",
         )
         for step in flow_map.ordered_steps()
@@ -287,9 +178,9 @@ def status_words(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSug
                 "approval or reporting).",
                 evidence=f"name or description matches {len(words)} of the "
                 f"{len(thresholds.management_words)} management words "
-                f"({', '.join(map(repr, words))}); {_cost_evidence(step, thresholds)}",
+                f"({', '.join(map(repr, words))}); {cost_evidence(step, thresholds)}",
                 confidence=0.5,
-                estimated_cost_hours_per_week=_weekly_hours(step, thresholds),
+                estimated_cost_hours_per_week=weekly_hours(step, thresholds),
                 rule="management_activities.status_words",
             )
         )
@@ -427,9 +318,9 @@ def crowded_waste_step(flow_map: FlowMap, thresholds: RuleThresholds) -> list[Wa
             handoff_id=None,
             description=f"{step.people} people work on '{step.name}', which adds no value.",
             evidence=f"{step.people} people on an unnecessary non-value-add step; threshold: "
-            f"{thresholds.talent_people} people; {_cost_evidence(step, thresholds)}",
+            f"{thresholds.talent_people} people; {cost_evidence(step, thresholds)}",
             confidence=0.6,
-            estimated_cost_hours_per_week=_weekly_hours(step, thresholds),
+            estimated_cost_hours_per_week=weekly_hours(step, thresholds),
             rule="non_utilized_talent.crowded_waste_step",
         )
         for step in flow_map.ordered_steps()
@@ -456,9 +347,9 @@ def senior_manual_waste(flow_map: FlowMap, thresholds: RuleThresholds) -> list[W
                 description=f"A {step.role} does manual, unnecessary work in '{step.name}'.",
                 evidence=f"role '{step.role}' matches the senior words "
                 f"({', '.join(map(repr, words))}) on a manual, unnecessary non-value-add "
-                f"step; {_cost_evidence(step, thresholds)}",
+                f"step; {cost_evidence(step, thresholds)}",
                 confidence=0.6,
-                estimated_cost_hours_per_week=_weekly_hours(step, thresholds),
+                estimated_cost_hours_per_week=weekly_hours(step, thresholds),
                 rule="non_utilized_talent.senior_manual_waste",
             )
         )
@@ -495,9 +386,9 @@ def unused_output(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSu
                 description=f"'{step.name}' produces output no later step uses.",
                 evidence=f"unnecessary non-value-add step produces {len(artifacts)} "
                 f"artifact(s) ({', '.join(map(repr, artifacts))}) but {why}; "
-                f"{_cost_evidence(step, thresholds)}",
+                f"{cost_evidence(step, thresholds)}",
                 confidence=0.35 if flow_map.is_chain else 0.6,
-                estimated_cost_hours_per_week=_weekly_hours(step, thresholds),
+                estimated_cost_hours_per_week=weekly_hours(step, thresholds),
                 rule="over_production.unused_output",
             )
         )
@@ -519,48 +410,3 @@ RULES: tuple[Rule, ...] = (
     senior_manual_waste,
     unused_output,
 )
-
-
-def _merge(suggestions: list[WasteSuggestion]) -> WasteSuggestion:
-    """One finding per category and target, because that is how findings are triaged.
-
-    The most confident rule speaks; the others add their evidence.
-    """
-    lead, *others = sorted(suggestions, key=lambda s: -s.confidence)
-    if not others:
-        return lead
-    costs = [s.estimated_cost_hours_per_week for s in suggestions]
-    known_costs = [cost for cost in costs if cost is not None]
-    evidence = lead.evidence + "".join(f". Also {s.rule}: {s.evidence}" for s in others)
-    return WasteSuggestion(
-        category=lead.category,
-        step_id=lead.step_id,
-        handoff_id=lead.handoff_id,
-        description=lead.description,
-        evidence=evidence,
-        confidence=lead.confidence,
-        estimated_cost_hours_per_week=max(known_costs) if known_costs else None,
-        rule=lead.rule,
-    )
-
-
-def classify(flow_map: FlowMap, thresholds: RuleThresholds | None = None) -> list[WasteSuggestion]:
-    """Run every rule; findings come in rule order, then position order."""
-    thresholds = thresholds or RuleThresholds()
-    grouped: dict[tuple[WasteCategory, str | None, str | None], list[WasteSuggestion]] = {}
-    for rule in RULES:
-        for suggestion in rule(flow_map, thresholds):
-            grouped.setdefault(suggestion.key, []).append(suggestion)
-    return [_merge(group) for group in grouped.values()]
-
-
-@hookimpl
-def classify_waste(flow_map: FlowMap, config: Mapping[str, Any] | None) -> list[WasteSuggestion]:
-    """The hook reads its thresholds on every call, so a config error names itself at once."""
-    return classify(flow_map, load_thresholds(config))
-
-
-@hookimpl
-def check_config(config: Mapping[str, Any]) -> None:
-    """An organization's thresholds are refused when stored, not at its next classify."""
-    load_thresholds({CONFIG_KEY: config})

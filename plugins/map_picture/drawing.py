@@ -1,30 +1,18 @@
-"""A value stream map as an SVG picture, drawn the way the practice draws it on a wall.
+"""A laid-out map drawn as SVG, the way the practice draws it on a wall.
 
-Process boxes follow the flow from left to right: each holds the step's name, role,
-process time (PT), wait time (WT) and percent complete and accurate (%C&A). Arrows are
-the handoffs; a cross-team handoff is drawn red and dashed. Under the boxes runs the
-lead-time ladder of the critical path: wait times on the upper rungs, process times on
-the lower ones, and the totals (lead time, process time, activity ratio) at its end.
-
-Where the flow branches, a step's column is its depth in the flow (the longest chain of
-handoffs before it) and parallel steps stack in rows; long flows wrap into bands of a
-few columns, so a map of hundreds of steps stays readable and renders at once. A
-handoff into a later band is drawn as a numbered connector at both ends.
-
-``map_svg`` is a pure function of a ``MapSnapshot``, so the readout embeds the very same
-picture. Every piece of text comes from users and is escaped.
+Each process box holds the step's name, role, process time (PT), wait time (WT) and
+percent complete and accurate (%C&A). Arrows are the handoffs; a cross-team handoff is
+drawn red and dashed, and a handoff into a later band is a numbered connector at both
+ends. Under the boxes runs the lead-time ladder of the critical path: wait times on the
+upper rungs, process times on the lower ones, and the totals (lead time, process time,
+activity ratio) at its end. Every piece of text comes from users and is escaped.
 """
 
-import itertools
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.exports.exporters import Exporter
 from core.exports.snapshots import MapSnapshot
-from core.hookspecs import hookimpl
-from core.maps.flowmap import FlowMap, FlowMapError, Handoff, Step
 from plugins.formatting import (
     VALUE_CLASS_LABELS,
     duration,
@@ -33,22 +21,21 @@ from plugins.formatting import (
     seconds_per_day,
     text,
 )
+from plugins.map_picture.layout import (
+    BOX_H,
+    BOX_W,
+    GAP,
+    LANE,
+    MARGIN,
+    ROW_GAP,
+    TITLE_H,
+    TOTALS_W,
+    Layout,
+    Part,
+    Place,
+)
 
-BOX_W = 156
-BOX_H = 92
 HEADER_H = 22
-GAP = 68
-COL_W = BOX_W + GAP
-ROW_GAP = 22
-LANE = 14
-MARGIN = 18
-RIGHT_MARGIN = 48
-TITLE_H = 54
-CONTINUED_H = 30
-LADDER_H = 84
-BAND_GAP = 20
-TOTALS_W = 200
-MIN_WIDTH = 760
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"
 INK = "#263238"
@@ -63,53 +50,6 @@ FILLS = {
 }
 
 
-@dataclass
-class _Place:
-    step: Any
-    number: int
-    column: int
-    slot: int = 0
-    band: int = 0
-    x: float = 0.0
-    y: float = 0.0
-
-    @property
-    def right(self) -> float:
-        return self.x + BOX_W
-
-    @property
-    def middle(self) -> float:
-        return self.y + BOX_H / 2
-
-
-def _flow(snapshot: MapSnapshot) -> tuple[list[str], list[tuple[str, str]]]:
-    """Step ids in flow order and the edges between them; position order if it cycles."""
-    ordered = sorted(snapshot.steps, key=lambda s: (s.position, str(s.id)))
-    ids = {str(s.id) for s in ordered}
-    handoffs = [
-        Handoff(
-            id=str(h.id),
-            from_step=str(h.from_step_id),
-            to_step=str(h.to_step_id),
-            cross_team=h.cross_team,
-        )
-        for h in snapshot.handoffs
-        if str(h.from_step_id) in ids and str(h.to_step_id) in ids
-    ]
-    flow = FlowMap(
-        id=str(snapshot.map.id),
-        name=snapshot.map.name,
-        kind="current",
-        steps=tuple(Step(id=str(s.id), name=s.name, position=s.position) for s in ordered),
-        handoffs=tuple(handoffs),
-    )
-    try:
-        return list(flow.topological_order()), list(flow.edges())
-    except FlowMapError:
-        chain = [str(s.id) for s in ordered]
-        return chain, list(itertools.pairwise(chain))
-
-
 class _Canvas(list[str]):
     """SVG markup collected in drawing order."""
 
@@ -118,142 +58,69 @@ class _Canvas(list[str]):
 
 
 @dataclass
-class _Part:
-    """One SVG of a map cut into pieces: a run of whole bands."""
+class _Layers:
+    """One part's SVG, collected per layer: handoffs under the boxes, the ladder last."""
 
-    number: int
-    bands: range
-    ids: str
-    height: float = 0.0
     edges: _Canvas = field(default_factory=_Canvas)
     boxes: _Canvas = field(default_factory=_Canvas)
     ladder: _Canvas = field(default_factory=_Canvas)
 
 
-def map_svg(snapshot: MapSnapshot, *, columns: int = 6, id_prefix: str | None = None) -> str:
-    """The map as one standalone SVG document (also fit to inline in HTML).
-
-    ``columns`` is how many steps a band holds before the flow wraps; ``id_prefix``
-    keeps element ids unique when several pictures share one page.
-    """
-    return map_svg_parts(snapshot, columns=columns, id_prefix=id_prefix)[0]
-
-
-def map_svg_parts(
-    snapshot: MapSnapshot,
-    *,
-    columns: int = 6,
-    bands_per_part: int | None = None,
-    id_prefix: str | None = None,
-) -> list[str]:
-    """The map as SVG pictures of at most ``bands_per_part`` bands each (all in one if None).
-
-    A long map cut into parts can break across printed pages; the numbered connectors
-    carry the flow from one part to the next.
-    """
-    columns = max(1, columns)
-    prefix = id_prefix if id_prefix is not None else f"vsm{snapshot.map.id.hex[:10]}-"
+def draw(snapshot: MapSnapshot, layout: Layout) -> list[str]:
+    """One standalone SVG document per part of the layout."""
     per_day = seconds_per_day(snapshot)
-    steps = {str(s.id): s for s in snapshot.steps}
-    order, edges = _flow(snapshot)
     metrics = snapshot.metrics or {}
-    path = [str(i) for i in metrics.get("critical_path") or () if str(i) in steps]
-    on_path = set(path)
-    bottleneck = str(metrics.get("bottleneck_step_id") or "")
-
-    predecessors: dict[str, list[str]] = {i: [] for i in order}
-    for a, b in edges:
-        predecessors[b].append(a)
-    depth: dict[str, int] = {}
-    for step_id in order:
-        depth[step_id] = max((depth[p] + 1 for p in predecessors[step_id]), default=0)
-
-    places: dict[str, _Place] = {}
-    by_column: dict[int, list[_Place]] = {}
-    for index, step_id in enumerate(order):
-        place = _Place(steps[step_id], index + 1, depth[step_id])
-        places[step_id] = place
-        by_column.setdefault(place.column, []).append(place)
-    for stack in by_column.values():
-        stack.sort(key=lambda p: (str(p.step.id) not in on_path, p.number))
-        for slot, place in enumerate(stack):
-            place.slot = slot
-
-    last_column = max(by_column, default=-1)
-    bands = last_column // columns + 1 if last_column >= 0 else 0
-    per_part = max(1, bands_per_part or bands or 1)
-    starts = range(0, max(bands, 1), per_part)
-    parts = [
-        _Part(
-            n,
-            range(first, min(first + per_part, bands)),
-            f"{prefix}{n}-" if len(starts) > 1 else prefix,
-        )
-        for n, first in enumerate(starts)
-    ]
-    part_of = {band: part for part in parts for band in part.bands}
-    band_top: dict[int, float] = {}
-    ladder_top: dict[int, float] = {}
-    for part in parts:
-        y = float(TITLE_H if part.number == 0 else CONTINUED_H)
-        for band in part.bands:
-            tallest = max(
-                (len(by_column.get(c, ())) for c in range(band * columns, (band + 1) * columns)),
-                default=1,
-            )
-            band_top[band] = y
-            boxes_bottom = y + LANE + tallest * (BOX_H + ROW_GAP) - ROW_GAP
-            ladder_top[band] = boxes_bottom + 24
-            y = boxes_bottom + LADDER_H + BAND_GAP
-        part.height = y - BAND_GAP + MARGIN if part.bands else TITLE_H + 60
-    for place in places.values():
-        place.band = place.column // columns
-        place.x = MARGIN + (place.column % columns) * COL_W + GAP
-        place.y = band_top[place.band] + LANE + place.slot * (BOX_H + ROW_GAP)
-
-    width: float = MARGIN + min(columns, last_column + 1 if last_column >= 0 else 1) * COL_W
-    width = max(width + RIGHT_MARGIN, MIN_WIDTH)
-    end = _ladder(part_of, path, places, ladder_top, per_day)
-    if end is not None:
-        band, tx, ty = end
-        _totals(part_of[band].ladder, tx, ty, metrics, per_day)
-        width = max(width, tx + TOTALS_W + MARGIN)
+    places = layout.places
+    layers = {part.number: _Layers() for part in layout.parts}
+    layer_of = {band: layers[part.number] for band, part in layout.part_of.items()}
+    _ladder(layer_of, layout.path, places, layout.ladder_top, per_day)
+    if layout.totals_at is not None:
+        band, tx, ty = layout.totals_at
+        _totals(layer_of[band].ladder, tx, ty, metrics, per_day)
 
     handoff_by_edge = {(str(h.from_step_id), str(h.to_step_id)): h for h in snapshot.handoffs}
     ends: Counter[tuple[str, str]] = Counter()
-    for a, b in sorted(edges, key=lambda e: places[e[0]].band != places[e[1]].band):
+    for a, b in sorted(layout.edges, key=lambda e: places[e[0]].band != places[e[1]].band):
         lanes = (ends[(a, "out")] % 3, ends[(b, "in")] % 3)
         ends[(a, "out")] += 1
         ends[(b, "in")] += 1
-        _arrow(part_of, places[a], places[b], handoff_by_edge.get((a, b)), lanes)
-    for step_id in order:
+        _arrow(layout, layer_of, places[a], places[b], handoff_by_edge.get((a, b)), lanes)
+    for step_id in layout.order:
         place = places[step_id]
-        _box(part_of[place.band].boxes, place, step_id in on_path, step_id == bottleneck, per_day)
+        _box(
+            layer_of[place.band].boxes,
+            place,
+            step_id in layout.on_path,
+            step_id == layout.bottleneck,
+            per_day,
+        )
 
     pictures = []
+    parts = layout.parts
     for part in parts:
         top = _Canvas()
         if part.number == 0:
-            _title(top, snapshot, metrics, per_day, width)
+            _title(top, snapshot, metrics, per_day, layout.width)
         else:
             top.add(
                 f'<text x="{MARGIN}" y="20" font-size="12" fill="{MUTED}">'
                 f"{text(snapshot.map.name, 90)} (continued, part {part.number + 1} "
                 f"of {len(parts)})</text>"
             )
-        if not order:
+        if not layout.order:
             top.add(
                 f'<text x="{MARGIN}" y="{TITLE_H + 30}" fill="{MUTED}" font-size="13">'
                 "No steps on this map yet.</text>"
             )
+        layer = layers[part.number]
         pictures.append(
             "".join(
                 [
-                    _head(snapshot, width, part.height, part, len(parts)),
+                    _head(snapshot, layout.width, part.height, part, len(parts)),
                     *top,
-                    *part.edges,
-                    *part.boxes,
-                    *part.ladder,
+                    *layer.edges,
+                    *layer.boxes,
+                    *layer.ladder,
                     "</svg>",
                 ]
             )
@@ -261,7 +128,7 @@ def map_svg_parts(
     return pictures
 
 
-def _head(snapshot: MapSnapshot, width: float, height: float, part: _Part, parts: int) -> str:
+def _head(snapshot: MapSnapshot, width: float, height: float, part: Part, parts: int) -> str:
     ids = part.ids
     title = f"{snapshot.map.name} ({snapshot.map.kind} state)"
     if parts > 1:
@@ -317,7 +184,12 @@ def _title(
 
 
 def _arrow(
-    part_of: dict[int, _Part], a: _Place, b: _Place, handoff: Any, lanes: tuple[int, int]
+    layout: Layout,
+    layer_of: dict[int, _Layers],
+    a: Place,
+    b: Place,
+    handoff: Any,
+    lanes: tuple[int, int],
 ) -> None:
     """A handoff; ``lanes`` shift connectors so several at one box do not overlap."""
     cross = bool(handoff is not None and handoff.cross_team)
@@ -331,8 +203,8 @@ def _arrow(
     kind = "vsm-handoff cross-team" if cross else "vsm-handoff"
     title = f"<title>{text(what)}</title>"
 
-    def style(place: _Place) -> str:
-        ids = part_of[place.band].ids
+    def style(place: Place) -> str:
+        ids = layout.part_of[place.band].ids
         marker = f"url(#{ids}arrow-x)" if cross else f"url(#{ids}arrow)"
         return f'fill="none" stroke="{colour}" stroke-width="1.6"{dash} marker-end="{marker}"'
 
@@ -346,18 +218,18 @@ def _arrow(
                 f"M{a.right:.0f},{a.middle:.0f} H{a.right + 12:.0f} V{lane:.0f} "
                 f"H{b.x - 16:.0f} V{b.middle:.0f} H{b.x - 1:.0f}"
             )
-        part_of[a.band].edges.add(f'<path class="{kind}" d="{d}" {style(a)}>{title}</path>')
+        layer_of[a.band].edges.add(f'<path class="{kind}" d="{d}" {style(a)}>{title}</path>')
         return
     # Into a later band: a numbered connector leaves the source and enters the target.
     out_y = a.middle + 15 * lanes[0]
     in_y = b.middle + 15 * lanes[1]
-    part_of[a.band].edges.add(
+    layer_of[a.band].edges.add(
         f'<g class="{kind} connector">{title}'
         f'<path d="M{a.right:.0f},{out_y:.0f} H{a.right + 18:.0f}" {style(a)}/>'
         f'<text x="{a.right + 21:.0f}" y="{out_y + 4:.0f}" font-size="10" fill="{colour}">'
         f"#{b.number}</text></g>"
     )
-    part_of[b.band].edges.add(
+    layer_of[b.band].edges.add(
         f'<g class="{kind} connector">{title}'
         f'<path d="M{b.x - 24:.0f},{in_y:.0f} H{b.x - 1:.0f}" {style(b)}/>'
         f'<text x="{b.x - 27:.0f}" y="{in_y + 4:.0f}" font-size="10" fill="{colour}" '
@@ -365,7 +237,7 @@ def _arrow(
     )
 
 
-def _box(canvas: _Canvas, place: _Place, critical: bool, bottleneck: bool, per_day: float) -> None:
+def _box(canvas: _Canvas, place: Place, critical: bool, bottleneck: bool, per_day: float) -> None:
     step = place.step
     value_class = step.value_class.value if step.value_class else None
     fill = FILLS.get(value_class or "", "#ffffff")
@@ -432,20 +304,17 @@ def _with_iso(short: str, iso: str | None) -> str:
 
 
 def _ladder(
-    part_of: dict[int, _Part],
+    layer_of: dict[int, _Layers],
     path: list[str],
-    places: dict[str, _Place],
+    places: dict[str, Place],
     ladder_top: dict[int, float],
     per_day: float,
-) -> tuple[int, float, float] | None:
-    """The lead-time ladder of the critical path; answers where the totals go."""
-    if not path:
-        return None
-    by_band: dict[int, list[_Place]] = {}
+) -> None:
+    """The lead-time ladder of the critical path, a run of rungs in each band it crosses."""
+    by_band: dict[int, list[Place]] = {}
     for step_id in path:
         place = places[step_id]
         by_band.setdefault(place.band, []).append(place)
-    end: tuple[int, float, float] | None = None
     for band, band_places in sorted(by_band.items()):
         up = ladder_top[band]
         down = up + 26
@@ -467,14 +336,11 @@ def _ladder(
                 f'<text class="vsm-process" x="{place.x + BOX_W / 2:.0f}" y="{down + 14:.0f}" '
                 f'text-anchor="middle">{text(duration(step.process_seconds, per_day))}</text>'
             )
-        part_of[band].ladder.add(
+        layer_of[band].ladder.add(
             f'<g class="vsm-ladder"><path d="{" ".join(segments)}" fill="none" '
             f'stroke="{LADDER}" stroke-width="2"/>'
             f'<g font-size="10.5" fill="{LADDER}">{"".join(labels)}</g></g>'
         )
-        assert cursor is not None
-        end = (band, cursor + 14, up - 14)
-    return end
 
 
 def _totals(canvas: _Canvas, x: float, y: float, metrics: dict[str, Any], per_day: float) -> None:
@@ -496,24 +362,3 @@ def _totals(canvas: _Canvas, x: float, y: float, metrics: dict[str, Any], per_da
         f'<rect x="{x:.0f}" y="{y:.0f}" width="{TOTALS_W}" height="{17 + 15 * len(lines) - 5}" '
         f'fill="#e3f2fd" stroke="{LADDER}" stroke-width="1.2"/>{rows}</g>'
     )
-
-
-def render(subject: str, data: MapSnapshot) -> Iterator[str]:
-    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
-    yield map_svg(data)
-    yield "\n"
-
-
-@hookimpl
-def register_exporters() -> list[Any]:
-    return [
-        Exporter(
-            name="svg",
-            media_type="image/svg+xml",
-            extension="svg",
-            subjects=frozenset({"map"}),
-            render=render,
-            description="A map as a picture in the classic VSM style: process boxes, "
-            "handoffs and the lead-time ladder.",
-        )
-    ]
