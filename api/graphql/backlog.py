@@ -15,7 +15,7 @@ from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.backlog import service as backlog
 from core.backlog.ownership import BacklogStatus, RaciRole
-from core.metrics.target_progress import Direction
+from core.metrics.target_progress import Direction, ProgressRead
 from core.models.backlog import (
     BacklogCreate,
     BacklogItem,
@@ -36,7 +36,6 @@ from core.models.target import (
     MeasurementRead,
     MeasurementUpdate,
     MetricKey,
-    ProgressRead,
     TargetCreate,
     TargetFromMaps,
     TargetRead,
