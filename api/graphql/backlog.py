@@ -17,7 +17,7 @@ from core.backlog import dependencies, listing, placement, raci
 from core.backlog.items import items
 from core.backlog.milestones import milestone_progress, milestones
 from core.backlog.ownership import BacklogStatus, RaciRole
-from core.metrics.target_progress import Direction
+from core.metrics.target_progress import Direction, ProgressRead
 from core.models.backlog import (
     BacklogCreate,
     BacklogItem,
@@ -38,7 +38,6 @@ from core.models.target import (
     MeasurementRead,
     MeasurementUpdate,
     MetricKey,
-    ProgressRead,
     TargetCreate,
     TargetFromMaps,
     TargetRead,

@@ -1,7 +1,8 @@
 """GraphQL types derived from the service layer's pydantic models, so the two never drift.
 
 Inputs get UNSET defaults: a patch then tells "not sent" from "set to null", which
-`api.graphql.inputs.to_model` relies on.
+`api.graphql.inputs.to_model` relies on. An input made with `defaults` shows the model's
+own defaults instead, where GraphQL can write them, so a client reads them in the schema.
 """
 
 import enum
@@ -14,12 +15,16 @@ from typing import Any, TypeVar
 
 import strawberry
 from pydantic import AnyUrl, AwareDatetime, BaseModel, EmailStr
+from pydantic.fields import FieldInfo
 from strawberry.types.base import get_object_definition
 
 T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
 _types: dict[str, Any] = {}
 _outputs: dict[type[BaseModel], Any] = {}
+_inputs: dict[type[BaseModel], Any] = {}
+_WRITTEN = (type(None), bool, int, float, str, enum.Enum)
+"""Defaults GraphQL can write in the schema as they are."""
 
 
 def gql_enum(cls: type[enum.Enum]) -> Any:
@@ -36,19 +41,20 @@ def _scalar(annotation: Any) -> Any:
     return annotation
 
 
-def _convert(annotation: Any) -> Any:
+def _convert(annotation: Any, nested: Mapping[type[BaseModel], Any]) -> Any:
+    """The GraphQL annotation of a model field; a model in `nested` gets its own type."""
     annotation = _scalar(annotation)
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         args = [_scalar(a) for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) > 1 and all(a in (str, int, float) for a in args):
             return str | None
-        inner = _convert(args[0]) if len(args) == 1 else annotation
+        inner = _convert(args[0], nested) if len(args) == 1 else annotation
         return inner | None
     if origin is typing.Literal:
         return str
     if origin in (list, tuple):
-        return list_of(_convert(typing.get_args(annotation)[0]))
+        return list_of(_convert(typing.get_args(annotation)[0], nested))
     if annotation is AwareDatetime:
         return datetime
     if annotation is uuid.UUID:
@@ -58,27 +64,41 @@ def _convert(annotation: Any) -> Any:
             return gql_enum(annotation)
         if issubclass(annotation, AnyUrl) or annotation is EmailStr:
             return str
-        if annotation in _outputs:
-            return _outputs[annotation]
-        if annotation is dict or issubclass(annotation, BaseModel):
+        if issubclass(annotation, BaseModel):
+            return nested.get(annotation, strawberry.scalars.JSON)
+        if annotation is dict:
             return strawberry.scalars.JSON
     if origin is dict:
         return strawberry.scalars.JSON
     return annotation
 
 
-def _fields(model: type[BaseModel], *, optional: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+def _written_default(info: FieldInfo) -> tuple[bool, Any]:
+    """The field's default as the input's default, and whether GraphQL can write it."""
+    if info.default_factory is list:
+        return True, strawberry.field(default_factory=list)
+    if info.default_factory is None and isinstance(info.default, _WRITTEN):
+        return True, info.default
+    return False, strawberry.UNSET
+
+
+def _fields(
+    model: type[BaseModel], *, optional: bool, defaults: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
     annotations: dict[str, Any] = {}
-    defaults: dict[str, Any] = {}
+    values: dict[str, Any] = {}
     for name, info in model.model_fields.items():
-        annotation = _convert(info.annotation)
+        annotation = _convert(info.annotation, _inputs)
         if optional or not info.is_required():
-            annotation = annotation | None
-            defaults[name] = strawberry.UNSET
+            written, values[name] = (
+                _written_default(info) if defaults and not optional else (False, strawberry.UNSET)
+            )
+            if not written:
+                annotation = annotation | None
         annotations[name] = annotation
-    required = {k: v for k, v in annotations.items() if k not in defaults}
-    ordered = {**required, **{k: v for k, v in annotations.items() if k in defaults}}
-    return ordered, defaults
+    required = {k: v for k, v in annotations.items() if k not in values}
+    ordered = {**required, **{k: v for k, v in annotations.items() if k in values}}
+    return ordered, values
 
 
 def descriptions_of(model: type[BaseModel]) -> dict[str, str]:
@@ -98,13 +118,23 @@ def defined_by(definitions: Mapping[str, str]) -> Callable[[T], T]:
     return apply
 
 
-def input_type(model: type[BaseModel], name: str, *, partial: bool = False) -> Any:
-    """A GraphQL input with the model's fields; `partial` makes every field optional."""
+def input_type(
+    model: type[BaseModel], name: str, *, partial: bool = False, defaults: bool = False
+) -> Any:
+    """A GraphQL input with the model's fields; `partial` makes every field optional.
+
+    With `defaults` an optional field keeps the model's default, and its type stays
+    non-null when the model's is (`active: Boolean! = true`); a default GraphQL cannot
+    write is left to the model. A field whose model has an input made here before
+    (not a partial one) gets that input, so nested inputs stay typed.
+    """
     if name not in _types:
-        annotations, defaults = _fields(model, optional=partial)
-        cls = type(name, (), {"__annotations__": annotations, **defaults})
+        annotations, values = _fields(model, optional=partial, defaults=defaults)
+        cls = type(name, (), {"__annotations__": annotations, **values})
         typed = strawberry.input(cls, name=name, description=model.__doc__)
         _types[name] = defined_by(descriptions_of(model))(typed)
+        if not partial:
+            _inputs.setdefault(model, _types[name])
     return _types[name]
 
 
@@ -125,7 +155,9 @@ def output_type(
     """
     if name not in _types:
         annotations = {
-            n: _convert(i.annotation) for n, i in model.model_fields.items() if n not in exclude
+            n: _convert(i.annotation, _outputs)
+            for n, i in model.model_fields.items()
+            if n not in exclude
         }
         namespace: dict[str, Any] = {}
         if extra is not None:

@@ -1,23 +1,43 @@
-"""GraphQL for delivery data: bulk ingest mutations and the flow and DORA metrics query."""
+"""GraphQL for delivery data: bulk ingest mutations, the stored records' lists, and the
+flow and DORA metrics query."""
 
 import enum
+import uuid
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Protocol, TypeVar
 
 import strawberry
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.fields import fields_named
 from api.graphql.children import mutation
 from api.graphql.context import Info
-from api.graphql.convert import output_type
+from api.graphql.convert import input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
+from api.graphql.inputs import plain
+from api.graphql.relay import Connection, connection, connection_of, page_args
 from core import delivery
+from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery.flow_metrics import FlowReport
 from core.metrics.flow import FlowBucket, FlowDistribution
 from core.models.delivery import WorkItemType
-from core.models.delivery_input import MAX_BATCH, IngestCounts, StateFlag
+from core.models.delivery_input import (
+    MAX_BATCH,
+    DeploymentInput,
+    DeploymentRead,
+    IncidentInput,
+    IncidentRead,
+    IngestCounts,
+    StateChangeInput,
+    StateChangeRead,
+    WorkItemInput,
+    WorkItemRead,
+)
+from core.pagination import Page
 
 
 @strawberry.enum
@@ -27,45 +47,10 @@ class FlowBucketSize(enum.StrEnum):
     month = "month"
 
 
-@strawberry.input(name="StateChangeInput", description="The item entered `state` at `at`.")
-class StateChangeInputType:
-    at: datetime
-    state: str
-    flag: StateFlag
-
-
-@strawberry.input(
-    name="WorkItemInput",
-    description="A flow item; without `started` it counts from `created`. State changes go "
-    "in time order.",
-)
-class WorkItemInputType:
-    external_id: str
-    type: WorkItemType
-    created: datetime
-    title: str | None = None
-    started: datetime | None = None
-    finished: datetime | None = None
-    state_changes: list[StateChangeInputType] = strawberry.field(default_factory=list)
-
-
-@strawberry.input(name="DeploymentInput", description="A deployment and its commit times.")
-class DeploymentInputType:
-    external_id: str
-    deployed_at: datetime
-    commit_times: list[datetime] = strawberry.field(default_factory=list)
-    succeeded: bool = True
-    caused_incident: bool = False
-    incident_external_id: str | None = None
-
-
-@strawberry.input(name="IncidentInput", description="A production incident.")
-class IncidentInputType:
-    external_id: str
-    opened_at: datetime
-    resolved_at: datetime | None = None
-    deployment_external_id: str | None = None
-
+StateChangeInputType = input_type(StateChangeInput, "StateChangeInput", defaults=True)
+WorkItemInputType = input_type(WorkItemInput, "WorkItemInput", defaults=True)
+DeploymentInputType = input_type(DeploymentInput, "DeploymentInput", defaults=True)
+IncidentInputType = input_type(IncidentInput, "IncidentInput", defaults=True)
 
 IngestCountsType = output_type(IngestCounts, "IngestCounts")
 FlowDistributionType = output_type(
@@ -73,17 +58,51 @@ FlowDistributionType = output_type(
 )
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
+StateChangeReadType = output_type(StateChangeRead, "StateChange")
+WorkItemReadType = output_type(WorkItemRead, "WorkItem", description=WorkItemRead.__doc__)
+DeploymentReadType = output_type(DeploymentRead, "Deployment")
+IncidentReadType = output_type(IncidentRead, "Incident")
 
 
-def _plain(value: Any) -> Any:
-    """Inputs as the plain data the service validates (and names errors in)."""
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return value.value
-    if hasattr(value, "__strawberry_definition__"):
-        return {k: _plain(v) for k, v in vars(value).items() if v is not strawberry.UNSET}
-    return value
+F = TypeVar("F", bound=BaseModel)
+R = TypeVar("R", bound=BaseModel)
+F_contra = TypeVar("F_contra", bound=BaseModel, contravariant=True)
+
+
+class Lister(Protocol[F_contra, R]):
+    """What the core's three delivery lists share, so one helper pages each as REST does."""
+
+    def __call__(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: uuid.UUID,
+        filters: F_contra,
+        /,
+        *,
+        limit: int,
+        cursor: str | None,
+    ) -> Awaitable[Page[R]]: ...
+
+
+async def _page(
+    info: Info,
+    lister: Lister[F, R],
+    value_stream_id: strawberry.ID,
+    filters: F,
+    first: int | None,
+    after: str | None,
+) -> Connection[R]:
+    """GraphQL's `first` and `after` are the core's `limit` and `cursor`, checked alike."""
+    page = await lister(
+        info.context.session,
+        info.context.actor,
+        parse_id(value_stream_id, "valueStreamId"),
+        filters,
+        limit=page_args(first),
+        cursor=after,
+    )
+    return connection(page)
 
 
 @strawberry.type
@@ -111,6 +130,64 @@ class Query:
             bucket=FlowBucketSize(bucket).value,
         )
 
+    @strawberry.field(
+        graphql_type=connection_of(WorkItemReadType) | None,
+        description="A value stream's work items with their state changes; finished in "
+        "[finishedSince, finishedUntil).",
+    )
+    async def work_items(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        type: WorkItemType | None = None,
+        finished_since: datetime | None = None,
+        finished_until: datetime | None = None,
+    ) -> Connection[WorkItemRead]:
+        filters = delivery.WorkItemFilter(
+            type=type, finished_since=finished_since, finished_until=finished_until
+        )
+        return await _page(info, delivery.list_work_items, value_stream_id, filters, first, after)
+
+    @strawberry.field(
+        graphql_type=connection_of(DeploymentReadType) | None,
+        description="A value stream's deployments with their commit times; deployed in "
+        "[deployedSince, deployedUntil).",
+    )
+    async def deployments(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        succeeded: bool | None = None,
+        deployed_since: datetime | None = None,
+        deployed_until: datetime | None = None,
+    ) -> Connection[DeploymentRead]:
+        filters = delivery.DeploymentFilter(
+            succeeded=succeeded, deployed_since=deployed_since, deployed_until=deployed_until
+        )
+        return await _page(info, delivery.list_deployments, value_stream_id, filters, first, after)
+
+    @strawberry.field(
+        graphql_type=connection_of(IncidentReadType) | None,
+        description="A value stream's incidents; resolved in [resolvedSince, resolvedUntil).",
+    )
+    async def incidents(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        resolved_since: datetime | None = None,
+        resolved_until: datetime | None = None,
+    ) -> Connection[IncidentRead]:
+        filters = delivery.IncidentFilter(
+            resolved_since=resolved_since, resolved_until=resolved_until
+        )
+        return await _page(info, delivery.list_incidents, value_stream_id, filters, first, after)
+
 
 @strawberry.type
 class Mutation:
@@ -120,14 +197,19 @@ class Mutation:
         directives=[Cost(weight=200)],
     )
     async def ingest_work_items(
-        self, info: Info, value_stream_id: strawberry.ID, items: list[WorkItemInputType]
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        items: Annotated[
+            list[object], strawberry.argument(graphql_type=list_of(WorkItemInputType))
+        ],
     ) -> IngestCounts:
         with fields_named({"work_items": "items"}):
             return await delivery.ingest_work_items(
                 info.context.session,
                 info.context.actor,
                 parse_id(value_stream_id, "valueStreamId"),
-                _plain(items),
+                plain(items),
             )
 
     @mutation(
@@ -136,14 +218,19 @@ class Mutation:
         directives=[Cost(weight=200)],
     )
     async def ingest_deployments(
-        self, info: Info, value_stream_id: strawberry.ID, items: list[DeploymentInputType]
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        items: Annotated[
+            list[object], strawberry.argument(graphql_type=list_of(DeploymentInputType))
+        ],
     ) -> IngestCounts:
         with fields_named({"deployments": "items"}):
             return await delivery.ingest_deployments(
                 info.context.session,
                 info.context.actor,
                 parse_id(value_stream_id, "valueStreamId"),
-                _plain(items),
+                plain(items),
             )
 
     @mutation(
@@ -152,12 +239,17 @@ class Mutation:
         directives=[Cost(weight=200)],
     )
     async def ingest_incidents(
-        self, info: Info, value_stream_id: strawberry.ID, items: list[IncidentInputType]
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        items: Annotated[
+            list[object], strawberry.argument(graphql_type=list_of(IncidentInputType))
+        ],
     ) -> IngestCounts:
         with fields_named({"incidents": "items"}):
             return await delivery.ingest_incidents(
                 info.context.session,
                 info.context.actor,
                 parse_id(value_stream_id, "valueStreamId"),
-                _plain(items),
+                plain(items),
             )

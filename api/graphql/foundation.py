@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Context, Info
-from api.graphql.convert import input_type
+from api.graphql.convert import gql_enum, input_type
 from api.graphql.extensions import Savepoint
 from api.graphql.inputs import to_model
 from api.graphql.loaders import load, nothing
@@ -21,7 +21,7 @@ from core.models.team import Team, TeamCreate, TeamMemberAdd, TeamUpdate
 from core.models.token import ApiToken, ApiTokenCreate, Role
 from core.services import batches
 
-RoleEnum = strawberry.enum(Role, name="Role")
+RoleEnum = gql_enum(Role)
 
 
 def mutation(**kwargs: Any) -> Any:
@@ -129,43 +129,13 @@ def load_person(context: Context, person_id: Any) -> Any:
     return load(context, "person", batches.people, person_id, default=nothing)
 
 
-@strawberry.input
-class PersonCreateInput:
-    name: str
-    email: str | None = None
-    title: str | None = None
-    active: bool = True
-
-
+PersonCreateInput = input_type(PersonCreate, "PersonCreateInput", defaults=True)
 PersonUpdateInput = input_type(PersonUpdate, "PersonUpdateInput", partial=True)
 TeamUpdateInput = input_type(TeamUpdate, "TeamUpdateInput", partial=True)
 OrganizationUpdateInput = input_type(OrganizationUpdate, "OrganizationUpdateInput", partial=True)
-
-
-@strawberry.input
-class TeamCreateInput:
-    name: str
-    description: str | None = None
-    member_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class ApiTokenCreateInput:
-    name: str
-    role: Role
-    person_id: strawberry.ID | None = None
-    expires_at: datetime | None = None
-
-
-@strawberry.input
-class AuditFilterInput:
-    entity_type: str | None = None
-    entity_id: strawberry.ID | None = None
-    actor_token_id: strawberry.ID | None = None
-    actor_person_id: strawberry.ID | None = None
-    action: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+TeamCreateInput = input_type(TeamCreate, "TeamCreateInput", defaults=True)
+ApiTokenCreateInput = input_type(ApiTokenCreate, "ApiTokenCreateInput", defaults=True)
+AuditFilterInput = input_type(audit.AuditFilter, "AuditFilterInput", defaults=True)
 
 
 def parse_id(value: Any, field: str = "id") -> uuid.UUID:
@@ -259,9 +229,11 @@ class Query:
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        filter: AuditFilterInput | None = None,
+        filter: Annotated[
+            object | None, strawberry.argument(graphql_type=AuditFilterInput | None)
+        ] = None,
     ) -> Connection[AuditEventType] | None:
-        filters = audit.AuditFilter.model_validate(vars(filter) if filter else {})
+        filters = audit.AuditFilter() if filter is None else to_model(audit.AuditFilter, filter)
         page = await audit.list_events(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )
@@ -285,7 +257,11 @@ class Mutation:
         )
 
     @mutation(graphql_type=PersonType | None)
-    async def create_person(self, info: Info, input: PersonCreateInput) -> Person:
+    async def create_person(
+        self,
+        info: Info,
+        input: Annotated[object, strawberry.argument(graphql_type=PersonCreateInput)],
+    ) -> Person:
         data = to_model(PersonCreate, input)
         return await people.create_person(info.context.session, info.context.actor, data)
 
@@ -319,7 +295,11 @@ class Mutation:
         return id
 
     @mutation(graphql_type=TeamType | None)
-    async def create_team(self, info: Info, input: TeamCreateInput) -> Team:
+    async def create_team(
+        self,
+        info: Info,
+        input: Annotated[object, strawberry.argument(graphql_type=TeamCreateInput)],
+    ) -> Team:
         data = to_model(TeamCreate, input)
         return await teams.create_team(info.context.session, info.context.actor, data)
 
@@ -383,7 +363,9 @@ class Mutation:
 
     @mutation(description="Admin only. The secret is in this answer and nowhere ever again.")
     async def create_api_token(
-        self, info: Info, input: ApiTokenCreateInput
+        self,
+        info: Info,
+        input: Annotated[object, strawberry.argument(graphql_type=ApiTokenCreateInput)],
     ) -> ApiTokenCreatedPayload | None:
         token, secret = await tokens.issue_token(
             info.context.session, info.context.actor, to_model(ApiTokenCreate, input)

@@ -4,13 +4,15 @@ A PMO wants one word per target (on track, at risk, off track) and the numbers b
 it. Progress is the share of the baseline-to-target gap closed by the latest
 measurement; the expectation is the share of the timeline elapsed. The straight line is
 a deliberately simple plan: it needs no extra input and is easy to explain in a report.
-`STATUS_RULE` states the rule once, for the API documentation of both transports.
+`STATUS_RULE` states the rule once, for the API documentation of both transports, and
+`ProgressRead` is the one shape of the answer, which both transports and the exports read.
 """
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 """How far ahead of the service's clock a measurement may be dated: clocks of the
@@ -52,14 +54,19 @@ class TargetStatus(enum.StrEnum):
     no_data = "no_data"
 
 
-@dataclass(frozen=True)
-class TargetProgress:
-    latest_value: float | None
-    latest_at: datetime | None
-    percent_of_way: float | None
-    status: TargetStatus
-    expected_percent_now: float
-    reason: str
+class ProgressRead(BaseModel):
+    """Where a target stands now, computed from its measurements, never stored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    latest_value: float | None = Field(
+        description="the latest measurement taken up to now, in the target's unit"
+    )
+    latest_at: datetime | None = Field(description="when the latest measurement was taken")
+    percent_of_way: float | None = Field(description=PERCENT_OF_WAY)
+    status: TargetStatus = Field(description=STATUS_RULE)
+    expected_percent_now: float | None = Field(description=EXPECTED_PERCENT)
+    reason: str = Field(description="the status in words, with the numbers behind it")
 
 
 def validate_target(baseline: float, target: float, direction: Direction) -> None:
@@ -125,7 +132,7 @@ def progress(
     start: datetime,
     due: datetime,
     now: datetime,
-) -> TargetProgress:
+) -> ProgressRead:
     """Where a target stands at ``now``.
 
     Measurements taken after ``now`` are ignored so a report for a past date shows what
@@ -140,14 +147,26 @@ def progress(
     expected = expected_percent(start, due, now)
     known = [(at, value) for at, value in measurements if at <= now]
     if not known:
-        return TargetProgress(
-            None, None, None, TargetStatus.no_data, expected, "no measurements yet"
+        return ProgressRead(
+            latest_value=None,
+            latest_at=None,
+            percent_of_way=None,
+            status=TargetStatus.no_data,
+            expected_percent_now=expected,
+            reason="no measurements yet",
         )
     latest_at, latest = max(reversed(known), key=lambda m: m[0])
     percent = percent_of_way(baseline, target, direction, latest)
 
-    def result(status: TargetStatus, reason: str) -> TargetProgress:
-        return TargetProgress(latest, latest_at, percent, status, expected, reason)
+    def result(status: TargetStatus, reason: str) -> ProgressRead:
+        return ProgressRead(
+            latest_value=latest,
+            latest_at=latest_at,
+            percent_of_way=percent,
+            status=status,
+            expected_percent_now=expected,
+            reason=reason,
+        )
 
     if reached(latest, target, direction):
         return result(

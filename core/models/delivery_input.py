@@ -32,7 +32,7 @@ def _link(what: str, kind: str) -> Any:
         default=None,
         min_length=1,
         max_length=200,
-        description=f"{what}: a failed change once a {kind} of that external id is "
+        description=f"{what}: a failed change once {kind} of that external id is "
         "reported to the value stream",
     )
 
@@ -88,7 +88,7 @@ class DeploymentInput(BaseModel):
         description="the pipeline says this deployment caused an incident, named or not; "
         "a failed change either way",
     )
-    incident_external_id: str | None = _link("the incident this deployment caused", "incident")
+    incident_external_id: str | None = _link("the incident this deployment caused", "an incident")
 
 
 class IncidentInput(BaseModel):
@@ -100,7 +100,7 @@ class IncidentInput(BaseModel):
     opened_at: AwareDatetime
     resolved_at: AwareDatetime | None = None
     deployment_external_id: str | None = _link(
-        "the deployment that caused this incident", "deployment"
+        "the deployment that caused this incident", "a deployment"
     )
 
 

@@ -8,14 +8,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.metrics.target_progress import (
-    EXPECTED_PERCENT,
-    MAX_CLOCK_SKEW,
-    PERCENT_OF_WAY,
-    STATUS_RULE,
-    Direction,
-    TargetStatus,
-)
+from core.metrics.target_progress import MAX_CLOCK_SKEW, Direction, ProgressRead
 from core.metrics.units import describe_units
 from core.models.base import Entity
 from core.ranges import MetricValue
@@ -121,19 +114,6 @@ class TargetFromMaps(SQLModel):
         description="one of the metric's units; default: the largest in which both "
         "values read as at least 1 (hours for 16 and 8 hours, days for 22 and 10 days)",
     )
-
-
-class ProgressRead(SQLModel):
-    """Where a target stands now, computed from its measurements, never stored."""
-
-    latest_value: float | None = Field(
-        description="the latest measurement taken up to now, in the target's unit"
-    )
-    latest_at: datetime | None = Field(description="when the latest measurement was taken")
-    percent_of_way: float | None = Field(description=PERCENT_OF_WAY)
-    status: TargetStatus = Field(description=STATUS_RULE)
-    expected_percent_now: float | None = Field(description=EXPECTED_PERCENT)
-    reason: str = Field(description="the status in words, with the numbers behind it")
 
 
 class TargetRead(TargetFields):

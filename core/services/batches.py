@@ -13,9 +13,10 @@ from typing import TypeVar
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.metrics.target_progress import ProgressRead
 from core.models.base import Entity
 from core.models.person import Person
-from core.models.target import FlowTarget, ProgressRead
+from core.models.target import FlowTarget
 from core.models.value_stream_map import ValueStreamMap
 from core.services import crud
 from core.targets import service as targets
@@ -46,8 +47,7 @@ async def target_progress(
     session: AsyncSession, actor: Actor, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ProgressRead]:
     rows = await flow_targets(session, actor, ids)
-    found = await targets.progress_of(session, actor, list(rows.values()))
-    return {i: ProgressRead.model_validate(vars(p)) for i, p in found.items()}
+    return await targets.progress_of(session, actor, list(rows.values()))
 
 
 async def playbook(

@@ -25,7 +25,7 @@ from core.metrics.flow import SECONDS_PER_DAY, FlowBucket
 from core.metrics.map_metrics import MapMetrics
 from core.metrics.target_progress import (
     Direction,
-    TargetProgress,
+    ProgressRead,
     future_problem,
     progress,
     validate_target,
@@ -36,7 +36,6 @@ from core.models.target import (
     Measurement,
     MeasurementRead,
     MetricKey,
-    ProgressRead,
     TargetCreate,
     TargetFromMaps,
     TargetRead,
@@ -184,7 +183,7 @@ def _moment(day: date) -> datetime:
 
 def target_progress(
     target: FlowTarget, series: Sequence[Measurement], now: datetime | None = None
-) -> TargetProgress:
+) -> ProgressRead:
     """Progress from baseline towards target, judged against the time elapsed to the due date.
 
     Computed in the target's unit, so the reason reads in the numbers its owner set.
@@ -202,21 +201,21 @@ def target_progress(
 
 async def progress_of(
     session: AsyncSession, actor: Actor, target_list: Sequence[FlowTarget]
-) -> dict[uuid.UUID, TargetProgress]:
+) -> dict[uuid.UUID, ProgressRead]:
     """Progress of many targets with one query for all their measurements."""
     series = await measurements.for_parents(session, actor, [t.id for t in target_list])
     now = utcnow()
     return {t.id: target_progress(t, series.get(t.id, []), now) for t in target_list}
 
 
-def target_read(target: FlowTarget, now: TargetProgress | None) -> TargetRead:
+def target_read(target: FlowTarget, now: ProgressRead | None) -> TargetRead:
     """The target as clients read it: values in its unit, with its progress."""
     return TargetRead.model_validate(
         {
             **target.model_dump(warnings=False),
             "baseline": in_target_unit(target, target.baseline),
             "target": in_target_unit(target, target.target),
-            "progress": None if now is None else ProgressRead.model_validate(vars(now)),
+            "progress": now,
         }
     )
 

@@ -6,8 +6,10 @@ from typing import Any
 import pytest
 
 from core.metrics.work_states import StateChange, first_out_of_order, state_seconds
+from core.models.delivery_input import MAX_BATCH
 from tests.api_client import Api
 from tests.factories import Factory
+from tests.parity.harness import camel
 from tests.problems import assert_problem, named_fields
 
 T0 = datetime(2025, 3, 3, 9, tzinfo=UTC)
@@ -180,7 +182,8 @@ def test_updates_apply_in_place_and_replace_state_changes(editor: Api, factory: 
     assert len(after) == 3
 
 
-def test_list_filters_by_type_and_finish(editor: Api, factory: Factory) -> None:
+def of_two_types(factory: Factory) -> dict[str, Any]:
+    """A stream whose work items a filter by type and one by finish each cut in two."""
     stream = factory.value_stream()
     factory.ingest(
         stream,
@@ -192,6 +195,11 @@ def test_list_filters_by_type_and_finish(editor: Api, factory: Factory) -> None:
             work_item(4, finished=None),
         ],
     )
+    return stream
+
+
+def test_list_filters_by_type_and_finish(editor: Api, factory: Factory) -> None:
+    stream = of_two_types(factory)
 
     debts = items_of(editor, stream, "work-items", type="debt")
     early = items_of(
@@ -338,6 +346,149 @@ def test_incidents_store_time_to_restore(editor: Api, factory: Factory) -> None:
     assert stored["INC-2"]["restore_seconds"] == 2 * 3600
     resolved_later = items_of(editor, stream, "incidents", resolved_since=iso(T0 + 20 * HOUR))
     assert resolved_later == []
+
+
+# -- through GraphQL -------------------------------------------------------------------------
+
+INGEST_WORK_ITEMS = """
+mutation($s: ID!, $items: [WorkItemInput!]!) {
+  ingestWorkItems(valueStreamId: $s, items: $items) { created }
+}
+"""
+WORK_ITEMS = """
+query($s: ID!, $first: Int, $after: String, $type: WorkItemType, $since: DateTime,
+      $until: DateTime) {
+  workItems(valueStreamId: $s, first: $first, after: $after, type: $type,
+            finishedSince: $since, finishedUntil: $until) {
+    nodes { externalId type stateChanges { state flag } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+def graphql_work_items(api: Api, stream: dict[str, Any], **variables: Any) -> list[Any]:
+    """Every work item the query finds, read a page of one at a time."""
+    found: list[Any] = []
+    after = None
+    while True:
+        answer = api.graphql(
+            WORK_ITEMS, {"s": stream["id"], "first": 1, "after": after, **variables}
+        )
+        page = answer["data"]["workItems"]
+        found += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        after = page["pageInfo"]["endCursor"]
+
+
+def as_graphql(body: dict[str, Any]) -> dict[str, Any]:
+    """A REST body of a work item as GraphQL's input, its state changes included."""
+    changes = [as_graphql(change) for change in body.get("state_changes", [])]
+    return {camel(k): changes if k == "state_changes" else v for k, v in body.items()}
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"finished": "2025-03-03T10:00:00"}, "items[1].finished"),
+        ({"finished": iso(T0)}, "items[1].finished"),
+        ({"external_id": ""}, "items[1].external_id"),
+        ({"external_id": "WI-0"}, "items[1].external_id"),
+        ({"title": "x" * 501}, "items[1].title"),
+        (
+            {"state_changes": [{"at": iso(T0 + HOUR), "state": "", "flag": "active"}]},
+            "items[1].state_changes[0].state",
+        ),
+    ],
+)
+def test_graphql_refuses_what_the_core_models_refuse_naming_index_and_field(
+    editor: Api, factory: Factory, bad: dict[str, Any], field: str
+) -> None:
+    stream = factory.value_stream()
+    items = [as_graphql(work_item(0)), as_graphql(work_item(1, **bad))]
+
+    answer = editor.graphql(INGEST_WORK_ITEMS, {"s": stream["id"], "items": items})
+
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert field in [problem["field"] for problem in error["extensions"]["fields"]]
+    assert items_of(editor, stream, "work-items") == []
+
+
+def test_graphql_takes_the_batch_size_of_the_core(editor: Api, factory: Factory) -> None:
+    stream = factory.value_stream()
+    item = {"type": "feature", "created": iso(T0)}
+    batch = [{"externalId": f"WI-{n}", **item} for n in range(MAX_BATCH + 1)]
+
+    answer = editor.graphql(INGEST_WORK_ITEMS, {"s": stream["id"], "items": batch})
+
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert error["extensions"]["fields"][0]["field"] == "items"
+    assert str(MAX_BATCH) in error["message"]
+
+
+def test_graphql_lists_work_items_filtered_and_paged_like_rest(
+    editor: Api, factory: Factory
+) -> None:
+    stream = of_two_types(factory)
+    period = {
+        "finished_since": iso(T0),
+        "finished_until": iso(T0 + 11 * HOUR + timedelta(seconds=1)),
+    }
+
+    debts = graphql_work_items(editor, stream, type="debt")
+    early = graphql_work_items(
+        editor, stream, since=period["finished_since"], until=period["finished_until"]
+    )
+
+    assert [n["externalId"] for n in debts] == [
+        i["external_id"] for i in items_of(editor, stream, "work-items", type="debt")
+    ]
+    assert [n["externalId"] for n in early] == [
+        i["external_id"] for i in items_of(editor, stream, "work-items", **period)
+    ]
+    assert {n["externalId"] for n in [*debts, *early]} == {"WI-1", "WI-2", "WI-3"}
+    assert {n["type"] for n in debts} == {"debt"}
+    assert debts[0]["stateChanges"][0] == {"state": "In progress", "flag": "active"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        ({"since": "2025-03-03T10:00:00"}, "finished_since"),
+        ({"first": 0}, "first"),
+        ({"s": "not-an-id"}, "valueStreamId"),
+        ({"after": "not-a-cursor"}, "after"),
+    ],
+)
+def test_graphql_lists_refuse_bad_arguments_naming_them(
+    editor: Api, factory: Factory, variables: dict[str, Any], field: str
+) -> None:
+    stream = factory.value_stream()
+
+    answer = editor.graphql(WORK_ITEMS, {"s": stream["id"], **variables})
+
+    assert answer["data"] == {"workItems": None}
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert error["extensions"]["fields"][0]["field"] == field
+
+
+@pytest.mark.parametrize("root", ["workItems", "deployments", "incidents"])
+def test_graphql_lists_show_another_organization_no_stream(
+    outsider: Api, factory: Factory, root: str
+) -> None:
+    stream = factory.value_stream()
+    factory.ingest(stream, "work-items", [work_item(1)])
+
+    answer = outsider.graphql(
+        f"query($s: ID!) {{ {root}(valueStreamId: $s) {{ nodes {{ id }} }} }}", {"s": stream["id"]}
+    )
+
+    assert answer["data"] == {root: None}
+    assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 # -- who may ---------------------------------------------------------------------------------

@@ -25,8 +25,9 @@ from core.exports.snapshots import (
 )
 from core.maps.flowmap import FlowMap, Handoff, Step
 from core.metrics.map_metrics import compute_map_metrics
+from core.metrics.target_progress import ProgressRead
 from core.models.backlog import MilestoneProgress, MilestoneRead
-from core.models.target import MeasurementRead, ProgressRead
+from core.models.target import MeasurementRead
 from core.models.value_stream import ValueStreamRead
 from core.models.value_stream_map import HandoffRead, MapRead, StepRead
 from plugins import readout

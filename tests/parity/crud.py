@@ -365,6 +365,13 @@ def cases(resource: Resource) -> list[Case | QueryCase]:
     return made
 
 
+def root_argument_types(root: str) -> dict[str, str]:
+    """The GraphQL type of each argument of the root query field `root`."""
+    query = _schema().query_type
+    assert query is not None
+    return {name: str(arg.type) for name, arg in query.fields[root].args.items()}
+
+
 def _argument_types(root: str, field_name: str) -> dict[str, str]:
     """The GraphQL type of each argument of `field_name` on the type `root` answers."""
     query = _schema().query_type

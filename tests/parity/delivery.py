@@ -4,11 +4,12 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import selection
+from tests.parity.crud import root_argument_types, selection
 from tests.parity.harness import (
     Case,
     QueryCase,
     Twin,
+    camel,
     camel_keys,
     comparable,
     graphql_data,
@@ -42,6 +43,48 @@ FIELDS = {
     "incidents": "ingestIncidents",
 }
 WINDOW = {"start": "2026-01-05T00:00:00Z", "end": "2026-01-12T00:00:00Z", "bucket": "day"}
+MORE = {
+    "work-items": [
+        {"external_id": "F-2", "type": "feature", "created": "2026-01-07T00:00:00Z",
+         "finished": "2026-01-08T00:00:00Z"},
+        {"external_id": "F-3", "type": "feature", "created": "2026-01-08T00:00:00Z",
+         "finished": "2026-01-10T00:00:00Z"},
+    ],
+    "deployments": [
+        {"external_id": "R-3", "deployed_at": "2026-01-09T10:00:00Z",
+         "commit_times": ["2026-01-08T10:00:00Z", "2026-01-09T09:00:00Z"]},
+        {"external_id": "R-4", "deployed_at": "2026-01-11T10:00:00Z"},
+    ],
+    "incidents": [
+        {"external_id": "I-2", "opened_at": "2026-01-08T09:00:00Z",
+         "resolved_at": "2026-01-08T10:00:00Z"},
+        {"external_id": "I-3", "opened_at": "2026-01-09T09:00:00Z"},
+    ],
+}  # fmt: skip
+"""Records beyond the flow case's, so that each list's filter leaves some out and keeps
+more than one page of one."""
+LISTS = {
+    "work-items": (
+        "workItems",
+        "WorkItem",
+        {"type": "feature", "finished_since": "2026-01-06T00:00:00Z",
+         "finished_until": "2026-01-09T00:00:00Z"},
+    ),
+    "deployments": (
+        "deployments",
+        "Deployment",
+        {"succeeded": True, "deployed_since": "2026-01-07T00:00:00Z",
+         "deployed_until": "2026-01-10T00:00:00Z"},
+    ),
+    "incidents": (
+        "incidents",
+        "Incident",
+        {"resolved_since": "2026-01-07T00:00:00Z", "resolved_until": "2026-01-09T00:00:00Z"},
+    ),
+}  # fmt: skip
+"""Each list's root field, its node type and a REST query that keeps two of its records."""
+NESTED = {"WorkItem": f"stateChanges {{ {selection('StateChange')} }}"}
+"""Lists of objects, which `selection` leaves out, compared all the same."""
 
 
 def _graphql_items(kind: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,6 +140,62 @@ def _flow_by_graphql(api: Api, twin: Twin) -> Any:
     return comparable(data["flowMetrics"])
 
 
+def _listed(factory: Factory, admin: Factory) -> Twin:
+    twin = _delivered(factory, admin)
+    for kind, items in MORE.items():
+        factory.ingest(twin["stream"], kind, items)
+    return twin
+
+
+def _pages_by_rest(kind: str, query: dict[str, Any]) -> Any:
+    def read(api: Api, twin: Twin) -> Any:
+        url = f"/api/v1/value-streams/{twin['stream']['id']}/{kind}"
+        pages, cursor = [], None
+        while True:
+            page = rest_json(api, url, **query, limit=1, **({"cursor": cursor} if cursor else {}))
+            pages.append(comparable(page["items"]))
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return pages
+
+    return read
+
+
+def _pages_by_graphql(root: str, type_name: str, query: dict[str, Any]) -> Any:
+    types = root_argument_types(root)
+    variables = {camel(key): value for key, value in query.items()}
+    declared = "".join(f", ${name}: {types[name]}" for name in variables)
+    passed = "".join(f", {name}: ${name}" for name in variables)
+    chosen = f"{selection(type_name)} {NESTED.get(type_name, '')}"
+    text = (
+        f"query($s: ID!, $after: String{declared}) {{ {root}(valueStreamId: $s, first: 1, "
+        f"after: $after{passed}) {{ nodes {{ {chosen} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+    )
+
+    def read(api: Api, twin: Twin) -> Any:
+        pages, after = [], None
+        while True:
+            found = graphql_data(api, text, s=twin["stream"]["id"], after=after, **variables)[root]
+            pages.append(comparable(found["nodes"]))
+            if not found["pageInfo"]["hasNextPage"]:
+                return pages
+            after = found["pageInfo"]["endCursor"]
+
+    return read
+
+
+def _list_case(kind: str) -> QueryCase:
+    root, type_name, query = LISTS[kind]
+    return QueryCase(
+        name=f"{kind.replace('-', ' ')} filtered, a page of one at a time",
+        rest=(f"GET /api/v1/value-streams/{{value_stream_id}}/{kind}",),
+        graphql=(root,),
+        arrange=_listed,
+        via_rest=_pages_by_rest(kind, query),
+        via_graphql=_pages_by_graphql(root, type_name, query),
+    )
+
+
 CASES: list[Case | QueryCase] = [
     _ingest_case("work-items", WORK_ITEMS),
     _ingest_case("deployments", DEPLOYMENTS),
@@ -111,4 +210,5 @@ CASES: list[Case | QueryCase] = [
         ),
         via_graphql=_flow_by_graphql,
     ),
+    *(_list_case(kind) for kind in LISTS),
 ]

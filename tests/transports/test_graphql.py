@@ -172,6 +172,26 @@ def test_an_id_that_is_no_uuid_is_a_validation_error(viewer: Api) -> None:
     assert codes(result) == ["VALIDATION_FAILED"]
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ('mutation { createPerson(input: {name: "Ada", email: "ada@"}) { id } }', "email"),
+        ('mutation { createPerson(input: {name: ""}) { id } }', "name"),
+        (f'mutation {{ createTeam(input: {{name: "{"x" * 201}"}}) {{ id }} }}', "name"),
+        ('mutation { createTeam(input: {name: "T", memberIds: ["nope"]}) { id } }', "member_ids.0"),
+        ('mutation { createApiToken(input: {name: "", role: viewer}) { secret } }', "name"),
+        ('{ auditEvents(filter: {entityId: "nope"}) { nodes { id } } }', "entity_id"),
+    ],
+)
+def test_inputs_refuse_what_their_core_model_refuses_naming_the_field(
+    admin: Api, query: str, field: str
+) -> None:
+    result = admin.graphql(query)
+
+    assert codes(result) == ["VALIDATION_FAILED"]
+    assert [f["field"] for f in result["errors"][0]["extensions"]["fields"]] == [field]
+
+
 def test_a_viewer_mutation_is_forbidden_and_writes_nothing(viewer: Api) -> None:
     result = viewer.graphql('mutation { createPerson(input: {name: "Nope"}) { id } }')
 
