@@ -2,10 +2,10 @@
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import Field
 from sqlmodel import col, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -19,6 +19,7 @@ from core.models.backlog import (
     BacklogDependency,
     BacklogItem,
     BacklogMove,
+    ItemType,
     Milestone,
     MilestoneProgress,
     MilestoneRead,
@@ -33,19 +34,24 @@ from core.models.waste_finding import WasteFinding
 from core.pagination import Page, paginate
 from core.services import crud
 from core.services.children import ChildService
+from core.services.filters import ListFilter
 from core.types import utcnow
 
 WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "job_size")
 
 
-class BacklogFilter(BaseModel):
-    status: BacklogStatus | None = None
-    owner_id: uuid.UUID | None = None
-    milestone_id: uuid.UUID | None = None
-    type: str | None = None
-    overdue: bool | None = None
-    q: str | None = None
-    sort: str = "rank"
+class BacklogFilter(ListFilter):
+    status: BacklogStatus | None = Field(default=None, description="where the item stands")
+    owner_id: uuid.UUID | None = Field(default=None, description="the person accountable for it")
+    milestone_id: uuid.UUID | None = Field(
+        default=None, description="the milestone it is planned for"
+    )
+    type: ItemType | None = Field(default=None, description="the kind of change it makes")
+    overdue: bool | None = Field(
+        default=None, description="true: past its due date and neither done nor dropped"
+    )
+    q: str | None = Field(default=None, max_length=200, description="text in title or description")
+    sort: Literal["rank", "wsjf"] = Field(default="rank", description="rank or wsjf")
 
 
 class BacklogService(ChildService[BacklogItem]):
@@ -83,7 +89,7 @@ class BacklogService(ChildService[BacklogItem]):
         actor: Actor,
         parent_id: uuid.UUID,
         *,
-        filters: Mapping[str, Any] | None = None,
+        filters: ListFilter | None = None,
         limit: int,
         cursor: str | None,
     ) -> Page[BacklogItem]:
@@ -96,7 +102,7 @@ class BacklogService(ChildService[BacklogItem]):
         session: AsyncSession,
         actor: Actor,
         parent_ids: Sequence[uuid.UUID],
-        filters: Mapping[str, Any] | None = None,
+        filters: ListFilter | None = None,
     ) -> dict[uuid.UUID, list[BacklogItem]]:
         """The backlogs of many streams in one query, narrowed and ordered as `list_items` is."""
         chosen = _backlog_filter(filters)
@@ -241,9 +247,7 @@ async def _neighbour_rank(
     return (await session.exec(statement)).one()
 
 
-items = BacklogService(
-    BacklogItem, person_fields=["owner_id"], filters=["status", "owner_id", "milestone_id", "type"]
-)
+items = BacklogService(BacklogItem, person_fields=["owner_id"], filters=BacklogFilter)
 
 
 async def list_items(
@@ -271,16 +275,18 @@ async def list_items(
     )
 
 
-def _backlog_filter(filters: Mapping[str, Any] | None) -> BacklogFilter:
-    return BacklogFilter(**{k: v for k, v in (filters or {}).items() if v is not None})
+def _backlog_filter(filters: ListFilter | None) -> BacklogFilter:
+    if filters is None:
+        return BacklogFilter()
+    if not isinstance(filters, BacklogFilter):
+        raise TypeError(f"backlog items take BacklogFilter, not {type(filters).__name__}")
+    return filters
 
 
 def _sort_keys(filters: BacklogFilter) -> list[Any]:
     """Rank order, or WSJF; the id breaks ties so pages and batches order alike."""
     if filters.sort == "wsjf":
         return [col(BacklogItem.wsjf_sort), col(BacklogItem.id)]
-    if filters.sort != "rank":
-        raise ValidationFailed("sort is rank or wsjf", field="sort")
     return [col(BacklogItem.rank), col(BacklogItem.id)]
 
 
@@ -489,7 +495,7 @@ async def remove_dependency(
     await crud.delete(session, actor, row, expected_version=None)
 
 
-milestones = ChildService(Milestone, filters=[], order=("due_date", "id"))
+milestones = ChildService(Milestone, order=("due_date", "id"))
 
 
 async def milestone_progress(

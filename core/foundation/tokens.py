@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import and_, event, not_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +18,7 @@ from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
 from core.pagination import Page, paginate
 from core.services import crud
 from core.services.context import Work
+from core.services.filters import ListFilter
 from core.services.reads import get_one
 from core.types import utcnow
 
@@ -47,8 +48,8 @@ class TrustedTokens(Protocol):
 ACTIVE = "true: tokens that work (not revoked, not expired); false: the others"
 
 
-class TokenFilter(BaseModel):
-    role: Role | None = None
+class TokenFilter(ListFilter):
+    role: Role | None = Field(default=None, description="what the token may do")
     active: bool | None = Field(default=None, description=ACTIVE)
 
 
