@@ -161,6 +161,13 @@ def field_problems(
     return problems
 
 
+def refused(problems: list[FieldProblem]) -> ValidationFailed:
+    """One error for several fields, its detail naming each, for clients that show only it."""
+    return ValidationFailed(
+        "; ".join(f"{p.field}: {p.message}" for p in problems), problems=problems
+    )
+
+
 def invalid(exc: Any, what: str, *, prefix: str = "") -> ValidationFailed:
     """A pydantic ValidationError as our error, naming every field it found wrong."""
     problems = field_problems(exc.errors(), prefix=prefix)

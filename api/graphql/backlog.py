@@ -10,11 +10,12 @@ from api.graphql.context import Info
 from api.graphql.convert import defined_by, descriptions_of, input_type, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
-from api.graphql.inputs import to_model
+from api.graphql.inputs import Filters, to_model
 from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.backlog import dependencies, listing, placement, raci
 from core.backlog.items import items
+from core.backlog.listing import BacklogFilter
 from core.backlog.milestones import milestone_progress, milestones
 from core.backlog.ownership import BacklogStatus, RaciRole
 from core.metrics.target_progress import Direction, ProgressRead
@@ -184,14 +185,15 @@ class TargetType:
             info.context, "target_progress", batches.target_progress, self.id, nothing
         )
 
-    @strawberry.field(description="Measurements, oldest first.")
-    async def measurements(self, info: Info, source: str | None = None) -> list[MeasurementType]:
+    @strawberry.field(
+        description="Measurements, oldest first.",
+        extensions=[Filters(targets.MeasurementFilter)],
+    )
+    async def measurements(
+        self, info: Info, filters: targets.MeasurementFilter
+    ) -> list[MeasurementType]:
         return await load_filtered(
-            info.context,
-            "measurements",
-            targets.measurements.for_parents,
-            {"source": source},
-            self.id,
+            info.context, "measurements", targets.measurements.for_parents, filters, self.id
         )
 
 
@@ -201,30 +203,19 @@ TargetFromMapsInput = input_type(TargetFromMaps, "TargetFromMapsInput")
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A backlog page in rank order, or by WSJF (sort: wsjf).")
+    @strawberry.field(
+        description="A backlog page in rank order, or by WSJF (sort: wsjf).",
+        extensions=[Filters(BacklogFilter)],
+    )
     async def backlog(
         self,
         info: Info,
         value_stream_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
-        status: BacklogStatus | None = None,
-        owner_id: strawberry.ID | None = None,
-        milestone_id: strawberry.ID | None = None,
-        type: ItemType | None = None,
-        overdue: bool | None = None,
-        q: str | None = None,
-        sort: str = "rank",
+        *,
+        filters: BacklogFilter,
     ) -> Connection[BacklogItemType] | None:
-        filters = listing.BacklogFilter(
-            status=status,
-            owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
-            milestone_id=parse_id(milestone_id, "milestoneId") if milestone_id else None,
-            type=type,
-            overdue=overdue,
-            q=q,
-            sort=sort,
-        )
         page = await listing.list_items(
             info.context.session,
             info.context.actor,

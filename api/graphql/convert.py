@@ -138,6 +138,22 @@ def input_type(
     return _types[name]
 
 
+def filter_input(model: type[BaseModel], name: str) -> Any:
+    """A GraphQL input holding a list's filter: its fields, each null unless given."""
+    if name not in _types:
+        annotations = {n: _convert(i.annotation, _inputs) for n, i in model.model_fields.items()}
+        defaults = {n: i.default for n, i in model.model_fields.items()}
+        cls = type(name, (), {"__annotations__": annotations, **defaults})
+        typed = strawberry.input(cls, name=name, description=model.__doc__)
+        _types[name] = defined_by(descriptions_of(model))(typed)
+    return _types[name]
+
+
+def argument_type(annotation: Any) -> Any:
+    """The GraphQL type of an argument taking a core model's field, as inputs type it."""
+    return _convert(annotation, _inputs)
+
+
 def output_type(
     model: type[BaseModel],
     name: str,

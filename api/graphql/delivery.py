@@ -17,14 +17,13 @@ from api.graphql.context import Info
 from api.graphql.convert import input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
-from api.graphql.inputs import plain
+from api.graphql.inputs import Filters, plain
 from api.graphql.relay import Connection, connection, connection_of, page_args
 from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery.flow_metrics import FlowReport
 from core.metrics.flow import FlowBucket, FlowDistribution
-from core.models.delivery import WorkItemType
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -132,6 +131,7 @@ class Query:
 
     @strawberry.field(
         graphql_type=connection_of(WorkItemReadType) | None,
+        extensions=[Filters(delivery.WorkItemFilter)],
         description="A value stream's work items with their state changes; finished in "
         "[finishedSince, finishedUntil).",
     )
@@ -141,17 +141,14 @@ class Query:
         value_stream_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
-        type: WorkItemType | None = None,
-        finished_since: datetime | None = None,
-        finished_until: datetime | None = None,
+        *,
+        filters: delivery.WorkItemFilter,
     ) -> Connection[WorkItemRead]:
-        filters = delivery.WorkItemFilter(
-            type=type, finished_since=finished_since, finished_until=finished_until
-        )
         return await _page(info, delivery.list_work_items, value_stream_id, filters, first, after)
 
     @strawberry.field(
         graphql_type=connection_of(DeploymentReadType) | None,
+        extensions=[Filters(delivery.DeploymentFilter)],
         description="A value stream's deployments with their commit times; deployed in "
         "[deployedSince, deployedUntil).",
     )
@@ -161,17 +158,14 @@ class Query:
         value_stream_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
-        succeeded: bool | None = None,
-        deployed_since: datetime | None = None,
-        deployed_until: datetime | None = None,
+        *,
+        filters: delivery.DeploymentFilter,
     ) -> Connection[DeploymentRead]:
-        filters = delivery.DeploymentFilter(
-            succeeded=succeeded, deployed_since=deployed_since, deployed_until=deployed_until
-        )
         return await _page(info, delivery.list_deployments, value_stream_id, filters, first, after)
 
     @strawberry.field(
         graphql_type=connection_of(IncidentReadType) | None,
+        extensions=[Filters(delivery.IncidentFilter)],
         description="A value stream's incidents; resolved in [resolvedSince, resolvedUntil).",
     )
     async def incidents(
@@ -180,12 +174,9 @@ class Query:
         value_stream_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
-        resolved_since: datetime | None = None,
-        resolved_until: datetime | None = None,
+        *,
+        filters: delivery.IncidentFilter,
     ) -> Connection[IncidentRead]:
-        filters = delivery.IncidentFilter(
-            resolved_since=resolved_since, resolved_until=resolved_until
-        )
         return await _page(info, delivery.list_incidents, value_stream_id, filters, first, after)
 
 

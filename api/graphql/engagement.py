@@ -11,26 +11,27 @@ from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Context, Info
 from api.graphql.convert import input_type, list_of, output_type, shaped
 from api.graphql.cost import Cost
-from api.graphql.foundation import PersonType, load_person, optional_id, parse_id
-from api.graphql.inputs import to_model
+from api.graphql.foundation import PersonType, load_person, parse_id
+from api.graphql.inputs import Filters, to_model
 from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, connection_of, page_args
 from core.backlog.items import items
+from core.backlog.listing import BacklogFilter
 from core.backlog.milestones import milestones
-from core.backlog.ownership import BacklogStatus
 from core.engagement import records as engagement
 from core.engagement import value_streams
 from core.errors import ValidationFailed
 from core.exports import importing
 from core.maps import service as maps
+from core.maps.service import MapFilter
 from core.models.action_item import (
     ActionItem,
     ActionItemCreate,
     ActionItemRead,
     ActionItemUpdate,
 )
-from core.models.backlog import ItemType, MilestoneProgress
+from core.models.backlog import MilestoneProgress
 from core.models.deliverable import (
     Deliverable,
     DeliverableCreate,
@@ -46,7 +47,6 @@ from core.models.participant import (
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.risk import Risk, RiskCreate, RiskRead, RiskUpdate
 from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate, SponsorSignoff
-from core.models.target import MetricKey
 from core.models.value_stream import (
     PhaseTransition,
     PhaseTransitionRead,
@@ -55,21 +55,12 @@ from core.models.value_stream import (
     ValueStreamCreate,
     ValueStreamUpdate,
 )
-from core.models.value_stream_map import MapKind
 from core.services import batches
 from core.targets import service as targets
+from core.targets.service import TargetFilter
 from core.workflow import organization_playbook as playbooks
 from core.workflow import phases as workflow
 from core.workflow.gates import CriterionResult, GateResult
-from core.workflow.vocabulary import (
-    ActionKind,
-    ActionStatus,
-    DeliverableStatus,
-    Function,
-    ParticipantRole,
-    RiskCategory,
-    RiskStatus,
-)
 
 ParticipantType = output_type(ParticipantRead, "Participant")
 DeliverableType = output_type(DeliverableRead, "Deliverable")
@@ -133,118 +124,67 @@ class ValueStreamType:
     async def gate(self, info: Info) -> GateResult:
         return await load(info.context, "gate", workflow.gates_batch, self.id, default=nothing)
 
-    @strawberry.field(graphql_type=list_of(ParticipantType))
+    @strawberry.field(
+        graphql_type=list_of(ParticipantType),
+        extensions=[Filters(engagement.ParticipantFilter)],
+    )
     async def participants(
-        self,
-        info: Info,
-        role: ParticipantRole | None = None,
-        function: Function | None = None,
-        person_id: strawberry.ID | None = None,
+        self, info: Info, filters: engagement.ParticipantFilter
     ) -> list[Participant]:
-        filters = {
-            "role": role,
-            "function": function,
-            "person_id": optional_id(person_id, "personId"),
-        }
         return await load_filtered(
             info.context, "participants", engagement.participants.for_parents, filters, self.id
         )
 
-    @strawberry.field(graphql_type=list_of(DeliverableType))
+    @strawberry.field(
+        graphql_type=list_of(DeliverableType),
+        extensions=[Filters(engagement.DeliverableFilter)],
+    )
     async def deliverables(
-        self,
-        info: Info,
-        kind: str | None = None,
-        status: DeliverableStatus | None = None,
-        cycle: int | None = None,
-        phase: str | None = None,
+        self, info: Info, filters: engagement.DeliverableFilter
     ) -> list[Deliverable]:
-        filters = {"kind": kind, "status": status, "cycle": cycle, "phase": phase}
         return await load_filtered(
             info.context, "deliverables", engagement.deliverables.for_parents, filters, self.id
         )
 
-    @strawberry.field(graphql_type=list_of(RiskType))
-    async def risks(
-        self,
-        info: Info,
-        category: RiskCategory | None = None,
-        status: RiskStatus | None = None,
-        owner_id: strawberry.ID | None = None,
-    ) -> list[Risk]:
-        filters = {
-            "category": category,
-            "status": status,
-            "owner_id": optional_id(owner_id, "ownerId"),
-        }
+    @strawberry.field(graphql_type=list_of(RiskType), extensions=[Filters(engagement.RiskFilter)])
+    async def risks(self, info: Info, filters: engagement.RiskFilter) -> list[Risk]:
         return await load_filtered(
             info.context, "risks", engagement.risks.for_parents, filters, self.id
         )
 
-    @strawberry.field(graphql_type=list_of(ActionItemType))
+    @strawberry.field(
+        graphql_type=list_of(ActionItemType),
+        extensions=[Filters(engagement.ActionItemFilter)],
+    )
     async def action_items(
-        self,
-        info: Info,
-        kind: ActionKind | None = None,
-        status: ActionStatus | None = None,
-        owner_id: strawberry.ID | None = None,
-        cycle: int | None = None,
-        phase: str | None = None,
+        self, info: Info, filters: engagement.ActionItemFilter
     ) -> list[ActionItem]:
-        filters = {
-            "kind": kind,
-            "status": status,
-            "owner_id": optional_id(owner_id, "ownerId"),
-            "cycle": cycle,
-            "phase": phase,
-        }
         return await load_filtered(
             info.context, "action_items", engagement.action_items.for_parents, filters, self.id
         )
 
-    @strawberry.field(graphql_type=list_of(SignoffType))
-    async def signoffs(
-        self, info: Info, cycle: int | None = None, phase: str | None = None
-    ) -> list[SponsorSignoff]:
-        filters = {"cycle": cycle, "phase": phase}
+    @strawberry.field(
+        graphql_type=list_of(SignoffType), extensions=[Filters(engagement.SignoffFilter)]
+    )
+    async def signoffs(self, info: Info, filters: engagement.SignoffFilter) -> list[SponsorSignoff]:
         return await load_filtered(
             info.context, "signoffs", engagement.signoffs.for_parents, filters, self.id
         )
 
-    @strawberry.field(description="Maps of a cycle (default: every cycle), oldest first.")
-    async def maps(
-        self,
-        info: Info,
-        cycle: int | None = None,
-        kind: MapKind | None = None,
-        chosen: bool | None = None,
-    ) -> list[MapType]:
-        filters = {"kind": kind, "cycle": cycle, "chosen": chosen}
+    @strawberry.field(
+        description="Maps of a cycle (default: every cycle), oldest first.",
+        extensions=[Filters(MapFilter)],
+    )
+    async def maps(self, info: Info, filters: MapFilter) -> list[MapType]:
         return await load_filtered(
             info.context, "stream_maps", maps.maps.for_parents, filters, self.id
         )
 
-    @strawberry.field(description="The whole backlog in rank order, or by WSJF (sort: wsjf).")
-    async def backlog_items(
-        self,
-        info: Info,
-        status: BacklogStatus | None = None,
-        owner_id: strawberry.ID | None = None,
-        milestone_id: strawberry.ID | None = None,
-        type: ItemType | None = None,
-        overdue: bool | None = None,
-        q: str | None = None,
-        sort: str = "rank",
-    ) -> list[BacklogItemType]:
-        filters = {
-            "status": status,
-            "owner_id": optional_id(owner_id, "ownerId"),
-            "milestone_id": optional_id(milestone_id, "milestoneId"),
-            "type": type,
-            "overdue": overdue,
-            "q": q,
-            "sort": sort,
-        }
+    @strawberry.field(
+        description="The whole backlog in rank order, or by WSJF (sort: wsjf).",
+        extensions=[Filters(BacklogFilter)],
+    )
+    async def backlog_items(self, info: Info, filters: BacklogFilter) -> list[BacklogItemType]:
         return await load_filtered(
             info.context, "stream_items", items.for_parents, filters, self.id
         )
@@ -253,11 +193,11 @@ class ValueStreamType:
     async def milestones(self, info: Info) -> list[MilestoneType]:
         return await load(info.context, "stream_milestones", milestones.for_parents, self.id)
 
-    @strawberry.field(description="Flow-metric targets with their progress.")
-    async def targets(
-        self, info: Info, metric: MetricKey | None = None, owner_id: strawberry.ID | None = None
-    ) -> list[TargetType]:
-        filters = {"metric": metric, "owner_id": optional_id(owner_id, "ownerId")}
+    @strawberry.field(
+        description="Flow-metric targets with their progress.",
+        extensions=[Filters(TargetFilter)],
+    )
+    async def targets(self, info: Info, filters: TargetFilter) -> list[TargetType]:
         return await load_filtered(
             info.context, "stream_targets", targets.targets.for_parents, filters, self.id
         )
@@ -326,19 +266,15 @@ class Query:
         )
         return stream
 
-    @strawberry.field
+    @strawberry.field(extensions=[Filters(value_streams.ValueStreamFilter)])
     async def value_streams(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        phase: str | None = None,
-        owner_id: strawberry.ID | None = None,
-        q: str | None = None,
+        *,
+        filters: value_streams.ValueStreamFilter,
     ) -> Connection[ValueStreamType] | None:
-        filters = value_streams.ValueStreamFilter(
-            phase=phase, owner_id=parse_id(owner_id, "ownerId") if owner_id else None, q=q
-        )
         page = await value_streams.list_value_streams(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )
@@ -353,23 +289,16 @@ class Query:
         graphql_type=connection_of(PortfolioEntryType) | None,
         description="Every value stream's phase, cycle, timebox and blockers.",
         directives=[Cost(weight=10)],
+        extensions=[Filters(workflow.PortfolioFilter)],
     )
     async def portfolio(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        phase: str | None = None,
-        overdue: bool | None = None,
-        owner_id: strawberry.ID | None = None,
-        q: str | None = None,
+        *,
+        filters: workflow.PortfolioFilter,
     ) -> Connection[object]:
-        filters = workflow.PortfolioFilter(
-            phase=phase,
-            overdue=overdue,
-            owner_id=parse_id(owner_id, "ownerId") if owner_id else None,
-            q=q,
-        )
         page = await workflow.portfolio(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )

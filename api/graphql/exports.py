@@ -14,6 +14,7 @@ from api.graphql.context import Info
 from api.graphql.convert import list_of, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
+from api.graphql.inputs import Filters
 from api.urls import resource_url
 from core.engagement import value_streams
 from core.exports import snapshot_builders as snapshots
@@ -136,21 +137,19 @@ class Query:
     @strawberry.field(
         description="The portfolio, every value stream's status, in one format.",
         directives=[Cost(weight=2000)],
+        extensions=[Filters(workflow.PortfolioExportFilter)],
     )
     async def portfolio_export(
         self,
         info: Info,
         format: str,
-        phase: str | None = None,
-        overdue: bool | None = None,
+        *,
+        filters: workflow.PortfolioExportFilter,
     ) -> ExportPayload | None:
         exporter = choose(_exporters(info), "portfolio", name=format)
-        link = resource_url(
-            "portfolio", "export", format=exporter.name, phase=phase, overdue=overdue
-        )
+        link = resource_url("portfolio", "export", format=exporter.name, **filters.given())
         if not is_text(exporter):
             info.context.actor  # noqa: B018 - a link is for callers with a token only
             return await _payload(exporter, "portfolio", "portfolio", link)
-        filters = workflow.PortfolioFilter(phase=phase, overdue=overdue)
         data = await snapshots.portfolio_snapshot(info.context.session, info.context.actor, filters)
         return await _payload(exporter, "portfolio", "portfolio", link, data)

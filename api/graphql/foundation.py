@@ -8,9 +8,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Context, Info
-from api.graphql.convert import gql_enum, input_type
+from api.graphql.convert import filter_input, gql_enum, input_type
 from api.graphql.extensions import Savepoint
-from api.graphql.inputs import to_model
+from api.graphql.inputs import Filters, plain, to_filter, to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, page_args
 from core.errors import ValidationFailed
@@ -135,7 +135,7 @@ TeamUpdateInput = input_type(TeamUpdate, "TeamUpdateInput", partial=True)
 OrganizationUpdateInput = input_type(OrganizationUpdate, "OrganizationUpdateInput", partial=True)
 TeamCreateInput = input_type(TeamCreate, "TeamCreateInput", defaults=True)
 ApiTokenCreateInput = input_type(ApiTokenCreate, "ApiTokenCreateInput", defaults=True)
-AuditFilterInput = input_type(audit.AuditFilter, "AuditFilterInput", defaults=True)
+AuditFilterInput = filter_input(audit.AuditFilter, "AuditFilterInput")
 
 
 def parse_id(value: Any, field: str = "id") -> uuid.UUID:
@@ -143,11 +143,6 @@ def parse_id(value: Any, field: str = "id") -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError as exc:
         raise ValidationFailed(f"{field} is not a valid id", field=field) from exc
-
-
-def optional_id(value: Any | None, field: str) -> uuid.UUID | None:
-    """An id argument a client may leave out, refused by its GraphQL name when it is no id."""
-    return None if value is None else parse_id(value, field)
 
 
 @strawberry.type
@@ -165,20 +160,19 @@ class Query:
     async def person(self, info: Info, id: strawberry.ID) -> Person:
         return await people.get_person(info.context.session, info.context.actor, parse_id(id))
 
-    @strawberry.field
+    @strawberry.field(extensions=[Filters(people.PersonFilter)])
     async def people(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        q: str | None = None,
-        active: bool | None = None,
-        email: str | None = None,
+        *,
+        filters: people.PersonFilter,
     ) -> Connection[PersonType] | None:
         page = await people.list_people(
             info.context.session,
             info.context.actor,
-            people.PersonFilter(q=q, active=active, email=email),
+            filters,
             limit=page_args(first),
             cursor=after,
         )
@@ -188,36 +182,33 @@ class Query:
     async def team(self, info: Info, id: strawberry.ID) -> Team:
         return await teams.get_team(info.context.session, info.context.actor, parse_id(id))
 
-    @strawberry.field
+    @strawberry.field(extensions=[Filters(teams.TeamFilter)])
     async def teams(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        q: str | None = None,
-        member_id: strawberry.ID | None = None,
+        *,
+        filters: teams.TeamFilter,
     ) -> Connection[TeamType] | None:
-        filters = teams.TeamFilter(
-            q=q, member_id=parse_id(member_id, "memberId") if member_id else None
-        )
         page = await teams.list_teams(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )
         return connection(page)
 
-    @strawberry.field(description="Admin only.")
+    @strawberry.field(description="Admin only.", extensions=[Filters(tokens.TokenFilter)])
     async def api_tokens(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        role: Role | None = None,
-        active: bool | None = None,
+        *,
+        filters: tokens.TokenFilter,
     ) -> Connection[ApiTokenType] | None:
         page = await tokens.list_tokens(
             info.context.session,
             info.context.actor,
-            tokens.TokenFilter(role=role, active=active),
+            filters,
             limit=page_args(first),
             cursor=after,
         )
@@ -233,7 +224,7 @@ class Query:
             object | None, strawberry.argument(graphql_type=AuditFilterInput | None)
         ] = None,
     ) -> Connection[AuditEventType] | None:
-        filters = audit.AuditFilter() if filter is None else to_model(audit.AuditFilter, filter)
+        filters = to_filter(audit.AuditFilter, plain(filter) if filter else {}, within="filter")
         page = await audit.list_events(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )

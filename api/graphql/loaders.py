@@ -13,12 +13,13 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql.context import Context
 from core.actor import Actor
+from core.services.filters import ListFilter
 
 Batch = Callable[[AsyncSession, Actor, list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, Any]]]
 
 
 class FilteredBatch(Protocol):
-    """A batch function that also takes the list filters of its REST collection."""
+    """A batch function that also takes the list filter of its REST collection."""
 
     def __call__(
         self,
@@ -26,7 +27,7 @@ class FilteredBatch(Protocol):
         actor: Actor,
         ids: Sequence[uuid.UUID],
         /,
-        filters: Mapping[str, Any] | None = None,
+        filters: ListFilter | None = None,
     ) -> Awaitable[Mapping[uuid.UUID, Any]]: ...
 
 
@@ -59,19 +60,19 @@ def load(
 
 
 def load_filtered(
-    context: Context, name: str, fetch: FilteredBatch, filters: Mapping[str, Any], key: Any
+    context: Context, name: str, fetch: FilteredBatch, filters: ListFilter, key: Any
 ) -> Any:
     """Load `key` through a loader of its own per distinct filter, which core applies.
 
     Fields asking with different arguments in one request must not share a batch, so the
     loader's name carries the filters; fields asking alike still share one query.
     """
-    given = {field: value for field, value in filters.items() if value is not None}
+    given = filters.given()
 
     async def batch(
         session: AsyncSession, actor: Actor, ids: list[uuid.UUID]
     ) -> Mapping[uuid.UUID, Any]:
-        return await fetch(session, actor, ids, given)
+        return await fetch(session, actor, ids, filters)
 
     label = f"{name}?{sorted((field, repr(value)) for field, value in given.items())}"
     return load(context, label if given else name, batch, key)

@@ -9,7 +9,8 @@ from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Info
 from api.graphql.convert import list_of, output_type, shaped
 from api.graphql.cost import Cost
-from api.graphql.foundation import optional_id, parse_id
+from api.graphql.foundation import parse_id
+from api.graphql.inputs import Filters
 from api.graphql.loaders import load, load_filtered, nothing
 from core.durations import format_duration
 from core.errors import ValidationFailed
@@ -35,7 +36,6 @@ from core.models.value_stream_map import (
 from core.models.waste_finding import (
     FindingCreate,
     FindingRead,
-    FindingStatus,
     FindingUpdate,
     TriageDecision,
     WasteFinding,
@@ -43,7 +43,7 @@ from core.models.waste_finding import (
 from core.services import batches
 from core.waste import classify as classifying
 from core.waste import findings
-from core.waste.vocabulary import WasteCategory
+from core.waste.findings import FindingFilter
 
 HandoffType = output_type(HandoffRead, "Handoff")
 DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
@@ -109,54 +109,20 @@ class MapType:
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Steps in order.")
-    async def steps(
-        self,
-        info: Info,
-        role: str | None = None,
-        team: str | None = None,
-        automated: bool | None = None,
-        cicd_stage: bool | None = None,
-        value_class: ValueClass | None = None,
-    ) -> list[StepType]:
-        filters = {
-            "role": role,
-            "team": team,
-            "automated": automated,
-            "cicd_stage": cicd_stage,
-            "value_class": value_class,
-        }
+    @strawberry.field(description="Steps in order.", extensions=[Filters(maps.StepFilter)])
+    async def steps(self, info: Info, filters: maps.StepFilter) -> list[StepType]:
         return await load_filtered(
             info.context, "map_steps", maps.steps.for_parents, filters, self.id
         )
 
-    @strawberry.field(graphql_type=list_of(HandoffType))
-    async def handoffs(self, info: Info, cross_team: bool | None = None) -> list[MapHandoff]:
+    @strawberry.field(graphql_type=list_of(HandoffType), extensions=[Filters(maps.HandoffFilter)])
+    async def handoffs(self, info: Info, filters: maps.HandoffFilter) -> list[MapHandoff]:
         return await load_filtered(
-            info.context,
-            "map_handoffs",
-            maps.handoffs.for_parents,
-            {"cross_team": cross_team},
-            self.id,
+            info.context, "map_handoffs", maps.handoffs.for_parents, filters, self.id
         )
 
-    @strawberry.field(graphql_type=list_of(FindingType))
-    async def findings(
-        self,
-        info: Info,
-        status: FindingStatus | None = None,
-        category: WasteCategory | None = None,
-        source: str | None = None,
-        step_id: strawberry.ID | None = None,
-        handoff_id: strawberry.ID | None = None,
-    ) -> list[WasteFinding]:
-        filters = {
-            "status": status,
-            "category": category,
-            "source": source,
-            "step_id": optional_id(step_id, "stepId"),
-            "handoff_id": optional_id(handoff_id, "handoffId"),
-        }
+    @strawberry.field(graphql_type=list_of(FindingType), extensions=[Filters(FindingFilter)])
+    async def findings(self, info: Info, filters: FindingFilter) -> list[WasteFinding]:
         return await load_filtered(
             info.context, "map_findings", findings.findings.for_parents, filters, self.id
         )

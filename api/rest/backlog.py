@@ -1,10 +1,10 @@
 """REST for the transformation backlog, its RACI and dependencies, and roadmap milestones."""
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.children import child_resource
@@ -13,14 +13,12 @@ from core.actor import Actor
 from core.backlog import dependencies, placement, raci
 from core.backlog.items import items
 from core.backlog.milestones import milestone_reads, milestones
-from core.backlog.ownership import BacklogStatus
 from core.models.backlog import (
     BacklogCreate,
     BacklogMove,
     BacklogRead,
     BacklogUpdate,
     DependencyCreate,
-    ItemType,
     MilestoneCreate,
     MilestoneRead,
     MilestoneUpdate,
@@ -28,30 +26,6 @@ from core.models.backlog import (
     RaciRead,
 )
 from core.services.crud import ExpectedVersion
-
-
-def item_filters(
-    status: FromQuery[BacklogStatus | None] = None,
-    owner_id: FromQuery[uuid.UUID | None] = None,
-    milestone_id: FromQuery[uuid.UUID | None] = None,
-    type: FromQuery[ItemType | None] = None,
-    overdue: FromQuery[bool | None] = None,
-    q: Annotated[str | None, Parameter(max_length=200)] = None,
-    sort: Annotated[Literal["rank", "wsjf"], Parameter(description="rank or wsjf")] = "rank",
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "owner_id": owner_id,
-        "milestone_id": milestone_id,
-        "type": type,
-        "overdue": overdue,
-        "q": q,
-        "sort": sort,
-    }
-
-
-def no_filters() -> dict[str, Any]:
-    return {}
 
 
 def _item(obj: Any) -> BacklogRead:
@@ -154,7 +128,6 @@ CONTROLLERS = [
         create_model=BacklogCreate,
         update_model=BacklogUpdate,
         read_model=BacklogRead,
-        filters=item_filters,
         shape=_item,
     ),
     BacklogActionsController,
@@ -165,7 +138,6 @@ CONTROLLERS = [
         create_model=MilestoneCreate,
         update_model=MilestoneUpdate,
         read_model=MilestoneRead,
-        filters=no_filters,
         enrich=milestone_reads,
     ),
 ]

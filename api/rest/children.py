@@ -9,16 +9,17 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.di import Provide
 from litestar.params import FromPath
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
+from api.rest.filters import query_filters
 from api.urls import resource_url
 from core.actor import Actor
 from core.services.children import ChildService
 from core.services.crud import ExpectedVersion
+from core.services.filters import ListFilter
 
 
 def child_resource(
@@ -29,12 +30,11 @@ def child_resource(
     create_model: type[SQLModel],
     update_model: type[SQLModel],
     read_model: type[SQLModel],
-    filters: Callable[..., dict[str, Any]],
     parent_segment: str = "value-streams",
     shape: Callable[[Any], Any] | None = None,
     enrich: Callable[[AsyncSession, Actor, list[Any]], Awaitable[list[Any]]] | None = None,
 ) -> list[type[Controller]]:
-    """Two controllers for one kind; `filters` is a dependency declaring its query parameters.
+    """Two controllers for one kind; the collection's query parameters are its service's filter.
 
     `shape` turns a stored row into the answer when the read model needs more than
     the row's attributes (a step's durations in ISO 8601, say); `enrich` does the same
@@ -58,7 +58,7 @@ def child_resource(
     class Collection(Controller):
         path = f"/{parent_segment}/{{parent_id:uuid}}/{segment}"
         tags = [tag]
-        dependencies = {"filters": Provide(filters, sync_to_thread=False)}
+        dependencies = {"filters": query_filters(service.filters)}
 
         @get(operation_id=f"list_{noun}s", summary=f"List the {tag} of a value stream")
         async def list_children(
@@ -66,7 +66,7 @@ def child_resource(
             session: AsyncSession,
             actor: Actor,
             parent_id: FromPath[uuid.UUID],
-            filters: dict[str, Any],
+            filters: ListFilter,
             limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
             cursor: Annotated[str | None, CursorParam] = None,
         ) -> PageOut[read]:

@@ -7,16 +7,16 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, Parameter
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.fields import fields_named
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut
+from api.rest.filters import query_filters
 from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
-from core.models.delivery import WorkItemType
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -50,10 +50,6 @@ class Batch(BaseModel, Generic[T]):
 
 def _page(page: Page[Any]) -> PageOut[Any]:
     return PageOut[Any](items=page.items, next_cursor=page.next_cursor)
-
-
-Since = Annotated[datetime | None, Parameter(description="inclusive, ISO 8601 with zone")]
-Until = Annotated[datetime | None, Parameter(description="exclusive, ISO 8601 with zone")]
 
 
 class DeliveryController(Controller):
@@ -105,60 +101,58 @@ class DeliveryController(Controller):
         with fields_named(ITEMS_OF["incidents"]):
             return await delivery.ingest_incidents(session, actor, value_stream_id, data.items)
 
-    @get("/work-items", summary="List work items with their state changes")
+    @get(
+        "/work-items",
+        summary="List work items with their state changes",
+        dependencies={"filters": query_filters(delivery.WorkItemFilter)},
+    )
     async def list_work_items(
         self,
         session: AsyncSession,
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
-        type: FromQuery[WorkItemType | None] = None,
-        finished_since: Since = None,
-        finished_until: Until = None,
+        filters: delivery.WorkItemFilter,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
     ) -> PageOut[WorkItemRead]:
-        filters = delivery.WorkItemFilter(
-            type=type, finished_since=finished_since, finished_until=finished_until
-        )
         page = await delivery.list_work_items(
             session, actor, value_stream_id, filters, limit=limit, cursor=cursor
         )
         return _page(page)
 
-    @get("/deployments", summary="List deployments with their commit times")
+    @get(
+        "/deployments",
+        summary="List deployments with their commit times",
+        dependencies={"filters": query_filters(delivery.DeploymentFilter)},
+    )
     async def list_deployments(
         self,
         session: AsyncSession,
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
-        succeeded: FromQuery[bool | None] = None,
-        deployed_since: Since = None,
-        deployed_until: Until = None,
+        filters: delivery.DeploymentFilter,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
     ) -> PageOut[DeploymentRead]:
-        filters = delivery.DeploymentFilter(
-            succeeded=succeeded, deployed_since=deployed_since, deployed_until=deployed_until
-        )
         page = await delivery.list_deployments(
             session, actor, value_stream_id, filters, limit=limit, cursor=cursor
         )
         return _page(page)
 
-    @get("/incidents", summary="List incidents")
+    @get(
+        "/incidents",
+        summary="List incidents",
+        dependencies={"filters": query_filters(delivery.IncidentFilter)},
+    )
     async def list_incidents(
         self,
         session: AsyncSession,
         actor: Actor,
         value_stream_id: FromPath[uuid.UUID],
-        resolved_since: Since = None,
-        resolved_until: Until = None,
+        filters: delivery.IncidentFilter,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
     ) -> PageOut[IncidentRead]:
-        filters = delivery.IncidentFilter(
-            resolved_since=resolved_since, resolved_until=resolved_until
-        )
         page = await delivery.list_incidents(
             session, actor, value_stream_id, filters, limit=limit, cursor=cursor
         )

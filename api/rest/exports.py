@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, Parameter
 from litestar.response import Stream
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.load import HEAVY
 from api.negotiation import exporter_for
 from api.rest.common import versioned
+from api.rest.filters import query_filters
 from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
@@ -123,7 +124,10 @@ class ExportsController(Controller):
         return await stream(exporter, "map", data, data.map.name)
 
     @get(
-        "/portfolio/export", summary="Export the portfolio: every value stream's status", opt=HEAVY
+        "/portfolio/export",
+        summary="Export the portfolio: every value stream's status",
+        opt=HEAVY,
+        dependencies={"filters": query_filters(workflow.PortfolioExportFilter)},
     )
     async def export_portfolio(
         self,
@@ -132,13 +136,12 @@ class ExportsController(Controller):
         actor: Actor,
         app_state: AppState,
         format: Annotated[str | None, FormatParam] = None,
-        phase: Annotated[str | None, Parameter(max_length=60)] = None,
-        overdue: FromQuery[bool | None] = None,
+        *,
+        filters: workflow.PortfolioExportFilter,
     ) -> Stream:
         exporter = exporter_for(
             app_state.exporters, "portfolio", name=format, accept=request.headers.get("accept")
         )
-        filters = workflow.PortfolioFilter(phase=phase, overdue=overdue)
         data = await snapshots.portfolio_snapshot(session, actor, filters)
         return await stream(exporter, "portfolio", data, "portfolio")
 

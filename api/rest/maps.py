@@ -4,13 +4,13 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, Parameter
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.load import HEAVY
 from api.rest.children import child_resource
-from api.rest.common import CycleParam, versioned
+from api.rest.common import versioned
 from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
@@ -19,14 +19,12 @@ from core.maps import service as maps
 from core.maps.document_export import export_document
 from core.maps.document_import import import_document
 from core.maps.document_parsing import ImportLimits
-from core.maps.flowmap import ValueClass
 from core.metrics.map_metrics import MapComparison, MapMetrics
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
     HandoffUpdate,
     MapCreate,
-    MapKind,
     MapRead,
     MapUpdate,
     StepCreate,
@@ -37,7 +35,6 @@ from core.models.value_stream_map import (
 from core.models.waste_finding import (
     FindingCreate,
     FindingRead,
-    FindingStatus,
     FindingUpdate,
     TriageDecision,
 )
@@ -45,51 +42,6 @@ from core.ranges import INT32_MAX
 from core.services.crud import ExpectedVersion
 from core.waste import classify as classifying
 from core.waste import findings
-from core.waste.vocabulary import WasteCategory
-
-
-def map_filters(
-    kind: FromQuery[MapKind | None] = None,
-    cycle: Annotated[int | None, CycleParam] = None,
-    chosen: FromQuery[bool | None] = None,
-) -> dict[str, Any]:
-    return {"kind": kind, "cycle": cycle, "chosen": chosen}
-
-
-def step_filters(
-    role: Annotated[str | None, Parameter(max_length=120)] = None,
-    team: Annotated[str | None, Parameter(max_length=120)] = None,
-    automated: FromQuery[bool | None] = None,
-    cicd_stage: FromQuery[bool | None] = None,
-    value_class: FromQuery[ValueClass | None] = None,
-) -> dict[str, Any]:
-    return {
-        "role": role,
-        "team": team,
-        "automated": automated,
-        "cicd_stage": cicd_stage,
-        "value_class": value_class,
-    }
-
-
-def handoff_filters(cross_team: FromQuery[bool | None] = None) -> dict[str, Any]:
-    return {"cross_team": cross_team}
-
-
-def finding_filters(
-    status: FromQuery[FindingStatus | None] = None,
-    category: FromQuery[WasteCategory | None] = None,
-    source: Annotated[str | None, Parameter(max_length=20)] = None,
-    step_id: FromQuery[uuid.UUID | None] = None,
-    handoff_id: FromQuery[uuid.UUID | None] = None,
-) -> dict[str, Any]:
-    return {
-        "status": status,
-        "category": category,
-        "source": source,
-        "step_id": step_id,
-        "handoff_id": handoff_id,
-    }
 
 
 def _step(obj: Any) -> StepRead:
@@ -276,7 +228,6 @@ CONTROLLERS = [
         create_model=MapCreate,
         update_model=MapUpdate,
         read_model=MapRead,
-        filters=map_filters,
     ),
     *child_resource(
         parent_segment="maps",
@@ -286,7 +237,6 @@ CONTROLLERS = [
         create_model=StepCreate,
         update_model=StepUpdate,
         read_model=StepRead,
-        filters=step_filters,
         shape=_step,
     ),
     *child_resource(
@@ -297,7 +247,6 @@ CONTROLLERS = [
         create_model=HandoffCreate,
         update_model=HandoffUpdate,
         read_model=HandoffRead,
-        filters=handoff_filters,
     ),
     *child_resource(
         parent_segment="maps",
@@ -307,7 +256,6 @@ CONTROLLERS = [
         create_model=FindingCreate,
         update_model=FindingUpdate,
         read_model=FindingRead,
-        filters=finding_filters,
     ),
     MapAnalysisController,
 ]

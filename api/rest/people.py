@@ -2,7 +2,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import (
@@ -15,6 +15,7 @@ from api.rest.common import (
     read_response,
     versioned,
 )
+from api.rest.filters import query_filters
 from api.urls import resource_url
 from core.actor import Actor
 from core.foundation import people
@@ -27,20 +28,16 @@ class PeopleController(Controller):
     path = "/people"
     tags = ["people"]
 
-    @get(summary="List people")
+    @get(summary="List people", dependencies={"filters": query_filters(people.PersonFilter)})
     async def list_people(
         self,
         session: AsyncSession,
         actor: Actor,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
-        q: Annotated[
-            str | None, Parameter(max_length=200, description="text in name or email")
-        ] = None,
-        active: FromQuery[bool | None] = None,
-        email: Annotated[str | None, Parameter(max_length=320)] = None,
+        *,
+        filters: people.PersonFilter,
     ) -> PageOut[PersonRead]:
-        filters = people.PersonFilter(q=q, active=active, email=email)
         page = await people.list_people(session, actor, filters, limit=limit, cursor=cursor)
         return page_out(page, PersonRead)
 

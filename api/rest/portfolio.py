@@ -1,12 +1,11 @@
-import uuid
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import FromQuery, Parameter
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam
+from api.rest.filters import query_filters
 from core.actor import Actor
 from core.models.portfolio import PortfolioRow
 from core.workflow import phases as workflow
@@ -23,18 +22,18 @@ class PortfolioController(Controller):
     path = "/portfolio"
     tags = ["portfolio"]
 
-    @get(summary="Every value stream with phase, cycle, days in phase, overdue flag and blockers")
+    @get(
+        summary="Every value stream with phase, cycle, days in phase, overdue flag and blockers",
+        dependencies={"filters": query_filters(workflow.PortfolioFilter)},
+    )
     async def get_portfolio(
         self,
         session: AsyncSession,
         actor: Actor,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
-        phase: Annotated[str | None, Parameter(max_length=60)] = None,
-        overdue: FromQuery[bool | None] = None,
-        owner_id: FromQuery[uuid.UUID | None] = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
+        *,
+        filters: workflow.PortfolioFilter,
     ) -> PortfolioPage:
-        filters = workflow.PortfolioFilter(phase=phase, overdue=overdue, owner_id=owner_id, q=q)
         page = await workflow.portfolio_rows(session, actor, filters, limit=limit, cursor=cursor)
         return PortfolioPage(items=page.items, next_cursor=page.next_cursor)

@@ -1,11 +1,10 @@
 """REST for flow-metric targets and their measurements."""
 
 import uuid
-from typing import Annotated, Any
 
 from litestar import Controller, Response, post
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,25 +16,12 @@ from core.models.target import (
     MeasurementCreate,
     MeasurementRead,
     MeasurementUpdate,
-    MetricKey,
     TargetCreate,
     TargetFromMaps,
     TargetRead,
     TargetUpdate,
 )
 from core.targets import service as targets
-
-
-def target_filters(
-    metric: FromQuery[MetricKey | None] = None, owner_id: FromQuery[uuid.UUID | None] = None
-) -> dict[str, Any]:
-    return {"metric": metric, "owner_id": owner_id}
-
-
-def measurement_filters(
-    source: Annotated[str | None, Parameter(max_length=40)] = None,
-) -> dict[str, Any]:
-    return {"source": source}
 
 
 class FlowWindow(BaseModel):
@@ -98,7 +84,6 @@ CONTROLLERS = [
         create_model=TargetCreate,
         update_model=TargetUpdate,
         read_model=TargetRead,
-        filters=target_filters,
         enrich=targets.target_reads,
     ),
     TargetActionsController,
@@ -110,7 +95,6 @@ CONTROLLERS = [
         create_model=MeasurementCreate,
         update_model=MeasurementUpdate,
         read_model=MeasurementRead,
-        filters=measurement_filters,
         enrich=targets.measurement_reads,
     ),
 ]

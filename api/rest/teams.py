@@ -2,10 +2,11 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
+from api.rest.filters import query_filters
 from api.urls import resource_url
 from core.actor import Actor
 from core.foundation import teams
@@ -39,21 +40,17 @@ class TeamsController(Controller):
     path = "/teams"
     tags = ["teams"]
 
-    @get(summary="List teams")
+    @get(summary="List teams", dependencies={"filters": query_filters(teams.TeamFilter)})
     async def list_teams(
         self,
         session: AsyncSession,
         actor: Actor,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
-        q: Annotated[str | None, Parameter(max_length=200, description="text in the name")] = None,
-        member_id: Annotated[
-            uuid.UUID | None, Parameter(description="teams this person is in")
-        ] = None,
+        *,
+        filters: teams.TeamFilter,
     ) -> PageOut[TeamRead]:
-        page = await teams.list_teams(
-            session, actor, teams.TeamFilter(q=q, member_id=member_id), limit=limit, cursor=cursor
-        )
+        page = await teams.list_teams(session, actor, filters, limit=limit, cursor=cursor)
         members = await teams.members_of(session, actor, [t.id for t in page.items])
         return PageOut[TeamRead](
             items=[_shape(t, members[t.id]) for t in page.items], next_cursor=page.next_cursor

@@ -2,7 +2,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,11 +15,12 @@ from api.rest.common import (
     read_response,
     versioned,
 )
+from api.rest.filters import query_filters
 from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
 from core.foundation import tokens
-from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead, Role
+from core.models.token import ApiTokenCreate, ApiTokenCreated, ApiTokenRead
 from core.services.context import Work
 from core.services.crud import ExpectedVersion
 
@@ -30,19 +31,17 @@ class TokensController(Controller):
     path = "/tokens"
     tags = ["tokens"]
 
-    @get(summary="List tokens (admin)")
+    @get(summary="List tokens (admin)", dependencies={"filters": query_filters(tokens.TokenFilter)})
     async def list_tokens(
         self,
         session: AsyncSession,
         actor: Actor,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
-        role: FromQuery[Role | None] = None,
-        active: Annotated[bool | None, Parameter(description=tokens.ACTIVE)] = None,
+        *,
+        filters: tokens.TokenFilter,
     ) -> PageOut[ApiTokenRead]:
-        page = await tokens.list_tokens(
-            session, actor, tokens.TokenFilter(role=role, active=active), limit=limit, cursor=cursor
-        )
+        page = await tokens.list_tokens(session, actor, filters, limit=limit, cursor=cursor)
         return page_out(page, ApiTokenRead)
 
     @post(summary="Create a token (admin); the answer holds the secret once")

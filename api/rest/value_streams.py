@@ -2,7 +2,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +16,7 @@ from api.rest.common import (
     read_response,
     versioned,
 )
+from api.rest.filters import query_filters
 from api.urls import resource_url
 from core.actor import Actor
 from core.engagement import value_streams
@@ -41,18 +42,19 @@ class ValueStreamsController(Controller):
     path = "/value-streams"
     tags = ["value streams"]
 
-    @get(summary="List value streams")
+    @get(
+        summary="List value streams",
+        dependencies={"filters": query_filters(value_streams.ValueStreamFilter)},
+    )
     async def list_value_streams(
         self,
         session: AsyncSession,
         actor: Actor,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
-        phase: Annotated[str | None, Parameter(max_length=60)] = None,
-        owner_id: FromQuery[uuid.UUID | None] = None,
-        q: Annotated[str | None, Parameter(max_length=200, description="text in name")] = None,
+        *,
+        filters: value_streams.ValueStreamFilter,
     ) -> PageOut[ValueStreamRead]:
-        filters = value_streams.ValueStreamFilter(phase=phase, owner_id=owner_id, q=q)
         page = await value_streams.list_value_streams(
             session, actor, filters, limit=limit, cursor=cursor
         )

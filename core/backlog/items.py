@@ -6,7 +6,7 @@ backlog is `placement`'s job, which lists show it `listing`'s.
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +24,7 @@ from core.models.waste_finding import WasteFinding
 from core.pagination import Page
 from core.services import crud
 from core.services.children import ChildService
+from core.services.filters import ListFilter
 
 WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "job_size")
 
@@ -62,7 +63,7 @@ class BacklogService(ChildService[BacklogItem]):
         actor: Actor,
         parent_id: uuid.UUID,
         *,
-        filters: Mapping[str, Any] | None = None,
+        filters: ListFilter | None = None,
         limit: int,
         cursor: str | None,
     ) -> Page[BacklogItem]:
@@ -75,7 +76,7 @@ class BacklogService(ChildService[BacklogItem]):
         session: AsyncSession,
         actor: Actor,
         parent_ids: Sequence[uuid.UUID],
-        filters: Mapping[str, Any] | None = None,
+        filters: ListFilter | None = None,
     ) -> dict[uuid.UUID, list[BacklogItem]]:
         chosen = listing.backlog_filter(filters)
         return await listing.items_of_streams(session, actor, parent_ids, chosen)
@@ -135,6 +136,4 @@ def _wsjf_sort(values: dict[str, Any]) -> float:
     return score if score is not None else 0.0
 
 
-items = BacklogService(
-    BacklogItem, person_fields=["owner_id"], filters=["status", "owner_id", "milestone_id", "type"]
-)
+items = BacklogService(BacklogItem, person_fields=["owner_id"], filters=listing.BacklogFilter)

@@ -7,37 +7,45 @@ functions here, so a filter means the same on every path.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import Field
 from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.backlog.ownership import BacklogStatus
-from core.errors import ValidationFailed
-from core.models.backlog import BacklogItem
+from core.models.backlog import BacklogItem, ItemType
 from core.models.value_stream import ValueStream
 from core.pagination import Page, paginate
 from core.services import crud
+from core.services.filters import ListFilter
 from core.types import utcnow
 
 
-class BacklogFilter(BaseModel):
-    status: BacklogStatus | None = None
-    owner_id: uuid.UUID | None = None
-    milestone_id: uuid.UUID | None = None
-    type: str | None = None
-    overdue: bool | None = None
-    q: str | None = None
-    sort: str = "rank"
+class BacklogFilter(ListFilter):
+    status: BacklogStatus | None = Field(default=None, description="where the item stands")
+    owner_id: uuid.UUID | None = Field(default=None, description="the person accountable for it")
+    milestone_id: uuid.UUID | None = Field(
+        default=None, description="the milestone it is planned for"
+    )
+    type: ItemType | None = Field(default=None, description="the kind of change it makes")
+    overdue: bool | None = Field(
+        default=None, description="true: past its due date and neither done nor dropped"
+    )
+    q: str | None = Field(default=None, max_length=200, description="text in title or description")
+    sort: Literal["rank", "wsjf"] = Field(default="rank", description="rank or wsjf")
 
 
-def backlog_filter(filters: Mapping[str, Any] | None) -> BacklogFilter:
-    """Transports hand over only the filters a client set; the rest keep their defaults."""
-    return BacklogFilter(**{k: v for k, v in (filters or {}).items() if v is not None})
+def backlog_filter(filters: ListFilter | None) -> BacklogFilter:
+    """The backlog's own filter: a transport hands over the model it checked, or none."""
+    if filters is None:
+        return BacklogFilter()
+    if not isinstance(filters, BacklogFilter):
+        raise TypeError(f"backlog items take BacklogFilter, not {type(filters).__name__}")
+    return filters
 
 
 async def list_items(
@@ -89,8 +97,6 @@ def _sort_keys(filters: BacklogFilter) -> list[Any]:
     """Rank order, or WSJF; the id breaks ties so pages and batches order alike."""
     if filters.sort == "wsjf":
         return [col(BacklogItem.wsjf_sort), col(BacklogItem.id)]
-    if filters.sort != "rank":
-        raise ValidationFailed("sort is rank or wsjf", field="sort")
     return [col(BacklogItem.rank), col(BacklogItem.id)]
 
 

@@ -16,7 +16,7 @@ from core.backlog.ownership import BacklogStatus
 from core.models.backlog import BacklogItem, Milestone, MilestoneProgress, MilestoneRead
 from core.services.children import ChildService
 
-milestones = ChildService(Milestone, filters=[], order=("due_date", "id"))
+milestones = ChildService(Milestone, order=("due_date", "id"))
 
 
 async def milestone_progress(

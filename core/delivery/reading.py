@@ -4,9 +4,9 @@ its children fetched in one query for the whole page."""
 import uuid
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, Field
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -19,25 +19,32 @@ from core.models.value_stream import ValueStream
 from core.pagination import Page, paginate
 from core.selects import select_columns
 from core.services import crud
+from core.services.filters import ListFilter
 
 R = TypeVar("R", bound=SQLModel)
 
 
-class WorkItemFilter(BaseModel):
-    type: WorkItemType | None = None
-    finished_since: AwareDatetime | None = None
-    finished_until: AwareDatetime | None = None
+Since = Annotated[AwareDatetime | None, Field(description="inclusive, ISO 8601 with zone")]
+Until = Annotated[AwareDatetime | None, Field(description="exclusive, ISO 8601 with zone")]
 
 
-class DeploymentFilter(BaseModel):
-    succeeded: bool | None = None
-    deployed_since: AwareDatetime | None = None
-    deployed_until: AwareDatetime | None = None
+class WorkItemFilter(ListFilter):
+    type: WorkItemType | None = Field(
+        default=None, description="the kind of work: feature, defect, risk or debt"
+    )
+    finished_since: Since = None
+    finished_until: Until = None
 
 
-class IncidentFilter(BaseModel):
-    resolved_since: AwareDatetime | None = None
-    resolved_until: AwareDatetime | None = None
+class DeploymentFilter(ListFilter):
+    succeeded: bool | None = Field(default=None, description="false: the deployment failed")
+    deployed_since: Since = None
+    deployed_until: Until = None
+
+
+class IncidentFilter(ListFilter):
+    resolved_since: Since = None
+    resolved_until: Until = None
 
 
 def _in_period(

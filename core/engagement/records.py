@@ -1,7 +1,9 @@
 """The engagement's records: participants, deliverables, risks, action items, sponsor sign-offs."""
 
+import uuid
 from typing import Any
 
+from pydantic import Field
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,7 +15,55 @@ from core.models.participant import Participant, check_champion
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
 from core.services.children import ChildService
-from core.workflow.vocabulary import ChampionKind, ParticipantRole
+from core.services.filters import CycleFilter, ListFilter
+from core.workflow.vocabulary import (
+    ActionKind,
+    ActionStatus,
+    ChampionKind,
+    DeliverableStatus,
+    Function,
+    ParticipantRole,
+    RiskCategory,
+    RiskStatus,
+)
+
+RECORD_PHASE = "the phase of the playbook the record was made in, by its key"
+
+
+class ParticipantFilter(ListFilter):
+    role: ParticipantRole | None = Field(default=None, description="their role in the engagement")
+    function: Function | None = Field(default=None, description="the function they come from")
+    person_id: uuid.UUID | None = Field(default=None, description="the person taking part")
+
+
+class DeliverableFilter(ListFilter):
+    kind: str | None = Field(
+        default=None, max_length=60, description="a kind of deliverable, by its key"
+    )
+    status: DeliverableStatus | None = Field(default=None, description="how far it has come")
+    cycle: CycleFilter = None
+    phase: str | None = Field(default=None, description=RECORD_PHASE)
+
+
+class RiskFilter(ListFilter):
+    category: RiskCategory | None = Field(default=None, description="what kind of risk")
+    status: RiskStatus | None = Field(default=None, description="where its handling stands")
+    owner_id: uuid.UUID | None = Field(default=None, description="the person who owns it")
+
+
+class ActionItemFilter(ListFilter):
+    kind: ActionKind | None = Field(
+        default=None, description="an action, or a topic parked for later"
+    )
+    status: ActionStatus | None = Field(default=None, description="where it stands")
+    owner_id: uuid.UUID | None = Field(default=None, description="the person who owns it")
+    cycle: CycleFilter = None
+    phase: str | None = Field(default=None, description=RECORD_PHASE)
+
+
+class SignoffFilter(ListFilter):
+    cycle: CycleFilter = None
+    phase: str | None = Field(default=None, description="the phase of the playbook signed off")
 
 
 class ParticipantService(ChildService[Participant]):
@@ -97,11 +147,9 @@ class SignoffService(CycleRecordService):
 
 
 participants = ParticipantService(
-    Participant, person_fields=["person_id"], filters=["role", "function", "person_id"]
+    Participant, person_fields=["person_id"], filters=ParticipantFilter
 )
-deliverables = DeliverableService(Deliverable, filters=["kind", "status", "cycle", "phase"])
-risks = ChildService(Risk, person_fields=["owner_id"], filters=["category", "status", "owner_id"])
-action_items = CycleRecordService(
-    ActionItem, person_fields=["owner_id"], filters=["kind", "status", "owner_id", "cycle", "phase"]
-)
-signoffs = SignoffService(SponsorSignoff, person_fields=["sponsor_id"], filters=["cycle", "phase"])
+deliverables = DeliverableService(Deliverable, filters=DeliverableFilter)
+risks = ChildService(Risk, person_fields=["owner_id"], filters=RiskFilter)
+action_items = CycleRecordService(ActionItem, person_fields=["owner_id"], filters=ActionItemFilter)
+signoffs = SignoffService(SponsorSignoff, person_fields=["sponsor_id"], filters=SignoffFilter)

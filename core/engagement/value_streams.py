@@ -1,8 +1,9 @@
 """Value streams: each one engagement moving through the playbook's phases, cycle after cycle."""
 
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import Field
 from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -18,14 +19,21 @@ from core.models.value_stream import (
 from core.pagination import Page, paginate
 from core.services import crud
 from core.services.context import Work
+from core.services.filters import ListFilter
 from core.services.reads import get_one
 from core.workflow import organization_playbook as playbooks
 
+StreamPhase = Annotated[
+    str | None, Field(max_length=60, description="the phase it is in, by the playbook's key")
+]
+StreamOwner = Annotated[uuid.UUID | None, Field(description="the person who owns it")]
+StreamText = Annotated[str | None, Field(max_length=200, description="text in name or description")]
 
-class ValueStreamFilter(BaseModel):
-    phase: str | None = None
-    owner_id: uuid.UUID | None = None
-    q: str | None = None
+
+class ValueStreamFilter(ListFilter):
+    phase: StreamPhase = None
+    owner_id: StreamOwner = None
+    q: StreamText = None
 
 
 async def create_value_stream(

@@ -216,9 +216,10 @@ def _references(snapshot: ValueStreamSnapshot) -> tuple[set[uuid.UUID], set[uuid
 
 
 async def portfolio_snapshot(
-    session: AsyncSession, actor: Actor, filters: workflow.PortfolioFilter
+    session: AsyncSession, actor: Actor, chosen: workflow.PortfolioExportFilter
 ) -> PortfolioSnapshot:
     """Every value stream's status row, read a page at a time."""
+    filters = workflow.PortfolioFilter.parse(chosen.given())
     org = await organizations.get_own(session, actor)
     rows: list[PortfolioRowSnapshot] = []
     cursor: str | None = None

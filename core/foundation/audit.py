@@ -3,13 +3,14 @@
 import uuid
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, Field
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.models.audit import AuditEvent
 from core.pagination import Page, paginate
+from core.services.filters import ListFilter
 
 SECRET_FIELDS = frozenset({"token_hash"})
 
@@ -46,14 +47,22 @@ def record(
     return event
 
 
-class AuditFilter(BaseModel):
-    entity_type: str | None = None
-    entity_id: uuid.UUID | None = None
-    actor_token_id: uuid.UUID | None = None
-    actor_person_id: uuid.UUID | None = None
-    action: str | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+class AuditFilter(ListFilter):
+    entity_type: str | None = Field(
+        default=None, max_length=60, description="the kind of record changed, by its table"
+    )
+    entity_id: uuid.UUID | None = Field(default=None, description="the record changed")
+    actor_token_id: uuid.UUID | None = Field(
+        default=None, description="the token the change was made with"
+    )
+    actor_person_id: uuid.UUID | None = Field(
+        default=None, description="the person the token acted for"
+    )
+    action: str | None = Field(
+        default=None, max_length=40, description="what was done: create, update, delete..."
+    )
+    since: AwareDatetime | None = Field(default=None, description="inclusive, ISO 8601 with zone")
+    until: AwareDatetime | None = Field(default=None, description="exclusive, ISO 8601 with zone")
 
 
 async def list_events(

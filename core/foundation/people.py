@@ -2,7 +2,7 @@
 
 import uuid
 
-from pydantic import BaseModel
+from pydantic import Field
 from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,13 +14,16 @@ from core.models.person import Person, PersonCreate, PersonRead, PersonUpdate
 from core.pagination import Page, paginate
 from core.services import crud
 from core.services.context import Work
+from core.services.filters import ListFilter
 from core.services.reads import get_one
 
 
-class PersonFilter(BaseModel):
-    q: str | None = None
-    active: bool | None = None
-    email: str | None = None
+class PersonFilter(ListFilter):
+    q: str | None = Field(default=None, max_length=200, description="text in name or email")
+    active: bool | None = Field(
+        default=None, description="false: people who left, kept for the records they own"
+    )
+    email: str | None = Field(default=None, max_length=320, description="this email exactly")
 
 
 async def create_person(session: AsyncSession, actor: Actor, data: PersonCreate) -> Person:

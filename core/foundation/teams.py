@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 
-from pydantic import BaseModel
+from pydantic import Field
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,12 +14,13 @@ from core.models.person import Person
 from core.models.team import Team, TeamCreate, TeamMember, TeamMemberAdd, TeamUpdate
 from core.pagination import Page, paginate
 from core.services import crud
+from core.services.filters import ListFilter
 from core.types import utcnow
 
 
-class TeamFilter(BaseModel):
-    q: str | None = None
-    member_id: uuid.UUID | None = None
+class TeamFilter(ListFilter):
+    q: str | None = Field(default=None, max_length=200, description="text in the name")
+    member_id: uuid.UUID | None = Field(default=None, description="teams this person is in")
 
 
 async def create_team(session: AsyncSession, actor: Actor, data: TeamCreate) -> Team:

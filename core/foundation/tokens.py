@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import and_, not_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +19,7 @@ from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
 from core.pagination import Page, paginate
 from core.services import crud
 from core.services.context import Work
+from core.services.filters import ListFilter
 from core.services.reads import get_one
 from core.types import utcnow
 from core.unit_of_work import UnitOfWork
@@ -52,8 +53,8 @@ class TrustedTokens(Protocol):
 ACTIVE = "true: tokens that work (not revoked, not expired); false: the others"
 
 
-class TokenFilter(BaseModel):
-    role: Role | None = None
+class TokenFilter(ListFilter):
+    role: Role | None = Field(default=None, description="what the token may do")
     active: bool | None = Field(default=None, description=ACTIVE)
 
 

@@ -4,13 +4,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from pydantic import Field
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.durations import parse_duration
 from core.errors import Conflict, NotFound, ValidationFailed
-from core.maps.flowmap import Calendar, FlowMap, Handoff, Step
+from core.maps.flowmap import Calendar, FlowMap, Handoff, Step, ValueClass
 from core.memo import memo_of
 from core.metrics.map_metrics import MapComparison, MapMetrics, compare
 from core.models.value_stream import ValueStream
@@ -24,6 +25,33 @@ from core.models.value_stream_map import (
 )
 from core.services import crud
 from core.services.children import ChildService
+from core.services.filters import CycleFilter, ListFilter
+
+
+class MapFilter(ListFilter):
+    kind: MapKind | None = Field(
+        default=None, description="the flow as it is (current) or as it is meant to be"
+    )
+    cycle: CycleFilter = None
+    chosen: bool | None = Field(
+        default=None, description="true: the desired map chosen for its cycle"
+    )
+
+
+class StepFilter(ListFilter):
+    role: str | None = Field(default=None, max_length=120, description="the role doing the step")
+    team: str | None = Field(default=None, max_length=120, description="the team doing it")
+    automated: bool | None = Field(default=None, description="true: no person does it")
+    cicd_stage: bool | None = Field(default=None, description="true: a stage of the pipeline")
+    value_class: ValueClass | None = Field(
+        default=None, description="whether the customer would pay for it"
+    )
+
+
+class HandoffFilter(ListFilter):
+    cross_team: bool | None = Field(
+        default=None, description="true: the work passes from one team to another"
+    )
 
 
 def _seconds(value: Any, stream_map: MapFields, field: str) -> float | None:
@@ -152,16 +180,16 @@ class HandoffService(ChildService[MapHandoff]):
         return values
 
 
-maps = MapService(ValueStreamMap, filters=["kind", "cycle", "chosen"])
+maps = MapService(ValueStreamMap, filters=MapFilter)
 steps = StepService(
     MapStep,
     parent=ValueStreamMap,
     parent_field="map_id",
-    filters=["role", "team", "automated", "cicd_stage", "value_class"],
+    filters=StepFilter,
     order=("position", "id"),
 )
 handoffs = HandoffService(
-    MapHandoff, parent=ValueStreamMap, parent_field="map_id", filters=["cross_team"]
+    MapHandoff, parent=ValueStreamMap, parent_field="map_id", filters=HandoffFilter
 )
 
 

@@ -14,12 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
-from core.errors import ValidationFailed
 from core.models.base import Entity
 from core.models.person import Person
 from core.models.value_stream import ValueStream
 from core.pagination import Page, paginate
 from core.services import crud
+from core.services.filters import ListFilter, NoFilter
 
 C = TypeVar("C", bound=Entity)
 
@@ -29,7 +29,8 @@ class ChildService(Generic[C]):
 
     The parent is a value stream unless said otherwise (a map's steps belong to the
     map). `person_fields` name the fields that must refer to a person of the caller's
-    organization; `filters` name the fields a list may be filtered on by equality.
+    organization; `filters` is the kind's list filter, each of its fields a column a
+    list keeps the records equal to, so both transports take it as they document it.
     """
 
     def __init__(
@@ -39,14 +40,14 @@ class ChildService(Generic[C]):
         parent: type[Entity] = ValueStream,
         parent_field: str = "value_stream_id",
         person_fields: Sequence[str] = (),
-        filters: Sequence[str] = (),
+        filters: type[ListFilter] = NoFilter,
         order: Sequence[str] = ("id",),
     ) -> None:
         self.model = model
         self.parent = parent
         self.parent_field = parent_field
         self.person_fields = tuple(person_fields)
-        self.filters = frozenset(filters)
+        self.filters = filters
         self.order = tuple(order)
 
     async def prepare(
@@ -94,7 +95,7 @@ class ChildService(Generic[C]):
         actor: Actor,
         parent_id: uuid.UUID,
         *,
-        filters: Mapping[str, Any] | None = None,
+        filters: ListFilter | None = None,
         limit: int,
         cursor: str | None,
     ) -> Page[C]:
@@ -109,14 +110,18 @@ class ChildService(Generic[C]):
         return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
 
     def _filtered(
-        self, statement: SelectOfScalar[C], filters: Mapping[str, Any] | None
+        self, statement: SelectOfScalar[C], filters: ListFilter | None
     ) -> SelectOfScalar[C]:
-        """Equality on each filter given a value, so a page and a batch filter alike."""
-        for name, value in (filters or {}).items():
-            if value is None:
-                continue
-            if name not in self.filters:
-                raise ValidationFailed(f"cannot filter on {name}", field=name)
+        """Equality on each filter given a value, so a page and a batch filter alike.
+
+        Another kind's filter is a mistake of the caller's code, not of its client: its
+        fields may name columns this kind lacks, or mean something else here.
+        """
+        if filters is None:
+            return statement
+        if not isinstance(filters, self.filters):
+            raise TypeError(f"{self.model.__name__} lists take {self.filters.__name__}")
+        for name, value in filters.given().items():
             statement = statement.where(getattr(self.model, name) == value)
         return statement
 
@@ -125,7 +130,7 @@ class ChildService(Generic[C]):
         session: AsyncSession,
         actor: Actor,
         parent_ids: Sequence[uuid.UUID],
-        filters: Mapping[str, Any] | None = None,
+        filters: ListFilter | None = None,
     ) -> dict[uuid.UUID, list[C]]:
         """All records of many parents in one query, for DataLoaders and exports.
 

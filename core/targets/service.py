@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from pydantic import Field
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,6 +44,7 @@ from core.models.target import (
 from core.models.value_stream import ValueStream
 from core.services import crud
 from core.services.children import ChildService
+from core.services.filters import ListFilter
 from core.types import utcnow
 
 MAP_METRICS: dict[MetricKey, tuple[str, Direction, str]] = {
@@ -167,13 +169,26 @@ class MeasurementService(ChildService[Measurement]):
         not_in_future(changes.get("measured_at"), "measured_at")
 
 
-targets = TargetService(FlowTarget, person_fields=["owner_id"], filters=["metric", "owner_id"])
+class TargetFilter(ListFilter):
+    metric: MetricKey | None = Field(default=None, description="the metric it sets a goal for")
+    owner_id: uuid.UUID | None = Field(default=None, description="the person who owns it")
+
+
+class MeasurementFilter(ListFilter):
+    source: str | None = Field(
+        default=None,
+        max_length=40,
+        description="where the value came from: 'manual', 'flow' (delivery data), or a tool's",
+    )
+
+
+targets = TargetService(FlowTarget, person_fields=["owner_id"], filters=TargetFilter)
 measurements = MeasurementService(
     Measurement,
     parent=FlowTarget,
     parent_field="target_id",
     order=("measured_at", "id"),
-    filters=["source"],
+    filters=MeasurementFilter,
 )
 
 

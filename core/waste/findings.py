@@ -4,6 +4,7 @@ people, triaged by people."""
 import uuid
 from typing import Any
 
+from pydantic import Field
 from sqlmodel import case, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,7 +14,19 @@ from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import FindingStatus, TriageDecision, WasteFinding
 from core.services import crud
 from core.services.children import ChildService
+from core.services.filters import ListFilter
 from core.types import utcnow
+from core.waste.vocabulary import WasteCategory
+
+
+class FindingFilter(ListFilter):
+    status: FindingStatus | None = Field(default=None, description="where its triage stands")
+    category: WasteCategory | None = Field(default=None, description="the kind of waste")
+    source: str | None = Field(
+        default=None, max_length=20, description="who found it: 'classifier' or 'person'"
+    )
+    step_id: uuid.UUID | None = Field(default=None, description="the step it was found at")
+    handoff_id: uuid.UUID | None = Field(default=None, description="the handoff it was found at")
 
 
 class FindingService(ChildService[WasteFinding]):
@@ -61,7 +74,7 @@ findings = FindingService(
     WasteFinding,
     parent=ValueStreamMap,
     parent_field="map_id",
-    filters=["status", "category", "source", "step_id", "handoff_id"],
+    filters=FindingFilter,
 )
 
 

@@ -6,18 +6,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import Field
 from sqlmodel import and_, col, false, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.backlog.milestones import backlog_progress
-from core.engagement.value_streams import ValueStreamFilter, filtered, get_value_stream
+from core.engagement.value_streams import (
+    StreamOwner,
+    StreamPhase,
+    StreamText,
+    ValueStreamFilter,
+    filtered,
+    get_value_stream,
+)
 from core.models.backlog import MilestoneProgress
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.value_stream import PhaseTransition, TransitionCreate, ValueStream
 from core.pagination import Page, paginate
 from core.services import crud
+from core.services.filters import ListFilter
 from core.targets import service as targets
 from core.types import utcnow
 from core.workflow import gate_facts
@@ -152,11 +160,18 @@ def timebox(playbook: Playbook, stream: ValueStream, now: datetime | None = None
     )
 
 
-class PortfolioFilter(BaseModel):
-    phase: str | None = None
-    overdue: bool | None = None
-    owner_id: uuid.UUID | None = None
-    q: str | None = None
+class PortfolioExportFilter(ListFilter):
+    """An export holds every stream the portfolio shows; it is narrowed by status alone."""
+
+    phase: StreamPhase = None
+    overdue: bool | None = Field(
+        default=None, description="true: longer in its phase than the playbook's timebox"
+    )
+
+
+class PortfolioFilter(PortfolioExportFilter):
+    owner_id: StreamOwner = None
+    q: StreamText = None
 
 
 @dataclass(frozen=True)

@@ -457,7 +457,7 @@ def test_graphql_lists_work_items_filtered_and_paged_like_rest(
 @pytest.mark.parametrize(
     ("variables", "field"),
     [
-        ({"since": "2025-03-03T10:00:00"}, "finished_since"),
+        ({"since": "2025-03-03T10:00:00"}, "finishedSince"),
         ({"first": 0}, "first"),
         ({"s": "not-an-id"}, "valueStreamId"),
         ({"after": "not-a-cursor"}, "after"),

@@ -4,7 +4,15 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, cases, filtered, nested, selection
+from tests.parity.crud import (
+    Resource,
+    cases,
+    filtered,
+    nested,
+    refused,
+    refused_at_root,
+    selection,
+)
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 
@@ -157,6 +165,27 @@ CASES: list[Case | QueryCase] = [
         arrange=_items_of_two_owners,
         query=lambda t: {"milestone_id": t["milestone"]["id"], "type": "training"},
         through=("valueStream", "backlogItems"),
+    ),
+    refused(
+        RECORDS[0],
+        "backlog items sorted by size",
+        query={"sort": "size"},
+        through=("valueStream", "backlogItems"),
+    ),
+    refused(
+        RECORDS[0],
+        "backlog items by text too long and a milestone id that is none",
+        query={"q": "q" * 201, "milestone_id": "someday"},
+        through=("valueStream", "backlogItems"),
+    ),
+    refused_at_root(
+        "a backlog page by text too long, sorted by size",
+        rest="/api/v1/value-streams/{parent_id}/backlog-items",
+        root="backlog",
+        query={"q": "q" * 201, "sort": "size"},
+        arrange=lambda f, _a: RECORDS[0].arrange(f),
+        parent=lambda t: t["parent"]["id"],
+        given=lambda t: {"valueStreamId": t["parent"]["id"]},
     ),
     Case(
         name="create a backlog item",

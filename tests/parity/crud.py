@@ -11,6 +11,7 @@ a leaf, or an object of leaves; the REST answer is read on the same keys, and an
 REST answers beyond them must be named in `rest_only` with the reason.
 """
 
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,7 +30,9 @@ from tests.parity.harness import (
     camel_keys,
     comparable,
     graphql_data,
+    graphql_refusal,
     rest_json,
+    rest_refusal,
     snake,
 )
 
@@ -379,6 +382,88 @@ def _argument_types(root: str, field_name: str) -> dict[str, str]:
     parent = graphql.get_named_type(query.fields[root].type)
     assert isinstance(parent, graphql.GraphQLObjectType), root
     return {name: str(arg.type) for name, arg in parent.fields[field_name].args.items()}
+
+
+def _root_argument_types(root: str) -> dict[str, str]:
+    """The GraphQL type of each argument of the root field `root`."""
+    query = _schema().query_type
+    assert query is not None
+    return {name: str(arg.type) for name, arg in query.fields[root].args.items()}
+
+
+def refused(
+    resource: Resource,
+    name: str,
+    *,
+    query: dict[str, Any],
+    through: tuple[str, str],
+) -> QueryCase:
+    """A filter value out of its bounds, sent to the collection and to the list field.
+
+    Both transports refuse it with the same code, naming the same parameters, REST's
+    as REST names them and GraphQL's arguments in camelCase. `query` is sent as REST's
+    query and as variables of the field `through` names, declared as its arguments.
+    """
+    root, field_name = through
+    types = _argument_types(root, field_name)
+    variables = {camel(key): value for key, value in query.items()}
+    declared = "".join(f", ${key}: {types[key]}" for key in variables)
+    passed = ", ".join(f"{key}: ${key}" for key in variables)
+    text = f"query($p: ID!{declared}) {{ {root}(id: $p) {{ {field_name}({passed}) {{ id }} }} }}"
+
+    def via_rest(api: Api, twin: Twin) -> Any:
+        return rest_refusal(api.get(resource.collection_url(twin), params=query), camel)
+
+    def via_graphql(api: Api, twin: Twin) -> Any:
+        return graphql_refusal(api.graphql(text, {"p": twin["parent"]["id"], **variables}))
+
+    return QueryCase(
+        name=name,
+        rest=(f"GET {resource.collection}",),
+        graphql=(root,),
+        arrange=lambda f, _a: resource.arrange(f),
+        via_rest=via_rest,
+        via_graphql=via_graphql,
+    )
+
+
+def refused_at_root(
+    name: str,
+    *,
+    rest: str,
+    root: str,
+    query: dict[str, Any],
+    arrange: Callable[[Factory, Factory], Twin] = lambda _f, _a: {},
+    parent: Callable[[Twin], str] = lambda _t: "",
+    given: Callable[[Twin], dict[str, Any]] = lambda _t: {},
+    selection: str = "nodes { id }",
+) -> QueryCase:
+    """`refused` for a list that is a root field, its other arguments `given`.
+
+    `rest` is the list's GET path as OpenAPI names it; `parent` fills its `{...}`.
+    """
+    types = _root_argument_types(root)
+    variables = {camel(key): value for key, value in query.items()}
+
+    def via_rest(api: Api, twin: Twin) -> Any:
+        url = re.sub(r"\{[^}]+\}", parent(twin), rest)
+        return rest_refusal(api.get(url, params=query), camel)
+
+    def via_graphql(api: Api, twin: Twin) -> Any:
+        sent = {**given(twin), **variables}
+        declared = ", ".join(f"${key}: {types[key]}" for key in sent)
+        passed = ", ".join(f"{key}: ${key}" for key in sent)
+        text = f"query({declared}) {{ {root}({passed}) {{ {selection} }} }}"
+        return graphql_refusal(api.graphql(text, sent))
+
+    return QueryCase(
+        name=name,
+        rest=(f"GET {rest}",),
+        graphql=(root,),
+        arrange=arrange,
+        via_rest=via_rest,
+        via_graphql=via_graphql,
+    )
 
 
 def filtered(

@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import root_argument_types, selection
+from tests.parity.crud import refused_at_root, root_argument_types, selection
 from tests.parity.harness import (
     Case,
     QueryCase,
@@ -211,4 +211,20 @@ CASES: list[Case | QueryCase] = [
         via_graphql=_flow_by_graphql,
     ),
     *(_list_case(kind) for kind in LISTS),
+    *(
+        refused_at_root(
+            f"{root} {field.split('_')[0]} at an instant without a zone",
+            rest=f"/api/v1/value-streams/{{value_stream_id}}/{records}",
+            root=root,
+            query={field: "2026-01-01T00:00:00"},
+            arrange=lambda factory, _admin: {"stream": factory.value_stream()},
+            parent=lambda twin: twin["stream"]["id"],
+            given=lambda twin: {"valueStreamId": twin["stream"]["id"]},
+        )
+        for records, root, field in (
+            ("work-items", "workItems", "finished_since"),
+            ("deployments", "deployments", "deployed_until"),
+            ("incidents", "incidents", "resolved_since"),
+        )
+    ),
 ]

@@ -4,7 +4,17 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory, unique
-from tests.parity.crud import Resource, by_id, cases, connection, filtered, nested, selection
+from tests.parity.crud import (
+    Resource,
+    by_id,
+    cases,
+    connection,
+    filtered,
+    nested,
+    refused,
+    refused_at_root,
+    selection,
+)
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 
@@ -284,10 +294,64 @@ FILTERS = [
     ),
 ]
 
+LONG = "x" * 201
+REFUSED_FILTERS = [
+    refused(
+        _record("participant"),
+        "participants of a person id that is none",
+        query={"person_id": "nobody"},
+        through=("valueStream", "participants"),
+    ),
+    refused(
+        _record("deliverable"),
+        "deliverables of cycle 0 and of a kind too long",
+        query={"cycle": 0, "kind": "k" * 61},
+        through=("valueStream", "deliverables"),
+    ),
+    refused(
+        _record("risk"),
+        "risks of an owner id that is none",
+        query={"owner_id": "nobody"},
+        through=("valueStream", "risks"),
+    ),
+    refused(
+        _record("action_item"),
+        "action items of cycle 0",
+        query={"cycle": 0},
+        through=("valueStream", "actionItems"),
+    ),
+    refused(
+        _record("signoff"),
+        "signoffs of a negative cycle",
+        query={"cycle": -1, "phase": "planning"},
+        through=("valueStream", "signoffs"),
+    ),
+    refused_at_root(
+        "value streams of a phase too long",
+        rest="/api/v1/value-streams",
+        root="valueStreams",
+        query={"phase": "p" * 61},
+    ),
+    refused_at_root(
+        "value streams by text too long",
+        rest="/api/v1/value-streams",
+        root="valueStreams",
+        query={"q": LONG},
+    ),
+    refused_at_root(
+        "the portfolio by text too long and an owner id that is none",
+        rest="/api/v1/portfolio",
+        root="portfolio",
+        query={"q": LONG, "owner_id": "nobody"},
+        selection="nodes { overdue }",
+    ),
+]
+
 
 CASES: list[Case | QueryCase] = [
     *(case for resource in [*RECORDS, STREAM] for case in cases(resource)),
     *FILTERS,
+    *REFUSED_FILTERS,
     Case(
         name="force a value stream into the next phase",
         rest=("POST /api/v1/value-streams/{value_stream_id}/transitions",),

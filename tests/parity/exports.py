@@ -12,6 +12,7 @@ import pypdfium2
 
 from tests.api_client import Api
 from tests.factories import Factory, unique
+from tests.parity.crud import refused_at_root
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -196,6 +197,14 @@ def _plugins_by_graphql(api: Api, _twin: Twin) -> Any:
 
 
 CASES: list[Case | QueryCase] = [
+    refused_at_root(
+        "the portfolio's export of a phase too long",
+        rest="/api/v1/portfolio/export",
+        root="portfolioExport",
+        query={"phase": "p" * 61},
+        given=lambda _t: {"format": "json"},
+        selection="filename",
+    ),
     QueryCase(
         name="the export formats on offer",
         rest=("GET /api/v1/exporters",),

@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory, unique
-from tests.parity.crud import Resource, by_id, cases, connection, selection
+from tests.parity.crud import Resource, by_id, cases, connection, refused_at_root, selection
 from tests.parity.harness import (
     Case,
     QueryCase,
@@ -12,7 +12,9 @@ from tests.parity.harness import (
     camel,
     comparable,
     graphql_data,
+    graphql_refusal,
     rest_json,
+    rest_refusal,
 )
 
 TOKEN = "id name role person_id expires_at revoked_at version"
@@ -235,8 +237,52 @@ def _editor_tokens_by_graphql(api: Api, _twin: Twin) -> Any:
     return [_token_fields(comparable(t)) for t in graphql_data(api, text)["apiTokens"]["nodes"]]
 
 
+TOO_LONG_AN_ENTITY = {"entity_type": "e" * 61, "actor_person_id": "nobody"}
+
+
+def _refused_audit_by_rest(api: Api, _twin: Twin) -> Any:
+    answer = api.get("/api/v1/audit", params=TOO_LONG_AN_ENTITY)
+    return rest_refusal(answer, lambda field: f"filter.{camel(field)}")
+
+
+def _refused_audit_by_graphql(api: Api, _twin: Twin) -> Any:
+    text = "query($f: AuditFilterInput) { auditEvents(filter: $f) { nodes { id } } }"
+    sent = {camel(key): value for key, value in TOO_LONG_AN_ENTITY.items()}
+    return graphql_refusal(api.graphql(text, {"f": sent}))
+
+
+REFUSED_FILTERS = [
+    refused_at_root(
+        "people by an email too long",
+        rest="/api/v1/people",
+        root="people",
+        query={"email": f"{'a' * 310}@example.com"},
+    ),
+    refused_at_root(
+        "teams by text too long and a member id that is none",
+        rest="/api/v1/teams",
+        root="teams",
+        query={"q": "q" * 201, "member_id": "nobody"},
+    ),
+    refused_at_root(
+        "tokens of a role that is none",
+        rest="/api/v1/tokens",
+        root="apiTokens",
+        query={"role": "owner"},
+    ),
+    QueryCase(
+        name="the audit trail of an entity type too long and a person id that is none",
+        rest=("GET /api/v1/audit",),
+        graphql=("auditEvents",),
+        arrange=lambda _f, _a: {},
+        via_rest=_refused_audit_by_rest,
+        via_graphql=_refused_audit_by_graphql,
+    ),
+]
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in RECORDS for case in cases(resource)),
+    *REFUSED_FILTERS,
     QueryCase(
         name="people by email",
         rest=("GET /api/v1/people",),

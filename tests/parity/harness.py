@@ -62,6 +62,31 @@ def rest_json(api: Api, url: str, **params: Any) -> Any:
     return api.ok(api.get(url, params=params or None))
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
+def rest_refusal(response: Any, name: Callable[[str], str]) -> dict[str, Any]:
+    """A REST refusal of a request as a 4xx problem: its code and the fields it names.
+
+    `name` turns each REST field into what GraphQL calls it, so the two refusals of one
+    mistake compare equal only when each transport names the field in its own words.
+    """
+    assert 400 <= response.status_code < 500, f"{response.status_code}: {response.text}"
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
+    body = response.json()
+    return {"code": body["code"], "fields": sorted(name(e["field"]) for e in body["errors"])}
+
+
+def graphql_refusal(answer: dict[str, Any]) -> dict[str, Any]:
+    """A GraphQL refusal: the code of its errors and the fields they name."""
+    errors = answer.get("errors")
+    assert errors, answer
+    codes = {error["extensions"]["code"] for error in errors}
+    assert len(codes) == 1, errors
+    fields = [f["field"] for error in errors for f in error["extensions"].get("fields", [])]
+    return {"code": codes.pop(), "fields": sorted(fields)}
+
+
 def snake(name: str) -> str:
     return _CAMEL.sub(lambda m: "_" + m.group(1).lower(), name)
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, by_id, cases, filtered, nested, selection
+from tests.parity.crud import Resource, by_id, cases, filtered, nested, refused, selection
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 MAP_DOCUMENT = {
@@ -230,6 +230,30 @@ CASES: list[Case | QueryCase] = [
         "handoffs across teams",
         arrange=_handoffs_within_and_across,
         query=lambda t: {"cross_team": True},
+        through=("map", "handoffs"),
+    ),
+    refused(
+        RECORDS[0],
+        "maps of cycle 0",
+        query={"cycle": 0},
+        through=("valueStream", "maps"),
+    ),
+    refused(
+        RECORDS[0],
+        "maps of a kind that is none",
+        query={"kind": "imagined"},
+        through=("valueStream", "maps"),
+    ),
+    refused(
+        RECORDS[1],
+        "steps of a role and a team too long",
+        query={"role": "r" * 121, "team": "t" * 121},
+        through=("map", "steps"),
+    ),
+    refused(
+        RECORDS[2],
+        "handoffs across teams, maybe",
+        query={"cross_team": "maybe"},
         through=("map", "handoffs"),
     ),
     QueryCase(

@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, by_id, cases, filtered, nested
+from tests.parity.crud import Resource, by_id, cases, filtered, nested, refused
 from tests.parity.harness import Case, QueryCase, Twin, graphql_data
 
 FLOW_WINDOW = {"start": "2026-01-05T00:00:00Z", "end": "2026-01-12T00:00:00Z"}
@@ -127,6 +127,18 @@ CASES: list[Case | QueryCase] = [
         "measurements by source",
         arrange=_measured_from_two_sources,
         query=lambda t: {"source": "jira"},
+        through=("target", "measurements"),
+    ),
+    refused(
+        RECORDS[0],
+        "targets of an owner id that is none",
+        query={"owner_id": "nobody"},
+        through=("valueStream", "targets"),
+    ),
+    refused(
+        RECORDS[1],
+        "measurements of a source too long",
+        query={"source": "s" * 41},
         through=("target", "measurements"),
     ),
     Case(

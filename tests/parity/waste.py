@@ -4,7 +4,7 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, cases, filtered, nested
+from tests.parity.crud import Resource, cases, filtered, nested, refused
 from tests.parity.harness import Case, QueryCase, Twin, graphql_data, rest_json
 
 
@@ -95,6 +95,12 @@ CASES: list[Case | QueryCase] = [
         "findings by status and source",
         arrange=_findings_of_two_steps,
         query=lambda t: {"status": "confirmed", "source": "person"},
+        through=("map", "findings"),
+    ),
+    refused(
+        RECORDS[0],
+        "findings of a source too long and a step id that is none",
+        query={"source": "s" * 21, "step_id": "nowhere"},
         through=("map", "findings"),
     ),
     Case(

@@ -261,6 +261,27 @@ def test_a_bad_filter_names_the_parameter(
     assert_problem(response, 422, field=field)
 
 
+@pytest.mark.parametrize(
+    ("records", "query", "field"),
+    [
+        ("work-items", {"type": "chore"}, "type"),
+        ("work-items", {"finished_since": "2026-01-01T00:00:00"}, "finished_since"),
+        ("deployments", {"succeeded": "mostly"}, "succeeded"),
+        ("deployments", {"deployed_until": "yesterday"}, "deployed_until"),
+        ("incidents", {"resolved_since": "2026-01-01T00:00:00"}, "resolved_since"),
+    ],
+)
+def test_a_bad_delivery_filter_names_the_parameter(
+    editor: Api, factory: Factory, records: str, query: dict[str, str], field: str
+) -> None:
+    """An instant without a zone is no instant (GraphQL's refusals are parity cases)."""
+    stream = factory.value_stream()
+
+    response = editor.get(f"/api/v1/value-streams/{stream['id']}/{records}", params=query)
+
+    assert_problem(response, 422, code="VALIDATION_FAILED", field=field)
+
+
 @pytest.mark.parametrize("kind", ["people", "teams", "tokens"])
 @pytest.mark.parametrize("ident", ["not-a-uuid", "00000000-0000-0000-0000-00000000000g", "..%2F.."])
 def test_an_id_that_is_no_uuid_is_never_a_server_error(admin: Api, kind: str, ident: str) -> None:

@@ -180,7 +180,7 @@ def test_an_id_that_is_no_uuid_is_a_validation_error(viewer: Api) -> None:
         (f'mutation {{ createTeam(input: {{name: "{"x" * 201}"}}) {{ id }} }}', "name"),
         ('mutation { createTeam(input: {name: "T", memberIds: ["nope"]}) { id } }', "member_ids.0"),
         ('mutation { createApiToken(input: {name: "", role: viewer}) { secret } }', "name"),
-        ('{ auditEvents(filter: {entityId: "nope"}) { nodes { id } } }', "entity_id"),
+        ('{ auditEvents(filter: {entityId: "nope"}) { nodes { id } } }', "filter.entityId"),
     ],
 )
 def test_inputs_refuse_what_their_core_model_refuses_naming_the_field(
