@@ -1,21 +1,26 @@
-"""GraphQL for value streams, their engagement records, the workflow and the portfolio."""
+"""GraphQL for value streams and their engagement records (participants, risks, ...).
+
+A stream's gate, history and playbook timebox come from the workflow's types; the
+portfolio, which joins every area, has a module of its own.
+"""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.backlog import BacklogItemType, MilestoneType, TargetType
 from api.graphql.children import ChildSpec, child_mutations, mutation
-from api.graphql.context import Context, Info
-from api.graphql.convert import input_type, list_of, output_type, shaped
+from api.graphql.context import Info
+from api.graphql.convert import input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import Filters, to_model
 from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.maps import MapType
-from api.graphql.relay import Connection, connection, connection_of, page_args
+from api.graphql.relay import Connection, connection, page_args
+from api.graphql.workflow import GateType, TransitionType, organization_playbook
 from core.backlog.items import items
 from core.backlog.listing import BacklogFilter
 from core.backlog.milestones import milestones
@@ -31,7 +36,6 @@ from core.models.action_item import (
     ActionItemRead,
     ActionItemUpdate,
 )
-from core.models.backlog import MilestoneProgress
 from core.models.deliverable import (
     Deliverable,
     DeliverableCreate,
@@ -44,40 +48,25 @@ from core.models.participant import (
     ParticipantRead,
     ParticipantUpdate,
 )
-from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.risk import Risk, RiskCreate, RiskRead, RiskUpdate
 from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate, SponsorSignoff
 from core.models.value_stream import (
     PhaseTransition,
-    PhaseTransitionRead,
     TransitionCreate,
     ValueStream,
     ValueStreamCreate,
     ValueStreamUpdate,
 )
-from core.services import batches
 from core.targets import service as targets
 from core.targets.service import TargetFilter
-from core.workflow import organization_playbook as playbooks
 from core.workflow import phases as workflow
-from core.workflow.gates import CriterionResult, GateResult
+from core.workflow.gates import GateResult
 
 ParticipantType = output_type(ParticipantRead, "Participant")
 DeliverableType = output_type(DeliverableRead, "Deliverable")
 RiskType = output_type(RiskRead, "Risk")
 ActionItemType = output_type(ActionItemRead, "ActionItem")
 SignoffType = output_type(SignoffRead, "SponsorSignoff")
-TransitionType = output_type(PhaseTransitionRead, "PhaseTransition")
-
-
-CriterionType = output_type(CriterionResult, "GateCriterion")
-GateType = output_type(GateResult, "Gate", description=GateResult.__doc__)
-
-
-async def _playbook(context: Context) -> Any:
-    return await load(
-        context, "playbook", batches.playbook, context.actor.organization_id, default=dict
-    )
 
 
 @strawberry.type(name="ValueStream")
@@ -101,19 +90,19 @@ class ValueStreamType:
 
     @strawberry.field
     async def days_in_phase(self, info: Info, stream: strawberry.Parent[ValueStream]) -> float:
-        playbook = await _playbook(info.context)
+        playbook = await organization_playbook(info.context)
         return workflow.timebox(playbook, stream).days_in_phase
 
     @strawberry.field
     async def overdue(self, info: Info, stream: strawberry.Parent[ValueStream]) -> bool:
-        playbook = await _playbook(info.context)
+        playbook = await organization_playbook(info.context)
         return workflow.timebox(playbook, stream).overdue
 
     @strawberry.field
     async def timebox_days(
         self, info: Info, stream: strawberry.Parent[ValueStream]
     ) -> float | None:
-        playbook = await _playbook(info.context)
+        playbook = await organization_playbook(info.context)
         return workflow.timebox(playbook, stream).timebox_days
 
     @strawberry.field(
@@ -209,48 +198,10 @@ class ValueStreamType:
         return await load(info.context, "history", workflow.histories, self.id)
 
 
-TargetCountsType = output_type(TargetStatusCounts, "TargetStatusCounts")
-BacklogProgressType = output_type(MilestoneProgress, "BacklogProgress")
-
-
-class _EntryOf:
-    value_stream: ValueStream = strawberry.field(graphql_type=ValueStreamType)
-    gate: GateResult = strawberry.field(graphql_type=GateType)
-    backlog: MilestoneProgress = strawberry.field(graphql_type=BacklogProgressType)
-    targets: TargetStatusCounts = strawberry.field(graphql_type=TargetCountsType)
-
-
-PortfolioEntryType = output_type(
-    PortfolioRow,
-    "PortfolioEntry",
-    _EntryOf,
-    exclude=frozenset(PortfolioRow.model_fields)
-    - {"phase_name", "days_in_phase", "timebox_days", "overdue", "blocking_criteria"},
-    ahead=("value_stream",),
-)
-
-
-def _entry(entry: workflow.PortfolioEntry) -> Any:
-    return shaped(
-        PortfolioEntryType,
-        entry.row,
-        value_stream=entry.stream,
-        gate=entry.gate,
-        backlog=entry.backlog,
-        targets=entry.row.targets,
-    )
-
-
 @strawberry.type
 class TransitionPayload:
     value_stream: ValueStream = strawberry.field(graphql_type=ValueStreamType)
     transition: PhaseTransition = strawberry.field(graphql_type=TransitionType)
-
-
-@strawberry.type
-class PlaybookPayload:
-    version: int
-    playbook: dict[str, Any] = strawberry.field(graphql_type=JSON)
 
 
 ValueStreamCreateInput = input_type(ValueStreamCreate, "ValueStreamCreateInput")
@@ -279,31 +230,6 @@ class Query:
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )
         return connection(page)
-
-    @strawberry.field(description="The organization's playbook and its version (0: default).")
-    async def playbook(self, info: Info) -> PlaybookPayload | None:
-        playbook, version = await playbooks.get_playbook(info.context.session, info.context.actor)
-        return PlaybookPayload(version=version, playbook=playbook.model_dump(mode="json"))
-
-    @strawberry.field(
-        graphql_type=connection_of(PortfolioEntryType) | None,
-        description="Every value stream's phase, cycle, timebox and blockers.",
-        directives=[Cost(weight=10)],
-        extensions=[Filters(workflow.PortfolioFilter)],
-    )
-    async def portfolio(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        *,
-        filters: workflow.PortfolioFilter,
-    ) -> Connection[object]:
-        page = await workflow.portfolio(
-            info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
-        )
-        entries = [_entry(e) for e in page.items]
-        return connection(page.with_items(entries))
 
 
 @strawberry.type
@@ -382,15 +308,6 @@ class Mutation:
         return await importing.import_value_stream(
             info.context.session, info.context.actor, document, name=name
         )
-
-    @mutation(description="Admin only. Replace the whole playbook; expectedVersion 0 for default.")
-    async def replace_playbook(
-        self, info: Info, expected_version: int, playbook: JSON
-    ) -> PlaybookPayload | None:
-        result, version = await playbooks.replace_playbook(
-            info.context.session, info.context.actor, playbook, expected_version=expected_version
-        )
-        return PlaybookPayload(version=version, playbook=result.model_dump(mode="json"))
 
 
 CHILDREN = [

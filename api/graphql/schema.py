@@ -17,7 +17,17 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.assets import graphiql_page
-from api.graphql import backlog, delivery, engagement, exports, foundation, maps, plugins
+from api.graphql import (
+    backlog,
+    delivery,
+    engagement,
+    exports,
+    foundation,
+    maps,
+    plugins,
+    portfolio,
+    workflow,
+)
 from api.graphql.context import Context
 from api.graphql.cost import CostLimit, Pricing
 from api.graphql.extensions import StrictGrammar, UnitOfWork, coded
@@ -29,6 +39,8 @@ from core.config import Settings
 QUERIES: tuple[type, ...] = (
     foundation.Query,
     engagement.Query,
+    workflow.Query,
+    portfolio.Query,
     maps.Query,
     backlog.Query,
     delivery.Query,
@@ -38,6 +50,7 @@ QUERIES: tuple[type, ...] = (
 MUTATIONS: tuple[type, ...] = (
     foundation.Mutation,
     engagement.Mutation,
+    workflow.Mutation,
     engagement.ChildMutation,
     maps.Mutation,
     maps.MapChildMutation,
