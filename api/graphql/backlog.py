@@ -1,36 +1,41 @@
 """GraphQL for the backlog, RACI, dependencies, milestones, targets and measurements."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from api.graphql.children import ChildSpec, child_mutations, mutation
 from api.graphql.context import Info
-from api.graphql.convert import defined_by, descriptions_of, input_type, output_type
+from api.graphql.convert import input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import Filters, to_model
 from api.graphql.loaders import load, load_filtered, nothing
-from api.graphql.relay import Connection, connection, page_args
+from api.graphql.relay import Connection, connection, connection_of, page_args
 from core.backlog import dependencies, listing, placement, raci
 from core.backlog.items import items
 from core.backlog.listing import BacklogFilter
 from core.backlog.milestones import milestone_progress, milestones
-from core.backlog.ownership import BacklogStatus, RaciRole
-from core.metrics.target_progress import Direction, ProgressRead
+from core.backlog.ownership import RaciRole
+from core.metrics.target_progress import ProgressRead
 from core.models.backlog import (
     BacklogCreate,
     BacklogItem,
     BacklogMove,
+    BacklogRead,
     BacklogUpdate,
-    ItemType,
+    Milestone,
     MilestoneCreate,
     MilestoneProgress,
+    MilestoneRead,
     MilestoneUpdate,
     RaciAssignment,
     RaciCreate,
+    RaciRead,
 )
+from core.models.person import Person
 from core.models.target import (
     FlowMeasurementsRead,
     FlowTarget,
@@ -38,7 +43,6 @@ from core.models.target import (
     MeasurementCreate,
     MeasurementRead,
     MeasurementUpdate,
-    MetricKey,
     TargetCreate,
     TargetFromMaps,
     TargetRead,
@@ -48,128 +52,85 @@ from core.services import batches
 from core.targets import service as targets
 
 
-@defined_by(descriptions_of(MeasurementRead))
-@strawberry.type(name="Measurement")
-class MeasurementType:
-    """Resolved from stored rows; the value is shown in its target's unit."""
-
-    id: strawberry.ID
-    target_id: strawberry.ID
-    measured_at: datetime
-    source: str
-    note: str | None
-    window_start: datetime | None
-    window_end: datetime | None
-    version: int
+class _MeasurementOf:
+    """A stored measurement holds the metric's canonical value; it reads in its target's unit."""
 
     @strawberry.field
     async def value(self, info: Info, measurement: strawberry.Parent[Measurement]) -> float:
-        target = await load(info.context, "targets", batches.flow_targets, self.target_id)
+        target = await load(info.context, "targets", batches.flow_targets, measurement.target_id)
         return targets.in_target_unit(target, measurement.value)
 
     @strawberry.field
-    async def unit(self, info: Info) -> str | None:
-        target = await load(info.context, "targets", batches.flow_targets, self.target_id)
+    async def unit(self, info: Info, measurement: strawberry.Parent[Measurement]) -> str | None:
+        target = await load(info.context, "targets", batches.flow_targets, measurement.target_id)
         return target.unit
 
 
-@strawberry.type(name="RaciAssignment")
-class RaciType:
-    id: strawberry.ID
-    item_id: strawberry.ID
-    person_id: strawberry.ID
-    role: RaciRole
-    version: int
-
-    @strawberry.field
-    async def person(self, info: Info) -> PersonType | None:
-        return await load_person(info.context, self.person_id)
+MeasurementType = output_type(MeasurementRead, "Measurement", _MeasurementOf)
 
 
-@strawberry.type(name="BacklogItem")
-class BacklogItemType:
-    id: strawberry.ID
-    value_stream_id: strawberry.ID
-    title: str
-    description: str | None
-    type: ItemType
-    status: BacklogStatus
-    rank: str
-    wsjf: float | None
-    business_value: int | None
-    time_criticality: int | None
-    risk_reduction: int | None
-    job_size: int | None
-    owner_id: strawberry.ID | None
-    team_id: strawberry.ID | None
-    due_date: date | None
-    milestone_id: strawberry.ID | None
-    finding_ids: list[strawberry.ID]
-    step_ids: list[strawberry.ID]
-    expected_effects: strawberry.scalars.JSON
-    overdue: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
+class _RaciOf:
+    @strawberry.field(graphql_type=PersonType | None)
+    async def person(
+        self, info: Info, assignment: strawberry.Parent[RaciAssignment]
+    ) -> Person | None:
+        return await load_person(info.context, assignment.person_id)
 
-    @strawberry.field(description="The accountable person.")
-    async def owner(self, info: Info) -> PersonType | None:
-        if self.owner_id is None:
+
+RaciType = output_type(RaciRead, "RaciAssignment", _RaciOf, ahead=("id", "item_id"))
+
+
+class _ItemOf:
+    expected_effects: JSON
+    """One JSON value in the schema; a list of typed objects would change it for clients."""
+
+    @strawberry.field(description="The accountable person.", graphql_type=PersonType | None)
+    async def owner(self, info: Info, item: strawberry.Parent[BacklogItem]) -> Person | None:
+        if item.owner_id is None:
             return None
-        return await load_person(info.context, self.owner_id)
+        return await load_person(info.context, item.owner_id)
 
-    @strawberry.field
-    async def raci(self, info: Info) -> list[RaciType]:
-        return await load(info.context, "raci", raci.raci_for_items, self.id)
+    @strawberry.field(graphql_type=list_of(RaciType))
+    async def raci(self, info: Info, item: strawberry.Parent[BacklogItem]) -> list[RaciAssignment]:
+        return await load(info.context, "raci", raci.raci_for_items, item.id)
 
     @strawberry.field(description="Ids of the items this one depends on.")
-    async def depends_on(self, info: Info) -> list[strawberry.ID]:
-        return await load(info.context, "depends_on", dependencies.dependencies_of, self.id)
+    async def depends_on(
+        self, info: Info, item: strawberry.Parent[BacklogItem]
+    ) -> list[strawberry.ID]:
+        return await load(info.context, "depends_on", dependencies.dependencies_of, item.id)
 
 
+BacklogItemType = output_type(
+    BacklogRead,
+    "BacklogItem",
+    _ItemOf,
+    ahead=("id", "value_stream_id", "title", "description", "type", "status", "rank", "wsjf"),
+)
 MilestoneProgressType = output_type(MilestoneProgress, "MilestoneProgress")
 
 
-@strawberry.type(name="Milestone")
-class MilestoneType:
-    id: strawberry.ID
-    value_stream_id: strawberry.ID
-    name: str
-    description: str | None
-    due_date: date | None
-    version: int
-
+class _MilestoneOf:
     @strawberry.field(graphql_type=MilestoneProgressType)
-    async def progress(self, info: Info) -> MilestoneProgress:
-        return await load(info.context, "milestone_progress", milestone_progress, self.id, nothing)
+    async def progress(
+        self, info: Info, milestone: strawberry.Parent[Milestone]
+    ) -> MilestoneProgress:
+        return await load(
+            info.context, "milestone_progress", milestone_progress, milestone.id, nothing
+        )
 
 
+MilestoneType = output_type(
+    MilestoneRead, "Milestone", _MilestoneOf, ahead=("id", "value_stream_id")
+)
 ProgressType = output_type(ProgressRead, "TargetProgress", description=ProgressRead.__doc__)
+FlowMeasurementsType = output_type(
+    FlowMeasurementsRead, "FlowMeasurements", description=FlowMeasurementsRead.__doc__
+)
 
 
-@defined_by(descriptions_of(FlowMeasurementsRead))
-@strawberry.type(name="FlowMeasurements", description=FlowMeasurementsRead.__doc__)
-class FlowMeasurementsType:
-    recorded: list[MeasurementType]
-    replaced: list[MeasurementType]
-    unchanged: list[MeasurementType]
-
-
-@defined_by(descriptions_of(TargetRead))
-@strawberry.type(name="FlowTarget")
-class TargetType:
-    id: strawberry.ID
-    value_stream_id: strawberry.ID
-    metric: MetricKey
-    custom_key: str | None
-    unit: str | None
-    direction: Direction
-    start_date: date
-    due_date: date
-    owner_id: strawberry.ID | None
-    note: str | None
-    version: int
-    created_at: datetime
+class _TargetOf:
+    """A stored target holds the metric's canonical values; they read in the target's unit."""
 
     @strawberry.field
     def baseline(self, target: strawberry.Parent[FlowTarget]) -> float:
@@ -180,21 +141,28 @@ class TargetType:
         return targets.in_target_unit(target, target.target)
 
     @strawberry.field(graphql_type=ProgressType)
-    async def progress(self, info: Info) -> ProgressRead:
+    async def progress(self, info: Info, target: strawberry.Parent[FlowTarget]) -> ProgressRead:
         return await load(
-            info.context, "target_progress", batches.target_progress, self.id, nothing
+            info.context, "target_progress", batches.target_progress, target.id, nothing
         )
 
     @strawberry.field(
         description="Measurements, oldest first.",
+        graphql_type=list_of(MeasurementType),
         extensions=[Filters(targets.MeasurementFilter)],
     )
     async def measurements(
-        self, info: Info, filters: targets.MeasurementFilter
-    ) -> list[MeasurementType]:
+        self,
+        info: Info,
+        target: strawberry.Parent[FlowTarget],
+        filters: targets.MeasurementFilter,
+    ) -> list[Measurement]:
         return await load_filtered(
-            info.context, "measurements", targets.measurements.for_parents, filters, self.id
+            info.context, "measurements", targets.measurements.for_parents, filters, target.id
         )
+
+
+TargetType = output_type(TargetRead, "FlowTarget", _TargetOf, ahead=("id", "value_stream_id"))
 
 
 BacklogMoveInput = input_type(BacklogMove, "BacklogMoveInput", partial=True)
@@ -205,6 +173,7 @@ TargetFromMapsInput = input_type(TargetFromMaps, "TargetFromMapsInput")
 class Query:
     @strawberry.field(
         description="A backlog page in rank order, or by WSJF (sort: wsjf).",
+        graphql_type=connection_of(BacklogItemType) | None,
         extensions=[Filters(BacklogFilter)],
     )
     async def backlog(
@@ -215,7 +184,7 @@ class Query:
         after: str | None = None,
         *,
         filters: BacklogFilter,
-    ) -> Connection[BacklogItemType] | None:
+    ) -> Connection[BacklogItem]:
         page = await listing.list_items(
             info.context.session,
             info.context.actor,

@@ -17,6 +17,7 @@ import strawberry
 from pydantic import AnyUrl, AwareDatetime, BaseModel, EmailStr
 from pydantic.fields import FieldInfo
 from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
 
 T = TypeVar("T", bound=type)
 _enums: dict[type[enum.Enum], Any] = {}
@@ -167,18 +168,21 @@ def output_type(
 
     A field whose model has a type of its own (made here before) gets that type, so
     nested read models stay typed. `extra` adds fields and resolvers after the model's
-    (those named in `ahead` before them); `exclude` leaves model fields out.
+    (those named in `ahead` before them); `exclude` leaves model fields out. An
+    annotation of `extra` named like a model field retypes it in its place; a resolver
+    so named replaces the field and stands with the other resolvers. A resolver is for
+    what the source, an ORM row, does not hold as the read model shows it: a value in
+    the target's unit, a team's members.
     """
     if name not in _types:
+        namespace = _namespace(extra)
+        resolved = {n for n, v in namespace.items() if _resolves(v)}
         annotations = {
             n: _convert(i.annotation, _outputs)
             for n, i in model.model_fields.items()
-            if n not in exclude
+            if n not in exclude and n not in resolved
         }
-        namespace: dict[str, Any] = {}
-        if extra is not None:
-            annotations.update(getattr(extra, "__annotations__", {}))
-            namespace = {k: v for k, v in vars(extra).items() if not k.startswith("__")}
+        annotations.update(getattr(extra, "__annotations__", {}))
         first = {n: annotations.pop(n) for n in ahead}
         annotations = {**first, **annotations}
         cls = type(name, (), {**namespace, "__annotations__": annotations})
@@ -186,6 +190,16 @@ def output_type(
         _types[name] = defined_by(descriptions_of(model))(typed)
         _outputs.setdefault(model, _types[name])
     return _types[name]
+
+
+def _namespace(extra: type | None) -> dict[str, Any]:
+    if extra is None:
+        return {}
+    return {k: v for k, v in vars(extra).items() if not k.startswith("__")}
+
+
+def _resolves(value: Any) -> bool:
+    return isinstance(value, StrawberryField) and value.base_resolver is not None
 
 
 def shaped(gql_type: Any, source: Any, **extra: Any) -> Any:

@@ -4,7 +4,6 @@ A stream's gate, history and playbook timebox come from the workflow's types; th
 portfolio, which joins every area, has a module of its own.
 """
 
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -19,13 +18,14 @@ from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import Filters, to_model
 from api.graphql.loaders import load, load_filtered, nothing
 from api.graphql.maps import MapType
-from api.graphql.relay import Connection, connection, page_args
+from api.graphql.relay import Connection, connection, connection_of, page_args
 from api.graphql.workflow import GateType, TransitionType, organization_playbook
 from core.backlog.items import items
 from core.backlog.listing import BacklogFilter
 from core.backlog.milestones import milestones
 from core.engagement import records as engagement
 from core.engagement import value_streams
+from core.engagement.value_streams import ValueStreamFilter
 from core.errors import ValidationFailed
 from core.exports import importing
 from core.maps import service as maps
@@ -36,6 +36,7 @@ from core.models.action_item import (
     ActionItemRead,
     ActionItemUpdate,
 )
+from core.models.backlog import BacklogItem, Milestone
 from core.models.deliverable import (
     Deliverable,
     DeliverableCreate,
@@ -48,15 +49,19 @@ from core.models.participant import (
     ParticipantRead,
     ParticipantUpdate,
 )
+from core.models.person import Person
 from core.models.risk import Risk, RiskCreate, RiskRead, RiskUpdate
 from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate, SponsorSignoff
+from core.models.target import FlowTarget
 from core.models.value_stream import (
     PhaseTransition,
     TransitionCreate,
     ValueStream,
     ValueStreamCreate,
+    ValueStreamRead,
     ValueStreamUpdate,
 )
+from core.models.value_stream_map import ValueStreamMap
 from core.targets import service as targets
 from core.targets.service import TargetFilter
 from core.workflow import phases as workflow
@@ -69,59 +74,56 @@ ActionItemType = output_type(ActionItemRead, "ActionItem")
 SignoffType = output_type(SignoffRead, "SponsorSignoff")
 
 
-@strawberry.type(name="ValueStream")
-class ValueStreamType:
-    id: strawberry.ID
-    name: str
-    description: str | None
-    owner_id: strawberry.ID | None
-    phase: str
-    cycle: int
-    phase_entered_at: datetime
-    version: int
-    created_at: datetime
-    updated_at: datetime
+async def _timebox(info: Info, stream: ValueStream) -> workflow.Timebox:
+    playbook = await organization_playbook(info.context)
+    return workflow.timebox(playbook, stream)
 
-    @strawberry.field(description="The VSM owner.")
-    async def owner(self, info: Info) -> PersonType | None:
-        if self.owner_id is None:
+
+class _StreamOf:
+    """Reached from the stream here; REST answers each at a URL of its own (its gate, its
+    history, its records, the portfolio's timebox), so the read model holds none of them.
+    """
+
+    @strawberry.field(description="The VSM owner.", graphql_type=PersonType | None)
+    async def owner(self, info: Info, stream: strawberry.Parent[ValueStream]) -> Person | None:
+        if stream.owner_id is None:
             return None
-        return await load_person(info.context, self.owner_id)
+        return await load_person(info.context, stream.owner_id)
 
     @strawberry.field
     async def days_in_phase(self, info: Info, stream: strawberry.Parent[ValueStream]) -> float:
-        playbook = await organization_playbook(info.context)
-        return workflow.timebox(playbook, stream).days_in_phase
+        return (await _timebox(info, stream)).days_in_phase
 
     @strawberry.field
     async def overdue(self, info: Info, stream: strawberry.Parent[ValueStream]) -> bool:
-        playbook = await organization_playbook(info.context)
-        return workflow.timebox(playbook, stream).overdue
+        return (await _timebox(info, stream)).overdue
 
     @strawberry.field
     async def timebox_days(
         self, info: Info, stream: strawberry.Parent[ValueStream]
     ) -> float | None:
-        playbook = await organization_playbook(info.context)
-        return workflow.timebox(playbook, stream).timebox_days
+        return (await _timebox(info, stream)).timebox_days
 
     @strawberry.field(
         graphql_type=GateType,
         description="Every criterion of leaving the current phase.",
         directives=[Cost(weight=10)],
     )
-    async def gate(self, info: Info) -> GateResult:
-        return await load(info.context, "gate", workflow.gates_batch, self.id, default=nothing)
+    async def gate(self, info: Info, stream: strawberry.Parent[ValueStream]) -> GateResult:
+        return await load(info.context, "gate", workflow.gates_batch, stream.id, default=nothing)
 
     @strawberry.field(
         graphql_type=list_of(ParticipantType),
         extensions=[Filters(engagement.ParticipantFilter)],
     )
     async def participants(
-        self, info: Info, filters: engagement.ParticipantFilter
+        self,
+        info: Info,
+        stream: strawberry.Parent[ValueStream],
+        filters: engagement.ParticipantFilter,
     ) -> list[Participant]:
         return await load_filtered(
-            info.context, "participants", engagement.participants.for_parents, filters, self.id
+            info.context, "participants", engagement.participants.for_parents, filters, stream.id
         )
 
     @strawberry.field(
@@ -129,16 +131,21 @@ class ValueStreamType:
         extensions=[Filters(engagement.DeliverableFilter)],
     )
     async def deliverables(
-        self, info: Info, filters: engagement.DeliverableFilter
+        self,
+        info: Info,
+        stream: strawberry.Parent[ValueStream],
+        filters: engagement.DeliverableFilter,
     ) -> list[Deliverable]:
         return await load_filtered(
-            info.context, "deliverables", engagement.deliverables.for_parents, filters, self.id
+            info.context, "deliverables", engagement.deliverables.for_parents, filters, stream.id
         )
 
     @strawberry.field(graphql_type=list_of(RiskType), extensions=[Filters(engagement.RiskFilter)])
-    async def risks(self, info: Info, filters: engagement.RiskFilter) -> list[Risk]:
+    async def risks(
+        self, info: Info, stream: strawberry.Parent[ValueStream], filters: engagement.RiskFilter
+    ) -> list[Risk]:
         return await load_filtered(
-            info.context, "risks", engagement.risks.for_parents, filters, self.id
+            info.context, "risks", engagement.risks.for_parents, filters, stream.id
         )
 
     @strawberry.field(
@@ -146,56 +153,77 @@ class ValueStreamType:
         extensions=[Filters(engagement.ActionItemFilter)],
     )
     async def action_items(
-        self, info: Info, filters: engagement.ActionItemFilter
+        self,
+        info: Info,
+        stream: strawberry.Parent[ValueStream],
+        filters: engagement.ActionItemFilter,
     ) -> list[ActionItem]:
         return await load_filtered(
-            info.context, "action_items", engagement.action_items.for_parents, filters, self.id
+            info.context, "action_items", engagement.action_items.for_parents, filters, stream.id
         )
 
     @strawberry.field(
         graphql_type=list_of(SignoffType), extensions=[Filters(engagement.SignoffFilter)]
     )
-    async def signoffs(self, info: Info, filters: engagement.SignoffFilter) -> list[SponsorSignoff]:
+    async def signoffs(
+        self, info: Info, stream: strawberry.Parent[ValueStream], filters: engagement.SignoffFilter
+    ) -> list[SponsorSignoff]:
         return await load_filtered(
-            info.context, "signoffs", engagement.signoffs.for_parents, filters, self.id
+            info.context, "signoffs", engagement.signoffs.for_parents, filters, stream.id
         )
 
     @strawberry.field(
         description="Maps of a cycle (default: every cycle), oldest first.",
+        graphql_type=list_of(MapType),
         extensions=[Filters(MapFilter)],
     )
-    async def maps(self, info: Info, filters: MapFilter) -> list[MapType]:
+    async def maps(
+        self, info: Info, stream: strawberry.Parent[ValueStream], filters: MapFilter
+    ) -> list[ValueStreamMap]:
         return await load_filtered(
-            info.context, "stream_maps", maps.maps.for_parents, filters, self.id
+            info.context, "stream_maps", maps.maps.for_parents, filters, stream.id
         )
 
     @strawberry.field(
         description="The whole backlog in rank order, or by WSJF (sort: wsjf).",
+        graphql_type=list_of(BacklogItemType),
         extensions=[Filters(BacklogFilter)],
     )
-    async def backlog_items(self, info: Info, filters: BacklogFilter) -> list[BacklogItemType]:
+    async def backlog_items(
+        self, info: Info, stream: strawberry.Parent[ValueStream], filters: BacklogFilter
+    ) -> list[BacklogItem]:
         return await load_filtered(
-            info.context, "stream_items", items.for_parents, filters, self.id
+            info.context, "stream_items", items.for_parents, filters, stream.id
         )
 
-    @strawberry.field
-    async def milestones(self, info: Info) -> list[MilestoneType]:
-        return await load(info.context, "stream_milestones", milestones.for_parents, self.id)
+    @strawberry.field(graphql_type=list_of(MilestoneType))
+    async def milestones(
+        self, info: Info, stream: strawberry.Parent[ValueStream]
+    ) -> list[Milestone]:
+        return await load(info.context, "stream_milestones", milestones.for_parents, stream.id)
 
     @strawberry.field(
         description="Flow-metric targets with their progress.",
+        graphql_type=list_of(TargetType),
         extensions=[Filters(TargetFilter)],
     )
-    async def targets(self, info: Info, filters: TargetFilter) -> list[TargetType]:
+    async def targets(
+        self, info: Info, stream: strawberry.Parent[ValueStream], filters: TargetFilter
+    ) -> list[FlowTarget]:
         return await load_filtered(
-            info.context, "stream_targets", targets.targets.for_parents, filters, self.id
+            info.context, "stream_targets", targets.targets.for_parents, filters, stream.id
         )
 
     @strawberry.field(
         graphql_type=list_of(TransitionType), description="Every transition, oldest first."
     )
-    async def history(self, info: Info) -> list[PhaseTransition]:
-        return await load(info.context, "history", workflow.histories, self.id)
+    async def history(
+        self, info: Info, stream: strawberry.Parent[ValueStream]
+    ) -> list[PhaseTransition]:
+        return await load(info.context, "history", workflow.histories, stream.id)
+
+
+ValueStreamType = output_type(ValueStreamRead, "ValueStream", _StreamOf, ahead=("id",))
 
 
 @strawberry.type
@@ -217,15 +245,18 @@ class Query:
         )
         return stream
 
-    @strawberry.field(extensions=[Filters(value_streams.ValueStreamFilter)])
+    @strawberry.field(
+        graphql_type=connection_of(ValueStreamType) | None,
+        extensions=[Filters(ValueStreamFilter)],
+    )
     async def value_streams(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         *,
-        filters: value_streams.ValueStreamFilter,
-    ) -> Connection[ValueStreamType] | None:
+        filters: ValueStreamFilter,
+    ) -> Connection[ValueStream]:
         page = await value_streams.list_value_streams(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )

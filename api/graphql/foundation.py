@@ -1,24 +1,33 @@
 """GraphQL for the foundation: organization, people, teams, tokens, audit, me."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from api.graphql.context import Context, Info
-from api.graphql.convert import filter_input, gql_enum, input_type
+from api.graphql.convert import filter_input, gql_enum, input_type, list_of, output_type
 from api.graphql.extensions import Savepoint
 from api.graphql.inputs import Filters, plain, to_filter, to_model
 from api.graphql.loaders import load, nothing
-from api.graphql.relay import Connection, connection, page_args
+from api.graphql.relay import Connection, connection, connection_of, page_args
 from core.errors import ValidationFailed
 from core.foundation import audit, organizations, people, teams, tokens
-from core.models.organization import Organization, OrganizationUpdate
-from core.models.person import Person, PersonCreate, PersonUpdate
-from core.models.team import Team, TeamCreate, TeamMemberAdd, TeamUpdate
-from core.models.token import ApiToken, ApiTokenCreate, Role
+from core.foundation.people import PersonFilter
+from core.foundation.teams import TeamFilter
+from core.models.audit import AuditEvent, AuditEventRead
+from core.models.organization import Organization, OrganizationRead, OrganizationUpdate
+from core.models.person import Person, PersonCreate, PersonRead, PersonUpdate
+from core.models.team import (
+    Team,
+    TeamCreate,
+    TeamMember,
+    TeamMemberAdd,
+    TeamMemberRead,
+    TeamRead,
+    TeamUpdate,
+)
+from core.models.token import ApiToken, ApiTokenCreate, ApiTokenRead, Role
 from core.services import batches
 
 RoleEnum = gql_enum(Role)
@@ -29,62 +38,27 @@ def mutation(**kwargs: Any) -> Any:
     return strawberry.mutation(extensions=[Savepoint()], **kwargs)
 
 
-@strawberry.type(name="Organization")
-class OrganizationType:
-    id: strawberry.ID
-    name: str
-    slug: str
-    version: int
+OrganizationType = output_type(OrganizationRead, "Organization")
+PersonType = output_type(PersonRead, "Person", ahead=("id",))
 
 
-@strawberry.type(name="Person")
-class PersonType:
-    id: strawberry.ID
-    name: str
-    email: str | None
-    title: str | None
-    active: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
+class _MemberOf:
+    @strawberry.field(graphql_type=PersonType | None)
+    async def person(self, info: Info, member: strawberry.Parent[TeamMember]) -> Person | None:
+        return await load_person(info.context, member.person_id)
 
 
-@strawberry.type(name="TeamMember")
-class TeamMemberType:
-    person_id: strawberry.ID
-    role: str | None
-
-    @strawberry.field
-    async def person(self, info: Info) -> PersonType | None:
-        return await load_person(info.context, self.person_id)
+TeamMemberType = output_type(TeamMemberRead, "TeamMember", _MemberOf)
 
 
-@strawberry.type(name="Team")
-class TeamType:
-    id: strawberry.ID
-    name: str
-    description: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-    @strawberry.field
-    async def members(self, info: Info) -> list[TeamMemberType]:
-        return await load(info.context, "team_members", teams.members_of, self.id)
+class _TeamOf:
+    @strawberry.field(graphql_type=list_of(TeamMemberType))
+    async def members(self, info: Info, team: strawberry.Parent[Team]) -> list[TeamMember]:
+        return await load(info.context, "team_members", teams.members_of, team.id)
 
 
-@strawberry.type(name="ApiToken")
-class ApiTokenType:
-    id: strawberry.ID
-    name: str
-    prefix: str
-    role: Role
-    person_id: strawberry.ID | None
-    expires_at: datetime | None
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-    created_at: datetime
-    version: int
+TeamType = output_type(TeamRead, "Team", _TeamOf, ahead=("id",))
+ApiTokenType = output_type(ApiTokenRead, "ApiToken")
 
 
 @strawberry.type
@@ -93,18 +67,7 @@ class ApiTokenCreatedPayload:
     secret: str = strawberry.field(description="Shown once; store it now.")
 
 
-@strawberry.type(name="AuditEvent")
-class AuditEventType:
-    id: strawberry.ID
-    actor_token_id: strawberry.ID | None
-    actor_person_id: strawberry.ID | None
-    action: str
-    entity_type: str
-    entity_id: strawberry.ID
-    before: JSON | None
-    after: JSON | None
-    request_id: str | None
-    at: datetime
+AuditEventType = output_type(AuditEventRead, "AuditEvent")
 
 
 @strawberry.type
@@ -117,8 +80,8 @@ class Me:
     async def organization(self, info: Info) -> Organization:
         return await organizations.get_own(info.context.session, info.context.actor)
 
-    @strawberry.field
-    async def person(self, info: Info) -> PersonType | None:
+    @strawberry.field(graphql_type=PersonType | None)
+    async def person(self, info: Info) -> Person | None:
         if self.person_id is None:
             return None
         return await load_person(info.context, self.person_id)
@@ -160,15 +123,17 @@ class Query:
     async def person(self, info: Info, id: strawberry.ID) -> Person:
         return await people.get_person(info.context.session, info.context.actor, parse_id(id))
 
-    @strawberry.field(extensions=[Filters(people.PersonFilter)])
+    @strawberry.field(
+        graphql_type=connection_of(PersonType) | None, extensions=[Filters(PersonFilter)]
+    )
     async def people(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         *,
-        filters: people.PersonFilter,
-    ) -> Connection[PersonType] | None:
+        filters: PersonFilter,
+    ) -> Connection[Person]:
         page = await people.list_people(
             info.context.session,
             info.context.actor,
@@ -182,21 +147,25 @@ class Query:
     async def team(self, info: Info, id: strawberry.ID) -> Team:
         return await teams.get_team(info.context.session, info.context.actor, parse_id(id))
 
-    @strawberry.field(extensions=[Filters(teams.TeamFilter)])
+    @strawberry.field(graphql_type=connection_of(TeamType) | None, extensions=[Filters(TeamFilter)])
     async def teams(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
         *,
-        filters: teams.TeamFilter,
-    ) -> Connection[TeamType] | None:
+        filters: TeamFilter,
+    ) -> Connection[Team]:
         page = await teams.list_teams(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after
         )
         return connection(page)
 
-    @strawberry.field(description="Admin only.", extensions=[Filters(tokens.TokenFilter)])
+    @strawberry.field(
+        description="Admin only.",
+        graphql_type=connection_of(ApiTokenType) | None,
+        extensions=[Filters(tokens.TokenFilter)],
+    )
     async def api_tokens(
         self,
         info: Info,
@@ -204,7 +173,7 @@ class Query:
         after: str | None = None,
         *,
         filters: tokens.TokenFilter,
-    ) -> Connection[ApiTokenType] | None:
+    ) -> Connection[ApiToken]:
         page = await tokens.list_tokens(
             info.context.session,
             info.context.actor,
@@ -214,7 +183,10 @@ class Query:
         )
         return connection(page)
 
-    @strawberry.field(description="The audit trail, newest first.")
+    @strawberry.field(
+        description="The audit trail, newest first.",
+        graphql_type=connection_of(AuditEventType) | None,
+    )
     async def audit_events(
         self,
         info: Info,
@@ -223,7 +195,7 @@ class Query:
         filter: Annotated[
             object | None, strawberry.argument(graphql_type=AuditFilterInput | None)
         ] = None,
-    ) -> Connection[AuditEventType] | None:
+    ) -> Connection[AuditEvent]:
         filters = to_filter(audit.AuditFilter, plain(filter) if filter else {}, within="filter")
         page = await audit.list_events(
             info.context.session, info.context.actor, filters, limit=page_args(first), cursor=after

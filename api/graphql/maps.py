@@ -1,7 +1,7 @@
 """GraphQL for value stream maps: steps, handoffs, findings, metrics, classification."""
 
 import uuid
-from datetime import datetime
+from typing import Any
 
 import strawberry
 
@@ -12,23 +12,23 @@ from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.inputs import Filters
 from api.graphql.loaders import load, load_filtered, nothing
-from core.durations import format_duration
 from core.errors import ValidationFailed
 from core.maps import service as maps
 from core.maps.document_export import export_document
 from core.maps.document_import import import_document
 from core.maps.document_parsing import ImportLimits
-from core.maps.flowmap import ValueClass
-from core.metrics.map_metrics import MapMetrics, MetricChange
+from core.metrics.map_metrics import MapComparison, MapMetrics, MetricChange
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
     HandoffUpdate,
     MapCreate,
     MapHandoff,
-    MapKind,
+    MapRead,
+    MapStep,
     MapUpdate,
     StepCreate,
+    StepRead,
     StepUpdate,
     ValueStreamMap,
     iso_duration,
@@ -60,97 +60,115 @@ class _ChangeOf:
 ChangeType = output_type(MetricChange, "MetricChange", _ChangeOf, ahead=("metric",))
 
 
-@strawberry.type(name="MapStep")
-class StepType:
-    id: strawberry.ID
-    map_id: strawberry.ID
-    position: int
-    name: str
-    description: str | None
-    role: str | None
-    team: str | None
-    people: int | None
-    process_seconds: float | None
-    wait_seconds: float | None
-    percent_complete_accurate: float | None
-    tools: list[str]
-    artifacts: list[str]
-    automated: bool
-    cicd_stage: bool
-    value_class: ValueClass | None
-    queue_size: int | None
-    version: int
+class _StepOf:
+    """A stored step holds its times in seconds; these read them as `step_read` does for REST."""
 
     @strawberry.field(description="Process time in ISO 8601.")
-    def process_time(self) -> str | None:
-        return (
-            None
-            if self.process_seconds is None
-            else format_duration(self.process_seconds, days=False)
-        )
+    def process_time(self, step: strawberry.Parent[MapStep]) -> str | None:
+        return iso_duration(step.process_seconds)
 
     @strawberry.field(description="Wait time in ISO 8601.")
-    def wait_time(self) -> str | None:
-        return iso_duration(self.wait_seconds)
+    def wait_time(self, step: strawberry.Parent[MapStep]) -> str | None:
+        return iso_duration(step.wait_seconds)
 
 
-@strawberry.type(name="ValueStreamMap")
-class MapType:
-    id: strawberry.ID
-    value_stream_id: strawberry.ID
-    cycle: int
-    kind: MapKind
-    name: str
-    notes: str | None
-    chosen: bool
-    hours_per_working_day: float
-    waits_in: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
+StepType = output_type(
+    StepRead,
+    "MapStep",
+    _StepOf,
+    ahead=(
+        "id",
+        "map_id",
+        "position",
+        "name",
+        "description",
+        "role",
+        "team",
+        "people",
+        "process_seconds",
+        "wait_seconds",
+    ),
+)
 
-    @strawberry.field(description="Steps in order.", extensions=[Filters(maps.StepFilter)])
-    async def steps(self, info: Info, filters: maps.StepFilter) -> list[StepType]:
+
+class _MapOf:
+    @strawberry.field(
+        description="Steps in order.",
+        graphql_type=list_of(StepType),
+        extensions=[Filters(maps.StepFilter)],
+    )
+    async def steps(
+        self, info: Info, stream_map: strawberry.Parent[ValueStreamMap], filters: maps.StepFilter
+    ) -> list[MapStep]:
         return await load_filtered(
-            info.context, "map_steps", maps.steps.for_parents, filters, self.id
+            info.context, "map_steps", maps.steps.for_parents, filters, stream_map.id
         )
 
     @strawberry.field(graphql_type=list_of(HandoffType), extensions=[Filters(maps.HandoffFilter)])
-    async def handoffs(self, info: Info, filters: maps.HandoffFilter) -> list[MapHandoff]:
+    async def handoffs(
+        self, info: Info, stream_map: strawberry.Parent[ValueStreamMap], filters: maps.HandoffFilter
+    ) -> list[MapHandoff]:
         return await load_filtered(
-            info.context, "map_handoffs", maps.handoffs.for_parents, filters, self.id
+            info.context, "map_handoffs", maps.handoffs.for_parents, filters, stream_map.id
         )
 
     @strawberry.field(graphql_type=list_of(FindingType), extensions=[Filters(FindingFilter)])
-    async def findings(self, info: Info, filters: FindingFilter) -> list[WasteFinding]:
+    async def findings(
+        self, info: Info, stream_map: strawberry.Parent[ValueStreamMap], filters: FindingFilter
+    ) -> list[WasteFinding]:
         return await load_filtered(
-            info.context, "map_findings", findings.findings.for_parents, filters, self.id
+            info.context, "map_findings", findings.findings.for_parents, filters, stream_map.id
         )
 
     @strawberry.field(graphql_type=MetricsType, directives=[Cost(weight=10)])
-    async def metrics(self, info: Info) -> MapMetrics:
-        return await load(info.context, "map_metrics", maps.metrics_batch, self.id, default=dict)
+    async def metrics(
+        self, info: Info, stream_map: strawberry.Parent[ValueStreamMap]
+    ) -> MapMetrics:
+        return await load(
+            info.context, "map_metrics", maps.metrics_batch, stream_map.id, default=dict
+        )
 
 
-@strawberry.type(name="MapComparison")
-class ComparisonType:
-    """Resolved from core's `MapComparison`: the maps by id, the changes as a list."""
+MapType = output_type(
+    MapRead,
+    "ValueStreamMap",
+    _MapOf,
+    ahead=("id", "value_stream_id", "cycle", "kind", "name", "notes", "chosen"),
+)
 
-    current_map_id: strawberry.Private[uuid.UUID]
-    desired_map_id: strawberry.Private[uuid.UUID]
-    changed: strawberry.Private[dict[str, MetricChange]]
 
-    @strawberry.field
-    async def current(self, info: Info) -> MapType:
-        return await load(info.context, "maps", batches.maps, self.current_map_id, default=nothing)
+def _load_map(info: Info, map_id: uuid.UUID) -> Any:
+    return load(info.context, "maps", batches.maps, map_id, default=nothing)
 
-    @strawberry.field
-    async def desired(self, info: Info) -> MapType:
-        return await load(info.context, "maps", batches.maps, self.desired_map_id, default=nothing)
+
+class _ComparisonOf:
+    """GraphQL answers the compared maps themselves, whose metrics a client may select."""
+
+    @strawberry.field(graphql_type=MapType)
+    async def current(
+        self, info: Info, comparison: strawberry.Parent[MapComparison]
+    ) -> ValueStreamMap:
+        return await _load_map(info, comparison.current_map_id)
+
+    @strawberry.field(graphql_type=MapType)
+    async def desired(
+        self, info: Info, comparison: strawberry.Parent[MapComparison]
+    ) -> ValueStreamMap:
+        return await _load_map(info, comparison.desired_map_id)
 
     @strawberry.field(graphql_type=list_of(ChangeType))
-    def changes(self) -> list[object]:
-        return [shaped(ChangeType, change, metric=key) for key, change in self.changed.items()]
+    def changes(self, comparison: strawberry.Parent[MapComparison]) -> list[object]:
+        return [
+            shaped(ChangeType, change, metric=key) for key, change in comparison.changes.items()
+        ]
+
+
+ComparisonType = output_type(
+    MapComparison,
+    "MapComparison",
+    _ComparisonOf,
+    exclude=frozenset({"current_map_id", "desired_map_id"}),
+)
 
 
 @strawberry.type
@@ -170,20 +188,16 @@ class Query:
     @strawberry.field(
         description="The chosen desired map of a cycle against its current map.",
         directives=[Cost(weight=20)],
+        graphql_type=ComparisonType | None,
     )
     async def comparison(
         self, info: Info, value_stream_id: strawberry.ID, cycle: int | None = None
-    ) -> ComparisonType | None:
-        found = await maps.comparison(
+    ) -> MapComparison:
+        return await maps.comparison(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),
             cycle,
-        )
-        return ComparisonType(
-            current_map_id=found.current_map_id,
-            desired_map_id=found.desired_map_id,
-            changed=found.changes,
         )
 
     @strawberry.field(

@@ -5,12 +5,18 @@ team building its own frontend would use it.
 """
 
 import json
+import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy
 import yaml
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.models.value_stream_map import MapStep
 from tests.api_client import Api
+from tests.conftest import run_in_db
 from tests.factories import Factory
 from tests.problems import assert_problem
 
@@ -584,6 +590,33 @@ def test_a_step_answers_its_times_in_seconds_and_iso(editor: Api, factory: Facto
 
     assert (step["process_seconds"], step["process_time"]) == (5400, "PT1H30M")
     assert (step["wait_seconds"], step["wait_time"]) == (24 * HOUR + 1800, "PT24H30M")
+
+
+def test_a_stored_time_that_is_no_duration_reads_as_null_through_both_transports(
+    editor: Api, factory: Factory, database_url: str
+) -> None:
+    """Rows stored before the bounds existed, or by another tool, may hold any float."""
+    stream_map = factory.map(factory.value_stream(), kind="current")
+    step = factory.step(stream_map, process_time="1 h", wait_time="1 h")
+
+    async def corrupt(session: AsyncSession) -> None:
+        await session.exec(
+            sqlalchemy.update(MapStep)
+            .where(col(MapStep.id) == uuid.UUID(step["id"]))
+            .values(process_seconds=-5.0, wait_seconds=-1.0)
+        )
+
+    run_in_db(database_url, corrupt)
+    rest = _read(editor, f"/api/v1/steps/{step['id']}")
+    graphql = editor.graphql(
+        "query($id: ID!) { map(id: $id) { steps { processSeconds processTime waitTime } } }",
+        {"id": stream_map["id"]},
+    )
+
+    assert (rest["process_seconds"], rest["process_time"], rest["wait_time"]) == (-5, None, None)
+    assert graphql == {
+        "data": {"map": {"steps": [{"processSeconds": -5, "processTime": None, "waitTime": None}]}}
+    }
 
 
 # --- comparison -------------------------------------------------------------------------

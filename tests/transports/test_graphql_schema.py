@@ -1,11 +1,17 @@
 """The schema for schema-aware clients: introspection for callers with a token, the SDL
 over HTTP and in the repository, kept current by this test."""
 
+import importlib
+import inspect
+import pkgutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
+import core
+from api.graphql import convert
 from api.graphql.schema import build_schema
 from api.graphql.sdl import REGENERATE, SDL_FILE, sdl
 from core.config import Settings
@@ -22,6 +28,31 @@ def test_the_schema_file_in_the_repository_is_current(settings: Settings) -> Non
         f"{SDL_FILE.relative_to(Path.cwd())} is out of date with the GraphQL schema; "
         f"regenerate it with `{REGENERATE}` and commit it"
     )
+
+
+def _read_models() -> list[type[BaseModel]]:
+    """Every read model core defines: a pydantic class named `...Read` in a core module."""
+    found: list[type[BaseModel]] = []
+    for module_info in pkgutil.walk_packages(core.__path__, "core."):
+        module = importlib.import_module(module_info.name)
+        found += [
+            value
+            for name, value in vars(module).items()
+            if name.endswith("Read")
+            and inspect.isclass(value)
+            and issubclass(value, BaseModel)
+            and value.__module__ == module.__name__
+        ]
+    return found
+
+
+def test_graphql_derives_the_type_of_every_read_model_of_core(settings: Settings) -> None:
+    """A hand-written copy of a read model's fields drifts from it; a derived type cannot."""
+    build_schema(settings)
+
+    copied = [m.__name__ for m in _read_models() if m not in convert._outputs]
+
+    assert copied == [], f"derive these with convert.output_type: {copied}"
 
 
 def test_introspection_answers_a_token_by_default(viewer: Api, anonymous: Api) -> None:
