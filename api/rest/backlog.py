@@ -1,7 +1,6 @@
 """REST for the transformation backlog, its RACI and dependencies, and roadmap milestones."""
 
 import uuid
-from typing import Any
 
 from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath
@@ -24,14 +23,9 @@ from core.models.backlog import (
     MilestoneUpdate,
     RaciCreate,
     RaciRead,
+    backlog_read,
 )
 from core.services.crud import ExpectedVersion
-
-
-def _item(obj: Any) -> BacklogRead:
-    return BacklogRead.model_validate(
-        {**obj.model_dump(warnings=False), "wsjf": obj.wsjf, "overdue": obj.overdue}
-    )
 
 
 class BacklogActionsController(Controller):
@@ -53,7 +47,7 @@ class BacklogActionsController(Controller):
         item = await placement.move(
             session, actor, item_id, data, expected_version=expected_version
         )
-        return versioned(_item(item), item.version)
+        return versioned(backlog_read(item), item.version)
 
     @get("/backlog-items/{item_id:uuid}/raci", summary="Who is R, A, C, I for the item")
     async def list_raci(
@@ -128,7 +122,7 @@ CONTROLLERS = [
         create_model=BacklogCreate,
         update_model=BacklogUpdate,
         read_model=BacklogRead,
-        shape=_item,
+        shape=backlog_read,
     ),
     BacklogActionsController,
     *child_resource(

@@ -44,10 +44,6 @@ from core.waste import classify as classifying
 from core.waste import findings
 
 
-def _step(obj: Any) -> StepRead:
-    return StepRead.model_validate(step_read(obj))
-
-
 class ClassifyOut(BaseModel):
     classifiers: list[str]
     created: list[FindingRead]
@@ -237,7 +233,7 @@ CONTROLLERS = [
         create_model=StepCreate,
         update_model=StepUpdate,
         read_model=StepRead,
-        shape=_step,
+        shape=step_read,
     ),
     *child_resource(
         parent_segment="maps",

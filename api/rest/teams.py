@@ -13,9 +13,7 @@ from core.foundation import teams
 from core.models.team import (
     Team,
     TeamCreate,
-    TeamMember,
     TeamMemberAdd,
-    TeamMemberRead,
     TeamRead,
     TeamUpdate,
 )
@@ -23,17 +21,7 @@ from core.services.crud import ExpectedVersion
 
 
 async def _read(session: AsyncSession, actor: Actor, team: Team) -> TeamRead:
-    members = (await teams.members_of(session, actor, [team.id]))[team.id]
-    return _shape(team, members)
-
-
-def _shape(team: Team, members: list[TeamMember]) -> TeamRead:
-    return TeamRead.model_validate(
-        {
-            **team.model_dump(warnings=False),
-            "members": [TeamMemberRead(person_id=m.person_id, role=m.role) for m in members],
-        }
-    )
+    return (await teams.team_reads(session, actor, [team]))[0]
 
 
 class TeamsController(Controller):
@@ -51,9 +39,8 @@ class TeamsController(Controller):
         filters: teams.TeamFilter,
     ) -> PageOut[TeamRead]:
         page = await teams.list_teams(session, actor, filters, limit=limit, cursor=cursor)
-        members = await teams.members_of(session, actor, [t.id for t in page.items])
         return PageOut[TeamRead](
-            items=[_shape(t, members[t.id]) for t in page.items], next_cursor=page.next_cursor
+            items=await teams.team_reads(session, actor, page.items), next_cursor=page.next_cursor
         )
 
     @post(summary="Create a team, optionally with members")

@@ -39,7 +39,7 @@ from core.models.risk import RiskRead
 from core.models.signoff import SignoffRead
 from core.models.team import Team
 from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
-from core.models.value_stream_map import HandoffRead, MapRead, StepRead, step_read
+from core.models.value_stream_map import HandoffRead, MapRead, step_read
 from core.models.waste_finding import FindingRead
 from core.offload import off_loop
 from core.services import crud
@@ -101,7 +101,7 @@ def _map_snapshot(
         metrics = None
     return MapSnapshot(
         map=MapRead.model_validate(stream_map, from_attributes=True),
-        steps=[StepRead.model_validate(step_read(s)) for s in steps],
+        steps=[step_read(s) for s in steps],
         handoffs=_read(HandoffRead, handoffs),
         findings=_read(FindingRead, map_findings),
         metrics=metrics,

@@ -11,7 +11,15 @@ from core.actor import Actor
 from core.errors import Conflict, not_found
 from core.foundation import audit
 from core.models.person import Person
-from core.models.team import Team, TeamCreate, TeamMember, TeamMemberAdd, TeamUpdate
+from core.models.team import (
+    Team,
+    TeamCreate,
+    TeamMember,
+    TeamMemberAdd,
+    TeamMemberRead,
+    TeamRead,
+    TeamUpdate,
+)
 from core.pagination import Page, paginate
 from core.services import crud
 from core.services.filters import ListFilter
@@ -182,3 +190,19 @@ async def _touch(
         before=before,
         after=after,
     )
+
+
+async def team_reads(session: AsyncSession, actor: Actor, found: list[Team]) -> list[TeamRead]:
+    """Teams as answered: each with its members, all read in one query."""
+    members = await members_of(session, actor, [team.id for team in found])
+    return [
+        TeamRead.model_validate(
+            {
+                **team.model_dump(warnings=False),
+                "members": [
+                    TeamMemberRead(person_id=m.person_id, role=m.role) for m in members[team.id]
+                ],
+            }
+        )
+        for team in found
+    ]

@@ -237,3 +237,10 @@ class MilestoneRead(MilestoneFields):
     value_stream_id: uuid.UUID
     version: int
     progress: MilestoneProgress
+
+
+def backlog_read(item: BacklogItem) -> BacklogRead:
+    """The stored item with what is worked out from it: its WSJF and whether it is late."""
+    return BacklogRead.model_validate(
+        {**item.model_dump(warnings=False), "wsjf": item.wsjf, "overdue": item.overdue}
+    )

@@ -4,7 +4,7 @@ import enum
 import math
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, field_validator
 from sqlalchemy import Index, String
@@ -205,9 +205,9 @@ def iso_duration(seconds: float | None) -> str | None:
     return format_duration(seconds, days=False)
 
 
-def step_read(step: MapStep) -> dict[str, Any]:
+def step_read(step: MapStep) -> StepRead:
     """The stored seconds, and the same in ISO 8601 for people."""
     data = step.model_dump(warnings=False)
     data["process_time"] = iso_duration(step.process_seconds)
     data["wait_time"] = iso_duration(step.wait_seconds)
-    return data
+    return StepRead.model_validate(data)
