@@ -12,6 +12,7 @@ those objects again, and their memory stays shared among the workers.
 import errno
 import gc
 import importlib
+import multiprocessing
 import socket
 from typing import Annotated
 
@@ -49,6 +50,10 @@ def serve(
 
 
 def _import_before_fork(module: str) -> None:
+    """Where workers are spawned (a fresh interpreter each), importing here would only add
+    to the start, so this does nothing there."""
+    if multiprocessing.get_start_method() != "fork":
+        return
     gc.disable()
     try:
         importlib.import_module(module)
