@@ -1,9 +1,13 @@
-"""The Jinja environment of the readout's templates, and streaming what they write."""
+"""The Jinja environment of the readout's templates, and streaming what they write.
 
+The environment is built on the first readout, not when the plugin loads: every server
+start loads the plugin, and most never render a readout.
+"""
+
+import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from typing import TYPE_CHECKING
 
 from plugins.formatting import number
 from plugins.readout.wording import (
@@ -13,17 +17,25 @@ from plugins.readout.wording import (
 TEMPLATES = Path(__file__).parent.parent / "templates"
 CHUNK = 64 * 1024
 
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
 
-environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-environment.filters["md"] = markdown_text
-environment.filters["num"] = number
+
+@functools.cache
+def environment() -> "Environment":
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    built = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    built.filters["md"] = markdown_text
+    built.filters["num"] = number
+    return built
 
 
 def buffered(chunks: Iterable[str], size: int = CHUNK) -> Iterator[str]:
@@ -40,6 +52,6 @@ def buffered(chunks: Iterable[str], size: int = CHUNK) -> Iterator[str]:
         yield "".join(pending)
 
 
-def template(subject: str, extension: str) -> Template:
+def template(subject: str, extension: str) -> "Template":
     name = "portfolio" if subject == "portfolio" else "readout"
-    return environment.get_template(f"{name}.{extension}")
+    return environment().get_template(f"{name}.{extension}")

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, Table, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -100,6 +101,17 @@ def test_migrations_go_up_down_and_up_again(blank_database: str) -> None:
     assert after_upgrade == MODEL_TABLES | {"alembic_version"}
     assert after_downgrade == {"alembic_version"}
     assert table_names(blank_database) == MODEL_TABLES | {"alembic_version"}
+
+
+def test_the_readiness_check_knows_the_revisions_alembic_knows(migrated_database: str) -> None:
+    """`vsm serve` checks the schema without Alembic; it must agree with Alembic."""
+    script = ScriptDirectory.from_config(migrate.alembic_config(migrated_database))
+    alembic_heads = set(script.get_heads())
+
+    assert set(migrate.head_revisions()) == alembic_heads
+    assert set(migrate.current_revisions(migrated_database)) == alembic_heads
+    assert {rev.revision for rev in script.walk_revisions()} == set(migrate.revision_graph())
+    migrate.require_current(migrated_database)
 
 
 def test_the_migrated_schema_matches_the_models(migrated_database: str) -> None:
