@@ -26,7 +26,7 @@ def write_pdf(subject: str, data: Any, path: str) -> None:
     """Lay out the readout of `data` as PDF into the file at `path`."""
     from weasyprint import HTML, URLFetcher
 
-    document = html_readout(subject, data, charts="png")
+    document = html_readout(subject, data, charts="png", printed=True)
     # Self-contained: the embedded charts are data URLs; nothing else is ever fetched.
     fetcher = URLFetcher(allowed_protocols={"data"})
     HTML(string=document, url_fetcher=fetcher).write_pdf(target=path)
