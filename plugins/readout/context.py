@@ -1,5 +1,6 @@
 """What a readout shows, built from a snapshot: the values the templates lay out."""
 
+import base64
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -24,6 +25,13 @@ TOP_WASTE = 10
 RECENT_HISTORY = 12
 SIDE_BY_SIDE_STEPS = 12
 BANDS_PER_PART = 4
+PRINTED_ITEMS_PER_MILESTONE = 10
+"""Backlog items a printed readout lists per milestone, highest ranked first.
+
+Laying out table rows is most of what a PDF of a large backlog costs (500 items took
+longer than everything else together, over twenty pages nobody reads on paper); the
+rest are counted under the table, and the workbook export lists every item.
+"""
 
 
 def _person(snapshot: ValueStreamSnapshot, person_id: Any) -> str | None:
@@ -75,7 +83,22 @@ def _comparison(snapshot: ValueStreamSnapshot, per_day: float) -> list[dict[str,
     return rows
 
 
-def _map_view(snapshot: MapSnapshot | None, side_by_side: bool) -> dict[str, Any] | None:
+def _as_image(svg: str, alt: str) -> Markup:
+    """A map picture as an image of its SVG, for the PDF.
+
+    WeasyPrint computes the page's styles for every element of an inline SVG (thousands
+    for a large map) before drawing it; an image's elements are only drawn, which made
+    laying out the maps of a 320-step stream several times cheaper.
+    """
+    data = base64.b64encode(svg.encode()).decode("ascii")
+    return Markup('<img class="map-img" alt="{}" src="data:image/svg+xml;base64,{}">').format(
+        alt, data
+    )
+
+
+def _map_view(
+    snapshot: MapSnapshot | None, side_by_side: bool, printed: bool = False
+) -> dict[str, Any] | None:
     if snapshot is None:
         return None
     per_day = seconds_per_day(snapshot)
@@ -89,14 +112,7 @@ def _map_view(snapshot: MapSnapshot | None, side_by_side: bool) -> dict[str, Any
     return {
         "map": snapshot.map,
         "kind": "Current state" if snapshot.map.kind == "current" else "Desired state",
-        "pictures": lambda: [
-            Markup(svg)
-            for svg in (
-                map_svg_parts(snapshot, columns=4)
-                if side_by_side
-                else map_svg_parts(snapshot, columns=6, bands_per_part=BANDS_PER_PART)
-            )
-        ],
+        "pictures": lambda: _pictures(snapshot, side_by_side, printed),
         "lead_time": duration(metrics.get("lead_time_seconds"), per_day) if metrics else "—",
         "process_time": duration(metrics.get("process_time_seconds"), per_day) if metrics else "—",
         "activity_ratio": percent(ratio * 100 if ratio is not None else None),
@@ -121,6 +137,20 @@ def _map_view(snapshot: MapSnapshot | None, side_by_side: bool) -> dict[str, Any
         ],
         "per_day": per_day,
     }
+
+
+def _pictures(snapshot: MapSnapshot, side_by_side: bool, printed: bool) -> list[Markup]:
+    parts = (
+        map_svg_parts(snapshot, columns=4)
+        if side_by_side
+        else map_svg_parts(snapshot, columns=6, bands_per_part=BANDS_PER_PART)
+    )
+    if not printed:
+        return [Markup(svg) for svg in parts]
+    return [
+        _as_image(svg, f"{snapshot.map.name}, part {n} of {len(parts)}")
+        for n, svg in enumerate(parts, 1)
+    ]
 
 
 def _waste(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
@@ -153,7 +183,9 @@ def _waste(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
     return rows
 
 
-def _backlog(snapshot: ValueStreamSnapshot) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _backlog(
+    snapshot: ValueStreamSnapshot, shown: int | None
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     teams = {t.id: t.name for t in snapshot.teams}
     milestones = sorted(
         snapshot.milestones, key=lambda m: (m.due_date or date.max, m.name.lower(), str(m.id))
@@ -186,7 +218,8 @@ def _backlog(snapshot: ValueStreamSnapshot) -> tuple[list[dict[str, Any]], dict[
             {
                 "name": m.name,
                 "due": when(m.due_date),
-                "items": items,
+                "items": items[:shown],
+                "more": len(items[shown:]) if shown is not None else 0,
                 "done": m.progress.done,
                 "total": m.progress.items,
                 "percent": m.progress.percent,
@@ -200,7 +233,8 @@ def _backlog(snapshot: ValueStreamSnapshot) -> tuple[list[dict[str, Any]], dict[
             {
                 "name": "No milestone",
                 "due": "—",
-                "items": items,
+                "items": items[:shown],
+                "more": len(items[shown:]) if shown is not None else 0,
                 "done": done,
                 "total": len(live),
                 "percent": round(done / len(live) * 100, 1) if live else None,
@@ -264,18 +298,22 @@ def _history(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
     ]
 
 
-def stream_context(snapshot: ValueStreamSnapshot, *, charts: str = "svg") -> dict[str, Any]:
+def stream_context(
+    snapshot: ValueStreamSnapshot, *, charts: str = "svg", printed: bool = False
+) -> dict[str, Any]:
     """Everything a value stream readout shows, formatted for people.
 
     The two maps stand side by side when both are short enough to read at half width;
     longer ones stand one above the other, cut into parts that can break across pages.
+    A `printed` readout lists at most `PRINTED_ITEMS_PER_MILESTONE` items a milestone
+    and embeds the map pictures as images (see `_as_image`).
     """
     stream = snapshot.value_stream
     names = snapshot.phase_names
     current, desired = snapshot.current_maps()
     side_by_side = all(m is None or len(m.steps) <= SIDE_BY_SIDE_STEPS for m in (current, desired))
-    current_view = _map_view(current, side_by_side)
-    desired_view = _map_view(desired, side_by_side)
+    current_view = _map_view(current, side_by_side, printed)
+    desired_view = _map_view(desired, side_by_side, printed)
     waste = _waste(snapshot)
     per_day = current_view["per_day"] if current_view else 86400.0
     gate = snapshot.gate
@@ -288,7 +326,9 @@ def stream_context(snapshot: ValueStreamSnapshot, *, charts: str = "svg") -> dic
         for c in gate.get("criteria", [])
     ]
     next_phase = gate.get("next_phase")
-    backlog_groups, backlog_counts = _backlog(snapshot)
+    backlog_groups, backlog_counts = _backlog(
+        snapshot, PRINTED_ITEMS_PER_MILESTONE if printed else None
+    )
     live = [i for i in snapshot.backlog if str(getattr(i.status, "value", i.status)) != "dropped"]
     done = sum(1 for i in live if str(getattr(i.status, "value", i.status)) == "done")
     targets = _targets(snapshot)
@@ -372,9 +412,11 @@ def portfolio_context(snapshot: PortfolioSnapshot) -> dict[str, Any]:
     }
 
 
-def readout_context(subject: str, data: Any, charts: str = "svg") -> dict[str, Any]:
+def readout_context(
+    subject: str, data: Any, charts: str = "svg", *, printed: bool = False
+) -> dict[str, Any]:
     if subject == "portfolio":
         return portfolio_context(data)
     if subject == "value_stream":
-        return stream_context(data, charts=charts)
+        return stream_context(data, charts=charts, printed=printed)
     raise LookupError(f"a readout is of a value stream or the portfolio, not {subject!r}")

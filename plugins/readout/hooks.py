@@ -49,6 +49,7 @@ def register_exporters() -> list[Any]:
             "application/pdf",
             "pdf",
             render_pdf,
-            "The HTML readout as a PDF, landscape A4.",
+            "The HTML readout as a PDF, landscape A4; it lists the ten highest ranked "
+            "backlog items of each milestone (the XLSX workbook has them all).",
         ),
     ]

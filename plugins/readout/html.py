@@ -13,7 +13,7 @@ def render_html(subject: str, data: Any) -> Iterator[str]:
     yield from buffered(template(subject, "html").generate(**context))
 
 
-def html_readout(subject: str, data: Any, *, charts: str = "svg") -> str:
-    """The whole HTML readout as one string."""
-    context = readout_context(subject, data, charts)
+def html_readout(subject: str, data: Any, *, charts: str = "svg", printed: bool = False) -> str:
+    """The whole HTML readout as one string (`printed`: shortened for paper, see context)."""
+    context = readout_context(subject, data, charts, printed=printed)
     return template(subject, "html").render(**context)

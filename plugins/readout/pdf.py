@@ -14,6 +14,7 @@ def render_pdf(subject: str, data: Any) -> Iterator[bytes]:
 
     Laying out a large readout holds the interpreter for many seconds, so it happens in
     a heavy process of its own (see `core.offload.in_process`), which writes the file.
+    Its peak memory is that process's (`bench/readout.py` asks it).
     """
     with tempfile.NamedTemporaryFile(suffix=".pdf") as pdf:
         in_process(write_pdf, subject, data, pdf.name)
@@ -26,7 +27,8 @@ def write_pdf(subject: str, data: Any, path: str) -> None:
     """Lay out the readout of `data` as PDF into the file at `path`."""
     from weasyprint import HTML, URLFetcher
 
-    document = html_readout(subject, data, charts="png")
+    # Printed: what costs most to lay out is shortened or embedded (see stream_context).
+    document = html_readout(subject, data, charts="png", printed=True)
     # Self-contained: the embedded charts are data URLs; nothing else is ever fetched.
     fetcher = URLFetcher(allowed_protocols={"data"})
     HTML(string=document, url_fetcher=fetcher).write_pdf(target=path)

@@ -673,6 +673,26 @@ def test_the_pdf_is_streamed_from_a_temporary_file_in_chunks() -> None:
     assert io.BytesIO(b"".join(chunks)).getvalue().rstrip().endswith(b"%%EOF")
 
 
+def test_the_pdf_lists_the_top_of_each_milestone_and_points_to_the_workbook() -> None:
+    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (a dev dependency) is missing")
+    snapshot = synthetic_stream(steps=30, items=60, targets=1, points=10)
+    exporters = {e.name: e for e in readout.register_exporters()}
+
+    html = b"".join(exporters["html"].chunks("value_stream", snapshot)).decode()
+    document = pdfium.PdfDocument(b"".join(exporters["pdf"].chunks("value_stream", snapshot)))
+    try:
+        text = " ".join(" ".join(p.get_textpage().get_text_range().split()) for p in document)
+    finally:
+        document.close()
+
+    # Milestone 0 holds items 0, 5, ... 55 in rank order: the PDF stops after ten.
+    assert re.search(r"\bItem 45\b", text) and not re.search(r"\bItem (50|55)\b", text)
+    assert text.count("And 2 more items lower in the backlog") == 5
+    assert "the XLSX workbook export lists them all" in text
+    assert re.search(r"\bItem 55\b", html) and "more items lower" not in html
+    assert "A big stream" in text and "Current state" in text
+
+
 @pytest.mark.parametrize("fmt", ["html", "markdown", "pdf"])
 def test_a_new_value_stream_with_nothing_recorded_yet_still_reads_well(fmt: str) -> None:
     empty = synthetic_stream(steps=0, items=0, targets=0, points=0).model_copy(
