@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Table
 from sqlalchemy.orm import Mapped
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -121,7 +122,7 @@ def _adapter(into: type[R]) -> TypeAdapter[R]:
     that cost more than the validation of a read model itself. Made once per read model."""
     adapter = _adapters.get(into)
     if adapter is None:
-        adapter = _adapters[into] = TypeAdapter(into)
+        adapter = _adapters[into] = TypeAdapter(_validated_alone(into))
     return adapter
 
 
@@ -130,5 +131,26 @@ def _list_adapter(into: type[R]) -> TypeAdapter[list[R]]:
     key = ("list", into)
     adapter = _adapters.get(key)
     if adapter is None:
-        adapter = _adapters[key] = TypeAdapter(list[into])  # type: ignore[valid-type]
+        rows: Any = list[_validated_alone(into)]  # type: ignore[misc]
+        adapter = _adapters[key] = TypeAdapter(rows)
     return adapter
+
+
+def _validated_alone(into: type[R]) -> type[R]:
+    """The read model, or a subclass of it that pydantic's validator builds by itself.
+
+    SQLModel gives every model an `__init__` of its own, and pydantic hands each
+    instance of a model with its own `__init__` to it, which validates the values a
+    second time in Python: half of a page's validation. The subclass adds nothing and
+    keeps pydantic's own `__init__`, so its instances are the read model's, validated
+    once. A read model with an `__init__` of its own keeps it.
+    """
+    if getattr(into, "__init__", None) is not SQLModel.__init__:
+        return into
+    metaclass: Any = type(into)
+    alone: type[R] = metaclass(
+        into.__name__,
+        (into,),
+        {"__init__": BaseModel.__init__, "__module__": into.__module__, "__doc__": into.__doc__},
+    )
+    return alone
