@@ -114,7 +114,11 @@ class Window(Generic[T]):
         items = rows[: self.limit]
 
         def cursor_at(position: int) -> str:
-            return encode_cursor([value(items[position], column.key) for column in self.columns])
+            """Made of the keys' Python values, whatever form a row holds them in."""
+            row = items[position]
+            return encode_cursor(
+                [_coerce(column, value(row, column.key)) for column in self.columns]
+            )
 
         next_cursor = cursor_at(len(items) - 1) if len(rows) > self.limit else None
         return Page(items=items, next_cursor=next_cursor, cursor_at=cursor_at)

@@ -179,9 +179,13 @@ class CountingReader:
         row: Row | None = await self.reader.fetch(table, organization_id, ident)
         return row
 
-    async def fetch_all(self, statement: Any, table: Any) -> list[Row] | None:
+    async def fetch_all(
+        self, statement: Any, table: Any, *, unconverted: frozenset[str] = frozenset()
+    ) -> list[Row] | None:
         self.pages += 1
-        rows: list[Row] | None = await self.reader.fetch_all(statement, table)
+        rows: list[Row] | None = await self.reader.fetch_all(
+            statement, table, unconverted=unconverted
+        )
         return rows
 
     def close(self) -> None:
