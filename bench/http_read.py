@@ -456,9 +456,12 @@ def section(when: str, settings: dict[str, str], info: dict[str, str], series: l
     for listing in lists:
         ratio = listing.median("rps") / bare.median("rps")
         met = "met" if ratio >= LIST_TARGET else "NOT met"
+        cpu = listing.median("server_cpu_us") / bare.median("server_cpu_us")
         list_lines.append(
             f"- {listing.endpoint.label} / bare: **{ratio:.1%}** "
-            f"(target at least {LIST_TARGET:.0%}: {met})"
+            f"(target at least {LIST_TARGET:.0%}: {met}); server CPU per request "
+            f"{cpu:.1f}x the bare route's (at most {1 / LIST_TARGET:.0f}x would meet it "
+            "on a machine the server has to itself)"
         )
     body = [
         f"## HTTP reads, {settings['database']}, {settings['workers']} worker(s) ({when})",
