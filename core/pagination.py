@@ -96,6 +96,43 @@ async def paginate(
 
     Reads one row more than asked to know whether a next page exists.
     """
+    window = page_window(statement, keys=keys, limit=limit, cursor=cursor, descending=descending)
+    rows = list((await session.exec(window.statement)).all())
+    return window.page(rows, getattr)
+
+
+@dataclass(frozen=True)
+class Window(Generic[T]):
+    """A list's statement narrowed to one page (after the cursor, in order, one row more)."""
+
+    statement: SelectOfScalar[T]
+    columns: list[InstrumentedAttribute[Any]]
+    limit: int
+
+    def page(self, rows: list[U], value: Callable[[U, str], Any]) -> Page[U]:
+        """The page of the rows the statement returned; `value` reads a key from a row."""
+        items = rows[: self.limit]
+
+        def cursor_at(position: int) -> str:
+            """Made of the keys' Python values, whatever form a row holds them in."""
+            row = items[position]
+            return encode_cursor(
+                [_coerce(column, value(row, column.key)) for column in self.columns]
+            )
+
+        next_cursor = cursor_at(len(items) - 1) if len(rows) > self.limit else None
+        return Page(items=items, next_cursor=next_cursor, cursor_at=cursor_at)
+
+
+def page_window(
+    statement: SelectOfScalar[T],
+    *,
+    keys: Sequence[Mapped[Any]],
+    limit: int,
+    cursor: str | None,
+    descending: bool = False,
+) -> Window[T]:
+    """The one definition of a page, whichever path then reads its rows."""
     check_limit(limit)
     columns = [_attribute(key) for key in keys]
     if cursor:
@@ -108,14 +145,7 @@ async def paginate(
         bound = tuple_(*values)
         statement = statement.where(row < bound if descending else row > bound)
     order = [c.desc() if descending else c.asc() for c in columns]
-    rows = list((await session.exec(statement.order_by(*order).limit(limit + 1))).all())
-    items = rows[:limit]
-
-    def cursor_at(position: int) -> str:
-        return encode_cursor([getattr(items[position], column.key) for column in columns])
-
-    next_cursor = cursor_at(len(items) - 1) if len(rows) > limit else None
-    return Page(items=items, next_cursor=next_cursor, cursor_at=cursor_at)
+    return Window(statement.order_by(*order).limit(limit + 1), columns, limit)
 
 
 def _attribute(key: Mapped[Any]) -> InstrumentedAttribute[Any]:

@@ -1,13 +1,12 @@
 from typing import Annotated
 
-from litestar import Controller, get
-from sqlmodel.ext.asyncio.session import AsyncSession
+from litestar import Controller, Response, get
 
-from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, page_out
+from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, page_response
 from api.rest.filters import query_filters
-from core.actor import Actor
 from core.foundation import audit
 from core.models.audit import AuditEventRead
+from core.services.context import Work
 
 
 class AuditController(Controller):
@@ -20,12 +19,11 @@ class AuditController(Controller):
     )
     async def list_audit_events(
         self,
-        session: AsyncSession,
-        actor: Actor,
+        work: Work,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
         *,
         filters: audit.AuditFilter,
-    ) -> PageOut[AuditEventRead]:
-        page = await audit.list_events(session, actor, filters, limit=limit, cursor=cursor)
-        return page_out(page, AuditEventRead)
+    ) -> Response[PageOut[AuditEventRead]]:
+        page = await audit.read_events(work, filters, limit=limit, cursor=cursor)
+        return page_response(page, AuditEventRead)

@@ -13,11 +13,19 @@ from litestar.params import FromPath
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, PageOut, versioned
+from api.rest.common import (
+    DEFAULT_LIMIT,
+    CursorParam,
+    LimitParam,
+    PageOut,
+    page_response,
+    versioned,
+)
 from api.rest.filters import query_filters
 from api.urls import resource_url
 from core.actor import Actor
 from core.services.children import ChildService
+from core.services.context import Work
 from core.services.crud import ExpectedVersion
 from core.services.filters import ListFilter
 
@@ -38,7 +46,9 @@ def child_resource(
 
     `shape` turns a stored row into the answer when the read model needs more than
     the row's attributes (a step's durations in ISO 8601, say); `enrich` does the same
-    for many rows at once when it needs the database (a target's progress, say).
+    for many rows at once when it needs the database (a target's progress, say). A kind
+    with neither lists its rows as read models straight from the point reader, without
+    an ORM object per row; the others need the objects their functions take.
     """
     read: Any = read_model
     to_read = shape or (lambda obj: read_model.model_validate(obj, from_attributes=True))
@@ -60,22 +70,40 @@ def child_resource(
         tags = [tag]
         dependencies = {"filters": query_filters(service.filters)}
 
-        @get(operation_id=f"list_{noun}s", summary=f"List the {tag} of a value stream")
-        async def list_children(
-            self,
-            session: AsyncSession,
-            actor: Actor,
-            parent_id: FromPath[uuid.UUID],
-            filters: ListFilter,
-            limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
-            cursor: Annotated[str | None, CursorParam] = None,
-        ) -> PageOut[read]:
-            page = await service.list_page(
-                session, actor, parent_id, filters=filters, limit=limit, cursor=cursor
-            )
-            return PageOut[read](
-                items=await answers(session, actor, page.items), next_cursor=page.next_cursor
-            )
+        if shape is None and enrich is None:
+
+            @get(operation_id=f"list_{noun}s", summary=f"List the {tag} of a value stream")
+            async def list_children(
+                self,
+                work: Work,
+                parent_id: FromPath[uuid.UUID],
+                filters: ListFilter,
+                limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
+                cursor: Annotated[str | None, CursorParam] = None,
+            ) -> Response[PageOut[read]]:
+                page = await service.read_page(
+                    work, parent_id, filters=filters, limit=limit, cursor=cursor, into=read_model
+                )
+                return page_response(page, read_model)
+
+        else:
+
+            @get(operation_id=f"list_{noun}s", summary=f"List the {tag} of a value stream")
+            async def list_children(
+                self,
+                session: AsyncSession,
+                actor: Actor,
+                parent_id: FromPath[uuid.UUID],
+                filters: ListFilter,
+                limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
+                cursor: Annotated[str | None, CursorParam] = None,
+            ) -> PageOut[read]:
+                page = await service.list_page(
+                    session, actor, parent_id, filters=filters, limit=limit, cursor=cursor
+                )
+                return PageOut[read](
+                    items=await answers(session, actor, page.items), next_cursor=page.next_cursor
+                )
 
         @post(operation_id=f"create_{noun}", summary=f"Add a {noun.replace('_', ' ')}")
         async def create_child(

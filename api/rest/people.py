@@ -11,7 +11,7 @@ from api.rest.common import (
     LimitParam,
     PageOut,
     created_response,
-    page_out,
+    page_response,
     read_response,
     versioned,
 )
@@ -31,15 +31,14 @@ class PeopleController(Controller):
     @get(summary="List people", dependencies={"filters": query_filters(people.PersonFilter)})
     async def list_people(
         self,
-        session: AsyncSession,
-        actor: Actor,
+        work: Work,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
         *,
         filters: people.PersonFilter,
-    ) -> PageOut[PersonRead]:
-        page = await people.list_people(session, actor, filters, limit=limit, cursor=cursor)
-        return page_out(page, PersonRead)
+    ) -> Response[PageOut[PersonRead]]:
+        page = await people.read_people(work, filters, limit=limit, cursor=cursor)
+        return page_response(page, PersonRead)
 
     @post(summary="Create a person")
     async def create_person(

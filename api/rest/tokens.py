@@ -11,7 +11,7 @@ from api.rest.common import (
     CursorParam,
     LimitParam,
     PageOut,
-    page_out,
+    page_response,
     read_response,
     versioned,
 )
@@ -34,15 +34,14 @@ class TokensController(Controller):
     @get(summary="List tokens (admin)", dependencies={"filters": query_filters(tokens.TokenFilter)})
     async def list_tokens(
         self,
-        session: AsyncSession,
-        actor: Actor,
+        work: Work,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
         *,
         filters: tokens.TokenFilter,
-    ) -> PageOut[ApiTokenRead]:
-        page = await tokens.list_tokens(session, actor, filters, limit=limit, cursor=cursor)
-        return page_out(page, ApiTokenRead)
+    ) -> Response[PageOut[ApiTokenRead]]:
+        page = await tokens.read_tokens(work, filters, limit=limit, cursor=cursor)
+        return page_response(page, ApiTokenRead)
 
     @post(summary="Create a token (admin); the answer holds the secret once")
     async def create_token(

@@ -13,6 +13,7 @@ from api.rest.common import (
     PageOut,
     created_response,
     page_out,
+    page_response,
     read_response,
     versioned,
 )
@@ -48,17 +49,14 @@ class ValueStreamsController(Controller):
     )
     async def list_value_streams(
         self,
-        session: AsyncSession,
-        actor: Actor,
+        work: Work,
         limit: Annotated[int, LimitParam] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, CursorParam] = None,
         *,
         filters: value_streams.ValueStreamFilter,
-    ) -> PageOut[ValueStreamRead]:
-        page = await value_streams.list_value_streams(
-            session, actor, filters, limit=limit, cursor=cursor
-        )
-        return page_out(page, ValueStreamRead)
+    ) -> Response[PageOut[ValueStreamRead]]:
+        page = await value_streams.read_value_streams(work, filters, limit=limit, cursor=cursor)
+        return page_response(page, ValueStreamRead)
 
     @post(summary="Start a value stream's engagement (in the playbook's first phase)")
     async def create_value_stream(

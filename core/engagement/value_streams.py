@@ -20,7 +20,7 @@ from core.pagination import Page, paginate
 from core.services import crud
 from core.services.context import Work
 from core.services.filters import ListFilter
-from core.services.reads import get_one
+from core.services.reads import get_one, read_page
 from core.workflow import organization_playbook as playbooks
 
 StreamPhase = Annotated[
@@ -83,6 +83,20 @@ async def list_value_streams(
     statement = filtered(actor, filters)
     return await paginate(
         session, statement, keys=[col(ValueStream.id)], limit=limit, cursor=cursor
+    )
+
+
+async def read_value_streams(
+    work: Work, filters: ValueStreamFilter, *, limit: int, cursor: str | None
+) -> Page[ValueStreamRead]:
+    return await read_page(
+        work,
+        ValueStream,
+        filtered(work.actor, filters),
+        keys=[col(ValueStream.id)],
+        limit=limit,
+        cursor=cursor,
+        into=ValueStreamRead,
     )
 
 

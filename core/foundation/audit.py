@@ -6,10 +6,13 @@ from typing import Any
 from pydantic import AwareDatetime, Field
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
-from core.models.audit import AuditEvent
+from core.models.audit import AuditEvent, AuditEventRead
 from core.pagination import Page, paginate
+from core.services import reads
+from core.services.context import Work
 from core.services.filters import ListFilter
 
 SECRET_FIELDS = frozenset({"token_hash"})
@@ -69,6 +72,33 @@ async def list_events(
     session: AsyncSession, actor: Actor, filters: AuditFilter, *, limit: int, cursor: str | None
 ) -> Page[AuditEvent]:
     """Newest first; the trail is readable by every role of the organization."""
+    return await paginate(
+        session,
+        _filtered(actor, filters),
+        keys=[col(AuditEvent.id)],
+        limit=limit,
+        cursor=cursor,
+        descending=True,
+    )
+
+
+async def read_events(
+    work: Work, filters: AuditFilter, *, limit: int, cursor: str | None
+) -> Page[AuditEventRead]:
+    """`list_events` as read models, through the point reader when the work only reads."""
+    return await reads.read_page(
+        work,
+        AuditEvent,
+        _filtered(work.actor, filters),
+        keys=[col(AuditEvent.id)],
+        limit=limit,
+        cursor=cursor,
+        into=AuditEventRead,
+        descending=True,
+    )
+
+
+def _filtered(actor: Actor, filters: AuditFilter) -> SelectOfScalar[AuditEvent]:
     statement = select(AuditEvent).where(AuditEvent.organization_id == actor.organization_id)
     for name in ("entity_type", "entity_id", "actor_token_id", "actor_person_id", "action"):
         value = getattr(filters, name)
@@ -78,6 +108,4 @@ async def list_events(
         statement = statement.where(AuditEvent.at >= filters.since)
     if filters.until is not None:
         statement = statement.where(AuditEvent.at < filters.until)
-    return await paginate(
-        session, statement, keys=[col(AuditEvent.id)], limit=limit, cursor=cursor, descending=True
-    )
+    return statement

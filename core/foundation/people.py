@@ -5,6 +5,7 @@ import uuid
 from pydantic import Field
 from sqlmodel import col, or_
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.backlog.ownership import COMMITTED_STATUSES
@@ -15,7 +16,7 @@ from core.pagination import Page, paginate
 from core.services import crud
 from core.services.context import Work
 from core.services.filters import ListFilter
-from core.services.reads import get_one
+from core.services.reads import get_one, read_page
 
 
 class PersonFilter(ListFilter):
@@ -41,6 +42,20 @@ async def read_person(work: Work, person_id: uuid.UUID) -> PersonRead:
 async def list_people(
     session: AsyncSession, actor: Actor, filters: PersonFilter, *, limit: int, cursor: str | None
 ) -> Page[Person]:
+    statement = _filtered(actor, filters)
+    return await paginate(session, statement, keys=[col(Person.id)], limit=limit, cursor=cursor)
+
+
+async def read_people(
+    work: Work, filters: PersonFilter, *, limit: int, cursor: str | None
+) -> Page[PersonRead]:
+    statement = _filtered(work.actor, filters)
+    return await read_page(
+        work, Person, statement, keys=[col(Person.id)], limit=limit, cursor=cursor, into=PersonRead
+    )
+
+
+def _filtered(actor: Actor, filters: PersonFilter) -> SelectOfScalar[Person]:
     statement = crud.scoped(Person, actor)
     if filters.q:
         statement = statement.where(
@@ -50,7 +65,7 @@ async def list_people(
         statement = statement.where(Person.active == filters.active)
     if filters.email is not None:
         statement = statement.where(Person.email == filters.email)
-    return await paginate(session, statement, keys=[col(Person.id)], limit=limit, cursor=cursor)
+    return statement
 
 
 async def update_person(

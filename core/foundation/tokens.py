@@ -11,6 +11,7 @@ from pydantic import Field
 from sqlalchemy import and_, not_, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.actor import Actor
 from core.errors import Conflict, Unauthenticated, ValidationFailed
@@ -20,7 +21,7 @@ from core.pagination import Page, paginate
 from core.services import crud
 from core.services.context import Work
 from core.services.filters import ListFilter
-from core.services.reads import get_one
+from core.services.reads import get_one, read_page
 from core.types import utcnow
 from core.unit_of_work import UnitOfWork
 
@@ -84,6 +85,27 @@ async def issue_token(
 async def list_tokens(
     session: AsyncSession, actor: Actor, filters: TokenFilter, *, limit: int, cursor: str | None
 ) -> Page[ApiToken]:
+    return await paginate(
+        session, _filtered(actor, filters), keys=[col(ApiToken.id)], limit=limit, cursor=cursor
+    )
+
+
+async def read_tokens(
+    work: Work, filters: TokenFilter, *, limit: int, cursor: str | None
+) -> Page[ApiTokenRead]:
+    return await read_page(
+        work,
+        ApiToken,
+        _filtered(work.actor, filters),
+        keys=[col(ApiToken.id)],
+        limit=limit,
+        cursor=cursor,
+        into=ApiTokenRead,
+    )
+
+
+def _filtered(actor: Actor, filters: TokenFilter) -> SelectOfScalar[ApiToken]:
+    """Only an admin sees the organization's tokens."""
     actor.require_admin()
     statement = crud.scoped(ApiToken, actor)
     if filters.role is not None:
@@ -92,7 +114,7 @@ async def list_tokens(
         expires = col(ApiToken.expires_at)
         works = and_(col(ApiToken.revoked_at).is_(None), or_(expires.is_(None), expires > utcnow()))
         statement = statement.where(works if filters.active else not_(works))
-    return await paginate(session, statement, keys=[col(ApiToken.id)], limit=limit, cursor=cursor)
+    return statement
 
 
 async def get_token(session: AsyncSession, actor: Actor, token_id: uuid.UUID) -> ApiToken:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -18,10 +19,12 @@ from core.models.base import Entity
 from core.models.person import Person
 from core.models.value_stream import ValueStream
 from core.pagination import Page, paginate
-from core.services import crud
+from core.services import crud, reads
+from core.services.context import Work
 from core.services.filters import ListFilter, NoFilter
 
 C = TypeVar("C", bound=Entity)
+R = TypeVar("R", bound=BaseModel)
 
 
 class ChildService(Generic[C]):
@@ -100,14 +103,41 @@ class ChildService(Generic[C]):
         cursor: str | None,
     ) -> Page[C]:
         await crud.get(session, actor, self.parent, parent_id)
-        statement = self._filtered(
-            crud.scoped(self.model, actor).where(
-                getattr(self.model, self.parent_field) == parent_id
-            ),
-            filters,
+        statement = self._of_parent(actor, parent_id, filters)
+        return await paginate(session, statement, keys=self._keys(), limit=limit, cursor=cursor)
+
+    async def read_page(
+        self,
+        work: Work,
+        parent_id: uuid.UUID,
+        *,
+        filters: ListFilter | None = None,
+        limit: int,
+        cursor: str | None,
+        into: type[R],
+    ) -> Page[R]:
+        """`list_page` as read models, through the point reader when the work only reads."""
+        await reads.require(work, self.parent, parent_id)
+        return await reads.read_page(
+            work,
+            self.model,
+            self._of_parent(work.actor, parent_id, filters),
+            keys=self._keys(),
+            limit=limit,
+            cursor=cursor,
+            into=into,
         )
-        keys = [getattr(self.model, name) for name in self.order]
-        return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
+
+    def _of_parent(
+        self, actor: Actor, parent_id: uuid.UUID, filters: ListFilter | None
+    ) -> SelectOfScalar[C]:
+        statement = crud.scoped(self.model, actor).where(
+            getattr(self.model, self.parent_field) == parent_id
+        )
+        return self._filtered(statement, filters)
+
+    def _keys(self) -> list[Any]:
+        return [getattr(self.model, name) for name in self.order]
 
     def _filtered(
         self, statement: SelectOfScalar[C], filters: ListFilter | None

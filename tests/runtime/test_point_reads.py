@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, MetaData, Table, Uuid
 from sqlalchemy.dialects.sqlite import aiosqlite
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.config import Settings
@@ -115,6 +115,70 @@ def test_a_point_read_hands_back_what_the_orm_reads(
     assert fast == orm
     assert types_of(fast) == types_of(orm)  # 2.5 == Decimal("2.5") and 1 == True, too
     assert fast["created_at"].tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "kind", ["person", "value_stream", "backlog_item", "flow_target", "map_step"]
+)
+def test_a_page_read_hands_back_what_the_orm_reads(
+    settings: Settings, factory: Factory, tenant: Tenant, kind: str
+) -> None:
+    model, ident = stored(factory, kind)
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = scoped_to(model, tenant).order_by(table.c.id)
+
+    async def work(database: Database) -> tuple[Any, list[Any]]:
+        fast = await database.point_reader.fetch_all(statement, table)
+        async with UnitOfWork.on(database, write=False) as session:
+            objs = (await session.exec(statement)).all()
+        columns = [column.name for column in table.columns]
+        return fast, [{name: getattr(obj, name) for name in columns} for obj in objs]
+
+    fast, orm = with_database(settings, work)
+
+    assert fast == orm
+    assert [types_of(row) for row in fast] == [types_of(row) for row in orm]
+    assert ident in {row["id"] for row in fast}
+
+
+def test_pages_of_one_shape_read_each_their_own_values(
+    settings: Settings, factory: Factory, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    """A list's statement is compiled once per shape; each call still binds its own values."""
+    ada, grace = factory.person(name="Ada"), factory.person(name="Grace")
+    table = Person.__table__  # type: ignore[attr-defined]
+
+    def named(who: Tenant, name: str) -> Any:
+        return scoped_to(Person, who).where(table.c.name == name).order_by(table.c.id)
+
+    async def work(database: Database) -> list[list[str]]:
+        reader = database.point_reader
+        pages = [
+            await reader.fetch_all(named(tenant, "Ada"), table),
+            await reader.fetch_all(named(tenant, "Grace"), table),
+            await reader.fetch_all(named(other_tenant, "Ada"), table),
+        ]
+        return [[str(row["id"]) for row in page or []] for page in pages]
+
+    assert with_database(settings, work) == [[ada["id"]], [grace["id"]], []]
+
+
+def test_a_page_the_driver_cannot_run_as_is_is_left_to_the_session(
+    settings: Settings, factory: Factory, tenant: Tenant
+) -> None:
+    """An IN list is expanded at execution, which only SQLAlchemy's execution does."""
+    people = [uuid.UUID(factory.person()["id"]) for _ in range(2)]
+    table = Person.__table__  # type: ignore[attr-defined]
+    statement = scoped_to(Person, tenant).where(table.c.id.in_(people))
+
+    async def work(database: Database) -> Any:
+        return await database.point_reader.fetch_all(statement, table)
+
+    assert with_database(settings, work) is None
+
+
+def scoped_to(model: type[SQLModel], tenant: Tenant) -> Any:
+    return select(model).where(model.__table__.c.organization_id == tenant.organization.id)  # type: ignore[attr-defined]
 
 
 def test_every_organization_table_can_be_point_read(settings: Settings, tenant: Tenant) -> None:

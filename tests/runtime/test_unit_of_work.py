@@ -167,16 +167,26 @@ def test_a_read_only_unit_refuses_an_update_statement(
 
 
 class CountingReader:
-    """The database's point reader, counting the rows it was asked for."""
+    """The database's point reader, counting the rows and the pages it was asked for."""
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self.asked = 0
+        self.pages = 0
 
     async def fetch(self, table: Any, organization_id: uuid.UUID, ident: uuid.UUID) -> Row | None:
         self.asked += 1
         row: Row | None = await self.reader.fetch(table, organization_id, ident)
         return row
+
+    async def fetch_all(
+        self, statement: Any, table: Any, *, unconverted: frozenset[str] = frozenset()
+    ) -> list[Row] | None:
+        self.pages += 1
+        rows: list[Row] | None = await self.reader.fetch_all(
+            statement, table, unconverted=unconverted
+        )
+        return rows
 
     def close(self) -> None:
         self.reader.close()
@@ -212,6 +222,41 @@ def test_a_writing_request_reads_its_own_uncommitted_row_through_its_session(
     read, asked = with_database(scenario)
 
     assert (read.name, asked) == ("Ada", 0)
+
+
+def test_a_read_only_request_reads_its_pages_through_the_point_reader(
+    with_database: Run, settings: Settings, editor_actor: Actor, factory: Factory
+) -> None:
+    for name in ("Ada", "Grace", "Edsger"):
+        factory.person(name=name)
+
+    async def scenario(database: Database) -> tuple[list[str], int, bool]:
+        reader = CountingReader(database.point_reader)
+        work = replace(Work.open(database, settings, editor_actor, write=False), reader=reader)
+        first = await people.read_people(work, people.PersonFilter(), limit=2, cursor=None)
+        second = await people.read_people(
+            work, people.PersonFilter(), limit=2, cursor=first.next_cursor
+        )
+        names = [person.name for person in first.items + second.items]
+        return names, reader.pages, work.unit.is_open
+
+    names, pages, session_opened = with_database(scenario)
+
+    assert (sorted(names), pages, session_opened) == (["Ada", "Edsger", "Grace"], 2, False)
+
+
+def test_a_writing_request_lists_its_own_uncommitted_rows_through_its_session(
+    with_database: Run, settings: Settings, editor_actor: Actor
+) -> None:
+    async def scenario(database: Database) -> tuple[list[str], int]:
+        reader = CountingReader(database.point_reader)
+        work = replace(Work.open(database, settings, editor_actor, write=True), reader=reader)
+        async with work.unit as session:
+            await people.create_person(session, editor_actor, PersonCreate(name="Ada"))
+            page = await people.read_people(work, people.PersonFilter(), limit=10, cursor=None)
+        return [person.name for person in page.items], reader.pages
+
+    assert with_database(scenario) == (["Ada"], 0)
 
 
 def test_another_organizations_row_is_missing_on_either_path(
