@@ -1,0 +1,311 @@
+"""Listing benchmark: every work item of a stream, page by page over HTTP, against the same
+pages read with hand-written SQL on the same database.
+
+Run from the repository root with `python -m bench.list_pages --help`.
+
+It builds a fresh database (a temporary SQLite file unless `--database-url` names
+another), migrates it, creates an organization with an admin token, starts granian
+serving `bench.app:create_bench_app` (the app `vsm serve` runs) on a free loopback port,
+creates a value stream and ingests 100,000 work items through the REST API, generated
+as `bench/flow_metrics.py` generates them (2-4 state changes each). After refreshing
+statistics as autovacuum would, it walks the whole list in interleaved rounds:
+
+* the API: `GET /api/v1/value-streams/{id}/work-items?limit=100&cursor=...` one page
+  after another on one keep-alive connection, until no next cursor;
+* hand-written SQL (`text()`) on the same database: each page as
+  `WHERE value_stream_id = :stream AND id > :last ORDER BY id LIMIT 101` and the page's
+  state changes, one transaction a page, as one request has.
+
+The walks' ids must be the same 100,000 in the same order before any figure is reported.
+The headline is API / direct SQL for the whole walk; the depth ratio (the median page of
+the last hundred against the first hundred) says whether a page costs the same deep in
+the list as at its start, which it does only when an index serves the page.
+"""
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from bench.flow_metrics import call, generate_work_items, ingest, machine, refresh_statistics
+from bench.http_read import HOST, free_port, prepare_database
+from bench.http_read import running_server as http_server
+from bench.results import RESULTS, write_section
+
+DEPTH_PAGES = 100
+"""How many pages at each end of the walk the depth ratio compares."""
+
+
+@dataclass
+class Walk:
+    """The seconds of each page of one walk, and the ids it listed."""
+
+    pages: list[float] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.pages)
+
+
+@dataclass
+class Series:
+    label: str
+    walks: list[Walk] = field(default_factory=list)
+
+    def median_seconds(self) -> float:
+        return statistics.median(walk.seconds for walk in self.walks)
+
+    def page_ms(self, which: slice = slice(None)) -> float:
+        return statistics.median(ms for walk in self.walks for ms in walk.pages[which]) * 1000
+
+    def p95_page_ms(self) -> float:
+        pages = sorted(ms for walk in self.walks for ms in walk.pages)
+        return pages[int(0.95 * (len(pages) - 1))] * 1000
+
+    def depth_ratio(self) -> float:
+        return self.page_ms(slice(-DEPTH_PAGES, None)) / self.page_ms(slice(DEPTH_PAGES))
+
+
+def walk_api(base: str, token: str, stream_id: str, limit: int) -> Walk:
+    """Every page in turn on one keep-alive connection; the JSON decoding is not timed."""
+    walk = Walk()
+    port = int(base.rsplit(":", 1)[1])
+    connection = http.client.HTTPConnection(HOST, port, timeout=600)
+    headers = {"Authorization": f"Bearer {token}"}
+    cursor: str | None = None
+    try:
+        while True:
+            query = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+            path = f"/api/v1/value-streams/{stream_id}/work-items?{urlencode(query)}"
+            began = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            answer = connection.getresponse()
+            body = answer.read()
+            walk.pages.append(time.perf_counter() - began)
+            if answer.status != 200:
+                raise RuntimeError(f"GET {path} answered {answer.status}: {body[:2000]!r}")
+            page = json.loads(body)
+            walk.ids += [item["id"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return walk
+    finally:
+        connection.close()
+
+
+PAGE = """
+SELECT id, organization_id, value_stream_id, external_id, type, title, created, started,
+       finished_at, start_at, flow_seconds, active_seconds, waiting_seconds, blocked_seconds,
+       created_at, updated_at
+FROM work_item
+WHERE value_stream_id = :stream AND id > :last
+ORDER BY id
+LIMIT :rows
+"""
+
+STATES = """
+SELECT work_item_id, at, state, flag
+FROM work_item_state
+WHERE work_item_id IN :ids
+ORDER BY work_item_id, at, id
+"""
+
+
+async def walk_sql(engine: Any, stream_id: uuid.UUID, limit: int) -> Walk:
+    """The same pages by hand: a page, then its state changes, in one transaction a page."""
+    from sqlalchemy import Uuid, bindparam, text
+
+    page = text(PAGE).bindparams(bindparam("stream", type_=Uuid()), bindparam("last", type_=Uuid()))
+    page = page.columns(id=Uuid())
+    states = text(STATES).bindparams(bindparam("ids", type_=Uuid(), expanding=True))
+    walk = Walk()
+    last = uuid.UUID(int=0)
+    while True:
+        began = time.perf_counter()
+        async with engine.connect() as connection, connection.begin():
+            rows = (
+                await connection.execute(
+                    page, {"stream": stream_id, "last": last, "rows": limit + 1}
+                )
+            ).all()[:limit]
+            if rows:
+                await connection.execute(states, {"ids": [row.id for row in rows]})
+        walk.pages.append(time.perf_counter() - began)
+        walk.ids += [str(row.id) for row in rows]
+        if len(rows) < limit:
+            return walk
+        last = rows[-1].id
+
+
+async def measure(
+    database_url: str, base: str, token: str, stream_id: str, rounds: int, limit: int
+) -> tuple[list[Series], list[str]]:
+    """Interleaved rounds (API, SQL, API, ...); the first round only warms up and checks."""
+    from core.db import make_engine
+
+    engine = make_engine(database_url, write=False, pool_size=2)
+    try:
+        await refresh_statistics(engine)
+        api = Series(f"API: `GET /work-items?limit={limit}` page by page over HTTP")
+        direct = Series("hand-written SQL (`text()`), same pages, same database")
+        problems: list[str] = []
+        for round_ in range(rounds + 1):
+            over_http = await asyncio.to_thread(walk_api, base, token, stream_id, limit)
+            by_hand = await walk_sql(engine, uuid.UUID(stream_id), limit)
+            if not round_:
+                if over_http.ids != by_hand.ids:
+                    problems.append(
+                        f"the API listed {len(over_http.ids):,} ids, the SQL "
+                        f"{len(by_hand.ids):,}, not the same in the same order"
+                    )
+                if len(set(over_http.ids)) != len(over_http.ids):
+                    problems.append("the API listed an id twice")
+                continue
+            api.walks.append(over_http)
+            direct.walks.append(by_hand)
+            print(
+                f"  round {round_}/{rounds}: API {over_http.seconds:.1f} s "
+                f"({len(over_http.pages)} pages), SQL {by_hand.seconds:.1f} s",
+                flush=True,
+            )
+        return [api, direct], problems
+    finally:
+        await engine.dispose()
+
+
+def section(
+    when: str,
+    database: str,
+    items: int,
+    ingest_seconds: float,
+    series: list[Series],
+    problems: list[str],
+    settings: dict[str, str],
+    info: dict[str, str],
+) -> str:
+    api, direct = series
+    ratio = api.median_seconds() / direct.median_seconds()
+    pages = len(api.walks[0].pages)
+    lines = [
+        f"## Listing {items:,} work items page by page, {database} ({when})",
+        "",
+        f"{items:,} work items ingested through the API in {ingest_seconds:.1f} s, then the "
+        f"whole list walked in {pages:,} pages; median of {len(api.walks)} interleaved rounds "
+        "after one warm-up round:",
+        "",
+        "| path | walk s (median) | min s | max s | page ms p50 | page ms p95 "
+        f"| first {DEPTH_PAGES} pages ms p50 | last {DEPTH_PAGES} pages ms p50 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for item in series:
+        walks = [walk.seconds for walk in item.walks]
+        lines.append(
+            f"| {item.label} | {item.median_seconds():.1f} | {min(walks):.1f} | {max(walks):.1f} "
+            f"| {item.page_ms():.1f} | {item.p95_page_ms():.1f} "
+            f"| {item.page_ms(slice(DEPTH_PAGES)):.1f} "
+            f"| {item.page_ms(slice(-DEPTH_PAGES, None)):.1f} |"
+        )
+    lines += [
+        "",
+        f"- API / direct SQL, whole walk: **{ratio:.2f}x**",
+        f"- depth (last {DEPTH_PAGES} pages / first {DEPTH_PAGES}, median page): API "
+        f"**{api.depth_ratio():.2f}x**, direct SQL {direct.depth_ratio():.2f}x",
+        "- the API and the SQL listed the same ids in the same order: "
+        + ("yes" if not problems else f"NO ({'; '.join(problems)})"),
+        "",
+        "| setting | value |",
+        "|---|---|",
+        *(f"| {name} | {value} |" for name, value in settings.items()),
+        *(f"| {name} | {value} |" for name, value in info.items()),
+        "",
+        "The machine's 2 cores are shared with other engineers' work, and the HTTP client, the",
+        "server and the database all run on them: compare figures within a section, not",
+        "across machines or days.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.list_pages",
+        description="Every work item of a stream page by page over HTTP, against the same "
+        "pages read with hand-written SQL.",
+    )
+    parser.add_argument("--work-items", type=int, default=100_000)
+    parser.add_argument("--limit", type=int, default=100, help="page size (1..100)")
+    parser.add_argument("--batch", type=int, default=5_000, help="records per ingest request")
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (median)")
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument(
+        "--database-url",
+        help="a throwaway, empty database to use instead of a temporary SQLite file "
+        "(it is migrated and gets a new organization)",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
+    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+    args = parser.parse_args(argv)
+    if not 1 <= args.limit <= 100 or not 1 <= args.batch <= 5_000 or not 1 <= args.rounds <= 50:
+        parser.error("--limit must be 1..100, --batch 1..5000 and --rounds 1..50")
+    if args.work_items < 2 * DEPTH_PAGES * args.limit:
+        parser.error(f"--work-items must fill at least {2 * DEPTH_PAGES} pages")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print("generating data ...", flush=True)
+    items = generate_work_items(random.Random(args.seed), args.work_items)
+    # A walk of 1,000 pages is one client reading fast; the benchmark measures the
+    # listing, not the per-token rate limit that would answer it with 429s.
+    os.environ["VSM_RATE_LIMIT_REQUESTS"] = "0"
+    with tempfile.TemporaryDirectory(prefix="vsm-bench-") as scratch:
+        database_url = args.database_url or f"sqlite+aiosqlite:///{scratch}/bench.db"
+        database = "SQLite" if database_url.startswith("sqlite") else "PostgreSQL"
+        info = machine(database_url)
+        print(f"preparing a {database} database ...", flush=True)
+        token = prepare_database(database_url)
+        port = free_port()
+        log = Path(scratch) / "server.log"
+        print(f"starting granian on {HOST}:{port} ...", flush=True)
+        with http_server(database_url, port, 1, log) as base:
+            stream = call(base, "POST", "/api/v1/value-streams", token, {"name": "Benchmark"})
+            print("ingesting through the API ...", flush=True)
+            loaded = ingest(base, token, stream["id"], "work-items", items, args.batch)
+            print("walking the list ...", flush=True)
+            series, problems = asyncio.run(
+                measure(database_url, base, token, stream["id"], args.rounds, args.limit)
+            )
+    settings = {
+        "database": database,
+        "server": "granian, 1 worker, ASGI (as `vsm serve`), loopback, rate limit off",
+        "client": "one keep-alive connection, one request after another",
+        "page size": str(args.limit),
+        "data": f"seed {args.seed}; {len(items):,} work items with 2-4 state changes each",
+        "before measuring": "VACUUM ANALYZE" if database == "PostgreSQL" else "ANALYZE",
+    }
+    text = section(when, database, len(items), loaded.seconds, series, problems, settings, info)
+    print()
+    print(text)
+    if not args.no_write:
+        key = f"{when[:10]} {database.lower()}"
+        write_section(args.results, "list_pages", key, text)
+        print(f"updated {args.results}")
+    return 0 if not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
