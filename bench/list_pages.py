@@ -17,6 +17,9 @@ statistics as autovacuum would, it walks the whole list in interleaved rounds:
   state changes, one transaction a page, as one request has.
 
 The walks' ids must be the same 100,000 in the same order before any figure is reported.
+Last, it drops the index the list pages through (`ix_work_item_stream_id`, migration
+0009b) and reads a sample of the same pages again over HTTP, the database as it was
+before that migration, against the same sample read just before with the index.
 The headline is API / direct SQL for the whole walk; the depth ratio (the median page of
 the last hundred against the first hundred) says whether a page costs the same deep in
 the list as at its start, which it does only when an index serves the page.
@@ -54,6 +57,7 @@ class Walk:
 
     pages: list[float] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    cursors: list[str | None] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -79,31 +83,73 @@ class Series:
         return self.page_ms(slice(-DEPTH_PAGES, None)) / self.page_ms(slice(DEPTH_PAGES))
 
 
+class Pages:
+    """GETs of one stream's work item pages on one keep-alive connection."""
+
+    def __init__(self, base: str, token: str, stream_id: str, limit: int) -> None:
+        self.connection = http.client.HTTPConnection(HOST, int(base.rsplit(":", 1)[1]), timeout=600)
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.path = f"/api/v1/value-streams/{stream_id}/work-items"
+        self.limit = limit
+
+    def get(self, cursor: str | None) -> tuple[float, dict[str, Any]]:
+        """The seconds from the request to the answer's last byte, and the decoded page."""
+        query = {"limit": self.limit, **({"cursor": cursor} if cursor else {})}
+        path = f"{self.path}?{urlencode(query)}"
+        began = time.perf_counter()
+        self.connection.request("GET", path, headers=self.headers)
+        answer = self.connection.getresponse()
+        body = answer.read()
+        seconds = time.perf_counter() - began
+        if answer.status != 200:
+            raise RuntimeError(f"GET {path} answered {answer.status}: {body[:2000]!r}")
+        return seconds, json.loads(body)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 def walk_api(base: str, token: str, stream_id: str, limit: int) -> Walk:
     """Every page in turn on one keep-alive connection; the JSON decoding is not timed."""
     walk = Walk()
-    port = int(base.rsplit(":", 1)[1])
-    connection = http.client.HTTPConnection(HOST, port, timeout=600)
-    headers = {"Authorization": f"Bearer {token}"}
+    pages = Pages(base, token, stream_id, limit)
     cursor: str | None = None
     try:
         while True:
-            query = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-            path = f"/api/v1/value-streams/{stream_id}/work-items?{urlencode(query)}"
-            began = time.perf_counter()
-            connection.request("GET", path, headers=headers)
-            answer = connection.getresponse()
-            body = answer.read()
-            walk.pages.append(time.perf_counter() - began)
-            if answer.status != 200:
-                raise RuntimeError(f"GET {path} answered {answer.status}: {body[:2000]!r}")
-            page = json.loads(body)
+            seconds, page = pages.get(cursor)
+            walk.pages.append(seconds)
+            walk.cursors.append(cursor)
             walk.ids += [item["id"] for item in page["items"]]
             cursor = page["next_cursor"]
             if cursor is None:
                 return walk
     finally:
-        connection.close()
+        pages.close()
+
+
+def sample_positions(pages: int) -> list[int]:
+    """Ten pages at the start, ten in the middle and the last ten."""
+    middle = pages // 2
+    return [*range(10), *range(middle, middle + 10), *range(pages - 10, pages)]
+
+
+def read_sample(base: str, token: str, stream_id: str, limit: int, walk: Walk) -> list[float]:
+    """The sample's pages again, each from the cursor the walk used, after one warm-up."""
+    pages = Pages(base, token, stream_id, limit)
+    try:
+        pages.get(None)
+        return [pages.get(walk.cursors[at])[0] for at in sample_positions(len(walk.cursors))]
+    finally:
+        pages.close()
+
+
+async def drop_list_index(engine: Any) -> None:
+    """What the database had before migration 0009b: no index on (value_stream_id, id)."""
+    from sqlalchemy import text
+
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP INDEX ix_work_item_stream_id"))
+    await refresh_statistics(engine)
 
 
 PAGE = """
@@ -150,10 +196,22 @@ async def walk_sql(engine: Any, stream_id: uuid.UUID, limit: int) -> Walk:
         last = rows[-1].id
 
 
+@dataclass
+class WithoutIndex:
+    """The same sample of pages over HTTP with the list's index, then without it."""
+
+    with_index: list[float]
+    without_index: list[float]
+
+
 async def measure(
     database_url: str, base: str, token: str, stream_id: str, rounds: int, limit: int
-) -> tuple[list[Series], list[str]]:
-    """Interleaved rounds (API, SQL, API, ...); the first round only warms up and checks."""
+) -> tuple[list[Series], list[str], WithoutIndex]:
+    """Interleaved rounds (API, SQL, API, ...); the first round only warms up and checks.
+
+    Last, the list's index is dropped and a sample of the pages read again over HTTP:
+    the database as it was before the index, measured on the same data and server.
+    """
     from core.db import make_engine
 
     engine = make_engine(database_url, write=False, pool_size=2)
@@ -181,7 +239,17 @@ async def measure(
                 f"({len(over_http.pages)} pages), SQL {by_hand.seconds:.1f} s",
                 flush=True,
             )
-        return [api, direct], problems
+        walk = api.walks[0]
+        with_index = await asyncio.to_thread(read_sample, base, token, stream_id, limit, walk)
+        print("  dropping the list's index ...", flush=True)
+        write_engine = make_engine(database_url, write=True, pool_size=1)
+        try:
+            await drop_list_index(write_engine)
+        finally:
+            await write_engine.dispose()
+        without = await asyncio.to_thread(read_sample, base, token, stream_id, limit, walk)
+        print(f"  sample of {len(without)} pages without the index: {sum(without):.1f} s")
+        return [api, direct], problems, WithoutIndex(with_index, without)
     finally:
         await engine.dispose()
 
@@ -193,11 +261,13 @@ def section(
     ingest_seconds: float,
     series: list[Series],
     problems: list[str],
+    sample: WithoutIndex,
     settings: dict[str, str],
     info: dict[str, str],
 ) -> str:
     api, direct = series
     ratio = api.median_seconds() / direct.median_seconds()
+    slowdown = statistics.median(sample.without_index) / statistics.median(sample.with_index)
     pages = len(api.walks[0].pages)
     lines = [
         f"## Listing {items:,} work items page by page, {database} ({when})",
@@ -225,6 +295,24 @@ def section(
         f"**{api.depth_ratio():.2f}x**, direct SQL {direct.depth_ratio():.2f}x",
         "- the API and the SQL listed the same ids in the same order: "
         + ("yes" if not problems else f"NO ({'; '.join(problems)})"),
+        "",
+        f"The same {len(sample.without_index)} pages over HTTP (ten at the start, ten in the "
+        "middle, the last ten), read again after the walks with the index on "
+        "(`value_stream_id`, `id`) and then once more after dropping it, as the database was "
+        "before migration 0009b:",
+        "",
+        "| index | page ms p50 | page ms max | sample s |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {label} | {statistics.median(pages) * 1000:.1f} | {max(pages) * 1000:.1f} "
+            f"| {sum(pages):.1f} |"
+            for label, pages in (
+                ("`ix_work_item_stream_id`", sample.with_index),
+                ("none (before 0009b)", sample.without_index),
+            )
+        ),
+        "",
+        f"- without / with the index, median page: **{slowdown:.1f}x**",
         "",
         "| setting | value |",
         "|---|---|",
@@ -286,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
             print("ingesting through the API ...", flush=True)
             loaded = ingest(base, token, stream["id"], "work-items", items, args.batch)
             print("walking the list ...", flush=True)
-            series, problems = asyncio.run(
+            series, problems, sample = asyncio.run(
                 measure(database_url, base, token, stream["id"], args.rounds, args.limit)
             )
     settings = {
@@ -297,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         "data": f"seed {args.seed}; {len(items):,} work items with 2-4 state changes each",
         "before measuring": "VACUUM ANALYZE" if database == "PostgreSQL" else "ANALYZE",
     }
-    text = section(when, database, len(items), loaded.seconds, series, problems, settings, info)
+    text = section(
+        when, database, len(items), loaded.seconds, series, problems, sample, settings, info
+    )
     print()
     print(text)
     if not args.no_write:
