@@ -16,6 +16,7 @@ class AuditEvent(Identified, OrgScoped, table=True):
     __table_args__ = (
         Index("ix_audit_event_entity", "organization_id", "entity_type", "entity_id"),
         Index("ix_audit_event_at", "organization_id", "at"),
+        Index("ix_audit_event_org_id", "organization_id", "id"),
     )
 
     actor_token_id: uuid.UUID | None = Field(default=None)

@@ -70,7 +70,8 @@ class BacklogItem(BacklogFields, Entity, table=True):
     __tablename__ = "backlog_item"
     __table_args__ = (
         UniqueConstraint("value_stream_id", "rank"),
-        Index("ix_backlog_item_stream_wsjf", "value_stream_id", "wsjf_sort"),
+        Index("ix_backlog_item_stream_rank_id", "value_stream_id", "rank", "id"),
+        Index("ix_backlog_item_stream_wsjf", "value_stream_id", "wsjf_sort", "id"),
     )
 
     value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")

@@ -28,6 +28,7 @@ class WorkItem(Identified, OrgScoped, Timestamped, table=True):
         UniqueConstraint("value_stream_id", "external_id"),
         Index("ix_work_item_stream_finished", "value_stream_id", "finished_at"),
         Index("ix_work_item_stream_started", "value_stream_id", "start_at"),
+        Index("ix_work_item_stream_id", "value_stream_id", "id"),
     )
 
     value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
@@ -57,6 +58,7 @@ class Deployment(Identified, OrgScoped, Timestamped, table=True):
     __table_args__ = (
         UniqueConstraint("value_stream_id", "external_id"),
         Index("ix_deployment_stream_at", "value_stream_id", "deployed_at"),
+        Index("ix_deployment_stream_id", "value_stream_id", "id"),
     )
 
     value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
@@ -86,6 +88,7 @@ class Incident(Identified, OrgScoped, Timestamped, table=True):
         UniqueConstraint("value_stream_id", "external_id"),
         Index("ix_incident_stream_resolved", "value_stream_id", "resolved_at"),
         Index("ix_incident_stream_deployment", "value_stream_id", "deployment_external_id"),
+        Index("ix_incident_stream_id", "value_stream_id", "id"),
     )
 
     value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.emails import Email
@@ -16,7 +16,10 @@ class PersonFields(SQLModel):
 
 
 class Person(PersonFields, Entity, table=True):
-    __table_args__ = (UniqueConstraint("organization_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "email"),
+        Index("ix_person_org_id", "organization_id", "id"),
+    )
 
 
 class PersonCreate(PersonFields):

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.base import Entity, Identified, OrgScoped, Timestamped
@@ -13,7 +13,10 @@ class TeamFields(SQLModel):
 
 
 class Team(TeamFields, Entity, table=True):
-    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name"),
+        Index("ix_team_org_id", "organization_id", "id"),
+    )
 
 
 class TeamMember(Identified, OrgScoped, Timestamped, table=True):

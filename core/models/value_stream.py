@@ -24,6 +24,7 @@ class ValueStream(ValueStreamFields, Entity, table=True):
     __table_args__ = (
         UniqueConstraint("organization_id", "name"),
         Index("ix_value_stream_org_phase", "organization_id", "phase"),
+        Index("ix_value_stream_org_id", "organization_id", "id"),
     )
 
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")

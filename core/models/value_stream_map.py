@@ -110,7 +110,7 @@ class MapStep(StepFields, Entity, table=True):
     """One activity; times are stored normalized, in seconds."""
 
     __tablename__ = "map_step"
-    __table_args__ = (Index("ix_map_step_map_position", "map_id", "position"),)
+    __table_args__ = (Index("ix_map_step_map_position", "map_id", "position", "id"),)
 
     map_id: uuid.UUID = Field(foreign_key="value_stream_map.id", ondelete="CASCADE")
     position: int

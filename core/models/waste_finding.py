@@ -30,7 +30,10 @@ class WasteFinding(FindingFields, Entity, table=True):
     """Waste seen on a map: suggested by a classifier or recorded by a person, then triaged."""
 
     __tablename__ = "waste_finding"
-    __table_args__ = (Index("ix_waste_finding_map_status", "map_id", "status"),)
+    __table_args__ = (
+        Index("ix_waste_finding_map_status", "map_id", "status", "id"),
+        Index("ix_waste_finding_map_id", "map_id", "id"),
+    )
 
     map_id: uuid.UUID = Field(foreign_key="value_stream_map.id", ondelete="CASCADE")
     value_stream_id: uuid.UUID = Field(
