@@ -1,7 +1,7 @@
 """a revision per value stream, moved by triggers on every write to what its gate reads
 
 Revision ID: 0009c_stream_revisions
-Revises: 0008
+Revises: 0009b_list_indexes
 Create Date: 2026-12-07 08:30:00.000000
 
 `stream_revision` holds one counter per value stream. Triggers on the tables the gate
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009c_stream_revisions"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009b_list_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -50,11 +50,23 @@ def recording(client: TestClient[Any]) -> Iterator[list[Recorded]]:
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
         sent.append((statement, parameters))
 
+    lists = database.point_reader._lists
+    prepare = lists.prepare
+
+    def prepared(statement: Any, table: Any) -> Any:
+        """Pages read without the ORM go through the point reader's own connection."""
+        ready = prepare(statement, table)
+        if ready is not None:
+            sent.append((ready[0], tuple(ready[1])))
+        return ready
+
     for engine in engines:
         event.listen(engine.sync_engine, "before_cursor_execute", record)
+    lists.prepare = prepared
     try:
         yield sent
     finally:
+        lists.prepare = prepare
         for engine in engines:
             event.remove(engine.sync_engine, "before_cursor_execute", record)
 
