@@ -31,6 +31,7 @@ class ChildService(Generic[C]):
     map). `person_fields` name the fields that must refer to a person of the caller's
     organization; `filters` is the kind's list filter, each of its fields a column a
     list keeps the records equal to, so both transports take it as they document it.
+    Lists go by the columns of `order` (the last unique), highest first when `descending`.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class ChildService(Generic[C]):
         person_fields: Sequence[str] = (),
         filters: type[ListFilter] = NoFilter,
         order: Sequence[str] = ("id",),
+        descending: bool = False,
     ) -> None:
         self.model = model
         self.parent = parent
@@ -49,6 +51,7 @@ class ChildService(Generic[C]):
         self.person_fields = tuple(person_fields)
         self.filters = filters
         self.order = tuple(order)
+        self.descending = descending
 
     async def prepare(
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
@@ -107,7 +110,9 @@ class ChildService(Generic[C]):
             filters,
         )
         keys = [getattr(self.model, name) for name in self.order]
-        return await paginate(session, statement, keys=keys, limit=limit, cursor=cursor)
+        return await paginate(
+            session, statement, keys=keys, limit=limit, cursor=cursor, descending=self.descending
+        )
 
     def _filtered(
         self, statement: SelectOfScalar[C], filters: ListFilter | None
@@ -144,7 +149,12 @@ class ChildService(Generic[C]):
         statement = crud.scoped(self.model, actor).where(column.in_(list(parent_ids)))
         rows = await session.exec(
             self._filtered(statement, filters).order_by(
-                *(col(getattr(self.model, name)) for name in self.order)
+                *(
+                    col(getattr(self.model, name)).desc()
+                    if self.descending
+                    else col(getattr(self.model, name))
+                    for name in self.order
+                )
             )
         )
         for row in rows:
