@@ -259,7 +259,9 @@ async def _store(database_url: str, specs: dict[str, MapSpec]) -> dict[str, Stor
             stored = {}
             for key, spec in specs.items():
                 stream = await value_streams.create_value_stream(
-                    session, actor, ValueStreamCreate(name=f"Generated, {len(spec.steps)} steps")
+                    session,
+                    actor,
+                    ValueStreamCreate(name=f"Generated, {len(spec.steps)} steps ({key})"),
                 )
                 stream_map = await maps.maps.create(
                     session, actor, stream.id, MapCreate(kind=MapKind.current, name="As is")

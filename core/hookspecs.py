@@ -52,8 +52,12 @@ def classify_waste(flow_map: FlowMap, config: ClassifierConfig) -> Sequence[Sugg
 
     Called by ``POST /api/v1/maps/{id}/classify`` (and GraphQL's ``classifyMap``) on
     every plugin that implements it. The suggestions are stored with status
-    ``suggested`` for people to confirm or dismiss; a suggestion equal to one already
-    on the map (same category, step and handoff) is not stored again.
+    ``suggested`` for people to confirm or dismiss, one finding per category, step and
+    handoff: suggestions of every plugin about the same waste at the same target are
+    merged into one, the most confident leading and every rule kept in its ``rules``,
+    and findings are listed by a severity computed from their rules' confidences and
+    cost (``docs/plugins.md``). A suggestion equal to a finding already on the map (same
+    category, step and handoff) is not stored again.
 
     Args:
         flow_map: a ``core.maps.flowmap.FlowMap``: the map's steps, handoffs and working
@@ -71,8 +75,10 @@ def classify_waste(flow_map: FlowMap, config: ClassifierConfig) -> Sequence[Sugg
         ``handoff_id`` (ids from ``flow_map``, or None), ``description``,
         ``evidence`` (the rule and the numbers that triggered it), ``confidence``
         (0 to 1), ``estimated_cost_hours_per_week`` (or None) and ``rule`` (a stable
-        key). A suggestion that breaks this contract is not stored; the classify
-        answer lists it under ``rejected``, naming the plugin.
+        key); optionally ``statement`` (the rule in words, with its thresholds) and
+        ``rules`` (one such object per rule a plugin merged into the suggestion). A
+        suggestion that breaks this contract is not stored; the classify answer lists it
+        under ``rejected``, naming the plugin.
     """
 
 

@@ -22,7 +22,13 @@ Render = Callable[[str, Any], Iterable[Chunk]]
 
 
 class Suggestion(Protocol):
-    """One waste finding a classifier proposes; the service checks every value it reads."""
+    """One waste finding a classifier proposes; the service checks every value it reads.
+
+    Two more attributes are read when present, so a plugin written before them still
+    works: `statement`, the rule in words with the thresholds it applied, and `rules`, a
+    sequence of objects with the attributes below (and `statement`), one per rule the
+    plugin merged into this suggestion.
+    """
 
     @property
     def category(self) -> str:

@@ -6,7 +6,9 @@ Feature: Waste suggested by the classifier
   numbers. Each suggestion names the step or handoff and gives its evidence (the
   numbers and the threshold that triggered it), so the facilitator can confirm or
   dismiss it in the room. People decide: a suggestion once triaged is never suggested
-  again, and a dismissed one stays dismissed with its reason.
+  again, and a dismissed one stays dismissed with its reason. A kind of waste at one step
+  or handoff is one suggestion, whichever rules saw it, each rule stated in words; the
+  suggestions come most telling first, so a large map's triage starts where it matters.
 
   Background:
     Given a new value stream
@@ -143,6 +145,33 @@ Feature: Waste suggested by the classifier
     When the classifier analyzes the map
     Then it suggests over-production at "Weekly metrics deck", because "produces 1 artifact(s) ('metrics deck') but none of its 1 outgoing handoffs carries it"
     And it suggests no over-production at "Write spec": the build takes the spec
+
+  Scenario: Two rules that see the same waste at one step make one suggestion
+    The team decides once about the delays at "Approve", and reads every rule that saw them.
+    Given its current-state map has these steps:
+      | step    | process time | wait time |
+      | Approve | 1 h          | 9 h       |
+      | Release | 1 h          | 1 h       |
+    When the classifier analyzes the map
+    Then it suggests delays at "Approve" once, found by these rules:
+      | rule                        | in words                                                                                 |
+      | delays.wait_exceeds_process | Work that waits more than 3x its process time at a step is a delay.                      |
+      | delays.bottleneck           | A step of the critical path that takes more than 50% of the lead time is the bottleneck. |
+
+  Scenario: The most telling waste comes first
+    A manual deployment costs 40 hours a week for sure; rework at "Specify" costs 3 hours a
+    week; the wait at "Hand over" costs lead time, not people's hours.
+    Given its current-state map has these steps:
+      | step              | process time | wait time | %C&A | CI/CD stage | automated |
+      | Hand over         | 1 h          | 4 h       | 100  | no          | no        |
+      | Specify           | 1 h          | 0 h       | 70   | no          | no        |
+      | Deploy to staging | 4 h          | 0 h       | 100  | yes         | no        |
+    When the classifier analyzes the map
+    Then the suggestions come in this order:
+      | waste              | at                |
+      | manual activities  | Deploy to staging |
+      | defects and rework | Specify           |
+      | delays             | Hand over         |
 
   Scenario: Running the classifier again does not repeat what people decided
     Two delays and an approval step are suggested, then decided by the team.

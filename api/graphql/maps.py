@@ -37,6 +37,7 @@ from core.models.waste_finding import (
     FindingCreate,
     FindingRead,
     FindingUpdate,
+    FiredRule,
     TriageDecision,
     WasteFinding,
 )
@@ -47,7 +48,20 @@ from core.waste.findings import FindingFilter
 
 HandoffType = output_type(HandoffRead, "Handoff")
 DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
-FindingType = output_type(FindingRead, "WasteFinding")
+FiredRuleType = output_type(FiredRule, "FiredRule", description=FiredRule.__doc__)
+
+
+class _FindingRules:
+    @strawberry.field(
+        graphql_type=list_of(FiredRuleType),
+        description=FindingRead.model_fields["rules"].description,
+    )
+    def rules(self, root: strawberry.Parent[Any]) -> list[object]:
+        """A stored row holds its rules as JSON; the classify answer as read models."""
+        return [FiredRule.model_validate(rule) for rule in root.rules or []]
+
+
+FindingType = output_type(FindingRead, "WasteFinding", _FindingRules, exclude=frozenset({"rules"}))
 
 
 MetricsType = output_type(MapMetrics, "MapMetrics", description=MapMetrics.__doc__)
@@ -174,7 +188,7 @@ ComparisonType = output_type(
 @strawberry.type
 class ClassifyPayload:
     classifiers: list[str]
-    created: list[WasteFinding] = strawberry.field(graphql_type=list_of(FindingType))
+    created: list[FindingRead] = strawberry.field(graphql_type=list_of(FindingType))
     skipped_known: int
     rejected: list[str]
 

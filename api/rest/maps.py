@@ -192,7 +192,7 @@ class MapAnalysisController(Controller):
         outcome = await classifying.classify(session, actor, map_id, app_state.plugins)
         return ClassifyOut(
             classifiers=outcome.classifiers,
-            created=[FindingRead.model_validate(f, from_attributes=True) for f in outcome.created],
+            created=outcome.created,
             skipped_known=outcome.skipped,
             rejected=outcome.rejected,
         )

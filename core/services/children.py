@@ -34,6 +34,7 @@ class ChildService(Generic[C]):
     map). `person_fields` name the fields that must refer to a person of the caller's
     organization; `filters` is the kind's list filter, each of its fields a column a
     list keeps the records equal to, so both transports take it as they document it.
+    Lists go by the columns of `order` (the last unique), highest first when `descending`.
     """
 
     def __init__(
@@ -45,6 +46,7 @@ class ChildService(Generic[C]):
         person_fields: Sequence[str] = (),
         filters: type[ListFilter] = NoFilter,
         order: Sequence[str] = ("id",),
+        descending: bool = False,
     ) -> None:
         self.model = model
         self.parent = parent
@@ -52,6 +54,7 @@ class ChildService(Generic[C]):
         self.person_fields = tuple(person_fields)
         self.filters = filters
         self.order = tuple(order)
+        self.descending = descending
 
     async def prepare(
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
@@ -104,7 +107,14 @@ class ChildService(Generic[C]):
     ) -> Page[C]:
         await crud.get(session, actor, self.parent, parent_id)
         statement = self._of_parent(actor, parent_id, filters)
-        return await paginate(session, statement, keys=self._keys(), limit=limit, cursor=cursor)
+        return await paginate(
+            session,
+            statement,
+            keys=self._keys(),
+            limit=limit,
+            cursor=cursor,
+            descending=self.descending,
+        )
 
     async def read_page(
         self,
@@ -125,6 +135,7 @@ class ChildService(Generic[C]):
             keys=self._keys(),
             limit=limit,
             cursor=cursor,
+            descending=self.descending,
             into=into,
         )
 
@@ -174,7 +185,12 @@ class ChildService(Generic[C]):
         statement = crud.scoped(self.model, actor).where(column.in_(list(parent_ids)))
         rows = await session.exec(
             self._filtered(statement, filters).order_by(
-                *(col(getattr(self.model, name)) for name in self.order)
+                *(
+                    col(getattr(self.model, name)).desc()
+                    if self.descending
+                    else col(getattr(self.model, name))
+                    for name in self.order
+                )
             )
         )
         for row in rows:

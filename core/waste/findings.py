@@ -16,6 +16,7 @@ from core.services import crud
 from core.services.children import ChildService
 from core.services.filters import ListFilter
 from core.types import utcnow
+from core.waste.merging import severity
 from core.waste.vocabulary import WasteCategory
 
 
@@ -30,7 +31,12 @@ class FindingFilter(ListFilter):
 
 
 class FindingService(ChildService[WasteFinding]):
-    """Findings a person records are confirmed at once: a person saw the waste."""
+    """Findings a person records are confirmed at once: a person saw the waste.
+
+    Findings are listed by severity, highest first, so triage starts with the waste the
+    data shows most surely and most expensively. A person's finding weighs as a rule
+    of the confidence they gave (certain when they gave none), with their cost.
+    """
 
     async def prepare(
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
@@ -48,7 +54,34 @@ class FindingService(ChildService[WasteFinding]):
             "triaged_by_token_id": actor.token_id,
             "triaged_by_person_id": actor.person_id,
             "triaged_at": utcnow(),
+            "severity": severity(
+                [_given(values.get("confidence"))], values.get("estimated_cost_hours_per_week")
+            ),
         }
+
+    async def revise(
+        self, session: AsyncSession, actor: Actor, obj: WasteFinding, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A new cost estimate moves the finding in the triage order."""
+        if "estimated_cost_hours_per_week" not in changes:
+            return changes
+        if obj.rules:
+            confidences = list(
+                {
+                    (r.get("classifier"), r.get("rule")): r.get("confidence") for r in obj.rules
+                }.values()
+            )
+        else:
+            confidences = [_given(obj.confidence)]
+        return {
+            **changes,
+            "severity": severity(confidences, changes["estimated_cost_hours_per_week"]),
+        }
+
+
+def _given(confidence: float | None) -> float:
+    """A person who records waste without a confidence saw it."""
+    return 1.0 if confidence is None else confidence
 
 
 async def _check_target(
@@ -75,6 +108,8 @@ findings = FindingService(
     parent=ValueStreamMap,
     parent_field="map_id",
     filters=FindingFilter,
+    order=("severity", "id"),
+    descending=True,
 )
 
 

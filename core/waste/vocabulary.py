@@ -46,7 +46,8 @@ class WasteSuggestion:
 
     ``evidence`` shows the numbers and the threshold that triggered ``rule`` so a
     facilitator can judge it without reading code; ``rule`` is a stable key, so a
-    suggestion can be traced and tuned across runs.
+    suggestion can be traced and tuned across runs, and ``statement`` says the rule in
+    words. A suggestion that merges several rules lists each of them in ``rules``.
     """
 
     category: WasteCategory
@@ -57,6 +58,8 @@ class WasteSuggestion:
     confidence: float
     estimated_cost_hours_per_week: float | None
     rule: str
+    statement: str = ""
+    rules: tuple["WasteSuggestion", ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "category", WasteCategory(self.category))

@@ -10,7 +10,8 @@ from plugins.waste_rules.thresholds import RuleThresholds
 def _merge(suggestions: list[WasteSuggestion]) -> WasteSuggestion:
     """One finding per category and target, because that is how findings are triaged.
 
-    The most confident rule speaks; the others add their evidence.
+    The most confident rule speaks; the others add their evidence, and every rule is
+    handed back in ``rules`` with its own statement and numbers.
     """
     lead, *others = sorted(suggestions, key=lambda s: -s.confidence)
     if not others:
@@ -27,6 +28,8 @@ def _merge(suggestions: list[WasteSuggestion]) -> WasteSuggestion:
         confidence=lead.confidence,
         estimated_cost_hours_per_week=max(known_costs) if known_costs else None,
         rule=lead.rule,
+        statement=lead.statement,
+        rules=(lead, *others),
     )
 
 

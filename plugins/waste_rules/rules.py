@@ -23,6 +23,10 @@ def _matching_words(text: str, words: Iterable[str]) -> list[str]:
     return [word for word in words if re.search(r"\b" + re.escape(word), lowered)]
 
 
+def _listing(words: Iterable[str]) -> str:
+    return ", ".join(map(repr, words))
+
+
 def _is_unnecessary(step: Step) -> bool:
     return step.value_class == ValueClass.unnecessary_non_value_add
 
@@ -54,6 +58,8 @@ def wait_exceeds_process(flow_map: FlowMap, thresholds: RuleThresholds) -> list[
                 evidence=f"{measured}; threshold: wait above {num(ratio)}x process time",
                 confidence=0.8,
                 estimated_cost_hours_per_week=None,
+                statement=f"Work that waits more than {num(ratio)}x its process time at a step is "
+                "a delay.",
                 rule="delays.wait_exceeds_process",
             )
         )
@@ -84,6 +90,8 @@ def bottleneck(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSugge
             f"threshold: more than {num(thresholds.bottleneck_share * 100)}% of lead time",
             confidence=0.7,
             estimated_cost_hours_per_week=None,
+            statement=f"A step of the critical path that takes more than "
+            f"{num(thresholds.bottleneck_share * 100)}% of the lead time is the bottleneck.",
             rule="delays.bottleneck",
         )
     ]
@@ -111,6 +119,8 @@ def cross_team_handoff(flow_map: FlowMap, thresholds: RuleThresholds) -> list[Wa
                 f"{len(crossing)} of {len(flow_map.handoffs)} handoffs in this map cross teams",
                 confidence=0.9,
                 estimated_cost_hours_per_week=None,
+                statement="Every handoff from one team to another carries work across a silo "
+                "boundary.",
                 rule="transportation.cross_team_handoff",
             )
         )
@@ -136,6 +146,8 @@ def low_pca(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSuggesti
                 f"{cost_evidence(step, thresholds, rework)}",
                 confidence=0.8,
                 estimated_cost_hours_per_week=weekly_hours(step, thresholds, rework),
+                statement=f"A step whose output is complete and accurate less than "
+                f"{num(thresholds.pca_threshold)}% of the time sends the rest back as rework.",
                 rule="defects_and_rework.low_pca",
             )
         )
@@ -153,6 +165,7 @@ def manual_cicd_step(flow_map: FlowMap, thresholds: RuleThresholds) -> list[Wast
             evidence=f"manual step in a CI/CD stage; {cost_evidence(step, thresholds)}",
             confidence=0.85,
             estimated_cost_hours_per_week=weekly_hours(step, thresholds),
+            statement="A step of a CI/CD stage done by hand is work the pipeline exists to do.",
             rule="manual_activities.manual_cicd_step",
         )
         for step in flow_map.ordered_steps()
@@ -181,6 +194,9 @@ def status_words(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSug
                 f"({', '.join(map(repr, words))}); {cost_evidence(step, thresholds)}",
                 confidence=0.5,
                 estimated_cost_hours_per_week=weekly_hours(step, thresholds),
+                statement=f"A step whose name or description holds one of the words "
+                f"{_listing(thresholds.management_words)} moves information about the work, "
+                "not the work.",
                 rule="management_activities.status_words",
             )
         )
@@ -199,6 +215,8 @@ def large_queue(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSugg
             f"the threshold of {thresholds.queue_threshold}",
             confidence=0.7,
             estimated_cost_hours_per_week=None,
+            statement=f"A queue of {thresholds.queue_threshold} or more items before a step "
+            "is work in progress nobody works on.",
             rule="inventory.large_queue",
         )
         for step in flow_map.ordered_steps()
@@ -242,6 +260,8 @@ def duplicate_artifact(flow_map: FlowMap, thresholds: RuleThresholds) -> list[Wa
                 evidence="; ".join(parts) + "; threshold: 2 or more producing steps",
                 confidence=0.75 if shared_tool else 0.6,
                 estimated_cost_hours_per_week=None,
+                statement="A step that produces an artifact an earlier step already produced "
+                "makes it again; with the same tool, more surely.",
                 rule="over_processing.duplicate_artifact",
             )
         )
@@ -280,6 +300,9 @@ def role_switching(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteS
                 f"(starting at {names}); threshold: {thresholds.motion_role_steps} stretches",
                 confidence=0.5,
                 estimated_cost_hours_per_week=None,
+                statement=f"A role that comes back into the flow in "
+                f"{thresholds.motion_role_steps} or more separate stretches switches between "
+                "tasks.",
                 rule="unnecessary_motion.role_switching",
             )
         )
@@ -303,6 +326,8 @@ def many_tools(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSugge
                 f"threshold: {thresholds.many_tools} tools",
                 confidence=0.5,
                 estimated_cost_hours_per_week=None,
+                statement=f"A step that works with {thresholds.many_tools} or more tools switches "
+                "between them.",
                 rule="unnecessary_motion.many_tools",
             )
         )
@@ -321,6 +346,8 @@ def crowded_waste_step(flow_map: FlowMap, thresholds: RuleThresholds) -> list[Wa
             f"{thresholds.talent_people} people; {cost_evidence(step, thresholds)}",
             confidence=0.6,
             estimated_cost_hours_per_week=weekly_hours(step, thresholds),
+            statement=f"{thresholds.talent_people} or more people on an unnecessary non-value-add "
+            "step spend their talent on waste.",
             rule="non_utilized_talent.crowded_waste_step",
         )
         for step in flow_map.ordered_steps()
@@ -350,6 +377,8 @@ def senior_manual_waste(flow_map: FlowMap, thresholds: RuleThresholds) -> list[W
                 f"step; {cost_evidence(step, thresholds)}",
                 confidence=0.6,
                 estimated_cost_hours_per_week=weekly_hours(step, thresholds),
+                statement=f"A senior role ({_listing(thresholds.senior_role_words)}) doing manual, "
+                "unnecessary non-value-add work is not doing what only it can.",
                 rule="non_utilized_talent.senior_manual_waste",
             )
         )
@@ -389,6 +418,8 @@ def unused_output(flow_map: FlowMap, thresholds: RuleThresholds) -> list[WasteSu
                 f"{cost_evidence(step, thresholds)}",
                 confidence=0.35 if flow_map.is_chain else 0.6,
                 estimated_cost_hours_per_week=weekly_hours(step, thresholds),
+                statement="An unnecessary non-value-add step whose artifacts no outgoing handoff "
+                "carries produces output nobody uses.",
                 rule="over_production.unused_output",
             )
         )

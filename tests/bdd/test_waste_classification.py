@@ -169,3 +169,26 @@ def still_suggested(editor: Api, drawn: DrawnMap, category: str, step: str) -> N
 @then(p('"{step}" has no other finding of {category}'))
 def no_other_finding(editor: Api, drawn: DrawnMap, step: str, category: str) -> None:
     one_at_step(editor, drawn, category, step)
+
+
+@then(p('it suggests {category} at "{step}" once, found by these rules:'))
+def suggests_once_by_rules(
+    editor: Api, drawn: DrawnMap, category: str, step: str, datatable: list[list[str]]
+) -> None:
+    finding = one_at_step(editor, drawn, category, step)
+    expected = [(rule, words) for rule, words in datatable[1:]]
+    assert [(r["rule"], r["statement"]) for r in finding["rules"]] == expected, finding
+    assert (finding["rule"], finding["rule_statement"]) == expected[0], finding
+    for rule, _words in expected[1:]:
+        world.assert_mentions(finding["evidence"], f"Also {rule}")
+
+
+@then("the suggestions come in this order:")
+def suggestions_in_order(editor: Api, drawn: DrawnMap, datatable: list[list[str]]) -> None:
+    listed = world.findings(editor, drawn, status="suggested")
+    names = {step["id"]: name for name, step in drawn.steps.items()}
+    assert [(f["category"], names[f["step_id"]]) for f in listed] == [
+        (category_key(waste), at) for waste, at in datatable[1:]
+    ], listed
+    severities = [f["severity"] for f in listed]
+    assert severities == sorted(severities, reverse=True), listed

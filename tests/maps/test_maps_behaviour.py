@@ -340,6 +340,34 @@ def test_map_step_handoff_and_finding_changes_leave_audit_events(
     assert one(b["id"], "create")["after"]["name"] == "B"
 
 
+def test_findings_are_listed_most_telling_first_and_a_new_cost_moves_one(
+    editor: Api, factory: Factory
+) -> None:
+    _stream, stream_map, _steps, _handoffs = _chain(factory)
+    hunch = _manual_finding(editor, stream_map, description="Maybe slow", confidence=0.5)
+    costly = _manual_finding(
+        editor,
+        stream_map,
+        category="manual_activities",
+        description="Hand deploys",
+        estimated_cost_hours_per_week=40.0,
+    )
+    url = f"/api/v1/maps/{stream_map['id']}/findings"
+
+    before = [f["id"] for f in _read(editor, url)["items"]]
+    editor.ok(
+        editor.patch(
+            f"/api/v1/findings/{hunch['id']}",
+            {"estimated_cost_hours_per_week": 1_000_000.0},
+            if_match=hunch["version"],
+        )
+    )
+    after = [f["id"] for f in _read(editor, url)["items"]]
+
+    assert before == [costly["id"], hunch["id"]]
+    assert after == [hunch["id"], costly["id"]]
+
+
 def test_triage_leaves_an_audit_event_with_action_triage(editor: Api, factory: Factory) -> None:
     _stream, stream_map, _steps, _handoffs = _chain(factory)
     finding = _suggested(editor, stream_map)[0]

@@ -63,6 +63,17 @@ def _of_leaves(definition: graphql.GraphQLField) -> bool:
     )
 
 
+def _list_of_leaves(definition: graphql.GraphQLField) -> bool:
+    """A list of objects of leaves that is part of the record (a finding's rules), not a
+    list of other records, which GraphQL reaches with a filter and REST by their own URL."""
+    kind = graphql.get_nullable_type(definition.type)
+    return (
+        isinstance(kind, graphql.GraphQLList)
+        and not definition.args
+        and _of_leaves(graphql.GraphQLField(kind.of_type))
+    )
+
+
 @cache
 def _fields(type_name: str) -> dict[str, str]:
     """Each compared field of `type_name`, by its name, with its selection."""
@@ -74,7 +85,7 @@ def _fields(type_name: str) -> dict[str, str]:
             continue
         if graphql.is_leaf_type(graphql.get_named_type(definition.type)):
             chosen[name] = name
-        elif _of_leaves(definition):
+        elif _of_leaves(definition) or _list_of_leaves(definition):
             inner = graphql.get_named_type(definition.type)
             chosen[name] = f"{name} {{ {' '.join(_fields(inner.name))} }}"
     return chosen

@@ -141,6 +141,7 @@ STREAM = Resource(
         "days_in_phase": "the timebox, which REST answers in the portfolio",
         "overdue": "the timebox, which REST answers in the portfolio",
         "timebox_days": "the timebox, which REST answers in the portfolio",
+        "history": "the phase transitions, which REST answers at /value-streams/{id}/history",
     },
 )
 

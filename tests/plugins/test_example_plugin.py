@@ -12,6 +12,7 @@ that points at another map or that the API can no longer read back.
 """
 
 import ast
+import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -311,3 +312,56 @@ def _assert_refused_as_the_plugin_s_fault(response: Any, why: str) -> None:
     assert status not in (400, 422), f"{why} blamed on the caller: {response.text}"
     if status >= 500:
         assert "careless" in response.json()["detail"], f"{why}: {response.text}"
+
+
+# --- several plugins, one finding per kind of waste and target
+
+
+class _Named(_Careless):
+    def __init__(self, name: str, *suggestions: _Suggestion) -> None:
+        super().__init__(*suggestions)
+        self.__name__ = name
+
+
+def test_two_plugins_seeing_the_same_waste_make_one_finding_with_both_rules(
+    settings: Settings, tenant: Tenant
+) -> None:
+    first = _Named("stopwatch")
+    second = _Named("interviews")
+    manager = build_plugin_manager(built_ins=False, load_entry_points=False, extra=(first, second))
+    with TestClient(create_app(settings, plugins=manager)) as client:
+        editor = Api(client, tenant.secrets[Role.editor])
+        factory = Factory(editor)
+        stream_map = factory.map(factory.value_stream(), kind="current")
+        step = factory.step(stream_map, name="Approve", process_time="1 h")
+        first.suggestions.append(
+            _Suggestion(
+                step_id=step["id"],
+                confidence=0.6,
+                evidence="waits 9 h",
+                rule="stopwatch.wait",
+                statement="A wait over 3x the work is a delay.",
+                estimated_cost_hours_per_week=2.0,
+            )
+        )
+        second.suggestions.append(
+            _Suggestion(
+                step_id=step["id"], confidence=0.5, evidence="people complain", rule="ask.mood"
+            )
+        )
+
+        answer = editor.ok(editor.post(f"/api/v1/maps/{stream_map['id']}/classify"))
+        listed = editor.ok(editor.get(f"/api/v1/maps/{stream_map['id']}/findings"))["items"]
+
+    [finding] = answer["created"]
+    assert listed == [finding]
+    assert (finding["classifier"], finding["rule"]) == ("stopwatch", "stopwatch.wait")
+    assert finding["rule_statement"] == "A wait over 3x the work is a delay."
+    assert finding["evidence"] == "waits 9 h. Also interviews ask.mood: people complain"
+    assert [(r["classifier"], r["rule"], r["evidence"]) for r in finding["rules"]] == [
+        ("stopwatch", "stopwatch.wait", "waits 9 h"),
+        ("interviews", "ask.mood", "people complain"),
+    ]
+    assert finding["estimated_cost_hours_per_week"] == 2.0
+    assert finding["severity"] == pytest.approx((1 - 0.4 * 0.5) * (1 + math.log10(3)))
+    assert answer["skipped_known"] == 0
