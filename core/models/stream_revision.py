@@ -1,6 +1,6 @@
 """A counter per value stream that every write to what its gate and portfolio row read moves.
 
-The database keeps it, through triggers (migration 0009c): a row, a cascade, a `SET NULL`
+The database keeps it, through triggers (migration 0009e): a row, a cascade, a `SET NULL`
 or a multi-row INSERT changes it in the transaction of the change itself, whichever code
 or foreign key made the change. What is derived from a stream's records and kept between
 requests (`core.workflow.kept`) is kept under this number and read again once it moves.

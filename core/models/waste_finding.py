@@ -33,7 +33,7 @@ class WasteFinding(FindingFields, Entity, table=True):
 
     __tablename__ = "waste_finding"
     __table_args__ = (
-        Index("ix_waste_finding_map_status", "map_id", "status", "id"),
+        Index("ix_waste_finding_map_status", "map_id", "status", "severity", "id"),
         Index("ix_waste_finding_map_id", "map_id", "id"),
         Index("ix_waste_finding_map_severity", "map_id", "severity", "id"),
     )

@@ -1,7 +1,7 @@
 """every rule behind a classifier's finding, the lead rule in words, and a severity to list by
 
 Revision ID: 0009d_finding_rules
-Revises: 0009c_stream_revisions
+Revises: 0009b_list_indexes
 Create Date: 2026-12-07 08:30:00.000000
 
 Findings stored before this keep severity 0 and no rules: they were suggested one rule at
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009d_finding_rules"
-down_revision: str | None = "0009c_stream_revisions"
+down_revision: str | None = "0009b_list_indexes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -38,10 +38,18 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_waste_finding_map_severity", ["map_id", "severity", "id"], unique=False
         )
+        batch_op.drop_index("ix_waste_finding_map_status")
+        batch_op.create_index(
+            "ix_waste_finding_map_status", ["map_id", "status", "severity", "id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("waste_finding", schema=None) as batch_op:
+        batch_op.drop_index("ix_waste_finding_map_status")
+        batch_op.create_index(
+            "ix_waste_finding_map_status", ["map_id", "status", "id"], unique=False
+        )
         batch_op.drop_index("ix_waste_finding_map_severity")
         batch_op.drop_column("severity")
         batch_op.drop_column("rules")

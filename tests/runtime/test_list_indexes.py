@@ -235,5 +235,9 @@ def test_a_map_s_steps_and_findings_page_through_an_index(
     )
 
     assert_served_by_index(database_url, step_page, "map_step", ["map_id", "position"])
-    assert_served_by_index(database_url, finding_page, "waste_finding", ["map_id", "id"])
-    assert_served_by_index(database_url, triage_page, "waste_finding", ["map_id", "status", "id"])
+    assert_served_by_index(
+        database_url, finding_page, "waste_finding", ["map_id", "severity", "id"]
+    )
+    assert_served_by_index(
+        database_url, triage_page, "waste_finding", ["map_id", "status", "severity", "id"]
+    )

@@ -1,7 +1,7 @@
 """a revision per value stream, moved by triggers on every write to what its gate reads
 
-Revision ID: 0009c_stream_revisions
-Revises: 0009b_list_indexes
+Revision ID: 0009e_stream_revisions
+Revises: 0009d_finding_rules
 Create Date: 2026-12-07 08:30:00.000000
 
 `stream_revision` holds one counter per value stream. Triggers on the tables the gate
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009c_stream_revisions"
-down_revision: str | None = "0009b_list_indexes"
+revision: str = "0009e_stream_revisions"
+down_revision: str | None = "0009d_finding_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
