@@ -13,7 +13,6 @@ from core.models.playbook import PlaybookRecord
 from core.models.plugin_config import PluginConfigRecord
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
-from core.models.stream_revision import StreamRevision
 from core.models.target import FlowTarget, Measurement
 from core.models.team import Team, TeamMember
 from core.models.token import ApiToken
@@ -46,7 +45,6 @@ __all__ = [
     "RaciAssignment",
     "Risk",
     "SponsorSignoff",
-    "StreamRevision",
     "Team",
     "TeamMember",
     "ValueStream",
