@@ -131,6 +131,27 @@ def running_server(
         yield base
 
 
+def granian_command(app: str, port: int, workers: int) -> list[str]:
+    """granian serving the ASGI app factory `app` as `vsm serve` serves the service."""
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        app,
+    ]
+
+
 @contextlib.contextmanager
 def server_process(
     database_url: str,
@@ -152,23 +173,7 @@ def server_process(
         "VSM_LOG_LEVEL": "warning",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "asgi",
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        app,
-    ]
+    command = granian_command(app, port, workers)
     base = f"http://{HOST}:{port}"
     with log.open("wb") as output:
         server = subprocess.Popen(

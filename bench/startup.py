@@ -15,7 +15,6 @@ import os
 import platform
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,10 +30,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.http_read import HOST, free_port, granian_command
 from bench.results import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.01
 TARGET_SECONDS = 2.0
@@ -175,12 +174,6 @@ class Series:
         return statistics.median(s.cpu_seconds for s in self.starts)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def vsm_command() -> list[str]:
     """`vsm serve` as an operator runs it: the installed script beside this interpreter."""
     script = Path(sys.executable).with_name("vsm")
@@ -190,23 +183,7 @@ def vsm_command() -> list[str]:
 
 
 def yardstick_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "asgi",
-        "--factory",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-        YARDSTICK_APP,
-    ]
+    return granian_command(YARDSTICK_APP, port, 1)
 
 
 def time_to_ready(command: list[str], env: dict[str, str], port: int, log: Path) -> Start:
