@@ -6,13 +6,13 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from api.graphql.children import ChildSpec, child_mutations, mutation
+from api.graphql.children import ChildSpec, child_mutations, children, mutation
 from api.graphql.context import Info
 from api.graphql.convert import input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import Filters, to_model
-from api.graphql.loaders import load, load_filtered, nothing
+from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, connection_of, page_args
 from core.backlog import dependencies, listing, placement, raci
 from core.backlog.items import items
@@ -146,20 +146,12 @@ class _TargetOf:
             info.context, "target_progress", batches.target_progress, target.id, nothing
         )
 
-    @strawberry.field(
+    measurements = children(
+        "measurements",
+        targets.measurements,
+        MeasurementType,
         description="Measurements, oldest first.",
-        graphql_type=list_of(MeasurementType),
-        extensions=[Filters(targets.MeasurementFilter)],
     )
-    async def measurements(
-        self,
-        info: Info,
-        target: strawberry.Parent[FlowTarget],
-        filters: targets.MeasurementFilter,
-    ) -> list[Measurement]:
-        return await load_filtered(
-            info.context, "measurements", targets.measurements.for_parents, filters, target.id
-        )
 
 
 TargetType = output_type(TargetRead, "FlowTarget", _TargetOf, ahead=("id", "value_stream_id"))

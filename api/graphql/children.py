@@ -1,4 +1,5 @@
-"""GraphQL mutations for a kind of record that belongs to a parent, all alike."""
+"""GraphQL for a kind of record that belongs to a parent, all alike: its list under the
+parent and its mutations."""
 
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -7,11 +8,32 @@ import strawberry
 from sqlmodel import SQLModel
 
 from api.graphql.context import Info
-from api.graphql.convert import input_type
+from api.graphql.convert import input_type, list_of
 from api.graphql.extensions import Savepoint
 from api.graphql.foundation import parse_id
-from api.graphql.inputs import to_model
+from api.graphql.inputs import Filters, to_model
+from api.graphql.loaders import load_filtered
 from core.services.children import ChildService
+
+
+def children(
+    loader: str, service: ChildService[Any], output: Any, *, description: str | None = None
+) -> Any:
+    """The parent's records of one kind, filtered by the kind's core filter as REST's
+    collection is, loaded for every parent of the answer in one query (`loader` names it)."""
+
+    async def resolve(parent: strawberry.Parent[Any], info: Info, filters: Any) -> list[Any]:
+        return list(
+            await load_filtered(info.context, loader, service.for_parents, filters, parent.id)
+        )
+
+    resolve.__annotations__["filters"] = service.filters
+    return strawberry.field(
+        resolver=resolve,
+        graphql_type=list_of(output),
+        description=description,
+        extensions=[Filters(service.filters)],
+    )
 
 
 def mutation(**kwargs: Any) -> Any:

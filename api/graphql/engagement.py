@@ -10,18 +10,17 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.backlog import BacklogItemType, MilestoneType, TargetType
-from api.graphql.children import ChildSpec, child_mutations, mutation
+from api.graphql.children import ChildSpec, child_mutations, children, mutation
 from api.graphql.context import Info
 from api.graphql.convert import input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import Filters, to_model
-from api.graphql.loaders import load, load_filtered, nothing
+from api.graphql.loaders import load, nothing
 from api.graphql.maps import MapType
 from api.graphql.relay import Connection, connection, connection_of, page_args
 from api.graphql.workflow import GateType, TransitionType, organization_playbook
 from core.backlog.items import items
-from core.backlog.listing import BacklogFilter
 from core.backlog.milestones import milestones
 from core.engagement import records as engagement
 from core.engagement import value_streams
@@ -29,30 +28,25 @@ from core.engagement.value_streams import ValueStreamFilter
 from core.errors import ValidationFailed
 from core.exports import importing
 from core.maps import service as maps
-from core.maps.service import MapFilter
 from core.models.action_item import (
-    ActionItem,
     ActionItemCreate,
     ActionItemRead,
     ActionItemUpdate,
 )
-from core.models.backlog import BacklogItem, Milestone
+from core.models.backlog import Milestone
 from core.models.deliverable import (
-    Deliverable,
     DeliverableCreate,
     DeliverableRead,
     DeliverableUpdate,
 )
 from core.models.participant import (
-    Participant,
     ParticipantCreate,
     ParticipantRead,
     ParticipantUpdate,
 )
 from core.models.person import Person
-from core.models.risk import Risk, RiskCreate, RiskRead, RiskUpdate
-from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate, SponsorSignoff
-from core.models.target import FlowTarget
+from core.models.risk import RiskCreate, RiskRead, RiskUpdate
+from core.models.signoff import SignoffCreate, SignoffRead, SignoffUpdate
 from core.models.value_stream import (
     PhaseTransition,
     TransitionCreate,
@@ -61,9 +55,7 @@ from core.models.value_stream import (
     ValueStreamRead,
     ValueStreamUpdate,
 )
-from core.models.value_stream_map import ValueStreamMap
 from core.targets import service as targets
-from core.targets.service import TargetFilter
 from core.workflow import phases as workflow
 from core.workflow.gates import GateResult
 
@@ -112,89 +104,29 @@ class _StreamOf:
     async def gate(self, info: Info, stream: strawberry.Parent[ValueStream]) -> GateResult:
         return await load(info.context, "gate", workflow.gates_batch, stream.id, default=nothing)
 
-    @strawberry.field(
-        graphql_type=list_of(ParticipantType),
-        extensions=[Filters(engagement.ParticipantFilter)],
-    )
-    async def participants(
-        self,
-        info: Info,
-        stream: strawberry.Parent[ValueStream],
-        filters: engagement.ParticipantFilter,
-    ) -> list[Participant]:
-        return await load_filtered(
-            info.context, "participants", engagement.participants.for_parents, filters, stream.id
-        )
+    participants = children("participants", engagement.participants, ParticipantType)
 
-    @strawberry.field(
-        graphql_type=list_of(DeliverableType),
-        extensions=[Filters(engagement.DeliverableFilter)],
-    )
-    async def deliverables(
-        self,
-        info: Info,
-        stream: strawberry.Parent[ValueStream],
-        filters: engagement.DeliverableFilter,
-    ) -> list[Deliverable]:
-        return await load_filtered(
-            info.context, "deliverables", engagement.deliverables.for_parents, filters, stream.id
-        )
+    deliverables = children("deliverables", engagement.deliverables, DeliverableType)
 
-    @strawberry.field(graphql_type=list_of(RiskType), extensions=[Filters(engagement.RiskFilter)])
-    async def risks(
-        self, info: Info, stream: strawberry.Parent[ValueStream], filters: engagement.RiskFilter
-    ) -> list[Risk]:
-        return await load_filtered(
-            info.context, "risks", engagement.risks.for_parents, filters, stream.id
-        )
+    risks = children("risks", engagement.risks, RiskType)
 
-    @strawberry.field(
-        graphql_type=list_of(ActionItemType),
-        extensions=[Filters(engagement.ActionItemFilter)],
-    )
-    async def action_items(
-        self,
-        info: Info,
-        stream: strawberry.Parent[ValueStream],
-        filters: engagement.ActionItemFilter,
-    ) -> list[ActionItem]:
-        return await load_filtered(
-            info.context, "action_items", engagement.action_items.for_parents, filters, stream.id
-        )
+    action_items = children("action_items", engagement.action_items, ActionItemType)
 
-    @strawberry.field(
-        graphql_type=list_of(SignoffType), extensions=[Filters(engagement.SignoffFilter)]
-    )
-    async def signoffs(
-        self, info: Info, stream: strawberry.Parent[ValueStream], filters: engagement.SignoffFilter
-    ) -> list[SponsorSignoff]:
-        return await load_filtered(
-            info.context, "signoffs", engagement.signoffs.for_parents, filters, stream.id
-        )
+    signoffs = children("signoffs", engagement.signoffs, SignoffType)
 
-    @strawberry.field(
+    maps = children(
+        "stream_maps",
+        maps.maps,
+        MapType,
         description="Maps of a cycle (default: every cycle), oldest first.",
-        graphql_type=list_of(MapType),
-        extensions=[Filters(MapFilter)],
     )
-    async def maps(
-        self, info: Info, stream: strawberry.Parent[ValueStream], filters: MapFilter
-    ) -> list[ValueStreamMap]:
-        return await load_filtered(
-            info.context, "stream_maps", maps.maps.for_parents, filters, stream.id
-        )
 
-    @strawberry.field(
+    backlog_items = children(
+        "stream_items",
+        items,
+        BacklogItemType,
         description="The whole backlog in rank order, or by WSJF (sort: wsjf).",
-        graphql_type=list_of(BacklogItemType),
-        extensions=[Filters(BacklogFilter)],
     )
-    async def backlog_items(
-        self, info: Info, stream: strawberry.Parent[ValueStream], filters: BacklogFilter
-    ) -> list[BacklogItem]:
-        return await load_filtered(
-            info.context, "stream_items", items.for_parents, filters, stream.id
-        )
 
     @strawberry.field(graphql_type=list_of(MilestoneType))
     async def milestones(
@@ -202,17 +134,12 @@ class _StreamOf:
     ) -> list[Milestone]:
         return await load(info.context, "stream_milestones", milestones.for_parents, stream.id)
 
-    @strawberry.field(
+    targets = children(
+        "stream_targets",
+        targets.targets,
+        TargetType,
         description="Flow-metric targets with their progress.",
-        graphql_type=list_of(TargetType),
-        extensions=[Filters(TargetFilter)],
     )
-    async def targets(
-        self, info: Info, stream: strawberry.Parent[ValueStream], filters: TargetFilter
-    ) -> list[FlowTarget]:
-        return await load_filtered(
-            info.context, "stream_targets", targets.targets.for_parents, filters, stream.id
-        )
 
     @strawberry.field(
         graphql_type=list_of(TransitionType), description="Every transition, oldest first."

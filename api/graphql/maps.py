@@ -5,13 +5,12 @@ from typing import Any
 
 import strawberry
 
-from api.graphql.children import ChildSpec, child_mutations, mutation
+from api.graphql.children import ChildSpec, child_mutations, children, mutation
 from api.graphql.context import Info
 from api.graphql.convert import list_of, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
-from api.graphql.inputs import Filters
-from api.graphql.loaders import load, load_filtered, nothing
+from api.graphql.loaders import load, nothing
 from core.errors import ValidationFailed
 from core.maps import service as maps
 from core.maps.document_export import export_document
@@ -23,7 +22,6 @@ from core.models.value_stream_map import (
     HandoffRead,
     HandoffUpdate,
     MapCreate,
-    MapHandoff,
     MapRead,
     MapStep,
     MapUpdate,
@@ -44,7 +42,6 @@ from core.models.waste_finding import (
 from core.services import batches
 from core.waste import classify as classifying
 from core.waste import findings
-from core.waste.findings import FindingFilter
 
 HandoffType = output_type(HandoffRead, "Handoff")
 DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
@@ -106,33 +103,11 @@ StepType = output_type(
 
 
 class _MapOf:
-    @strawberry.field(
-        description="Steps in order.",
-        graphql_type=list_of(StepType),
-        extensions=[Filters(maps.StepFilter)],
-    )
-    async def steps(
-        self, info: Info, stream_map: strawberry.Parent[ValueStreamMap], filters: maps.StepFilter
-    ) -> list[MapStep]:
-        return await load_filtered(
-            info.context, "map_steps", maps.steps.for_parents, filters, stream_map.id
-        )
+    steps = children("map_steps", maps.steps, StepType, description="Steps in order.")
 
-    @strawberry.field(graphql_type=list_of(HandoffType), extensions=[Filters(maps.HandoffFilter)])
-    async def handoffs(
-        self, info: Info, stream_map: strawberry.Parent[ValueStreamMap], filters: maps.HandoffFilter
-    ) -> list[MapHandoff]:
-        return await load_filtered(
-            info.context, "map_handoffs", maps.handoffs.for_parents, filters, stream_map.id
-        )
+    handoffs = children("map_handoffs", maps.handoffs, HandoffType)
 
-    @strawberry.field(graphql_type=list_of(FindingType), extensions=[Filters(FindingFilter)])
-    async def findings(
-        self, info: Info, stream_map: strawberry.Parent[ValueStreamMap], filters: FindingFilter
-    ) -> list[WasteFinding]:
-        return await load_filtered(
-            info.context, "map_findings", findings.findings.for_parents, filters, stream_map.id
-        )
+    findings = children("map_findings", findings.findings, FindingType)
 
     @strawberry.field(graphql_type=MetricsType, directives=[Cost(weight=10)])
     async def metrics(
