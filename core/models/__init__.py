@@ -13,6 +13,7 @@ from core.models.playbook import PlaybookRecord
 from core.models.plugin_config import PluginConfigRecord
 from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
+from core.models.stream_change import StreamChange
 from core.models.target import FlowTarget, Measurement
 from core.models.team import Team, TeamMember
 from core.models.token import ApiToken
@@ -45,6 +46,7 @@ __all__ = [
     "RaciAssignment",
     "Risk",
     "SponsorSignoff",
+    "StreamChange",
     "Team",
     "TeamMember",
     "ValueStream",

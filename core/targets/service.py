@@ -7,7 +7,6 @@ way in when a target or measurement is written, on the way out in `target_read` 
 """
 
 import uuid
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -196,6 +195,44 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class TargetCourse:
+    """What a target's progress is judged from, in the target's unit, as plain data.
+
+    Progress depends on the moment it is judged at, so what may be kept between
+    requests is this, not the status.
+    """
+
+    baseline: float
+    target: float
+    direction: Direction
+    measurements: tuple[tuple[datetime, float], ...]
+    start: datetime
+    due: datetime
+
+    @classmethod
+    def of(cls, target: FlowTarget, series: Sequence[Measurement]) -> "TargetCourse":
+        return cls(
+            in_target_unit(target, target.baseline),
+            in_target_unit(target, target.target),
+            Direction(target.direction),
+            tuple((m.measured_at, in_target_unit(target, m.value)) for m in series),
+            _moment(target.start_date),
+            _moment(target.due_date + timedelta(days=1)),
+        )
+
+    def progress(self, now: datetime) -> ProgressRead:
+        return progress(
+            self.baseline,
+            self.target,
+            self.direction,
+            self.measurements,
+            start=self.start,
+            due=self.due,
+            now=now,
+        )
+
+
 def target_progress(
     target: FlowTarget, series: Sequence[Measurement], now: datetime | None = None
 ) -> ProgressRead:
@@ -203,15 +240,7 @@ def target_progress(
 
     Computed in the target's unit, so the reason reads in the numbers its owner set.
     """
-    return progress(
-        in_target_unit(target, target.baseline),
-        in_target_unit(target, target.target),
-        Direction(target.direction),
-        [(m.measured_at, in_target_unit(target, m.value)) for m in series],
-        start=_moment(target.start_date),
-        due=_moment(target.due_date + timedelta(days=1)),
-        now=now or utcnow(),
-    )
+    return TargetCourse.of(target, series).progress(now or utcnow())
 
 
 async def progress_of(
@@ -313,18 +342,25 @@ def _value(metrics: MapMetrics, attribute: str) -> float:
     return float(value)
 
 
-async def status_counts(
+async def courses(
     session: AsyncSession, actor: Actor, stream_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, int]]:
-    """Per value stream, how many targets are on track, at risk, off track, achieved, no data."""
+) -> dict[uuid.UUID, tuple[TargetCourse, ...]]:
+    """Per value stream, its targets' courses (every stream asked for gets an answer)."""
     by_stream = await targets_of_streams(session, actor, stream_ids)
     flat = [t for ts in by_stream.values() for t in ts]
-    progresses = await progress_of(session, actor, flat)
-    counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-    for stream_id, stream_targets in by_stream.items():
-        for t in stream_targets:
-            status = progresses[t.id].status.value
-            counts[stream_id][status] = counts[stream_id].get(status, 0) + 1
+    series = await measurements.for_parents(session, actor, [t.id for t in flat])
+    return {
+        i: tuple(TargetCourse.of(t, series.get(t.id, [])) for t in by_stream.get(i, []))
+        for i in stream_ids
+    }
+
+
+def status_counts(course_list: Iterable[TargetCourse], now: datetime) -> dict[str, int]:
+    """How many targets are on track, at risk, off track, achieved, without data at `now`."""
+    counts: dict[str, int] = {}
+    for course in course_list:
+        status = course.progress(now).status.value
+        counts[status] = counts.get(status, 0) + 1
     return counts
 
 

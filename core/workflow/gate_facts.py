@@ -1,7 +1,9 @@
 """Gathering what the gates look at, for one value stream or a whole portfolio.
 
 The number of queries is fixed, whatever the number of value streams: every query
-groups by value stream. Facts already gathered in the same unit of work (another
+groups by value stream. Gates are kept between requests under each stream's stored
+revision (`core.workflow.kept`, applied by `phases.gates_of`), so facts are gathered
+for the streams changed since. Facts already gathered in the same unit of work (another
 alias of the same portfolio, a stream's gate next to its export) come from the
 session's memo (`core.memo`), as do map metrics.
 """

@@ -28,7 +28,7 @@ from core.services import crud
 from core.services.filters import ListFilter
 from core.targets import service as targets
 from core.types import utcnow
-from core.workflow import gate_facts
+from core.workflow import gate_facts, kept
 from core.workflow import organization_playbook as playbooks
 from core.workflow.gates import (
     GateResult,
@@ -59,8 +59,16 @@ async def gates_batch(
 async def gates_of(
     session: AsyncSession, actor: Actor, streams: Sequence[ValueStream], playbook: Playbook
 ) -> dict[uuid.UUID, GateResult]:
-    facts = await gate_facts.gather(session, actor, streams, playbook)
-    return {s.id: evaluate_gate(playbook, s.phase, facts[s.id]) for s in streams if s.id in facts}
+    """Each stream's gate; a gate kept for the stream's revision and this playbook is reused."""
+
+    async def not_kept(missing: list[ValueStream]) -> dict[uuid.UUID, GateResult]:
+        facts = await gate_facts.gather(session, actor, missing, playbook)
+        return {
+            s.id: evaluate_gate(playbook, s.phase, facts[s.id]) for s in missing if s.id in facts
+        }
+
+    own = [s for s in streams if s.organization_id == actor.organization_id]
+    return await kept.per_stream(session, ("gate", playbook.model_dump_json()), own, not_kept)
 
 
 async def transition(
@@ -228,6 +236,11 @@ def _overdue_condition(playbook: Playbook, now: datetime) -> Any:
     return or_(*clauses) if clauses else false()
 
 
+_Counted = tuple[MilestoneProgress, tuple[targets.TargetCourse, ...]]
+"""A stream's backlog progress and its targets' courses: what its row counts, kept
+between requests; the targets' statuses are judged at each read, as time moves them."""
+
+
 async def portfolio(
     session: AsyncSession,
     actor: Actor,
@@ -248,26 +261,23 @@ async def portfolio(
     page = await paginate(
         session, statement, keys=[col(ValueStream.id)], limit=limit, cursor=cursor
     )
-    ids = [s.id for s in page.items]
     results = await gates_of(session, actor, page.items, playbook)
-    progress = await backlog_progress(session, actor, ids)
-    target_counts = await targets.status_counts(session, actor, ids)
-    entries = [
-        PortfolioEntry(
-            s,
-            results[s.id],
-            progress[s.id],
-            portfolio_row(
-                playbook,
-                s,
-                timebox(playbook, s, now),
-                results[s.id],
-                progress[s.id],
-                TargetStatusCounts(**target_counts.get(s.id, {})),
-            ),
+
+    async def not_kept(missing: list[ValueStream]) -> dict[uuid.UUID, _Counted]:
+        ids = [s.id for s in missing]
+        progress = await backlog_progress(session, actor, ids)
+        courses = await targets.courses(session, actor, ids)
+        return {i: (progress[i], courses[i]) for i in ids}
+
+    counted = await kept.per_stream(session, "portfolio", page.items, not_kept)
+    entries = []
+    for s in page.items:
+        progress, courses = counted[s.id]
+        target_counts = TargetStatusCounts(**targets.status_counts(courses, now))
+        row = portfolio_row(
+            playbook, s, timebox(playbook, s, now), results[s.id], progress, target_counts
         )
-        for s in page.items
-    ]
+        entries.append(PortfolioEntry(s, results[s.id], progress, row))
     return page.with_items(entries)
 
 

@@ -145,6 +145,7 @@ def test_each_target_revision_names_exactly_the_data_it_would_drop(
             (table, column): count
             for (table, column), count in data.items()
             if count
+            and table not in migrate.DERIVED_TABLES
             and (
                 table not in kept if column is None else table in kept and column not in kept[table]
             )

@@ -1,0 +1,122 @@
+"""What is derived from a value stream's records, kept between requests under its revision.
+
+A portfolio of a hundred streams would otherwise gather every stream's gate facts,
+backlog counts and targets on every request. The database keeps a revision per stream
+(the sum of its weights in `core.models.stream_change`), which triggers move in the
+transaction of every write to what those are read from, whatever code or foreign key
+made it. A value kept here is
+keyed by the stream, its version (phase, cycle and owner are the stream's own), its
+revision and what else it was computed with (the playbook), so a key names exactly one
+state of the stream: a write moves the revision and the next read computes afresh, in
+every worker process, with nothing to forget.
+
+Two rules keep it exact:
+
+- the revision is read before what is derived from it, so a value kept under a
+  revision never predates it (at worst, a read between a commit and its revision
+  being read keeps a newer state under the older number, which no later read sees);
+- only read-only units keep values or use kept ones. A writing unit sees its own
+  uncommitted changes in its revision, which another transaction's different change
+  may reach once this one rolls back, or before it commits; its gates (a transition's
+  check) are always computed afresh.
+"""
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.memo import memo_of
+from core.models.stream_change import StreamChange
+from core.models.value_stream import ValueStream
+from core.unit_of_work import UNIT, UnitOfWork
+
+T = TypeVar("T")
+
+
+class _Kept:
+    """The most recently used values of this process, at most `size` of them."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+KEPT = _Kept(10_000)
+"""Two values per stream (its gate, its counts): a worker keeps 5,000 streams' worth, a
+few kilobytes each."""
+
+
+async def revisions(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The streams' revisions, read once per unit of work until its next flush."""
+
+    async def read(missing: list[uuid.UUID]) -> dict[uuid.UUID, int | None]:
+        rows = await session.exec(
+            select(StreamChange.value_stream_id, func.sum(StreamChange.weight))
+            .where(col(StreamChange.value_stream_id).in_(missing))
+            .group_by(col(StreamChange.value_stream_id))
+        )
+        found: dict[uuid.UUID, int | None] = dict.fromkeys(missing)
+        found.update(dict(rows.all()))
+        return found
+
+    read_ = await memo_of(session).batch({i: ("stream_change", i) for i in ids}, read)
+    return {i: r for i, r in read_.items() if r is not None}
+
+
+def _may_keep(session: AsyncSession) -> bool:
+    """Only a unit known to write nothing (a CLI's or a test's bare session is not one)."""
+    unit = session.sync_session.info.get(UNIT)
+    return isinstance(unit, UnitOfWork) and not unit.write
+
+
+async def per_stream(
+    session: AsyncSession,
+    kind: Hashable,
+    streams: Sequence[ValueStream],
+    compute: Callable[[list[ValueStream]], Awaitable[dict[uuid.UUID, T]]],
+) -> dict[uuid.UUID, T]:
+    """`compute`'s answer per stream, kept ones taken as they are; `kind` names the value
+    and everything besides the stream it depends on."""
+    if not streams:
+        return {}
+    if not _may_keep(session):
+        return await compute(list(streams))
+    current = await revisions(session, [s.id for s in streams])
+    keys = {s.id: (kind, s.id, s.version, current[s.id]) for s in streams if s.id in current}
+    found: dict[uuid.UUID, T] = {}
+    for stream_id, key in keys.items():
+        value = KEPT.get(key)
+        if value is not None:
+            found[stream_id] = value
+    missing = [s for s in streams if s.id not in found]
+    if missing:
+        computed = await compute(missing)
+        for stream in missing:
+            if stream.id in keys and stream.id in computed:
+                KEPT.put(keys[stream.id], computed[stream.id])
+        found.update(computed)
+    return found
