@@ -93,15 +93,16 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# `make bench BENCH_ARGS="--duration 5"`; see bench/README.md. Needs wrk (a Debian package).
+# Every benchmark on SQLite, then PostgreSQL (see bench/README.md); `make bench
+# BENCH="portfolio large_maps"` runs those only. http_read needs wrk.
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
 		else \
-			echo "!! the benchmark needs wrk: install it with 'sudo apt-get install wrk'"; exit 1; \
+			echo "!! http_read needs wrk: install it with 'sudo apt-get install wrk'"; \
 		fi; }
-	$(BIN)/python -m bench.http_read $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from bench.copies import copy_streams
 from bench.http_read import free_port, machine, prepare_database, server_process
 from bench.results import RESULTS, write_section
 
@@ -173,7 +175,9 @@ def summary(latencies: list[float]) -> dict[str, float]:
     }
 
 
-async def run(base: str, token: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+async def run(
+    base: str, token: str, database_url: str, args: argparse.Namespace
+) -> dict[str, dict[str, float]]:
     client = httpx.AsyncClient(
         base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=httpx.Timeout(300)
     )
@@ -181,13 +185,19 @@ async def run(base: str, token: str, args: argparse.Namespace) -> dict[str, dict
         started = time.perf_counter()
         ids = await seed(client, args.streams, args.steps)
         print(f"seeded {len(ids)} streams in {time.perf_counter() - started:.0f} s", flush=True)
+        if args.copies:
+            started = time.perf_counter()
+            rows = await copy_streams(database_url, [uuid.UUID(i) for i in ids], args.copies)
+            print(f"copied them {args.copies} times ({rows:,} rows) in "
+                  f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+        page = min(100, total_streams(args))
 
         def rest_rows(body: Any) -> None:
-            if len(body["items"]) != args.streams:
+            if len(body["items"]) != page:
                 raise RuntimeError(f"REST portfolio has {len(body['items'])} rows")
 
         def graphql_rows(body: Any) -> None:
-            if body.get("errors") or len(body["data"]["portfolio"]["edges"]) != args.streams:
+            if body.get("errors") or len(body["data"]["portfolio"]["edges"]) != page:
                 raise RuntimeError(f"GraphQL portfolio answered {str(body)[:500]}")
 
         requests: dict[str, tuple[Callable[[], Awaitable[httpx.Response]], Callable[[Any], None]]]
@@ -227,10 +237,16 @@ def section(
     when: str, info: dict[str, str], args: argparse.Namespace, results: Any, database: str
 ) -> str:
     yard = results["yardstick"]["p50"]
+    made = (
+        f"{args.streams} value streams made through the API, then copied {args.copies} times "
+        "in SQL (`bench/copies.py`)"
+        if args.copies
+        else f"{args.streams} value streams"
+    )
     lines = [
-        f"## Portfolio of {args.streams} value streams: {database}, {when}",
+        f"## Portfolio of {total_streams(args):,} value streams: {database}, {when}",
         "",
-        f"{args.streams} value streams, each with a {args.steps}-step current map and a "
+        f"{made}, each with a {args.steps}-step current map and a "
         f"{max(2, args.steps // 2)}-step desired map, 3 findings, 10 backlog items, 2 targets "
         "with 2 measurements each, 4 participants, 2 deliverables and 2 risks; granian, one "
         f"worker. One client, one request at a time, {args.rounds} interleaved rounds of "
@@ -265,8 +281,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3, help="untimed rounds of each request")
+    parser.add_argument(
+        "--copies", type=int, default=0, help="copies of the streams made in SQL afterwards"
+    )
     parser.add_argument("--no-write", action="store_true")
     return parser.parse_args(argv)
+
+
+def total_streams(args: argparse.Namespace) -> int:
+    return args.streams * (1 + args.copies)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,13 +302,14 @@ def main(argv: list[str] | None = None) -> int:
             base,
             _group,
         ):
-            results = asyncio.run(run(base, token, args))
+            results = asyncio.run(run(base, token, database_url, args))
     database = "PostgreSQL" if args.database_url else "SQLite"
     when = datetime.now(UTC).strftime("%Y-%m-%d")
     text = section(when, info, args, results, database)
     print(text)
     if not args.no_write:
-        write_section(RESULTS, "portfolio", f"{database} {when}", text)
+        size = f" {total_streams(args)}" if args.copies else ""
+        write_section(RESULTS, "portfolio", f"{database} {when}{size}", text)
     return 0 if all(results[k]["p95"] < GOAL_P95_MS for k in ("rest", "graphql")) else 1
 
 

@@ -12,6 +12,7 @@ from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load, nothing
 from core.errors import ValidationFailed
+from core.maps import measuring
 from core.maps import service as maps
 from core.maps.document_export import export_document
 from core.maps.document_import import import_document
@@ -114,7 +115,7 @@ class _MapOf:
         self, info: Info, stream_map: strawberry.Parent[ValueStreamMap]
     ) -> MapMetrics:
         return await load(
-            info.context, "map_metrics", maps.metrics_batch, stream_map.id, default=dict
+            info.context, "map_metrics", measuring.metrics_batch, stream_map.id, default=dict
         )
 
 

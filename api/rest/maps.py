@@ -15,6 +15,7 @@ from api.state import AppState
 from api.urls import resource_url
 from core.actor import Actor
 from core.errors import FieldProblem, ValidationFailed
+from core.maps import measuring
 from core.maps import service as maps
 from core.maps.document_export import export_document
 from core.maps.document_import import import_document
@@ -83,7 +84,7 @@ class MapAnalysisController(Controller):
     async def get_metrics(
         self, session: AsyncSession, actor: Actor, map_id: FromPath[uuid.UUID]
     ) -> MapMetrics:
-        return await maps.metrics(session, actor, map_id)
+        return await measuring.metrics(session, actor, map_id)
 
     @get(
         "/value-streams/{value_stream_id:uuid}/comparison",

@@ -262,20 +262,6 @@ async def flow_map(session: AsyncSession, actor: Actor, stream_map: ValueStreamM
     return (await flow_maps(session, actor, [stream_map]))[stream_map.id]
 
 
-async def metrics(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> MapMetrics:
-    stream_map = await maps.get(session, actor, map_id)
-    return metrics_of(session, stream_map, await flow_map(session, actor, stream_map))
-
-
-async def metrics_batch(
-    session: AsyncSession, actor: Actor, map_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, MapMetrics]:
-    """The metrics of many of the caller's maps in three queries; others' maps are absent."""
-    rows = await crud.get_many(session, actor, ValueStreamMap, list(map_ids))
-    pictures = await flow_maps(session, actor, list(rows.values()))
-    return {i: metrics_of(session, rows[i], p) for i, p in pictures.items()}
-
-
 def metrics_of(session: AsyncSession, stream_map: ValueStreamMap, picture: FlowMap) -> MapMetrics:
     """The map's metrics, computed once per unit of work and map version."""
     return memo_of(session).map_metrics(stream_map.id, stream_map.version, picture)

@@ -2,7 +2,7 @@
 
 Each takes the caller and answers only for what belongs to the caller's organization:
 an id of another organization is simply absent from the answer, as if it did not exist.
-Batches that are a use case of their own live with it (`maps.metrics_batch`,
+Batches that are a use case of their own live with it (`measuring.metrics_batch`,
 `workflow.gates_batch`, `backlog.milestone_progress`, `ChildService.for_parents`).
 """
 

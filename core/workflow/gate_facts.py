@@ -8,24 +8,16 @@ alias of the same portfolio, a stream's gate next to its export) come from the
 session's memo (`core.memo`), as do map metrics.
 """
 
-import functools
-import threading
 import uuid
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import String, cast
-from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import ValidationFailed
-from core.maps.service import to_flow_map
-from core.memo import Memo, memo_of
-from core.metrics.map_metrics import MapMetrics, compute_map_metrics
+from core.maps import measuring
+from core.memo import memo_of
 from core.models.action_item import ActionItem
 from core.models.backlog import BacklogItem, Milestone
 from core.models.deliverable import Deliverable
@@ -34,8 +26,7 @@ from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
 from core.models.target import FlowTarget
 from core.models.value_stream import ValueStream
-from core.models.value_stream_map import MapHandoff, MapKind, MapStep, ValueStreamMap, WaitsIn
-from core.offload import off_loop
+from core.models.value_stream_map import MapKind, ValueStreamMap
 from core.selects import select_columns
 from core.waste.findings import untriaged_counts
 from core.workflow.facts import BacklogFact, GateFacts, MapFact, ParticipantFact
@@ -56,7 +47,7 @@ async def gather(
     by_id = {s.id: s for s in streams}
 
     async def gather_missing(ids: list[uuid.UUID]) -> dict[uuid.UUID, GateFacts]:
-        return await _gather(session, [by_id[i] for i in ids], playbook, memo)
+        return await _gather(session, [by_id[i] for i in ids], playbook)
 
     return await memo.batch(
         {s.id: ("gate_facts", s.id, s.version) for s in streams}, gather_missing
@@ -64,7 +55,7 @@ async def gather(
 
 
 async def _gather(
-    session: AsyncSession, streams: Sequence[ValueStream], playbook: Playbook, memo: Memo
+    session: AsyncSession, streams: Sequence[ValueStream], playbook: Playbook
 ) -> dict[uuid.UUID, GateFacts]:
     if not streams:
         return {}
@@ -75,7 +66,7 @@ async def _gather(
     risks = await _counts(session, Risk, ids)
     actions = await _action_items(session, by_id)
     signoffs = await _signoffs(session, by_id)
-    map_facts, finding_counts = await _maps(session, by_id, memo)
+    map_facts, finding_counts = await _maps(session, by_id)
     targets = await _counts(session, FlowTarget, ids)
     milestones = await _counts(session, Milestone, ids)
     backlog = await _backlog(session, ids)
@@ -200,17 +191,10 @@ async def _signoffs(
 
 
 async def _maps(
-    session: AsyncSession, streams: dict[uuid.UUID, ValueStream], memo: Memo
+    session: AsyncSession, streams: dict[uuid.UUID, ValueStream]
 ) -> tuple[dict[uuid.UUID, list[MapFact]], dict[uuid.UUID, tuple[int, int]]]:
-    """This cycle's maps, summarized, and the findings on its current-state map.
-
-    A portfolio's maps may hold tens of thousands of steps, and every portfolio request
-    needs each map's summary. A summary is kept between requests under the map's
-    version and a fingerprint of its steps and handoffs, which any change of either
-    alters. The steps of maps not summarized yet are read as plain rows in partitions,
-    so other requests get turns of the event loop in between, and are pictured and
-    measured in a worker thread (`core.offload`), never on the loop.
-    """
+    """This cycle's maps, summarized (`core.maps.measuring`), and the findings on its
+    current-state map."""
     rows = (
         await session.exec(
             select(ValueStreamMap).where(col(ValueStreamMap.value_stream_id).in_(list(streams)))
@@ -219,173 +203,16 @@ async def _maps(
     in_cycle = [m for m in rows if m.cycle == streams[m.value_stream_id].cycle]
     if not in_cycle:
         return {}, {}
-    prints = await _fingerprints(session, [m.id for m in in_cycle])
-    keys = {m.id: (m.id, m.version, prints.get(m.id)) for m in in_cycle}
-    known = {m.id: summary for m in in_cycle if (summary := _SUMMARIES.get(keys[m.id]))}
-    missing = [m for m in in_cycle if m.id not in known]
-    if missing:
-        missing_ids = [m.id for m in missing]
-        steps = await _rows_by_map(session, STEP_COLUMNS, missing_ids)
-        links = await _rows_by_map(session, HANDOFF_COLUMNS, missing_ids)
-        heads = [_MapHead.of(m) for m in missing]
-        computed = await off_loop(_summaries, heads, steps, links)
-        for stream_map, summary in zip(missing, computed, strict=True):
-            known[stream_map.id] = summary
-            _SUMMARIES.put(keys[stream_map.id], summary)
+    known = await measuring.summaries(session, in_cycle)
     facts: dict[uuid.UUID, list[MapFact]] = defaultdict(list)
     current_ids: dict[uuid.UUID, uuid.UUID] = {}
     for stream_map in in_cycle:
-        fact, metrics = known[stream_map.id]
-        memo.get(
-            ("map_metrics", stream_map.id, stream_map.version),
-            functools.partial(_metrics_or_raise, metrics),
-        )
+        fact, _ = known[stream_map.id]
         facts[stream_map.value_stream_id].append(fact)
         if stream_map.kind == MapKind.current:
             current_ids[stream_map.id] = stream_map.value_stream_id
     counts = await untriaged_counts(session, list(current_ids))
     return facts, {current_ids[map_id]: n for map_id, n in counts.items()}
-
-
-Fingerprint = tuple[Any, ...]
-"""Of a map's steps and handoffs: how many, the sum of their versions (every update adds
-one), the newest id and the latest change. A create, an update or a delete changes it."""
-
-
-async def _fingerprints(
-    session: AsyncSession, map_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Fingerprint]:
-    prints: dict[uuid.UUID, Fingerprint] = {}
-    for model in (MapStep, MapHandoff):
-        rows = await session.exec(
-            select_columns(
-                col(model.map_id),
-                func.count(),
-                func.sum(model.version),
-                func.max(cast(model.id, String)),
-                func.max(model.updated_at),
-            )
-            .where(col(model.map_id).in_(map_ids))
-            .group_by(col(model.map_id))
-        )
-        for map_id, *print_ in rows:
-            prints[map_id] = (*prints.get(map_id, ()), model.__name__, *print_)
-    return prints
-
-
-Summary = tuple[MapFact, MapMetrics | ValidationFailed]
-"""A map's gate fact, and its metrics or why they cannot be computed (a loop)."""
-
-
-class _Summaries:
-    """The most recently used map summaries of this process, at most `size` of them."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[Any, Summary] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Summary | None:
-        with self._lock:
-            summary = self._items.get(key)
-            if summary is not None:
-                self._items.move_to_end(key)
-            return summary
-
-    def put(self, key: Any, summary: Summary) -> None:
-        with self._lock:
-            self._items[key] = summary
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_SUMMARIES = _Summaries(4096)
-
-
-STEP_COLUMNS = (
-    MapStep.map_id, MapStep.id, MapStep.name, MapStep.position, MapStep.role, MapStep.team,
-    MapStep.people, MapStep.process_seconds, MapStep.wait_seconds,
-    MapStep.percent_complete_accurate, MapStep.tools, MapStep.artifacts, MapStep.automated,
-    MapStep.cicd_stage, MapStep.value_class, MapStep.description, MapStep.queue_size,
-)  # fmt: skip
-HANDOFF_COLUMNS = (
-    MapHandoff.map_id, MapHandoff.id, MapHandoff.from_step_id, MapHandoff.to_step_id,
-    MapHandoff.artifact, MapHandoff.cross_team,
-)  # fmt: skip
-PARTITION = 250
-"""Rows read between two turns of the event loop."""
-
-
-async def _rows_by_map(
-    session: AsyncSession, columns: tuple[Any, ...], map_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[Any]]:
-    """The columns `to_flow_map` reads, as rows (no ORM objects), grouped by map."""
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    result = await session.stream(sa_select(*columns).where(columns[0].in_(map_ids)))
-    async for partition in result.partitions(PARTITION):
-        for row in partition:
-            grouped[row.map_id].append(row)
-    return grouped
-
-
-@dataclass(frozen=True)
-class _MapHead:
-    """What a map's picture needs of the map itself, copied off its ORM object."""
-
-    id: uuid.UUID
-    kind: str
-    chosen: bool
-    name: str
-    hours_per_working_day: float
-    waits_in: WaitsIn
-
-    @classmethod
-    def of(cls, stream_map: ValueStreamMap) -> "_MapHead":
-        return cls(
-            stream_map.id,
-            str(stream_map.kind),
-            stream_map.chosen,
-            stream_map.name,
-            stream_map.hours_per_working_day,
-            stream_map.waits_in,
-        )
-
-
-def _summaries(
-    heads: list[_MapHead],
-    steps: dict[uuid.UUID, list[Any]],
-    links: dict[uuid.UUID, list[Any]],
-) -> list[Summary]:
-    """Each map's gate fact, and its metrics (or the error computing them) for the memo."""
-    summaries = []
-    for head in heads:
-        picture = to_flow_map(head, steps.get(head.id, []), links.get(head.id, []))
-        metrics: MapMetrics | ValidationFailed
-        try:
-            metrics = compute_map_metrics(picture)
-            lead = metrics.lead_time_seconds
-        except ValidationFailed as error:
-            metrics, lead = error, float("inf")
-        fact = MapFact(
-            kind=head.kind,
-            chosen=head.chosen,
-            step_count=len(picture.steps),
-            steps_missing_role=sum(1 for x in picture.steps if not (x.role or "").strip()),
-            steps_missing_process_time=sum(1 for x in picture.steps if x.process_seconds is None),
-            steps_missing_wait_time=sum(1 for x in picture.steps if x.wait_seconds is None),
-            handoff_count=len(picture.handoffs),
-            lead_time_seconds=lead,
-        )
-        summaries.append((fact, metrics))
-    return summaries
-
-
-def _metrics_or_raise(metrics: MapMetrics | ValidationFailed) -> MapMetrics:
-    """The kept outcome; a kept error is raised afresh, so its traceback does not grow."""
-    if isinstance(metrics, ValidationFailed):
-        raise metrics.with_traceback(None)
-    return metrics
 
 
 async def _backlog(

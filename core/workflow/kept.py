@@ -35,6 +35,7 @@ from core.models.stream_change import StreamChange
 from core.models.value_stream import ValueStream
 from core.unit_of_work import UNIT, UnitOfWork
 
+K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
 
@@ -101,22 +102,42 @@ async def per_stream(
 ) -> dict[uuid.UUID, T]:
     """`compute`'s answer per stream, kept ones taken as they are; `kind` names the value
     and everything besides the stream it depends on."""
-    if not streams:
+    by_id = {s.id: s for s in streams}
+
+    async def missing(ids: list[uuid.UUID]) -> dict[uuid.UUID, T]:
+        return await compute([by_id[i] for i in ids])
+
+    return await values(session, {s.id: (s.id, (kind, s.version)) for s in streams}, missing)
+
+
+async def values(
+    session: AsyncSession,
+    keys: dict[K, tuple[uuid.UUID, Hashable]],
+    compute: Callable[[list[K]], Awaitable[dict[K, T]]],
+) -> dict[K, T]:
+    """`compute`'s answer per item, kept ones taken as they are. `keys` gives each item's
+    value stream and what else names its value (a kind, a version): a value derived from
+    any of the stream's records, kept under the stream's revision."""
+    if not keys:
         return {}
     if not _may_keep(session):
-        return await compute(list(streams))
-    current = await revisions(session, [s.id for s in streams])
-    keys = {s.id: (kind, s.id, s.version, current[s.id]) for s in streams if s.id in current}
-    found: dict[uuid.UUID, T] = {}
-    for stream_id, key in keys.items():
+        return await compute(list(keys))
+    current = await revisions(session, list({stream for stream, _ in keys.values()}))
+    full = {
+        item: (what, stream, current[stream])
+        for item, (stream, what) in keys.items()
+        if stream in current
+    }
+    found: dict[K, T] = {}
+    for item, key in full.items():
         value = KEPT.get(key)
         if value is not None:
-            found[stream_id] = value
-    missing = [s for s in streams if s.id not in found]
+            found[item] = value
+    missing = [item for item in keys if item not in found]
     if missing:
         computed = await compute(missing)
-        for stream in missing:
-            if stream.id in keys and stream.id in computed:
-                KEPT.put(keys[stream.id], computed[stream.id])
+        for item in missing:
+            if item in full and item in computed:
+                KEPT.put(full[item], computed[item])
         found.update(computed)
     return found

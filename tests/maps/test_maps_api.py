@@ -2,6 +2,9 @@
 
 from typing import Any
 
+import pytest
+
+from core.maps import measuring
 from tests.api_client import Api
 from tests.factories import Factory
 
@@ -100,3 +103,26 @@ def test_the_old_export_address_still_answers_the_document_and_says_it_is_deprec
     assert "deprecation" not in document.headers
     assert described["/api/v1/maps/{map_id}/export"]["get"]["deprecated"] is True
     assert described["/api/v1/maps/{map_id}/document"]["get"]["deprecated"] is False
+
+
+def test_map_metrics_are_kept_until_a_step_or_handoff_changes(
+    editor: Api, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream_map, steps = _three_step_map(factory, editor)
+    url = f"/api/v1/maps/{stream_map['id']}/metrics"
+    computed: list[str] = []
+    compute = measuring.compute_map_metrics
+
+    def counting(picture: Any) -> Any:
+        computed.append(picture.id)
+        return compute(picture)
+
+    monkeypatch.setattr(measuring, "compute_map_metrics", counting)
+    first = editor.ok(editor.get(url))
+    again = editor.ok(editor.get(url))
+    editor.ok(editor.patch(f"/api/v1/steps/{steps[0]['id']}", {"wait_time": "PT20H"}, if_match=1))
+    changed = editor.ok(editor.get(url))
+
+    assert again == first
+    assert computed == [stream_map["id"]] * 2, "once for the map, once after the change"
+    assert changed["lead_time_seconds"] == first["lead_time_seconds"] + 16 * 3600

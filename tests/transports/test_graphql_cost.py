@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+import core.maps.measuring
 import core.memo
-import core.workflow.gate_facts
 from tests.api_client import Api
 from tests.factories import Factory
 from tests.maps.test_maps_graphql_queries import counting_statements
@@ -38,7 +38,7 @@ def metric_computations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return compute(picture)
 
     monkeypatch.setattr(core.memo, "compute_map_metrics", counting)
-    monkeypatch.setattr(core.workflow.gate_facts, "compute_map_metrics", counting)
+    monkeypatch.setattr(core.maps.measuring, "compute_map_metrics", counting)
     return computed
 
 
