@@ -19,8 +19,10 @@ keep-alive connection:
   (`bench.map_metrics.GRAPHQL_QUERY`).
 
 The table gives medians over the rounds, each ratio against its yardstick, and the cost
-per step, which stays flat when the cost grows linearly with the map. Goals: metrics
-over HTTP within 3x of the in-process computation, GraphQL within 3x of the REST lists.
+per step, which stays flat when the cost grows linearly with the map. Goals, as the
+issue states them: at 2,000 steps (`--reference`), metrics over HTTP within 3x of the
+in-process computation and GraphQL within 3x of the REST lists; from there to the
+largest map, each costs at most 1.5x as much per step (linear, with room for noise).
 """
 
 import argparse
@@ -159,15 +161,41 @@ def measure(args: argparse.Namespace) -> tuple[str, list[Figures]]:
     return database, list(figures.values())
 
 
-def goal_met(figures: list[Figures]) -> bool:
-    return all(
-        f.ratio("metrics", "in process") <= GOAL and f.ratio("GraphQL", "REST lists") <= GOAL
-        for f in figures
-    )
+LINEAR = 1.5
+"""The largest map's cost per step at most this multiple of the reference map's."""
+
+
+def verdicts(figures: list[Figures], reference: int) -> list[tuple[str, bool]]:
+    """The issue's goals: the ratios at the reference size (2,000 steps), and costs that
+    grow no faster than the steps from there to the largest map."""
+    at = next((f for f in figures if f.steps == reference), None)
+    if at is None:
+        return [(f"a map of {reference} steps was measured", False)]
+    largest = max(figures, key=lambda f: f.steps)
+    checks = [
+        (
+            f"metrics of {reference:,} steps within {GOAL:g}x of the in-process computation",
+            at.ratio("metrics", "in process") <= GOAL,
+        ),
+        (
+            f"GraphQL of {reference:,} steps within {GOAL:g}x of the REST lists",
+            at.ratio("GraphQL", "REST lists") <= GOAL,
+        ),
+    ]
+    for what in ("metrics", "GraphQL"):
+        growth = (largest.median_ms(what) / largest.steps) / (at.median_ms(what) / at.steps)
+        checks.append(
+            (
+                f"{what} per step at {largest.steps:,} steps at most {LINEAR:g}x of that at "
+                f"{reference:,} (measured {growth:.2f}x)",
+                growth <= LINEAR,
+            )
+        )
+    return checks
 
 
 def section(when: str, database: str, figures: list[Figures], args: argparse.Namespace) -> str:
-    met = goal_met(figures)
+    checks = verdicts(figures, args.reference)
     rows = [
         f"| {f.steps:,} | {f.handoffs:,} | {f.findings:,} "
         f"| {f.median_ms('in process'):,.1f} | {f.median_ms('metrics'):,.1f} "
@@ -196,8 +224,7 @@ def section(when: str, database: str, figures: list[Figures], args: argparse.Nam
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *rows,
             "",
-            f"Goal: metrics within {GOAL:g}x of the in-process computation and GraphQL within "
-            f"{GOAL:g}x of the REST lists, at every size: **{'met' if met else 'not met'}**.",
+            *(f"- {what}: **{'met' if ok else 'not met'}**" for what, ok in checks),
             "",
             "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
             "",
@@ -212,6 +239,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=[200, 2000, 20000], help="steps per map"
+    )
+    parser.add_argument(
+        "--reference", type=int, default=2000, help="the size the ratios are judged at"
     )
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first")
@@ -240,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes = "+".join(str(n) for n in args.sizes)
         write_section(args.results, "large_maps", f"{when} {database.lower()} {sizes}", text)
         print(f"updated {args.results}")
-    return 0 if goal_met(figures) else 1
+    return 0 if all(ok for _, ok in verdicts(figures, args.reference)) else 1
 
 
 if __name__ == "__main__":

@@ -121,10 +121,9 @@ async def import_prepared(
     ):
         for start in range(0, len(rows), INSERT_BATCH):
             await session.exec(
-                insert(table),
-                params=[
-                    {**row, "map_id": stream_map.id} for row in rows[start : start + INSERT_BATCH]
-                ],
+                insert(table).values(
+                    [{**row, "map_id": stream_map.id} for row in rows[start : start + INSERT_BATCH]]
+                )
             )
     audit.record(
         session,

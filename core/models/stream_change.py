@@ -33,3 +33,8 @@ class StreamChange(OrgScoped, table=True):
         foreign_key="value_stream.id", ondelete="CASCADE", index=True, nullable=False
     )
     weight: int = Field(default=1, nullable=False)
+    transaction_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        description="PostgreSQL's transaction that wrote the row: one row per transaction",
+    )

@@ -41,7 +41,9 @@ logger = logging.getLogger("valuestream.classify")
 
 INSERT_BATCH = 500
 """Rows per INSERT: a few statements for thousands of findings, and the event loop
-answers other requests between them."""
+answers other requests between them. One multi-row INSERT each, not the driver's
+executemany, which runs one statement per row, and so PostgreSQL's statement triggers
+(`core.models.stream_change`) once per row."""
 
 Key = tuple[str, uuid.UUID | None, uuid.UUID | None]
 
@@ -93,7 +95,7 @@ async def classify(
         (table_of(AuditEvent), suggested.audit),
     ):
         for start in range(0, len(rows), INSERT_BATCH):
-            await session.exec(insert(table), params=rows[start : start + INSERT_BATCH])
+            await session.exec(insert(table).values(rows[start : start + INSERT_BATCH]))
     return ClassifyOutcome(
         created=suggested.created,
         skipped=suggested.skipped,

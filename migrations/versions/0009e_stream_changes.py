@@ -11,9 +11,10 @@ transaction of every INSERT, UPDATE and DELETE, whatever made it (the ORM, a mul
 INSERT, a foreign key's cascade or `SET NULL`).
 
 PostgreSQL: statement triggers over transition tables insert one row per changed stream
-and statement, so two open transactions never wait on each other for it, and a 5,000-step
-import adds one row. When a stream has more than 32 rows, the statement folds those no
-other transaction holds into one row of the same total weight.
+and transaction (`transaction_id`), so two open transactions never wait on each other for
+it, and a 5,000-step import adds one row. When a stream has more than 32 rows, the
+transaction that adds one folds those no other transaction holds into one row of the
+same total weight.
 
 SQLite: its writers take turns, so row triggers add to one row per stream.
 
@@ -84,11 +85,24 @@ def _sqlite_triggers() -> None:
 
 NOTE = f"""
 CREATE FUNCTION stream_change_note(streams uuid[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    noted uuid[];
 BEGIN
-    INSERT INTO stream_change (organization_id, value_stream_id, weight)
-    SELECT v.organization_id, v.id, 1 FROM value_stream v WHERE v.id = ANY(streams);
+    WITH fresh AS (
+        INSERT INTO stream_change (organization_id, value_stream_id, weight, transaction_id)
+        SELECT v.organization_id, v.id, 1, txid_current() FROM value_stream v
+        WHERE v.id = ANY(streams) AND NOT EXISTS (
+            SELECT 1 FROM stream_change c
+            WHERE c.value_stream_id = v.id AND c.transaction_id = txid_current()
+        )
+        RETURNING value_stream_id
+    )
+    SELECT array_agg(value_stream_id) INTO noted FROM fresh;
+    IF noted IS NULL THEN
+        RETURN;
+    END IF;
     WITH piled AS (
-        SELECT value_stream_id FROM stream_change WHERE value_stream_id = ANY(streams)
+        SELECT value_stream_id FROM stream_change WHERE value_stream_id = ANY(noted)
         GROUP BY value_stream_id HAVING count(*) > {FOLD_AFTER}
     ), gone AS (
         DELETE FROM stream_change WHERE id IN (
@@ -98,12 +112,15 @@ BEGIN
         )
         RETURNING organization_id, value_stream_id, weight
     )
-    INSERT INTO stream_change (organization_id, value_stream_id, weight)
-    SELECT organization_id, value_stream_id, sum(weight) FROM gone
+    INSERT INTO stream_change (organization_id, value_stream_id, weight, transaction_id)
+    SELECT organization_id, value_stream_id, sum(weight), txid_current() FROM gone
     GROUP BY organization_id, value_stream_id;
 END $$
 """
-"""Notes a change of `streams` that still exist (a cascade from a deleted stream has none)."""
+"""Notes a change of `streams` that still exist (a cascade from a deleted stream has none),
+once per transaction: a transaction's first write to a stream adds its row, and its
+others, such as each row of a multi-row INSERT that the driver runs row by row, find it
+there. One row per committed transaction is all a revision needs to move."""
 
 
 def _postgresql_triggers() -> None:
@@ -138,6 +155,7 @@ def upgrade() -> None:
         ),
         sa.Column("value_stream_id", sa.Uuid(), nullable=False),
         sa.Column("weight", sa.Integer(), nullable=False),
+        sa.Column("transaction_id", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organization.id"],
