@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.http_read import free_port, running_server
 from bench.map_metrics import Client, MapSpec, expect, flow_map_of, machine, random_dag, store
-from bench.results import RESULTS, write_section
+from bench.results import add_output_arguments, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ROOT / "features"
@@ -309,13 +309,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per size")
     parser.add_argument("--seed", type=int, default=20260101, help="seed of the generator")
     parser.add_argument("--goal", type=float, default=2.0, help="seconds, for the largest map")
-    parser.add_argument(
-        "--database-url",
-        help="a throwaway database to use instead of a temporary SQLite file "
-        "(it is migrated and gets a new organization)",
-    )
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
-    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     try:
         args.sizes = [int(n) for n in args.sizes.split(",") if n.strip()]

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.app import BARE_DB_PATH, BARE_PATH
-from bench.results import RESULTS, write_section
+from bench.results import add_output_arguments, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -516,13 +516,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="app factory to serve (module:function); it must also serve the bare route",
     )
     parser.add_argument("--people", type=int, default=150, help="people to create first")
-    parser.add_argument(
-        "--database-url",
-        help="a throwaway database to use instead of a temporary SQLite file "
-        "(it is migrated and gets a new organization)",
-    )
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
-    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 30:
         parser.error("--duration must be 1..120 s and --warmup 0..30 s")

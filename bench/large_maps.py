@@ -47,7 +47,7 @@ from bench.map_metrics import (
     random_dag,
     store,
 )
-from bench.results import RESULTS, write_section
+from bench.results import add_output_arguments, write_section
 
 GOAL = 3.0
 """Each figure's largest multiple of its yardstick."""
@@ -246,13 +246,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first")
     parser.add_argument("--seed", type=int, default=20260101, help="seed of the generator")
-    parser.add_argument(
-        "--database-url",
-        help="a throwaway database to use instead of a temporary SQLite file "
-        "(it is migrated and gets a new organization)",
-    )
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
-    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     if not all(2 <= n <= 100_000 for n in args.sizes) or not 1 <= args.rounds <= 100:
         parser.error("sizes must be 2..100000 steps and --rounds 1..100")

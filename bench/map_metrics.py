@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.http_read import HOST, free_port, running_server
-from bench.results import RESULTS, write_section
+from bench.results import add_output_arguments, write_section
 
 ROLES = ("Product owner", "Developer", "Tester", "Ops engineer", "Architect", "Security")
 TEAMS = ("Product", "Dev", "QA", "Platform", "Security")
@@ -566,13 +566,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="50,100,200",
         help="comma-separated step counts of the imported documents (empty: skip)",
     )
-    parser.add_argument(
-        "--database-url",
-        help="a throwaway database to use instead of a temporary SQLite file "
-        "(it is migrated and gets a new organization)",
-    )
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
-    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     if not 2 <= args.small_steps <= args.steps or not 1 <= args.runs <= 1000:
         parser.error("need 2 <= --small-steps <= --steps and 1 <= --runs <= 1000")

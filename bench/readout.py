@@ -55,7 +55,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.results import RESULTS, write_section
+from bench.results import add_output_arguments, write_section
 
 ROLES = ("Product owner", "Developer", "Tester", "Ops engineer", "Architect", "Security")
 TEAMS = ("Sales", "Order desk", "Finance", "Warehouse", "Platform", "QA", "Security", "Support")
@@ -649,13 +649,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(c.key for c in CASES),
         help=f"comma-separated subset of: {', '.join(c.key for c in CASES)}",
     )
-    parser.add_argument(
-        "--database-url",
-        help="a throwaway database to use instead of a temporary SQLite file "
-        "(it is migrated and gets a new organization)",
-    )
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
-    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+    add_output_arguments(parser)
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--ids", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -1,5 +1,6 @@
 """bench/RESULTS.md: each benchmark owns sections, one per configuration and day."""
 
+import argparse
 import re
 from pathlib import Path
 
@@ -23,3 +24,14 @@ def write_section(path: Path, bench: str, key: str, text: str) -> None:
     else:
         updated = current.rstrip("\n") + "\n\n" + text
     path.write_text(updated)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark shares: where it measures and where its figures go."""
+    parser.add_argument(
+        "--database-url",
+        help="a throwaway database to use instead of a temporary SQLite file "
+        "(it is migrated and gets a new organization)",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
+    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
