@@ -60,6 +60,9 @@ TYPES = ("feature", "feature", "feature", "defect", "defect", "risk", "debt")
 # -- data ----------------------------------------------------------------------------------
 
 
+DEFAULT_WORK_ITEMS = 100_000
+
+
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -564,7 +567,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Bulk ingest through the API, then weekly flow and DORA metrics for a "
         "year from the API against hand-written SQL.",
     )
-    parser.add_argument("--work-items", type=int, default=100_000)
+    parser.add_argument("--work-items", type=int, default=DEFAULT_WORK_ITEMS)
     parser.add_argument("--deployments", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=5_000, help="records per request")
     parser.add_argument("--runs", type=int, default=7, help="timed rounds (median)")
@@ -646,6 +649,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         key = f"{when[:10]} {database.lower()}"
+        if args.work_items != DEFAULT_WORK_ITEMS:
+            key += f" {args.work_items}"
         write_section(args.results, "flow_metrics", key, text)
         print(f"updated {args.results}")
     return 0 if not problems else 1
