@@ -76,18 +76,19 @@ class PointQuery:
         self, rows: Sequence[Sequence[Any]], unconverted: frozenset[str] = frozenset()
     ) -> list[Row]:
         """Like `to_row` for each row, leaving the `unconverted` columns as the driver gave them."""
-        processors = [
-            None if column in unconverted else process
+        converting = [
+            (column, process)
             for column, process in zip(self.columns, self.result_processors, strict=True)
+            if process is not None and column not in unconverted
         ]
         columns = self.columns
-        return [
-            {
-                column: process(value) if process else value
-                for column, process, value in zip(columns, processors, values, strict=True)
-            }
-            for values in rows
-        ]
+        converted = []
+        for values in rows:
+            row = dict(zip(columns, values, strict=True))
+            for column, process in converting:
+                row[column] = process(row[column])
+            converted.append(row)
+        return converted
 
 
 def point_sql(table: Table, dialect: Dialect) -> str:
