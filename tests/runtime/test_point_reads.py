@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import Column, MetaData, Table, Uuid
 from sqlalchemy.dialects.sqlite import aiosqlite
 from sqlmodel import SQLModel, select
@@ -29,10 +30,12 @@ from core.point_reads import (
     PointReader,
     SQLitePointReader,
 )
+from core.services import reads
 from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.api_client import Api
 from tests.conftest import Tenant, run_in_db
+from tests.core_models import core_read_models
 from tests.factories import Factory
 
 sqlite_only = pytest.mark.skipif(dbs.is_postgres(), reason="the inline reader is SQLite's")
@@ -385,3 +388,15 @@ def test_a_pool_that_closes_returned_connections_closes_them_cleanly(
     assert [row["name"] for row in rows] == ["Ada", "Ada"]
     failed_closes = [r for r in caplog.records if r.name.startswith("sqlalchemy.pool")]
     assert not failed_closes  # SQLAlchemy logs, and swallows, a close it could not do
+
+
+@pytest.mark.parametrize("read_model", core_read_models(), ids=lambda m: m.__name__)
+def test_a_page_s_plain_twin_serializes_as_its_read_model(read_model: type[BaseModel]) -> None:
+    """Pages validate rows into a plain pydantic twin of the read model; a client must
+    not tell the difference, so both have one serialization schema."""
+    twin = reads._plain_twin(read_model)
+
+    def schema(model: type[BaseModel]) -> dict[str, Any]:
+        return TypeAdapter(model).json_schema(mode="serialization")
+
+    assert schema(twin) == schema(read_model)

@@ -1,16 +1,11 @@
 """The schema for schema-aware clients: introspection for callers with a token, the SDL
 over HTTP and in the repository, kept current by this test."""
 
-import importlib
-import inspect
-import pkgutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
-import core
 from api.graphql import convert
 from api.graphql.schema import build_schema
 from api.graphql.sdl import REGENERATE, SDL_FILE, sdl
@@ -18,6 +13,7 @@ from core.config import Settings
 from core.models.token import Role
 from tests.api_client import Api
 from tests.conftest import Tenant
+from tests.core_models import core_read_models
 from tests.transports.test_graphql import codes, post
 
 
@@ -30,27 +26,11 @@ def test_the_schema_file_in_the_repository_is_current(settings: Settings) -> Non
     )
 
 
-def _read_models() -> list[type[BaseModel]]:
-    """Every read model core defines: a pydantic class named `...Read` in a core module."""
-    found: list[type[BaseModel]] = []
-    for module_info in pkgutil.walk_packages(core.__path__, "core."):
-        module = importlib.import_module(module_info.name)
-        found += [
-            value
-            for name, value in vars(module).items()
-            if name.endswith("Read")
-            and inspect.isclass(value)
-            and issubclass(value, BaseModel)
-            and value.__module__ == module.__name__
-        ]
-    return found
-
-
 def test_graphql_derives_the_type_of_every_read_model_of_core(settings: Settings) -> None:
     """A hand-written copy of a read model's fields drifts from it; a derived type cannot."""
     build_schema(settings)
 
-    copied = [m.__name__ for m in _read_models() if m not in convert._outputs]
+    copied = [m.__name__ for m in core_read_models() if m not in convert._outputs]
 
     assert copied == [], f"derive these with convert.output_type: {copied}"
 
