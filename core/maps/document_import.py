@@ -120,11 +120,9 @@ async def import_prepared(
         (table_of(MapHandoff), prepared.handoffs),
     ):
         for start in range(0, len(rows), INSERT_BATCH):
-            await session.exec(
-                insert(table).values(
-                    [{**row, "map_id": stream_map.id} for row in rows[start : start + INSERT_BATCH]]
-                )
-            )
+            batch = [{**row, "map_id": stream_map.id} for row in rows[start : start + INSERT_BATCH]]
+            # RETURNING makes SQLAlchemy send multi-row INSERTs (see core.waste.classify).
+            await session.exec(insert(table).returning(table.c.id), params=batch)
     audit.record(
         session,
         actor,
