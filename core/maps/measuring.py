@@ -12,9 +12,8 @@ of the event loop in between, and are pictured and measured in a worker thread
 """
 
 import functools
-import threading
 import uuid
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -131,30 +130,8 @@ Summary = tuple[MapFact, MapMetrics | ValidationFailed]
 """A map's gate fact, and its metrics or why they cannot be computed (a loop)."""
 
 
-class _Summaries:
-    """The most recently used map summaries of this process, at most `size` of them."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[Any, Summary] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Summary | None:
-        with self._lock:
-            summary = self._items.get(key)
-            if summary is not None:
-                self._items.move_to_end(key)
-            return summary
-
-    def put(self, key: Any, summary: Summary) -> None:
-        with self._lock:
-            self._items[key] = summary
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_SUMMARIES = _Summaries(4096)
+_SUMMARIES: kept.Recent[Summary] = kept.Recent(4096)
+"""Map summaries by map, version and fingerprint, shared by every request of the process."""
 
 
 STEP_COLUMNS = (
