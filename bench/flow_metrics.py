@@ -182,8 +182,11 @@ def ingest(
         request.add_header("Authorization", f"Bearer {token}")
         request.add_header("Content-Type", "application/json")
         began = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=600) as answer:
-            counts = json.loads(answer.read())
+        try:
+            with urllib.request.urlopen(request, timeout=600) as answer:
+                counts = json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"{kind} {first:,}: {error.code} {error.read()[:2000]!r}") from error
         result.requests.append(time.perf_counter() - began)
         if counts["created"] + counts["updated"] + counts["unchanged"] != len(
             records[first : first + batch]

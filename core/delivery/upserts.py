@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import Result, Table, delete, insert
+from sqlalchemy import Result, String, Table, any_, bindparam, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -46,13 +46,28 @@ async def existing(
         return {}
     found = await session.exec(
         select_columns(table).where(
-            table.c.value_stream_id == value_stream_id, table.c.external_id.in_(external_ids)
+            table.c.value_stream_id == value_stream_id, _among(session, table, external_ids)
         )
     )
     # sqlmodel types the answer as plain tuples (TupleResult, a typing-only view); it is
     # the Result itself, whose rows name their columns, which the kinds compare by name.
     rows = cast("Result[*tuple[Any, ...]]", found)
     return {row.external_id: row for row in rows}
+
+
+def _among(session: AsyncSession, table: Table, external_ids: list[str]) -> Any:
+    """`external_id IN (...)`; on PostgreSQL `= ANY(array)`, one parameter.
+
+    asyncpg prepares the statement, and after five runs PostgreSQL may keep a generic
+    plan for it. For five thousand `IN` parameters that plan scanned the stream's rows
+    by another index and compared each with the whole list: past 130,000 work items one
+    lookup ran past the statement timeout. `= ANY($2)` is an index condition on
+    `(value_stream_id, external_id)` in every plan.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        ids = bindparam("external_ids", external_ids, type_=postgresql.ARRAY(String))
+        return table.c.external_id == any_(ids)
+    return table.c.external_id.in_(external_ids)
 
 
 async def write(
