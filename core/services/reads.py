@@ -180,9 +180,10 @@ def _plain_twin(into: type[R]) -> type[R]:
     own = {
         name
         for klass in into.__mro__
-        if klass not in (SQLModel, BaseModel, object) and not klass.__name__.startswith("_")
+        if klass not in (SQLModel, BaseModel, object)
         for name, value in vars(klass).items()
-        if callable(value) and not name.startswith("__")
+        if not name.startswith("__")
+        and (callable(value) or isinstance(value, property | classmethod | staticmethod))
     }
     if own or any(
         (

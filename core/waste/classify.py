@@ -117,6 +117,7 @@ class _Suggested:
     rejected: list[str]
 
 
+@heavy_work_running()
 def _suggest(
     stream_map: ValueStreamMap,
     steps: list[MapStep],
@@ -131,22 +132,9 @@ def _suggest(
     per kind and target, as rows ready to insert, most severe first.
 
     A large map makes objects by the hundred thousand that live until the end, which
-    the cycle collector would walk again and again while holding the interpreter lock.
+    the cycle collector would walk again and again while holding the interpreter lock:
+    it is paused while this runs (`heavy_work_running`).
     """
-    with heavy_work_running():
-        return _suggested(stream_map, steps, links, plugins, config, known, actor, now)
-
-
-def _suggested(
-    stream_map: ValueStreamMap,
-    steps: list[MapStep],
-    links: list[MapHandoff],
-    plugins: Plugins,
-    config: ClassifierConfig,
-    known: set[Key],
-    actor: Actor,
-    now: datetime,
-) -> _Suggested:
     picture = maps.to_flow_map(stream_map, steps, links)
     try:
         picture.topological_order()
