@@ -19,6 +19,7 @@ from litestar.params import Parameter
 from pydantic import AwareDatetime
 from pydantic.fields import FieldInfo
 
+from core.services.context import Work
 from core.services.filters import ListFilter
 
 F = TypeVar("F", bound=ListFilter)
@@ -61,12 +62,17 @@ def query_filters(model: type[F]) -> Provide:
 
     Litestar reads a dependency's parameters from its signature, so the provider gets one
     made of the model's fields rather than a hand-written copy of them.
+
+    The provider also takes the request's `work`, which it does not use: Litestar
+    resolves dependencies that do not depend on each other in a task group of their
+    own, which cost a list page 5 % of its CPU for two dependencies it could have run
+    one after the other.
     """
 
-    def provide(**values: Any) -> F:
+    def provide(work: Work, **values: Any) -> F:
         return model.parse(values)
 
-    parameters = [
+    parameters = [inspect.Parameter("work", inspect.Parameter.KEYWORD_ONLY, annotation=Work)] + [
         inspect.Parameter(
             name,
             inspect.Parameter.KEYWORD_ONLY,
