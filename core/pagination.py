@@ -102,6 +102,15 @@ async def paginate(
 
 
 @dataclass(frozen=True)
+class PageOrder(Generic[T]):
+    """A list before it is paged: its statement, and the keys that order and page it."""
+
+    statement: SelectOfScalar[T]
+    keys: list[Any]
+    descending: bool = False
+
+
+@dataclass(frozen=True)
 class Window(Generic[T]):
     """A list's statement narrowed to one page (after the cursor, in order, one row more)."""
 

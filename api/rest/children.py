@@ -47,8 +47,9 @@ def child_resource(
     `shape` turns a stored row into the answer when the read model needs more than
     the row's attributes (a step's durations in ISO 8601, say); `enrich` does the same
     for many rows at once when it needs the database (a target's progress, say). A kind
-    with neither lists its rows as read models straight from the point reader, without
-    an ORM object per row; the others need the objects their functions take.
+    with neither, or whose service derives what `shape` adds (`ChildService.derived`),
+    lists its rows as read models straight from the point reader, without an ORM
+    object per row; the others need the objects their functions take.
     """
     read: Any = read_model
     to_read = shape or (lambda obj: read_model.model_validate(obj, from_attributes=True))
@@ -70,7 +71,7 @@ def child_resource(
         tags = [tag]
         dependencies = {"filters": query_filters(service.filters)}
 
-        if shape is None and enrich is None:
+        if enrich is None and (shape is None or service.derived is not None):
 
             @get(operation_id=f"list_{noun}s", summary=f"List the {tag} of a value stream")
             async def list_children(

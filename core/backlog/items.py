@@ -17,12 +17,12 @@ from core.backlog.ownership import RaciRole, is_committed
 from core.backlog.references import same_stream_ids, stream_step_ids
 from core.errors import ValidationFailed
 from core.metrics.wsjf import wsjf
-from core.models.backlog import BacklogItem, Milestone
+from core.models.backlog import BacklogItem, Milestone, backlog_derived
 from core.models.team import Team
 from core.models.value_stream import ValueStream
 from core.models.waste_finding import WasteFinding
-from core.pagination import Page
-from core.services import crud
+from core.pagination import PageOrder
+from core.services import crud, reads
 from core.services.children import ChildService
 from core.services.filters import ListFilter
 
@@ -57,19 +57,11 @@ class BacklogService(ChildService[BacklogItem]):
             await raci.assign(session, actor, item, item.owner_id, RaciRole.A)
         return item
 
-    async def list_page(
-        self,
-        session: AsyncSession,
-        actor: Actor,
-        parent_id: uuid.UUID,
-        *,
-        filters: ListFilter | None = None,
-        limit: int,
-        cursor: str | None,
-    ) -> Page[BacklogItem]:
-        return await listing.list_items(
-            session, actor, parent_id, listing.backlog_filter(filters), limit=limit, cursor=cursor
-        )
+    def page_order(
+        self, actor: Actor, parent_id: uuid.UUID, filters: ListFilter | None
+    ) -> PageOrder[BacklogItem]:
+        """In rank order, or by WSJF, as every list of a backlog (`listing`)."""
+        return listing.page_order(actor, parent_id, listing.backlog_filter(filters))
 
     async def for_parents(
         self,
@@ -136,4 +128,9 @@ def _wsjf_sort(values: dict[str, Any]) -> float:
     return score if score is not None else 0.0
 
 
-items = BacklogService(BacklogItem, person_fields=["owner_id"], filters=listing.BacklogFilter)
+items = BacklogService(
+    BacklogItem,
+    person_fields=["owner_id"],
+    filters=listing.BacklogFilter,
+    derived=reads.Derived(frozenset({"wsjf", "overdue"}), backlog_derived),
+)

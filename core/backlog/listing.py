@@ -19,7 +19,7 @@ from core.actor import Actor
 from core.backlog.ownership import BacklogStatus
 from core.models.backlog import BacklogItem, ItemType
 from core.models.value_stream import ValueStream
-from core.pagination import Page, paginate
+from core.pagination import Page, PageOrder, paginate
 from core.services import crud
 from core.services.filters import ListFilter
 from core.types import utcnow
@@ -59,17 +59,26 @@ async def list_items(
 ) -> Page[BacklogItem]:
     """In rank order, or by WSJF (highest first)."""
     await crud.get(session, actor, ValueStream, value_stream_id)
+    ordered = page_order(actor, value_stream_id, filters)
+    return await paginate(
+        session,
+        ordered.statement,
+        keys=ordered.keys,
+        limit=limit,
+        cursor=cursor,
+        descending=ordered.descending,
+    )
+
+
+def page_order(
+    actor: Actor, value_stream_id: uuid.UUID, filters: BacklogFilter
+) -> PageOrder[BacklogItem]:
+    """What `list_items` pages, for any path that reads a page of one stream's backlog."""
     statement = crud.scoped(BacklogItem, actor).where(
         BacklogItem.value_stream_id == value_stream_id
     )
-    keys = _sort_keys(filters)
-    return await paginate(
-        session,
-        _narrowed(statement, filters),
-        keys=keys,
-        limit=limit,
-        cursor=cursor,
-        descending=filters.sort == "wsjf",
+    return PageOrder(
+        _narrowed(statement, filters), _sort_keys(filters), descending=filters.sort == "wsjf"
     )
 
 

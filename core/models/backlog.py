@@ -2,6 +2,7 @@
 
 import enum
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -102,8 +103,31 @@ class BacklogItem(BacklogFields, Entity, table=True):
 
     @property
     def overdue(self) -> bool:
-        still_open = self.status not in (BacklogStatus.done, BacklogStatus.dropped)
-        return still_open and self.due_date is not None and self.due_date < utcnow().date()
+        return is_overdue(self.status, self.due_date, utcnow().date())
+
+
+def is_overdue(status: str, due_date: date | None, today: date) -> bool:
+    """Past its due date and neither done nor dropped."""
+    still_open = status not in (BacklogStatus.done, BacklogStatus.dropped)
+    return still_open and due_date is not None and due_date < today
+
+
+def backlog_derived(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What an item's answer shows beyond its columns, from the columns alone.
+
+    A page of items read without ORM objects gets these from each row, as
+    `backlog_read` gets them from an item; both say the same by construction.
+    """
+    return {
+        "wsjf": wsjf(
+            values["business_value"],
+            values["time_criticality"],
+            values["risk_reduction"],
+            values["job_size"],
+            strict=False,
+        ),
+        "overdue": is_overdue(values["status"], values["due_date"], utcnow().date()),
+    }
 
 
 class BacklogLinks(SQLModel):
@@ -242,6 +266,5 @@ class MilestoneRead(MilestoneFields):
 
 def backlog_read(item: BacklogItem) -> BacklogRead:
     """The stored item with what is worked out from it: its WSJF and whether it is late."""
-    return BacklogRead.model_validate(
-        {**item.model_dump(warnings=False), "wsjf": item.wsjf, "overdue": item.overdue}
-    )
+    values = item.model_dump(warnings=False)
+    return BacklogRead.model_validate({**values, **backlog_derived(values)})

@@ -18,7 +18,7 @@ from core.actor import Actor
 from core.models.base import Entity
 from core.models.person import Person
 from core.models.value_stream import ValueStream
-from core.pagination import Page, paginate
+from core.pagination import Page, PageOrder, paginate
 from core.services import crud, reads
 from core.services.context import Work
 from core.services.filters import ListFilter, NoFilter
@@ -35,6 +35,8 @@ class ChildService(Generic[C]):
     organization; `filters` is the kind's list filter, each of its fields a column a
     list keeps the records equal to, so both transports take it as they document it.
     Lists go by the columns of `order` (the last unique), highest first when `descending`.
+    `derived` works out the fields a read model shows beyond the columns, so that pages
+    of it can be read without ORM objects (see `reads.read_page`).
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class ChildService(Generic[C]):
         filters: type[ListFilter] = NoFilter,
         order: Sequence[str] = ("id",),
         descending: bool = False,
+        derived: reads.Derived | None = None,
     ) -> None:
         self.model = model
         self.parent = parent
@@ -55,6 +58,7 @@ class ChildService(Generic[C]):
         self.filters = filters
         self.order = tuple(order)
         self.descending = descending
+        self.derived = derived
 
     async def prepare(
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
@@ -106,14 +110,14 @@ class ChildService(Generic[C]):
         cursor: str | None,
     ) -> Page[C]:
         await crud.get(session, actor, self.parent, parent_id)
-        statement = self._of_parent(actor, parent_id, filters)
+        ordered = self.page_order(actor, parent_id, filters)
         return await paginate(
             session,
-            statement,
-            keys=self._keys(),
+            ordered.statement,
+            keys=ordered.keys,
             limit=limit,
             cursor=cursor,
-            descending=self.descending,
+            descending=ordered.descending,
         )
 
     async def read_page(
@@ -128,15 +132,26 @@ class ChildService(Generic[C]):
     ) -> Page[R]:
         """`list_page` as read models, through the point reader when the work only reads."""
         await reads.require(work, self.parent, parent_id)
+        ordered = self.page_order(work.actor, parent_id, filters)
         return await reads.read_page(
             work,
             self.model,
-            self._of_parent(work.actor, parent_id, filters),
-            keys=self._keys(),
+            ordered.statement,
+            keys=ordered.keys,
             limit=limit,
             cursor=cursor,
-            descending=self.descending,
+            descending=ordered.descending,
             into=into,
+            derived=self.derived,
+        )
+
+    def page_order(
+        self, actor: Actor, parent_id: uuid.UUID, filters: ListFilter | None
+    ) -> PageOrder[C]:
+        """What a page of one parent's records holds and how it is ordered; a kind with
+        its own order or filters (the backlog's rank or WSJF) overrides it."""
+        return PageOrder(
+            self._of_parent(actor, parent_id, filters), self._keys(), descending=self.descending
         )
 
     def _of_parent(

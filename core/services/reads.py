@@ -10,8 +10,9 @@ session. The service decides which, never the route.
 """
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Optional, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, create_model
@@ -53,6 +54,19 @@ async def require(work: Work, model: type[Entity], ident: uuid.UUID) -> None:
         await crud.get(session, work.actor, model, ident)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """Fields of a read model that are worked out from a row's columns (a backlog item's
+    WSJF), so a page of such rows can still be read without an ORM object per row.
+
+    `values` gets a row's columns, those the read model shows as their Python values, and
+    answers the `names` fields.
+    """
+
+    names: frozenset[str]
+    values: Callable[[Row], Mapping[str, Any]]
+
+
 async def read_page(
     work: Work,
     model: type[M],
@@ -63,20 +77,26 @@ async def read_page(
     cursor: str | None,
     into: type[R],
     descending: bool = False,
+    derived: Derived | None = None,
 ) -> Page[R]:
     """A page of `statement` (a `crud.scoped` select of `model`) as read models.
 
     The page is the one `core.pagination.paginate` reads, from the same statement, so
-    filters, tenancy and cursors are those of every other path.
+    filters, tenancy and cursors are those of every other path. Without a point reader
+    the ORM objects are validated with their attributes, so `derived` fields must be
+    attributes of `model` too (properties, say).
     """
     window = page_window(statement, keys=keys, limit=limit, cursor=cursor, descending=descending)
     table = table_of(model)
-    if work.may_point_read and _columns_make(into, table):
+    if work.may_point_read and _columns_make(into, table, derived):
         rows = await work.reader.fetch_all(
             window.statement, table, unconverted=_validated_from_text(into, table)
         )
         if rows is not None:
             page = window.page(rows, _row_value)
+            if derived is not None:
+                for row in page.items:
+                    row.update(derived.values(row))
             return page.with_items(_list_adapter(into).validate_python(page.items))
     async with _session(work) as session:
         objs = list((await session.exec(window.statement)).all())
@@ -86,19 +106,21 @@ async def read_page(
     )
 
 
-_made_from_columns: dict[tuple[type[BaseModel], Table], bool] = {}
+_made_from_columns: dict[tuple[type[BaseModel], Table, frozenset[str]], bool] = {}
 
 
-def _columns_make(into: type[BaseModel], table: Table) -> bool:
-    """Whether every field of the read model is a column of the table.
+def _columns_make(into: type[BaseModel], table: Table, derived: Derived | None) -> bool:
+    """Whether every field of the read model is a column of the table or derived from them.
 
     A read model may show what the row's model computes (a risk's exposure, from its
-    likelihood and impact); such a model is built from the ORM objects, which compute it.
+    likelihood and impact); unless that is `derived` from the row, such a model is built
+    from the ORM objects, which compute it.
     """
-    key = (into, table)
+    names = derived.names if derived is not None else frozenset()
+    key = (into, table, names)
     made = _made_from_columns.get(key)
     if made is None:
-        made = _made_from_columns[key] = set(into.model_fields) <= set(table.columns.keys())
+        made = _made_from_columns[key] = set(into.model_fields) <= set(table.columns.keys()) | names
     return made
 
 

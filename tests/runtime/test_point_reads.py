@@ -400,3 +400,23 @@ def test_a_page_s_plain_twin_serializes_as_its_read_model(read_model: type[BaseM
         return TypeAdapter(model).json_schema(mode="serialization")
 
     assert schema(twin) == schema(read_model)
+
+
+def test_a_backlog_page_shows_what_its_items_and_their_last_change_showed(
+    editor: Api, factory: Factory
+) -> None:
+    """The page works WSJF and lateness out of each row, as an item's answer does."""
+    stream = factory.value_stream()
+    late = factory.backlog_item(stream, title="Cut handoffs", due_date="2020-01-31")
+    url = f"/api/v1/backlog-items/{late['id']}"
+    scores = {"business_value": 8, "time_criticality": 5, "risk_reduction": 3, "job_size": 4}
+    changed = editor.ok(editor.patch(url, scores, if_match=late["version"]))
+    unscored = factory.backlog_item(stream, title="Map the approvals")
+
+    detail = editor.ok(editor.get(url))
+
+    listed = editor.ok(editor.get(f"/api/v1/value-streams/{stream['id']}/backlog-items"))["items"]
+    assert detail == changed == listed[0]
+    assert (listed[0]["wsjf"], listed[0]["overdue"]) == (4.0, True)
+    assert listed[1] == editor.ok(editor.get(f"/api/v1/backlog-items/{unscored['id']}"))
+    assert (listed[1]["wsjf"], listed[1]["overdue"]) == (None, False)
