@@ -1,5 +1,6 @@
 """Relay-style connections over the service layer's keyset pages."""
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -18,8 +19,15 @@ class PageInfo:
 
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
     node: T
+    position: strawberry.Private[int]
+    cursor_at: strawberry.Private[Callable[[int], str]]
+
+    @strawberry.field(description="Where this edge is: `after` it, the next page starts.")
+    def cursor(self) -> str:
+        """Made only when asked for: encoding a cursor for every edge of a page of 50
+        cost a tenth of a small list query that asked for none."""
+        return self.cursor_at(self.position)
 
 
 @strawberry.type
@@ -47,12 +55,13 @@ def page_args(first: int | None) -> int:
 
 
 def connection(page: Page[Any]) -> Connection[Any]:
-    cursors = page.cursors
-    edges = [Edge(cursor=c, node=item) for c, item in zip(cursors, page.items, strict=True)]
+    edges = [
+        Edge(node=item, position=n, cursor_at=page.cursor_at) for n, item in enumerate(page.items)
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.next_cursor is not None,
-            end_cursor=cursors[-1] if cursors else None,
+            end_cursor=page.cursor_at(len(edges) - 1) if edges else None,
         ),
     )
