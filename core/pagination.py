@@ -10,10 +10,10 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import tuple_
+from sqlalchemy import func, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -56,7 +56,7 @@ def encode_cursor(values: Sequence[Any]) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, datetime):
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -126,7 +126,10 @@ class Window(Generic[T]):
             """Made of the keys' Python values, whatever form a row holds them in."""
             row = items[position]
             return encode_cursor(
-                [_coerce(column, value(row, column.key)) for column in self.columns]
+                [
+                    _coerce(column, _or_last(column, value(row, column.key)))
+                    for column in self.columns
+                ]
             )
 
         next_cursor = cursor_at(len(items) - 1) if len(rows) > self.limit else None
@@ -144,17 +147,40 @@ def page_window(
     """The one definition of a page, whichever path then reads its rows."""
     check_limit(limit)
     columns = [_attribute(key) for key in keys]
+    sorted_by = [_sorted_by(column) for column in columns]
     if cursor:
         values = decode_cursor(cursor, len(columns))
         try:
             values = [_coerce(column, value) for column, value in zip(columns, values, strict=True)]
         except (TypeError, ValueError) as exc:
             raise ValidationFailed("cursor is not one this service issued", field="cursor") from exc
-        row = tuple_(*columns)
-        bound = tuple_(*values)
+        row = tuple_(*sorted_by)
+        bound = tuple_(
+            *(literal(v, column.type) for column, v in zip(columns, values, strict=True))
+        )
         statement = statement.where(row < bound if descending else row > bound)
-    order = [c.desc() if descending else c.asc() for c in columns]
+    order = [c.desc() if descending else c.asc() for c in sorted_by]
     return Window(statement.order_by(*order).limit(limit + 1), columns, limit)
+
+
+LAST: dict[type, Any] = {date: date.max, datetime: datetime.max.replace(tzinfo=UTC)}
+"""What an empty date or instant sorts as: after every real one, on both databases."""
+
+
+def _sorted_by(column: InstrumentedAttribute[Any]) -> Any:
+    """The column, or for one that may be empty (a milestone's due date) the column with
+    its empty values as `LAST`: a row comparison with NULL is unknown, so a page after a
+    row without a due date lost every row after it, and the databases sort NULL apart."""
+    last = LAST.get(column.type.python_type) if column.expression.nullable else None
+    if last is None:
+        return column
+    return func.coalesce(column, literal(last, column.type))
+
+
+def _or_last(column: InstrumentedAttribute[Any], value: Any) -> Any:
+    if value is None and column.expression.nullable:
+        return LAST.get(column.type.python_type)
+    return value
 
 
 def _attribute(key: Mapped[Any]) -> InstrumentedAttribute[Any]:
@@ -170,6 +196,8 @@ def _coerce(column: InstrumentedAttribute[Any], value: Any) -> Any:
         return uuid.UUID(str(value))
     if python_type is datetime and isinstance(value, str):
         return datetime.fromisoformat(value)
+    if python_type is date and isinstance(value, str):
+        return date.fromisoformat(value)
     if python_type in (int, float) and number_problem(value) is not None:
         raise ValueError(f"{column.key} of the cursor is out of range")
     if value is None or isinstance(value, python_type):

@@ -66,6 +66,26 @@ def test_dependencies_refuse_cycles(editor: Api, factory: Factory) -> None:
     assert response.status_code == 422
 
 
+def test_milestones_page_by_due_date_with_the_undated_last(editor: Api, factory: Factory) -> None:
+    """A page after a milestone without a due date used to lose every one after it."""
+    stream = factory.value_stream()
+    undated = [factory.milestone(stream, due_date=None)["id"] for _ in range(2)]
+    dated = [factory.milestone(stream, due_date=f"2027-0{m}-15")["id"] for m in (3, 1, 2)]
+    url = f"/api/v1/value-streams/{stream['id']}/milestones"
+
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = editor.ok(editor.get(url, params=params))
+        seen += [milestone["id"] for milestone in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen[:3] == [dated[1], dated[2], dated[0]]
+    assert sorted(seen[3:]) == sorted(undated)
+
+
 def test_milestone_progress(editor: Api, factory: Factory) -> None:
     stream = factory.value_stream()
     milestone = factory.milestone(stream)
