@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from core.models.base import Entity
@@ -22,10 +22,9 @@ class ActionItem(ActionItemFields, Entity, table=True):
     """A workshop's action item or parking-lot entry, kept with the cycle it came from."""
 
     __tablename__ = "action_item"
+    __table_args__ = (Index("ix_action_item_value_stream_id", "value_stream_id", "id"),)
 
-    value_stream_id: uuid.UUID = Field(
-        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
-    )
+    value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     cycle: int
     phase: str = Field(max_length=60)
     kind: ActionKind = Field(default=ActionKind.action, sa_type=String(20))

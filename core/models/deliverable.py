@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import AnyHttpUrl, UrlConstraints, field_validator
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.base import Entity
@@ -40,11 +40,12 @@ class DeliverableFields(DeliverableContent):
 class Deliverable(DeliverableFields, Entity, table=True):
     """A phase's written output (business case, agenda, readout...), one per kind and cycle."""
 
-    __table_args__ = (UniqueConstraint("value_stream_id", "cycle", "kind"),)
-
-    value_stream_id: uuid.UUID = Field(
-        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
+    __table_args__ = (
+        UniqueConstraint("value_stream_id", "cycle", "kind"),
+        Index("ix_deliverable_value_stream_id", "value_stream_id", "id"),
     )
+
+    value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     cycle: int
     phase: str = Field(max_length=60)
     kind: str = Field(sa_type=String(60))

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 
 from pydantic import ValidationInfo, field_validator
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.base import Entity
@@ -20,11 +20,12 @@ class ParticipantFields(SQLModel):
 class Participant(ParticipantFields, Entity, table=True):
     """A person's part in one value stream's engagement."""
 
-    __table_args__ = (UniqueConstraint("value_stream_id", "person_id", "role"),)
-
-    value_stream_id: uuid.UUID = Field(
-        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
+    __table_args__ = (
+        UniqueConstraint("value_stream_id", "person_id", "role"),
+        Index("ix_participant_value_stream_id", "value_stream_id", "id"),
     )
+
+    value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     person_id: uuid.UUID = Field(foreign_key="person.id", ondelete="CASCADE")
     role: ParticipantRole = Field(sa_type=String(30))
     champion_kind: ChampionKind | None = Field(default=None, sa_type=String(30))

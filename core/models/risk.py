@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
 from core.models.base import Entity
@@ -20,9 +20,9 @@ class RiskFields(SQLModel):
 
 
 class Risk(RiskFields, Entity, table=True):
-    value_stream_id: uuid.UUID = Field(
-        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
-    )
+    __table_args__ = (Index("ix_risk_value_stream_id", "value_stream_id", "id"),)
+
+    value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     category: RiskCategory = Field(default=RiskCategory.organizational, sa_type=String(30))
     status: RiskStatus = Field(default=RiskStatus.open, sa_type=String(20))
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")

@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.models.base import Entity
@@ -17,11 +17,12 @@ class SponsorSignoff(SignoffFields, Entity, table=True):
     """A sponsor's alignment and buy-in, given for one phase of one cycle."""
 
     __tablename__ = "sponsor_signoff"
-    __table_args__ = (UniqueConstraint("value_stream_id", "cycle", "phase", "sponsor_id"),)
-
-    value_stream_id: uuid.UUID = Field(
-        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
+    __table_args__ = (
+        UniqueConstraint("value_stream_id", "cycle", "phase", "sponsor_id"),
+        Index("ix_sponsor_signoff_value_stream_id", "value_stream_id", "id"),
     )
+
+    value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     sponsor_id: uuid.UUID = Field(foreign_key="person.id", ondelete="CASCADE")
     cycle: int
     phase: str = Field(max_length=60)

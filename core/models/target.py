@@ -63,10 +63,9 @@ class TargetFields(SQLModel):
 
 class FlowTarget(TargetFields, Entity, table=True):
     __tablename__ = "flow_target"
+    __table_args__ = (Index("ix_flow_target_value_stream_id", "value_stream_id", "id"),)
 
-    value_stream_id: uuid.UUID = Field(
-        foreign_key="value_stream.id", index=True, ondelete="CASCADE"
-    )
+    value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     metric: MetricKey = Field(sa_type=String(40))
     baseline: float = Field(description="in the metric's stored unit")
     target: float = Field(description="in the metric's stored unit")
@@ -133,7 +132,7 @@ class Measurement(Entity, table=True):
     """
 
     __table_args__ = (
-        Index("ix_measurement_target_at", "target_id", "measured_at"),
+        Index("ix_measurement_target_at", "target_id", "measured_at", "id"),
         UniqueConstraint("target_id", "window_start", "window_end"),
     )
 

@@ -48,7 +48,10 @@ class MapFields(SQLModel):
 
 class ValueStreamMap(MapFields, Entity, table=True):
     __tablename__ = "value_stream_map"
-    __table_args__ = (Index("ix_value_stream_map_stream_cycle", "value_stream_id", "cycle"),)
+    __table_args__ = (
+        Index("ix_value_stream_map_stream_cycle", "value_stream_id", "cycle"),
+        Index("ix_value_stream_map_stream_id", "value_stream_id", "id"),
+    )
 
     value_stream_id: uuid.UUID = Field(foreign_key="value_stream.id", ondelete="CASCADE")
     cycle: int
@@ -171,8 +174,9 @@ class HandoffFields(SQLModel):
 
 class MapHandoff(HandoffFields, Entity, table=True):
     __tablename__ = "map_handoff"
+    __table_args__ = (Index("ix_map_handoff_map_id", "map_id", "id"),)
 
-    map_id: uuid.UUID = Field(foreign_key="value_stream_map.id", index=True, ondelete="CASCADE")
+    map_id: uuid.UUID = Field(foreign_key="value_stream_map.id", ondelete="CASCADE")
     from_step_id: uuid.UUID = Field(foreign_key="map_step.id", ondelete="CASCADE")
     to_step_id: uuid.UUID = Field(foreign_key="map_step.id", ondelete="CASCADE")
 

@@ -241,3 +241,40 @@ def test_a_map_s_steps_and_findings_page_through_an_index(
     assert_served_by_index(
         database_url, triage_page, "waste_finding", ["map_id", "status", "severity", "id"]
     )
+
+
+def test_a_value_stream_s_records_page_through_an_index(
+    database_url: str, client: TestClient[Any], viewer: Api, factory: Factory, stream: Any
+) -> None:
+    for n in range(3):
+        factory.participant(stream)
+        factory.risk(stream)
+        factory.action_item(stream)
+        factory.map(stream, kind="current" if n == 0 else "desired")
+        factory.signoff(stream, factory.sponsor(stream)["person_id"])
+    for kind in ("charter", "current_state_map", "desired_state_map"):
+        factory.deliverable(stream, kind)
+    target = factory.target(stream)
+    for n in range(3):
+        factory.target(stream)
+        factory.measurement(target, 15 - n, measured_at=f"2026-01-0{n + 1}T09:00:00Z")
+    base = f"/api/v1/value-streams/{stream['id']}"
+    lists = [
+        ("participant", f"{base}/participants", ["value_stream_id", "id"]),
+        ("risk", f"{base}/risks", ["value_stream_id", "id"]),
+        ("action_item", f"{base}/action-items", ["value_stream_id", "id"]),
+        ("value_stream_map", f"{base}/maps", ["value_stream_id", "id"]),
+        ("sponsor_signoff", f"{base}/signoffs", ["value_stream_id", "id"]),
+        ("deliverable", f"{base}/deliverables", ["value_stream_id", "id"]),
+        ("flow_target", f"{base}/targets", ["value_stream_id", "id"]),
+        (
+            "measurement",
+            f"/api/v1/targets/{target['id']}/measurements",
+            ["target_id", "measured_at", "id"],
+        ),
+    ]
+
+    pages = {table: (second_page(viewer, client, url, table), keys) for table, url, keys in lists}
+
+    for table, (statement, keys) in pages.items():
+        assert_served_by_index(database_url, statement, table, keys)
