@@ -10,6 +10,7 @@ from core.foundation import audit
 from core.models.playbook import PlaybookRecord
 from core.models.value_stream import ValueStream
 from core.services import crud
+from core.workflow.kept import Recent
 from core.workflow.playbook import Playbook, default_playbook
 
 
@@ -20,12 +21,21 @@ async def _record(session: AsyncSession, actor: Actor) -> PlaybookRecord | None:
     return (await session.exec(statement)).first()
 
 
+_PARSED: Recent[Playbook] = Recent(512)
+"""Organizations' playbooks as parsed, by record and version: a version is never reused."""
+
+
 async def get_playbook(session: AsyncSession, actor: Actor) -> tuple[Playbook, int]:
     """The playbook and its version; the built-in default has version 0."""
     record = await _record(session, actor)
     if record is None:
         return default_playbook(), 0
-    return Playbook.model_validate(record.data), record.version
+    key = (record.id, record.version)
+    playbook = _PARSED.get(key)
+    if playbook is None:
+        playbook = Playbook.model_validate(record.data)
+        _PARSED.put(key, playbook)
+    return playbook, record.version
 
 
 def parse_playbook(data: object) -> Playbook:

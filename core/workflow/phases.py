@@ -68,7 +68,7 @@ async def gates_of(
         }
 
     own = [s for s in streams if s.organization_id == actor.organization_id]
-    return await kept.per_stream(session, ("gate", playbook.model_dump_json()), own, not_kept)
+    return await kept.per_stream(session, ("gate", playbook.fingerprint), own, not_kept)
 
 
 async def transition(
@@ -160,7 +160,7 @@ class Timebox:
 
 def timebox(playbook: Playbook, stream: ValueStream, now: datetime | None = None) -> Timebox:
     now = now or utcnow()
-    spec = playbook.phase(stream.phase) if stream.phase in playbook.keys else None
+    spec = playbook.phase(stream.phase) if stream.phase in playbook.positions else None
     return Timebox(
         days_in_phase=round(days_between(stream.phase_entered_at, now), 3),
         timebox_days=spec.timebox_days if spec else None,
@@ -201,13 +201,13 @@ def portfolio_row(
     targets: TargetStatusCounts,
 ) -> PortfolioRow:
     """The row, its phase named by the organization's playbook (None for a phase it lacks)."""
-    names = {p.key: p.name for p in playbook.phases}
+    spec = playbook.phase(stream.phase) if stream.phase in playbook.positions else None
     return PortfolioRow(
         id=stream.id,
         name=stream.name,
         owner_id=stream.owner_id,
         phase=stream.phase,
-        phase_name=names.get(stream.phase),
+        phase_name=spec.name if spec else None,
         cycle=stream.cycle,
         phase_entered_at=stream.phase_entered_at,
         days_in_phase=box.days_in_phase,
