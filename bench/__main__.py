@@ -35,6 +35,7 @@ BENCHMARKS = (
     "readout",
     "noisy_neighbour",
     "overload",
+    "request_costs",
     "load_objective",
 )
 """Quick ones first; the load objective's memory soak takes ten minutes per database."""

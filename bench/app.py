@@ -55,10 +55,13 @@ async def bare_db(session: AsyncSession) -> dict[str, int]:
     return {"value": int(value)}
 
 
-def create_bench_app() -> Litestar:
-    """Factory for granian: the app `vsm serve` runs, with the yardstick routes added."""
+def create_bench_app(settings: Settings | None = None) -> Litestar:
+    """Factory for granian: the app `vsm serve` runs, with the yardstick routes added.
+
+    Settings come from the environment unless given (a benchmark running the app in
+    its own process)."""
     logging.captureWarnings(True)
-    app = create_app(Settings())
+    app = create_app(settings or Settings())
     app.register(bare)
     app.register(bare_db)
     return app

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -76,48 +76,80 @@ async def seed(client: httpx.AsyncClient, streams: int, items_each: int) -> Data
     return Data(stream_ids, item_ids, tokens)
 
 
-async def one_request(client: RawClient, data: Data, rng: random.Random) -> Sample:
+class Requester(Protocol):
+    """What sends the mix's requests: `RawClient` over a socket, or an in-process client."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any: ...
+
+
+MIX: tuple[tuple[str, float], ...] = (
+    ("GET stream", 0.25),
+    ("GET 50 backlog items", 0.25),
+    ("GET portfolio", 0.10),
+    ("GraphQL portfolio", 0.20),
+    ("PATCH item (If-Match)", 0.20),
+)
+"""Each kind of request of the mix and its share of the traffic."""
+
+
+def kind_of(roll: float) -> str:
+    """The kind a roll in [0, 1) falls on, by the shares of `MIX`."""
+    reached = 0.0
+    for kind, share in MIX:
+        reached += share
+        if roll < reached:
+            return kind
+    return MIX[-1][0]
+
+
+async def send(client: Requester, data: Data, kind: str, rng: random.Random) -> Any:
+    """One request of `kind` for a stream (and, for a write, an item) that `rng` picks."""
     headers = {"Authorization": f"Bearer {next(data.tokens)}"}
-    roll = rng.random()
     stream = rng.choice(data.streams)
-    kind = "?"
+    if kind == "GET stream":
+        return await client.request("GET", f"/api/v1/value-streams/{stream}", headers=headers)
+    if kind == "GET 50 backlog items":
+        return await client.request(
+            "GET",
+            f"/api/v1/value-streams/{stream}/backlog-items",
+            params={"limit": 50},
+            headers=headers,
+        )
+    if kind == "GET portfolio":
+        return await client.request(
+            "GET", "/api/v1/portfolio", params={"limit": 50}, headers=headers
+        )
+    if kind == "GraphQL portfolio":
+        return await client.request(
+            "POST", "/graphql", json_body={"query": GRAPHQL_PORTFOLIO}, headers=headers
+        )
+    item = rng.choice(data.items)
+    answer = await client.request(
+        "PATCH",
+        f"/api/v1/backlog-items/{item}",
+        json_body={"title": f"Renamed {rng.random():.6f}"},
+        headers={**headers, "If-Match": f'"{data.versions[item]}"'},
+    )
+    if answer.status_code == 200:
+        data.versions[item] = answer.json()["version"]
+    elif answer.status_code == 412:
+        data.versions[item] = answer.json().get("current_version", data.versions[item])
+    return answer
+
+
+async def one_request(client: Requester, data: Data, rng: random.Random) -> Sample:
+    kind = kind_of(rng.random())
     start = time.perf_counter()
     try:
-        if roll < 0.25:
-            kind = "GET stream"
-            answer = await client.request("GET", f"/api/v1/value-streams/{stream}", headers=headers)
-        elif roll < 0.50:
-            kind = "GET 50 backlog items"
-            answer = await client.request(
-                "GET",
-                f"/api/v1/value-streams/{stream}/backlog-items",
-                params={"limit": 50},
-                headers=headers,
-            )
-        elif roll < 0.60:
-            kind = "GET portfolio"
-            answer = await client.request(
-                "GET", "/api/v1/portfolio", params={"limit": 50}, headers=headers
-            )
-        elif roll < 0.80:
-            kind = "GraphQL portfolio"
-            answer = await client.request(
-                "POST", "/graphql", json_body={"query": GRAPHQL_PORTFOLIO}, headers=headers
-            )
-        else:
-            kind = "PATCH item (If-Match)"
-            item = rng.choice(data.items)
-            answer = await client.request(
-                "PATCH",
-                f"/api/v1/backlog-items/{item}",
-                json_body={"title": f"Renamed {rng.random():.6f}"},
-                headers={**headers, "If-Match": f'"{data.versions[item]}"'},
-            )
-            if answer.status_code == 200:
-                data.versions[item] = answer.json()["version"]
-            elif answer.status_code == 412:
-                data.versions[item] = answer.json().get("current_version", data.versions[item])
-        status: int | str = answer.status_code
+        status: int | str = (await send(client, data, kind, rng)).status_code
     except HTTPFailure as exc:
         status = str(exc)
     return Sample(kind, status, time.perf_counter() - start)
