@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, MediaType, Response, get
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +34,7 @@ class PortfolioController(Controller):
         cursor: Annotated[str | None, CursorParam] = None,
         *,
         filters: workflow.PortfolioFilter,
-    ) -> PortfolioPage:
+    ) -> Response[PortfolioPage]:
         page = await workflow.portfolio_rows(session, actor, filters, limit=limit, cursor=cursor)
-        return PortfolioPage(items=page.items, next_cursor=page.next_cursor)
+        body = PortfolioPage(items=page.items, next_cursor=page.next_cursor)
+        return Response(body.model_dump_json().encode(), media_type=MediaType.JSON)
