@@ -6,13 +6,24 @@ open-loop test with it measures the load generator, not the server. This client 
 the least a load test needs: keep-alive connections reused last-in first-out, a new
 connection whenever none is idle (as independent clients would open them), requests
 with a JSON body, answers by Content-Length or chunked encoding.
+
+A connection idle for longer than `KEEPALIVE_EXPIRY` is closed rather than reused, as
+httpx and browsers do: the server closes a keep-alive connection that sends nothing for
+a while (granian after 30 s), and a request sent on one it has just closed fails with no
+answer. Without the expiry, a burst's connections left idle in the pool failed that way
+when the next burst took them up again: errors of the client, not of the server.
 """
 
 import asyncio
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+KEEPALIVE_EXPIRY = 5.0
+"""Seconds a connection may stay idle and still be reused (httpx's default)."""
 
 
 class HTTPFailure(Exception):
@@ -29,12 +40,15 @@ class Answer:
 
 
 class RawClient:
-    def __init__(self, base: str, timeout: float) -> None:
+    def __init__(
+        self, base: str, timeout: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         parts = urlsplit(base)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
         self.timeout = timeout
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.clock = clock
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
 
     async def request(
         self,
@@ -54,7 +68,7 @@ class RawClient:
             lines.append("Content-Type: application/json")
         lines.append(f"Content-Length: {len(body)}")
         message = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-        reader, writer = self._idle.pop() if self._idle else await self._connect()
+        reader, writer = self._idle_connection() or await self._connect()
         try:
             async with asyncio.timeout(self.timeout):
                 writer.write(message)
@@ -63,10 +77,23 @@ class RawClient:
             writer.close()
             raise HTTPFailure(type(exc).__name__) from exc
         if keep:
-            self._idle.append((reader, writer))
+            self._idle.append((reader, writer, self.clock()))
         else:
             writer.close()
         return answer
+
+    def _idle_connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """The most recently used idle connection; every one idle too long is closed."""
+        expired = self.clock() - KEEPALIVE_EXPIRY
+        while self._idle:
+            reader, writer, since = self._idle.pop()
+            if since >= expired:
+                return reader, writer
+            writer.close()
+            for _reader, stale, _since in self._idle:
+                stale.close()
+            self._idle.clear()
+        return None
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         try:
@@ -75,7 +102,7 @@ class RawClient:
             raise HTTPFailure(type(exc).__name__) from exc
 
     def close(self) -> None:
-        for _reader, writer in self._idle:
+        for _reader, writer, _since in self._idle:
             writer.close()
         self._idle.clear()
 

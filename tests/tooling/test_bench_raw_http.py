@@ -3,7 +3,7 @@
 import asyncio
 from typing import Any
 
-from bench.raw_http import RawClient, _read_answer
+from bench.raw_http import KEEPALIVE_EXPIRY, RawClient, _read_answer
 
 
 def read(raw: bytes) -> Any:
@@ -47,3 +47,23 @@ def test_the_client_reuses_its_connection_against_the_running_service(running_se
     assert first.status_code == second.status_code == 200
     assert first.json() == {"status": "ok"}
     assert idle == 1, "both requests went over one kept-alive connection"
+
+
+def test_a_connection_idle_past_the_expiry_is_closed_not_reused(running_server: str) -> None:
+    """A server closes keep-alive connections that stay idle; reusing one fails unanswered."""
+    now = [0.0]
+
+    async def apart() -> tuple[Any, Any, bool, bool]:
+        client = RawClient(running_server, timeout=10, clock=lambda: now[0])
+        first = await client.request("GET", "/health")
+        ((_reader, stale, _since),) = client._idle
+        now[0] += KEEPALIVE_EXPIRY + 1
+        second = await client.request("GET", "/health")
+        ((_reader, fresh, _since),) = client._idle
+        client.close()
+        return first, second, stale.is_closing(), fresh is stale
+
+    first, second, stale_closed, reused = asyncio.run(apart())
+
+    assert first.status_code == second.status_code == 200
+    assert stale_closed and not reused
