@@ -144,6 +144,14 @@ def section(
         "and the load generator shares the machine)",
         "- the GraphQL portfolio's share of the mix's CPU: "
         f"{median['GraphQL portfolio'] * shares['GraphQL portfolio'] / average:.0%}",
+        *(
+            [
+                "- PostgreSQL's own CPU (its server processes) is not counted: on one machine it "
+                "takes from the same cores"
+            ]
+            if database == "PostgreSQL"
+            else []
+        ),
         "",
         "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
         "",
