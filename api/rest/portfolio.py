@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Response, get
 from pydantic import BaseModel
@@ -37,4 +37,5 @@ class PortfolioController(Controller):
     ) -> Response[PortfolioPage]:
         page = await workflow.portfolio_rows(session, actor, filters, limit=limit, cursor=cursor)
         body = PortfolioPage(items=page.items, next_cursor=page.next_cursor)
-        return Response(body.model_dump_json().encode(), media_type=MediaType.JSON)
+        answer: Response[Any] = Response(body.model_dump_json().encode(), media_type=MediaType.JSON)
+        return answer
