@@ -84,6 +84,7 @@ def _install_sqlite_pragmas(
 
     @event.listens_for(engine.sync_engine, "checkin")
     @event.listens_for(engine.sync_engine, "invalidate")
+    @event.listens_for(engine.sync_engine, "detach")
     def _on_return(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
         queue.leave(record.info)
 
@@ -107,8 +108,12 @@ class WriterQueue:
     The turn is taken when a connection's transaction begins and given back when the
     connection goes back to the pool, after its COMMIT or ROLLBACK has finished (a
     session hands its connection back when its transaction ends); a connection that
-    begins again before then keeps its turn. Outside an event loop's greenlet (a
-    synchronous engine) there is nobody to queue.
+    begins again before then keeps its turn. A connection the pool loses instead (it is
+    invalidated, or detached: a connection dropped unclosed is detached when the garbage
+    collector finds it) gives its turn back too, from whatever thread that happens on,
+    through its event loop: a turn never given back would have made every later write of
+    the worker wait out the busy timeout. Outside an event loop's greenlet (a synchronous
+    engine) there is nobody to queue.
     """
 
     HELD = "valuestream.writer_turn"
@@ -134,12 +139,21 @@ class WriterQueue:
             raise sqlite3.OperationalError("database is locked") from None
         finally:
             self.waiting -= 1
-        info[self.HELD] = lock
+        info[self.HELD] = (lock, loop)
 
     def leave(self, info: dict[str, Any]) -> None:
-        lock = info.pop(self.HELD, None)
-        if lock is not None:
+        held = info.pop(self.HELD, None)
+        if held is None:
+            return
+        lock, loop = held
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
             lock.release()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(lock.release)
 
 
 def make_engine(

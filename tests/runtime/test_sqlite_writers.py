@@ -6,6 +6,8 @@ it over to the next writer in line as soon as the one before has committed.
 """
 
 import asyncio
+import gc
+import warnings
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,34 @@ def test_writers_of_one_process_take_the_write_lock_in_the_order_they_came(
             await engine.dispose()
 
     assert asyncio.run(scenario()) == ["first", "second", "third", "fourth"]
+
+
+def test_a_write_connection_dropped_unclosed_gives_its_turn_back(tmp_path: Path) -> None:
+    """The garbage collector detaches such a connection; a turn kept would block every write."""
+
+    async def scenario() -> list[str]:
+        engine = make_engine(
+            f"sqlite+aiosqlite:///{tmp_path / 'dropped.db'}",
+            timeouts=Timeouts(sqlite_busy_ms=2_000),
+        )
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE log (name TEXT)"))
+            dropped = await engine.connect()
+            await dropped.begin()
+            await dropped.execute(text("INSERT INTO log (name) VALUES ('lost')"))
+            del dropped
+            gc.collect()
+            await asyncio.sleep(0)
+
+            await _write(engine, "after")
+
+            async with engine.connect() as connection:
+                rows = await connection.execute(text("SELECT name FROM log ORDER BY rowid"))
+                return [name for (name,) in rows]
+        finally:
+            await engine.dispose()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert asyncio.run(scenario()) == ["after"]
