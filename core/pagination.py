@@ -147,7 +147,7 @@ def page_window(
     """The one definition of a page, whichever path then reads its rows."""
     check_limit(limit)
     columns = [_attribute(key) for key in keys]
-    sorted_by = [_sorted_by(column) for column in columns]
+    sorted_by = [sort_key(column) for column in columns]
     if cursor:
         values = decode_cursor(cursor, len(columns))
         try:
@@ -167,10 +167,12 @@ LAST: dict[type, Any] = {date: date.max, datetime: datetime.max.replace(tzinfo=U
 """What an empty date or instant sorts as: after every real one, on both databases."""
 
 
-def _sorted_by(column: InstrumentedAttribute[Any]) -> Any:
-    """The column, or for one that may be empty (a milestone's due date) the column with
-    its empty values as `LAST`: a row comparison with NULL is unknown, so a page after a
+def sort_key(key: Mapped[Any]) -> Any:
+    """What a list sorts by for `column`: the column, or for one that may be empty (a
+    milestone's due date) the column with its empty values as `LAST`, for pages and
+    batches alike: a row comparison with NULL is unknown, so a page after a
     row without a due date lost every row after it, and the databases sort NULL apart."""
+    column = _attribute(key)
     last = LAST.get(column.type.python_type) if column.expression.nullable else None
     if last is None:
         return column

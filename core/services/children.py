@@ -18,7 +18,7 @@ from core.actor import Actor
 from core.models.base import Entity
 from core.models.person import Person
 from core.models.value_stream import ValueStream
-from core.pagination import Page, PageOrder, paginate
+from core.pagination import Page, PageOrder, paginate, sort_key
 from core.services import crud, reads
 from core.services.context import Work
 from core.services.filters import ListFilter, NoFilter
@@ -201,9 +201,9 @@ class ChildService(Generic[C]):
         rows = await session.exec(
             self._filtered(statement, filters).order_by(
                 *(
-                    col(getattr(self.model, name)).desc()
+                    sort_key(col(getattr(self.model, name))).desc()
                     if self.descending
-                    else col(getattr(self.model, name))
+                    else sort_key(col(getattr(self.model, name)))
                     for name in self.order
                 )
             )

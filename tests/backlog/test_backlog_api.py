@@ -84,6 +84,9 @@ def test_milestones_page_by_due_date_with_the_undated_last(editor: Api, factory:
 
     assert seen[:3] == [dated[1], dated[2], dated[0]]
     assert sorted(seen[3:]) == sorted(undated)
+    query = "query($id: ID!) { valueStream(id: $id) { milestones { id } } }"
+    answer = editor.graphql(query, {"id": stream["id"]})["data"]["valueStream"]["milestones"]
+    assert [milestone["id"] for milestone in answer][:3] == seen[:3]
 
 
 def test_milestone_progress(editor: Api, factory: Factory) -> None:
