@@ -153,5 +153,6 @@ def days_between(start: datetime, end: datetime) -> float:
 
 
 def is_overdue(playbook: Playbook, phase: str, entered_at: datetime, now: datetime) -> bool:
-    timebox = playbook.phase(phase).timebox_days if phase in playbook.positions else None
+    spec = playbook.find(phase)
+    timebox = spec.timebox_days if spec else None
     return timebox is not None and days_between(entered_at, now) > timebox

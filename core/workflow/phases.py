@@ -160,7 +160,7 @@ class Timebox:
 
 def timebox(playbook: Playbook, stream: ValueStream, now: datetime | None = None) -> Timebox:
     now = now or utcnow()
-    spec = playbook.phase(stream.phase) if stream.phase in playbook.positions else None
+    spec = playbook.find(stream.phase)
     return Timebox(
         days_in_phase=round(days_between(stream.phase_entered_at, now), 3),
         timebox_days=spec.timebox_days if spec else None,
@@ -201,7 +201,7 @@ def portfolio_row(
     targets: TargetStatusCounts,
 ) -> PortfolioRow:
     """The row, its phase named by the organization's playbook (None for a phase it lacks)."""
-    spec = playbook.phase(stream.phase) if stream.phase in playbook.positions else None
+    spec = playbook.find(stream.phase)
     return PortfolioRow(
         id=stream.id,
         name=stream.name,

@@ -102,6 +102,11 @@ class Playbook(BaseModel):
     def phase(self, key: str) -> PhaseSpec:
         return self.phases[self.index(key)]
 
+    def find(self, key: str) -> PhaseSpec | None:
+        """The phase, or None for a key the playbook lacks (a stream's phase removed since)."""
+        position = self.positions.get(key)
+        return None if position is None else self.phases[position]
+
     def next_key(self, key: str) -> str | None:
         i = self.index(key)
         return self.phases[i + 1].key if i + 1 < len(self.phases) else None
