@@ -16,8 +16,13 @@ from core.backlog import listing, placement, raci
 from core.backlog.ownership import RaciRole, is_committed
 from core.backlog.references import same_stream_ids, stream_step_ids
 from core.errors import ValidationFailed
-from core.metrics.wsjf import wsjf
-from core.models.backlog import BacklogItem, Milestone, backlog_derived
+from core.models.backlog import (
+    WSJF_INPUTS,
+    BacklogItem,
+    Milestone,
+    backlog_derived,
+    item_wsjf,
+)
 from core.models.team import Team
 from core.models.value_stream import ValueStream
 from core.models.waste_finding import WasteFinding
@@ -25,8 +30,6 @@ from core.pagination import PageOrder
 from core.services import crud, reads
 from core.services.children import ChildService
 from core.services.filters import ListFilter
-
-WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "job_size")
 
 
 class BacklogService(ChildService[BacklogItem]):
@@ -124,7 +127,7 @@ def _needs_owner() -> ValidationFailed:
 
 
 def _wsjf_sort(values: dict[str, Any]) -> float:
-    score = wsjf(*(values.get(name) for name in WSJF_INPUTS), strict=False)
+    score = item_wsjf(values)
     return score if score is not None else 0.0
 
 

@@ -93,17 +93,20 @@ class BacklogItem(BacklogFields, Entity, table=True):
 
     @property
     def wsjf(self) -> float | None:
-        return wsjf(
-            self.business_value,
-            self.time_criticality,
-            self.risk_reduction,
-            self.job_size,
-            strict=False,
-        )
+        return wsjf(*(getattr(self, name) for name in WSJF_INPUTS), strict=False)
 
     @property
     def overdue(self) -> bool:
         return is_overdue(self.status, self.due_date, utcnow().date())
+
+
+WSJF_INPUTS = ("business_value", "time_criticality", "risk_reduction", "job_size")
+"""An item's scores that its WSJF is computed from, in `core.metrics.wsjf.wsjf`'s order."""
+
+
+def item_wsjf(values: Mapping[str, Any]) -> float | None:
+    """The WSJF of an item's values; None while an input is missing."""
+    return wsjf(*(values.get(name) for name in WSJF_INPUTS), strict=False)
 
 
 def is_overdue(status: str, due_date: date | None, today: date) -> bool:
@@ -119,13 +122,7 @@ def backlog_derived(values: Mapping[str, Any]) -> dict[str, Any]:
     `backlog_read` gets them from an item; both say the same by construction.
     """
     return {
-        "wsjf": wsjf(
-            values["business_value"],
-            values["time_criticality"],
-            values["risk_reduction"],
-            values["job_size"],
-            strict=False,
-        ),
+        "wsjf": item_wsjf(values),
         "overdue": is_overdue(values["status"], values["due_date"], utcnow().date()),
     }
 
