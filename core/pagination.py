@@ -173,16 +173,20 @@ def sort_key(key: Mapped[Any]) -> Any:
     batches alike: a row comparison with NULL is unknown, so a page after a
     row without a due date lost every row after it, and the databases sort NULL apart."""
     column = _attribute(key)
-    last = LAST.get(column.type.python_type) if column.expression.nullable else None
+    last = _last(column)
     if last is None:
         return column
     return func.coalesce(column, literal(last, column.type))
 
 
+def _last(column: InstrumentedAttribute[Any]) -> Any:
+    """What the column's empty values sort as, or None for a column that cannot be empty
+    or whose empty values are left as they are."""
+    return LAST.get(column.type.python_type) if column.expression.nullable else None
+
+
 def _or_last(column: InstrumentedAttribute[Any], value: Any) -> Any:
-    if value is None and column.expression.nullable:
-        return LAST.get(column.type.python_type)
-    return value
+    return _last(column) if value is None else value
 
 
 def _attribute(key: Mapped[Any]) -> InstrumentedAttribute[Any]:
