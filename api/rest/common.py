@@ -18,6 +18,7 @@ __all__ = [
     "CycleParam",
     "LimitParam",
     "PageOut",
+    "json_response",
     "page_out",
     "page_response",
     "versioned",
@@ -55,9 +56,20 @@ def page_response(page: Page[R], read: type[R]) -> Response[PageOut[R]]:
     SQLModel read model again, which cost a quarter of a page of 100 people.
     """
     shown = type(page.items[0]) if page.items else read
-    body = _page_model(shown)(items=page.items, next_cursor=page.next_cursor)
-    answer: Response[Any] = Response(body.model_dump_json().encode(), media_type=MediaType.JSON)
-    return answer
+    return json_response(_page_model(shown)(items=page.items, next_cursor=page.next_cursor))
+
+
+def json_response(
+    body: BaseModel, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """The model as JSON by pydantic's own serializer: several times faster than
+    Litestar's route through `model_dump` and msgspec, for the same document."""
+    return Response(
+        body.model_dump_json(by_alias=False).encode(),
+        status_code=status_code,
+        headers=headers,
+        media_type=MediaType.JSON,
+    )
 
 
 def versioned(
@@ -67,14 +79,7 @@ def versioned(
     if location:
         headers["Location"] = location
     if isinstance(body, BaseModel):
-        # pydantic's own JSON serializer is several times faster than Litestar's
-        # route through model_dump and msgspec, for the same document.
-        return Response(
-            body.model_dump_json(by_alias=False).encode(),
-            status_code=status_code,
-            headers=headers,
-            media_type=MediaType.JSON,
-        )
+        return json_response(body, status_code=status_code, headers=headers)
     return Response(body, status_code=status_code, headers=headers)
 
 

@@ -1,10 +1,10 @@
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, Response, get
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam
+from api.rest.common import DEFAULT_LIMIT, CursorParam, LimitParam, json_response
 from api.rest.filters import query_filters
 from core.actor import Actor
 from core.models.portfolio import PortfolioRow
@@ -36,6 +36,4 @@ class PortfolioController(Controller):
         filters: workflow.PortfolioFilter,
     ) -> Response[PortfolioPage]:
         page = await workflow.portfolio_rows(session, actor, filters, limit=limit, cursor=cursor)
-        body = PortfolioPage(items=page.items, next_cursor=page.next_cursor)
-        answer: Response[Any] = Response(body.model_dump_json().encode(), media_type=MediaType.JSON)
-        return answer
+        return json_response(PortfolioPage(items=page.items, next_cursor=page.next_cursor))
