@@ -47,7 +47,7 @@ from bench.map_metrics import (
     random_dag,
     store,
 )
-from bench.results import add_output_arguments, write_section
+from bench.results import add_output_arguments, machine_line, write_section
 
 GOAL = 3.0
 """Each figure's largest multiple of its yardstick."""
@@ -226,7 +226,7 @@ def section(when: str, database: str, figures: list[Figures], args: argparse.Nam
             "",
             *(f"- {what}: **{'met' if ok else 'not met'}**" for what, ok in checks),
             "",
-            "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
+            machine_line(info),
             "",
         ]
     )

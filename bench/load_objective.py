@@ -53,7 +53,7 @@ from bench.http_read import free_port, machine, prepare_database, server_process
 from bench.noisy_neighbour import map_document
 from bench.overload import Data, Sample, one_request, percentile
 from bench.raw_http import HTTPFailure, RawClient
-from bench.results import RESULTS, write_section
+from bench.results import RESULTS, machine_line, write_section
 
 OBJECTIVE_P99_SECONDS = 0.250
 MEMORY_GROWTH_LIMIT = 0.10
@@ -315,7 +315,7 @@ def section(database: str, when: str, info: dict[str, str], reports: list[Worker
                 f"{MEMORY_GROWTH_LIMIT:+.0%}): {'held' if held else '**not held**'}; "
                 "samples (s: MiB) " + ", ".join(f"{at:.0f}: {mib:.0f}" for at, mib in report.memory)
             )
-    lines += ["", "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".", ""]
+    lines += ["", machine_line(info), ""]
     return "\n".join(lines)
 
 

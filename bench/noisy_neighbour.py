@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from bench.http_read import free_port, machine, prepare_database, server_process
-from bench.results import RESULTS, write_section
+from bench.results import RESULTS, machine_line, write_section
 
 GOAL = 3.0
 
@@ -219,7 +219,7 @@ def section(
         )
         + ".",
         "",
-        "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
+        machine_line(info),
         "",
     ]
     return "\n".join(lines)

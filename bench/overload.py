@@ -33,7 +33,7 @@ import httpx
 from bench.http_read import free_port, machine, prepare_database, server_process
 from bench.noisy_neighbour import map_document
 from bench.raw_http import HTTPFailure, RawClient
-from bench.results import RESULTS, write_section
+from bench.results import RESULTS, machine_line, write_section
 
 ALLOWED = {200, 201, 412, 503}
 DEADLINE_SECONDS = 30.0
@@ -211,7 +211,7 @@ def section(database: str, when: str, info: dict[str, str], rows: list[str], arg
             "|---:|---:|---:|---:|---:|---:|---|---|",
             *rows,
             "",
-            "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
+            machine_line(info),
             "",
         ]
     )

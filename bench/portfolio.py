@@ -38,7 +38,7 @@ import httpx
 
 from bench.copies import copy_streams
 from bench.http_read import free_port, machine, prepare_database, server_process
-from bench.results import RESULTS, write_section
+from bench.results import RESULTS, machine_line, write_section
 
 GOAL_P95_MS = 50.0
 """Issue 12's goal for a portfolio of 100 streams."""
@@ -276,7 +276,7 @@ def section(
         f"Goal: both portfolios' p95 under {goal:g} ms: **{'met' if met else 'not met'}**.",
         "`first` is the first request after the data was written, before any warm-up.",
         "",
-        "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
+        machine_line(info),
         "",
     ]
     return "\n".join(lines)

@@ -37,7 +37,7 @@ from bench import load_objective
 from bench.app import BARE_PATH, create_bench_app
 from bench.http_read import machine, prepare_database
 from bench.overload import MIX, Data, send
-from bench.results import add_output_arguments, write_section
+from bench.results import add_output_arguments, machine_line, write_section
 from core.config import Settings
 
 BARE = "bare route"
@@ -153,7 +153,7 @@ def section(
             else []
         ),
         "",
-        "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + ".",
+        machine_line(info),
         "",
     ]
     return "\n".join(lines)

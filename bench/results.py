@@ -35,3 +35,8 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="Markdown file to update")
     parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+
+
+def machine_line(info: dict[str, str]) -> str:
+    """The line that ends a section: the machine and software the figures were measured on."""
+    return "Machine: " + ", ".join(f"{k}: {v}" for k, v in info.items()) + "."
