@@ -30,6 +30,7 @@ from api.graphql import (
 )
 from api.graphql.context import Context
 from api.graphql.cost import CostLimit, Pricing
+from api.graphql.execution import Execution
 from api.graphql.extensions import StrictGrammar, UnitOfWork, coded
 from api.graphql.nul import NoNulInLiterals, NoNulInVariables
 from api.graphql.sdl import sdl
@@ -129,6 +130,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             UnitOfWork,
         ],
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=Execution,
     )
     pricing.append(Pricing(schema._schema))
     return schema

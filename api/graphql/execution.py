@@ -1,0 +1,110 @@
+"""Scalar fields that only read an attribute, answered without graphql-core's general path.
+
+A portfolio of 50 streams asks for about 1,100 scalars that just read an attribute (a
+name, a phase, each gate criterion's key and whether it passed). For each one
+graphql-core builds a resolve info, tests the value for an awaitable and goes through
+`complete_value` twice (non-null, then leaf) before it coerces the value: about a tenth
+of such an answer's CPU. strawberry gives those fields its basic resolver, which takes no
+info and no arguments, so for them this context reads the value and coerces it with the
+field type's own coercer, as graphql-core would. Whatever is not plain (an error, a null
+where the schema promises a value, a coercion that refuses, a middleware) takes the
+general path, which answers with the same error it always did; reading an attribute
+twice changes nothing.
+"""
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path, Undefined
+from graphql.pyutils.undefined import UndefinedType
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """How a plain scalar field is answered: its attribute read, its value coerced."""
+
+    read: Callable[[Any, None], Any]
+    coerce: Callable[[Any], Any]
+    non_null: bool
+
+
+def plain_leaf(field: GraphQLField) -> Leaf | None:
+    """The field's `Leaf` when strawberry resolves it by reading an attribute, else None."""
+    kind = get_nullable_type(field.type)
+    read = field.resolve
+    if read is None or not getattr(read, "_is_default", False) or field.args:
+        return None
+    if not is_leaf_type(kind):
+        return None
+    return Leaf(read, kind.coerce_output_value, is_non_null_type(field.type))
+
+
+Leaves = dict[GraphQLObjectType, dict[str, Leaf]]
+
+_LEAVES: "weakref.WeakKeyDictionary[GraphQLSchema, Leaves]" = weakref.WeakKeyDictionary()
+
+
+def leaves_of(schema: GraphQLSchema) -> Leaves:
+    """Every object type's plain scalar fields, found once per schema."""
+    found = _LEAVES.get(schema)
+    if found is None:
+        found = {}
+        for kind in schema.type_map.values():
+            if is_object_type(kind):
+                plain = {name: plain_leaf(field) for name, field in kind.fields.items()}
+                found[kind] = {name: leaf for name, leaf in plain.items() if leaf is not None}
+        _LEAVES[schema] = found
+    return found
+
+
+class Execution(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context, with plain scalar fields answered directly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        manager = self.middleware_manager
+        self.leaves = leaves_of(self.schema) if not manager or not manager.middlewares else {}
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any | UndefinedType:
+        of_type = self.leaves.get(parent_type)
+        if of_type:
+            leaf = of_type.get(field_details_list[0].node.name.value)
+            if leaf is not None:
+                answer = _answer(leaf, source)
+                if answer is not Undefined:
+                    return answer
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+
+def _answer(leaf: Leaf, source: Any) -> Any:
+    """The field's answer, or Undefined where the general path must decide (and explain)."""
+    try:
+        value = leaf.read(source, None)
+        if value is None:
+            return Undefined if leaf.non_null else None
+        coerced = leaf.coerce(value)
+    except Exception:
+        return Undefined
+    return Undefined if coerced is None else coerced
