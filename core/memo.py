@@ -81,6 +81,15 @@ class Memo:
                 futures[item].set_result(computed[item])
         return {item: await future for item, future in futures.items()}
 
+    def known(self, values: dict[Hashable, Any]) -> None:
+        """Values read along with something else, taken by `batch` as if it had computed them;
+        a key being computed or known already keeps its value."""
+        loop = asyncio.get_running_loop()
+        for key, value in values.items():
+            if key not in self._values:
+                settled = self._values[key] = loop.create_future()
+                settled.set_result(value)
+
     def map_metrics(self, map_id: uuid.UUID, version: int, picture: FlowMap) -> MapMetrics:
         """The metrics of a map as it stands at `version` (raises for a map with a loop)."""
         return self.get(("map_metrics", map_id, version), lambda: compute_map_metrics(picture))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, literal, tuple_
+from sqlalchemy import Select, func, literal, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -23,6 +23,7 @@ from core.ranges import number_problem
 
 T = TypeVar("T")
 U = TypeVar("U")
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 
@@ -111,10 +112,13 @@ class PageOrder(Generic[T]):
 
 
 @dataclass(frozen=True)
-class Window(Generic[T]):
-    """A list's statement narrowed to one page (after the cursor, in order, one row more)."""
+class Window(Generic[S]):
+    """A list's statement narrowed to one page (after the cursor, in order, one row more).
 
-    statement: SelectOfScalar[T]
+    The statement may read more than the listed model (a row with what else it needs).
+    """
+
+    statement: S
     columns: list[InstrumentedAttribute[Any]]
     limit: int
 
@@ -137,13 +141,13 @@ class Window(Generic[T]):
 
 
 def page_window(
-    statement: SelectOfScalar[T],
+    statement: S,
     *,
     keys: Sequence[Mapped[Any]],
     limit: int,
     cursor: str | None,
     descending: bool = False,
-) -> Window[T]:
+) -> Window[S]:
     """The one definition of a page, whichever path then reads its rows."""
     check_limit(limit)
     columns = [_attribute(key) for key in keys]

@@ -27,8 +27,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import true
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from core.memo import memo_of
 from core.models.stream_change import StreamChange
@@ -72,8 +74,13 @@ KEPT: Recent[Any] = Recent(10_000)
 few kilobytes each."""
 
 
+def _revision_key(stream: uuid.UUID) -> Hashable:
+    return ("stream_change", stream)
+
+
 async def revisions(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """The streams' revisions, read once per unit of work until its next flush."""
+    """The streams' revisions, read once per unit of work until its next flush (or
+    already read with the streams, `with_revisions`)."""
 
     async def read(missing: list[uuid.UUID]) -> dict[uuid.UUID, int | None]:
         rows = await session.exec(
@@ -85,8 +92,34 @@ async def revisions(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uui
         found.update(dict(rows.all()))
         return found
 
-    read_ = await memo_of(session).batch({i: ("stream_change", i) for i in ids}, read)
+    read_ = await memo_of(session).batch({i: _revision_key(i) for i in ids}, read)
     return {i: r for i, r in read_.items() if r is not None}
+
+
+def with_revisions(
+    streams: SelectOfScalar[ValueStream],
+) -> Select[ValueStream, Any]:
+    """The value streams `streams` selects, each with its revision, in one statement.
+
+    A page of the portfolio then reads its streams and their revisions together, instead
+    of a statement for each: each costs the service more CPU than the database's work.
+    """
+    revision = (
+        select(func.sum(StreamChange.weight))
+        .where(col(StreamChange.value_stream_id) == ValueStream.id)
+        .scalar_subquery()
+    )
+    where = streams.whereclause
+    return select(ValueStream, revision).where(true() if where is None else where)
+
+
+def read_with_streams(
+    session: AsyncSession, rows: Sequence[tuple[ValueStream, int | None]]
+) -> list[ValueStream]:
+    """The streams of `with_revisions`'s rows; their revisions are this unit's from now on,
+    read in the same snapshot as the streams, so before anything derived from them."""
+    memo_of(session).known({_revision_key(stream.id): revision for stream, revision in rows})
+    return [stream for stream, _ in rows]
 
 
 def _may_keep(session: AsyncSession) -> bool:

@@ -23,7 +23,7 @@ from core.engagement.value_streams import (
 from core.models.backlog import MilestoneProgress
 from core.models.portfolio import PortfolioRow, TargetStatusCounts
 from core.models.value_stream import PhaseTransition, TransitionCreate, ValueStream
-from core.pagination import Page, paginate
+from core.pagination import Page, page_window, paginate
 from core.services import crud
 from core.services.filters import ListFilter
 from core.targets import service as targets
@@ -258,9 +258,11 @@ async def portfolio(
     if filters.overdue is not None:
         condition = _overdue_condition(playbook, now)
         statement = statement.where(condition if filters.overdue else ~condition)
-    page = await paginate(
-        session, statement, keys=[col(ValueStream.id)], limit=limit, cursor=cursor
+    window = page_window(
+        kept.with_revisions(statement), keys=[col(ValueStream.id)], limit=limit, cursor=cursor
     )
+    rows = (await session.exec(window.statement)).all()
+    page = window.page(kept.read_with_streams(session, rows), getattr)
     results = await gates_of(session, actor, page.items, playbook)
 
     async def not_kept(missing: list[ValueStream]) -> dict[uuid.UUID, _Counted]:

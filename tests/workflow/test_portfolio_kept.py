@@ -185,6 +185,21 @@ def test_a_repeated_portfolio_read_reads_less(app: Any, viewer: Api, world: Worl
     assert len(again) < len(first)
 
 
+def test_a_kept_portfolio_reads_its_streams_and_their_revisions_together(
+    app: Any, viewer: Api, world: World
+) -> None:
+    """Each statement costs the service more CPU than the database's work: the revisions
+    that say whether kept gates still hold come with the page of streams."""
+    portfolio(viewer)
+
+    with counted_statements(app) as again:
+        portfolio(viewer)
+
+    reads_changes = [s for s in again if "stream_change" in s]
+    assert len(reads_changes) == 2, "one per transport:\n" + "\n".join(again)
+    assert all("FROM value_stream" in s for s in reads_changes)
+
+
 def change_log(database_url: str, stream_id: str) -> tuple[int, int]:
     """The stream's revision (the sum of its log's weights) and its log's length."""
 
