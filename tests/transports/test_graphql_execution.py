@@ -1,16 +1,18 @@
 """Plain scalar fields answered directly give exactly what graphql-core's general path gives."""
 
 import enum
+import types
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import strawberry
+from pydantic import BaseModel
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.graphql import execution
-from api.graphql.execution import Execution, leaves_of
+from api.graphql.execution import Execution, is_awaitable, leaves_of
 from api.graphql.schema import build_schema
 from core.config import Settings
 
@@ -124,6 +126,37 @@ def test_a_middleware_sees_every_field(counted: list[str]) -> None:
 
     assert seen == ["steps", "name", "minutes", "note", "phase", "shout"]
     assert counted == []
+
+
+class Model(BaseModel):
+    name: str
+
+
+class Ready:
+    def __await__(self) -> Iterator[None]:
+        yield None
+
+
+async def coroutine() -> None:
+    return None
+
+
+@types.coroutine
+def generator_coroutine() -> Iterator[None]:
+    yield None
+
+
+def test_awaitables_are_told_from_plain_objects_by_their_type() -> None:
+    running = coroutine()
+    try:
+        assert is_awaitable(running)
+    finally:
+        running.close()
+    assert is_awaitable(Ready())
+    assert is_awaitable(generator_coroutine())
+    assert not is_awaitable(Model(name="Approve"))
+    assert not is_awaitable(Step(name="Approve", minutes=1, note=None, phase=Phase.PLANNING))
+    assert not is_awaitable(iter(()))
 
 
 def test_the_services_schema_answers_its_plain_fields_directly() -> None:
