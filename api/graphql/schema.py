@@ -3,6 +3,7 @@
 from http import HTTPStatus
 from typing import Any
 
+import msgspec
 import strawberry
 from cross_web import HTTPException
 from graphql import ASTValidationRule, GraphQLError
@@ -170,6 +171,11 @@ def graphql_controller(settings: Settings) -> type[Controller]:
             if not settings.graphql_introspection:
                 raise NotFoundException("introspection is turned off on this server")
             return sdl(self.schema)
+
+        def encode_json(self, data: object) -> bytes:
+            """msgspec, as Litestar encodes the REST answers: the standard library's encoder
+            took a twentieth of the CPU of a portfolio of 50 streams."""
+            return msgspec.json.encode(data)
 
         def decode_json(self, data: str | bytes) -> object:
             try:
