@@ -4,8 +4,13 @@ Feature: Delivery flow and the four keys
   from start to finish, with the time they spent active, waiting or blocked; the
   deployments of its pipeline with the commits each one shipped; and the incidents in
   production. Flow metrics tell how work flows; the four DORA keys tell how fast and how
-  safely changes reach production. Times are medians, and every answer names its median
-  method: the lower median, the middle value and never an average of two.
+  safely changes reach production. Times are distributions: the median, the 85th and
+  95th percentiles (what a team can promise from) and the mean. With an even count the
+  median falls between two measured times; by default it is interpolated between them,
+  as most tools do (PostgreSQL's percentile_cont; Hyndman and Fan's definition 7, 1996),
+  so six changes of 1 to 5 and 24 hours have a median of 3.5 hours. A team may ask for
+  the nearest rank instead, a time that actually occurred and never an average of two
+  (percentile_disc). Every answer names its method.
   A deployment is a failed change when it failed, or when an incident links it: the
   pipeline may name the incident a deployment caused, the incident tracker may name the
   deployment that caused an incident, and either link counts. A link to an incident or a
@@ -30,9 +35,27 @@ Feature: Delivery flow and the four keys
     When the team asks for the delivery metrics of the week of Mon 3 Mar
     Then the deployment frequency is 5 deployments, 0.71 a day
     And the change failure rate is 40%
-    And the lead time for changes is 3 hours
+    And the lead time for changes is 3.5 hours
+    And the time to restore service is 13 hours
+    And the answer says its percentiles are interpolated
+
+  Scenario: Percentiles by nearest rank are times that occurred
+    Given the pipeline reports these deployments:
+      | deployment | deployed         | commits                          | incident |
+      | D1         | Mon 3 Mar 10:00  | Mon 3 Mar 08:00, Mon 3 Mar 09:00 |          |
+      | D2         | Tue 4 Mar 10:00  | Mon 3 Mar 10:00                  | INC-1    |
+      | D3         | Wed 5 Mar 10:00  | Wed 5 Mar 06:00                  |          |
+      | D4         | Thu 6 Mar 10:00  | Thu 6 Mar 07:00                  | INC-2    |
+      | D5         | Fri 7 Mar 10:00  | Fri 7 Mar 05:00                  |          |
+    And the incident tracker reports these incidents:
+      | incident | opened           | resolved         |
+      | INC-1    | Tue 4 Mar 12:00  | Tue 4 Mar 14:00  |
+      | INC-2    | Thu 6 Mar 11:00  | Fri 7 Mar 11:00  |
+    When the team asks for the delivery metrics of the week of Mon 3 Mar by nearest rank
+    Then the lead time for changes is 3 hours
+    And the lead time for changes is 24 hours at the 95th percentile
     And the time to restore service is 2 hours
-    And the answer says its medians are lower medians
+    And the answer says its percentiles are nearest ranks
 
   Scenario: Incidents that name the deployment that caused them make it a failed change
     Given the pipeline reports these deployments:
@@ -47,7 +70,7 @@ Feature: Delivery flow and the four keys
       | INC-2    | Thu 6 Mar 11:00  | Thu 6 Mar 14:00  | D9         |
     When the team asks for the delivery metrics of the week of Mon 3 Mar
     Then the change failure rate is 25%
-    And the time to restore service is 2 hours
+    And the time to restore service is 2.5 hours
 
   Scenario: A deployment naming an incident that was never reported is no failed change
     Given the pipeline reports these deployments:
@@ -77,7 +100,8 @@ Feature: Delivery flow and the four keys
       | R-1  | risk    | Sat 1 Mar 18:00  | Tue 11 Mar 08:00 | 1            |
     When the team asks for the delivery metrics of the week of Mon 3 Mar
     Then the flow velocity is 4 items
-    And the flow time is 20 hours
+    And the flow time is 25 hours
+    And the flow time is 35.5 hours at the 85th percentile and 38.5 hours at the 95th
     And the flow efficiency is 20%
     And the work in progress at the end of the week is 2 items
     And the flow distribution is 50% features, 25% defects, 0% risks and 25% debt

@@ -24,6 +24,7 @@ from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery.flow_metrics import FlowReport
 from core.metrics.flow import FlowBucket, FlowDistribution
+from core.metrics.percentiles import PERCENTILE_METHOD_HELP, Distribution, method_named
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -46,6 +47,12 @@ class FlowBucketSize(enum.StrEnum):
     month = "month"
 
 
+@strawberry.enum(description=PERCENTILE_METHOD_HELP)
+class PercentileMethodName(enum.StrEnum):
+    linear = "linear"
+    nearest_rank = "nearest_rank"
+
+
 StateChangeInputType = input_type(StateChangeInput, "StateChangeInput", defaults=True)
 WorkItemInputType = input_type(WorkItemInput, "WorkItemInput", defaults=True)
 DeploymentInputType = input_type(DeploymentInput, "DeploymentInput", defaults=True)
@@ -55,6 +62,7 @@ IngestCountsType = output_type(IngestCounts, "IngestCounts")
 FlowDistributionType = output_type(
     FlowDistribution, "FlowDistribution", description=FlowDistribution.__doc__
 )
+DistributionType = output_type(Distribution, "Distribution", description=Distribution.__doc__)
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
 StateChangeReadType = output_type(StateChangeRead, "StateChange")
@@ -119,6 +127,7 @@ class Query:
         start: datetime,
         end: datetime,
         bucket: FlowBucketSize = FlowBucketSize.week,
+        percentile_method: PercentileMethodName = PercentileMethodName.linear,
     ) -> FlowReport:
         return await flow_metrics.flow_metrics(
             info.context.session,
@@ -127,6 +136,7 @@ class Query:
             start=start,
             end=end,
             bucket=FlowBucketSize(bucket).value,
+            percentile_method=method_named(PercentileMethodName(percentile_method).value),
         )
 
     @strawberry.field(

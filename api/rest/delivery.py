@@ -17,6 +17,11 @@ from api.rest.filters import query_filters
 from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
+from core.metrics.percentiles import (
+    DEFAULT_PERCENTILE_METHOD,
+    PERCENTILE_METHOD_HELP,
+    PercentileMethod,
+)
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -174,9 +179,18 @@ class DeliveryController(Controller):
             Literal["day", "week", "month"],
             Parameter(description="calendar buckets in UTC: days, ISO weeks or months"),
         ] = "week",
+        percentile_method: Annotated[
+            PercentileMethod, Parameter(description=PERCENTILE_METHOD_HELP)
+        ] = DEFAULT_PERCENTILE_METHOD,
     ) -> flow_metrics.FlowReport:
         return await flow_metrics.flow_metrics(
-            session, actor, value_stream_id, start=start, end=end, bucket=bucket
+            session,
+            actor,
+            value_stream_id,
+            start=start,
+            end=end,
+            bucket=bucket,
+            percentile_method=percentile_method,
         )
 
 

@@ -1,14 +1,15 @@
 """Flow metrics and the four DORA keys of a value stream, aggregated in the database.
 
 The numbers are exactly those of the in-memory reference, `core.metrics.flow` (same
-half-open windows clipped to the period, same lower median, same ratios of sums), but
+half-open windows clipped to the period, same percentiles, same ratios of sums), but
 computed by a fixed handful of statements whatever the volume: the buckets go to the
 database as a small VALUES table joined on each time column, and every metric is a
-GROUP BY (or a window function) per bucket. Medians use ROW_NUMBER and COUNT over
-the bucket, keeping row ``(n + 1) / 2``: the lower median, portable to SQLite and
-PostgreSQL alike. Flow load (WIP at each window's end) is starts minus finishes
-before that instant, summed cumulatively from per-window counts rather than scanned
-again per bucket.
+GROUP BY (or a window function) per bucket. Percentiles use ROW_NUMBER and COUNT over
+the bucket and take the rows at the ranks `core.metrics.percentiles` defines (integer
+arithmetic on whole percents), interpolating for the linear method: portable to SQLite,
+which has no percentile functions, and PostgreSQL alike. Flow load (WIP at each window's
+end) is starts minus finishes before that instant, summed cumulatively from per-window
+counts rather than scanned again per bucket.
 """
 
 import itertools
@@ -20,10 +21,12 @@ from typing import Any, TypeGuard, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
+    Float,
     Integer,
     String,
     and_,
     case,
+    cast,
     column,
     func,
     literal,
@@ -36,7 +39,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.errors import ValidationFailed
-from core.metrics.definitions import MEDIAN_METHOD
 from core.metrics.flow import (
     ITEM_TYPES,
     SECONDS_PER_DAY,
@@ -45,6 +47,14 @@ from core.metrics.flow import (
     FlowDistribution,
     bucket_next,
     bucket_starts,
+)
+from core.metrics.percentiles import (
+    DEFAULT_PERCENTILE_METHOD,
+    LEVELS,
+    METHOD_DESCRIPTIONS,
+    PERCENTILE_METHOD_HELP,
+    Distribution,
+    PercentileMethod,
 )
 from core.models.base import table_of
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem
@@ -81,7 +91,11 @@ class FlowReport(BaseModel):
     start: datetime
     end: datetime
     bucket: str
-    median_method: str = Field(examples=[MEDIAN_METHOD])
+    percentile_method: PercentileMethod = Field(description=PERCENTILE_METHOD_HELP)
+    median_method: str = Field(
+        description="what the percentile method means, in words",
+        examples=[METHOD_DESCRIPTIONS[DEFAULT_PERCENTILE_METHOD]],
+    )
     buckets: list[FlowBucket]
 
 
@@ -144,6 +158,7 @@ async def flow_metrics(
     start: datetime,
     end: datetime,
     bucket: str,
+    percentile_method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
 ) -> FlowReport:
     """Every flow metric and DORA key per calendar bucket of ``[start, end)``, oldest first."""
     windows = calendar_windows(start, end, bucket)
@@ -153,8 +168,9 @@ async def flow_metrics(
         start=start,
         end=end,
         bucket=bucket,
-        median_method=MEDIAN_METHOD,
-        buckets=await compute_windows(session, value_stream_id, windows),
+        percentile_method=percentile_method,
+        median_method=METHOD_DESCRIPTIONS[percentile_method],
+        buckets=await compute_windows(session, value_stream_id, windows, percentile_method),
     )
 
 
@@ -214,20 +230,55 @@ def _ranked(w: Any, table: Any, moment: Any, value: Any, *where: Any, extra: Any
     )
 
 
-def _median(ranked: Any) -> Any:
-    """The lower median: the value ranked ``(n + 1) / 2`` (integer division) of ``n``."""
-    return func.max(case((ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.x)))
+def _ranked_value(ranked: Any, rank: Any) -> Any:
+    """The bucket's value at a one-based rank (null past its last row)."""
+    return func.max(case((ranked.c.rn == rank, ranked.c.x)))
 
 
-def _lower_median(w: Any, table: Any, moment: Any, value: Any, *where: Any, tag: str) -> Any:
+def _percentile(ranked: Any, percent: int, method: PercentileMethod) -> Any:
+    """`core.metrics.percentiles.percentile` of the bucket, from its ranks."""
+    if method == "nearest_rank":
+        return _ranked_value(ranked, (ranked.c.n * percent + 99) // 100)
+    scaled = (ranked.c.n - 1) * percent
+    low = _ranked_value(ranked, scaled // 100 + 1)
+    high = func.coalesce(_ranked_value(ranked, scaled // 100 + 2), low)
+    fraction = cast(((func.max(ranked.c.n) - 1) * percent) % 100, Float) / 100
+    return low + fraction * (high - low)
+
+
+def _spread(ranked: Any, method: PercentileMethod) -> list[Any]:
+    """The bucket's `Distribution` but its count: mean and the `LEVELS` percentiles."""
+    return [
+        func.avg(ranked.c.x).label("mean"),
+        *(_percentile(ranked, level, method).label(f"p{level}") for level in LEVELS),
+    ]
+
+
+def _distribution(row: Any) -> Distribution | None:
+    """A row of `_spread`'s columns and its count `n` as a `Distribution`."""
+    if row is None or not row.n:
+        return None
+    return Distribution(
+        count=int(row.n),
+        mean=float(row.mean),
+        **{f"p{level}": float(getattr(row, f"p{level}")) for level in LEVELS},
+    )
+
+
+def _spread_of(
+    w: Any, table: Any, moment: Any, value: Any, *where: Any, tag: str, method: PercentileMethod
+) -> Any:
     ranked = _ranked(w, table, moment, value, *where)
     return select(
-        literal(tag, String).label("tag"), ranked.c.b, _median(ranked).label("x")
+        literal(tag, String).label("tag"),
+        ranked.c.b,
+        func.count().label("n"),
+        *_spread(ranked, method),
     ).group_by(ranked.c.b)
 
 
-def _finished_items(w: Any, stream: Any) -> Any:
-    """Velocity, type counts, efficiency sums and the median flow time, per bucket."""
+def _finished_items(w: Any, stream: Any, method: PercentileMethod) -> Any:
+    """Velocity, type counts, efficiency sums and the flow time's spread, per bucket."""
     ranked = _ranked(
         w,
         ITEMS,
@@ -240,7 +291,7 @@ def _finished_items(w: Any, stream: Any) -> Any:
     return select(
         ranked.c.b,
         func.count().label("n"),
-        _median(ranked).label("x"),
+        *_spread(ranked, method),
         func.count(ranked.c.active).label("measured"),
         func.sum(case((measured, ranked.c.active))).label("active"),
         func.sum(case((measured, ranked.c.x))).label("flow"),
@@ -318,9 +369,9 @@ def _deployments(w: Any, stream: Any) -> Any:
     )
 
 
-def _dora_medians(w: Any, stream: Any) -> Any:
+def _dora_spreads(w: Any, stream: Any, method: PercentileMethod) -> Any:
     return union_all(
-        _lower_median(
+        _spread_of(
             w,
             CHANGES,
             CHANGES.c.deployed_at,
@@ -328,20 +379,25 @@ def _dora_medians(w: Any, stream: Any) -> Any:
             CHANGES.c.value_stream_id == stream,
             CHANGES.c.succeeded.is_(True),
             tag="lead",
+            method=method,
         ),
-        _lower_median(
+        _spread_of(
             w,
             INCIDENTS,
             INCIDENTS.c.resolved_at,
             INCIDENTS.c.restore_seconds,
             INCIDENTS.c.value_stream_id == stream,
             tag="restore",
+            method=method,
         ),
     )
 
 
 async def compute_windows(
-    session: AsyncSession, value_stream_id: uuid.UUID, windows: list[Window]
+    session: AsyncSession,
+    value_stream_id: uuid.UUID,
+    windows: list[Window],
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
 ) -> list[FlowBucket]:
     """All metrics of contiguous windows in four statements; the caller checked the stream.
 
@@ -354,14 +410,14 @@ async def compute_windows(
     w = _windows_table(windows)
     stream = literal(value_stream_id, ITEMS.c.value_stream_id.type)
 
-    finished = {row.b: row for row in await session.exec(_finished_items(w, stream))}
+    finished = {row.b: row for row in await session.exec(_finished_items(w, stream, method))}
     flows: dict[str, dict[int, int]] = defaultdict(dict)
     for row in await session.exec(_starts_and_finishes(w, stream, windows[0].start)):
         flows[row[0]][row[1]] = int(row[2])
     deployed = {row.b: row for row in await session.exec(_deployments(w, stream))}
-    medians: dict[str, dict[int, float]] = defaultdict(dict)
-    for row in await session.exec(_dora_medians(w, stream)):
-        medians[row.tag][row.b] = float(row.x)
+    spreads: dict[str, dict[int, Distribution | None]] = defaultdict(dict)
+    for row in await session.exec(_dora_spreads(w, stream, method)):
+        spreads[row.tag][row.b] = _distribution(row)
 
     started = flows["started"].get(-1, 0)
     ended = flows["finished"].get(-1, 0)
@@ -375,8 +431,8 @@ async def compute_windows(
                 finished.get(index),
                 deployed.get(index),
                 load=started - ended,
-                lead=medians["lead"].get(index),
-                restore=medians["restore"].get(index),
+                lead=spreads["lead"].get(index),
+                restore=spreads["restore"].get(index),
             )
         )
     return results
@@ -388,15 +444,14 @@ def _bucket(
     deployments: Any,
     *,
     load: int,
-    lead: float | None,
-    restore: float | None,
+    lead: Distribution | None,
+    restore: Distribution | None,
 ) -> FlowBucket:
     velocity = int(items.n) if items is not None else 0
     distribution: dict[str, float] = dict.fromkeys(ITEM_TYPES, 0.0)
     efficiency = None
-    flow_time = None
+    flow_time = _distribution(items)
     if items is not None:
-        flow_time = float(items.x)
         for kind in ITEM_TYPES:
             distribution[kind] = int(getattr(items, f"n_{kind}")) / velocity
         if items.measured and items.flow is not None and items.flow > 0:
@@ -409,13 +464,16 @@ def _bucket(
         window_start=window.start,
         window_end=window.end,
         flow_velocity=velocity,
-        flow_time_seconds=flow_time,
+        flow_time_seconds=flow_time.p50 if flow_time else None,
+        flow_time=flow_time,
         flow_efficiency=efficiency,
         flow_load=load,
         flow_distribution=FlowDistribution(**distribution),
         deployment_count=count,
         deployments_per_day=count / days,
-        lead_time_for_changes_seconds=lead,
+        lead_time_for_changes_seconds=lead.p50 if lead else None,
+        lead_time_for_changes=lead,
         change_failure_rate=int(deployments.failed) / count if count else None,
-        time_to_restore_seconds=restore,
+        time_to_restore_seconds=restore.p50 if restore else None,
+        time_to_restore=restore,
     )

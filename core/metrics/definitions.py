@@ -13,10 +13,12 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
-MEDIAN_METHOD = "lower median (percentile_disc 0.5)"
-
 _WINDOW = "the bucket's window [window_start, window_end)"
-_MEDIAN = f"the {MEDIAN_METHOD}: the middle value, never an average of two"
+_MEDIAN = "the median (p50), by the report's percentile_method"
+_SPREAD = (
+    "count, mean and the 50th, 85th and 95th percentiles, by the report's "
+    "percentile_method (Hyndman and Fan, Sample Quantiles in Statistical Packages, 1996)"
+)
 
 FLOW: dict[str, str] = {
     "start": "start of the calendar bucket (UTC): its label",
@@ -31,6 +33,7 @@ FLOW: dict[str, str] = {
         f"(its `started`, or `created` if it was never started) to its finish; {_MEDIAN}. "
         "Null when no item finished"
     ),
+    "flow_time": f"flow time of the items finished in the window, as a distribution: {_SPREAD}",
     "flow_efficiency": (
         "flow efficiency, 0 to 1: time in active states over flow time, each summed over "
         "the items finished in the window whose state changes are known (a ratio of sums, "
@@ -54,6 +57,9 @@ FLOW: dict[str, str] = {
         "shipped it, pooling every commit of the successful deployments in the window (a "
         f"deployment weighs by the changes it carries); {_MEDIAN}. Null when none shipped"
     ),
+    "lead_time_for_changes": (
+        f"lead time for changes of the window's commits, as a distribution: {_SPREAD}"
+    ),
     "change_failure_rate": (
         "change failure rate (DORA), 0 to 1: the share of the window's deployments that "
         "failed. A deployment failed when it did not succeed, when its pipeline says it "
@@ -67,6 +73,9 @@ FLOW: dict[str, str] = {
         "time to restore service (DORA), in seconds: from an incident's opened_at to its "
         f"resolved_at, over the incidents resolved in the window; {_MEDIAN}. Unresolved "
         "incidents do not count. Null when none was resolved"
+    ),
+    "time_to_restore": (
+        f"time to restore of the incidents resolved in the window, as a distribution: {_SPREAD}"
     ),
 }
 

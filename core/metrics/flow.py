@@ -6,9 +6,9 @@ their own for small data. Every choice below is one SQL can reproduce exactly:
 * Periods and buckets are half-open, ``[start, end)``, in UTC. Buckets are aligned to
   calendar days, ISO weeks (Monday 00:00) or months (the 1st), and each is clipped to
   the requested period, as ``WHERE t >= :start AND t < :end GROUP BY bucket(t)`` does.
-* Medians are lower medians (see `MEDIAN_METHOD`): the middle element, never an average
-  of two, so PostgreSQL's ``percentile_disc(0.5)`` and SQLite's ``ORDER BY .. LIMIT 1
-  OFFSET (n - 1) / 2`` give the very same number.
+* Durations are distributions (`core.metrics.percentiles`): count, mean, and the 50th,
+  85th and 95th percentiles by the caller's method, linear interpolation by default;
+  each method is defined on ranks, so SQL on either database gives the very same number.
 * Ratios are ratios of sums, so one slow item weighs by its time, not by its count.
 """
 
@@ -21,6 +21,12 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict
 
 from core.metrics.definitions import FLOW, described
+from core.metrics.percentiles import (
+    DEFAULT_PERCENTILE_METHOD,
+    Distribution,
+    PercentileMethod,
+    distribution,
+)
 
 ItemType = Literal["feature", "defect", "risk", "debt"]
 BucketSize = Literal["day", "week", "month"]
@@ -98,22 +104,17 @@ class FlowBucket(BaseModel):
     window_end: datetime
     flow_velocity: int
     flow_time_seconds: float | None
+    flow_time: Distribution | None
     flow_efficiency: float | None
     flow_load: int
     flow_distribution: FlowDistribution
     deployment_count: int
     deployments_per_day: float
     lead_time_for_changes_seconds: float | None
+    lead_time_for_changes: Distribution | None
     change_failure_rate: float | None
     time_to_restore_seconds: float | None
-
-
-def lower_median(values: Iterable[float]) -> float | None:
-    """The element at index ``(n - 1) // 2`` of the sorted values; ``None`` when empty."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    return float(ordered[(len(ordered) - 1) // 2])
+    time_to_restore: Distribution | None
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -172,12 +173,20 @@ def flow_velocity(items: Iterable[WorkItem], start: datetime, end: datetime) -> 
     return len(finished_in(items, start, end))
 
 
-def flow_time(items: Iterable[WorkItem], start: datetime, end: datetime) -> float | None:
-    """Median seconds from start (or creation) to finish of the items finished in the period."""
-    return lower_median(
-        item.flow_seconds
-        for item in finished_in(items, start, end)
-        if item.flow_seconds is not None
+def flow_time(
+    items: Iterable[WorkItem],
+    start: datetime,
+    end: datetime,
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+) -> Distribution | None:
+    """Seconds from start (or creation) to finish of the items finished in the period."""
+    return distribution(
+        (
+            item.flow_seconds
+            for item in finished_in(items, start, end)
+            if item.flow_seconds is not None
+        ),
+        method,
     )
 
 
@@ -237,18 +246,24 @@ def deployment_frequency(
 
 
 def lead_time_for_changes(
-    deployments: Iterable[Deployment], start: datetime, end: datetime
-) -> float | None:
-    """Median seconds from commit to deploy, pooling every commit of successful deployments.
+    deployments: Iterable[Deployment],
+    start: datetime,
+    end: datetime,
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+) -> Distribution | None:
+    """Seconds from commit to deploy, pooling every commit of successful deployments.
 
     Pooling weighs a deployment by the commits it carries, as the DORA definition measures
     changes, not deployments.
     """
-    return lower_median(
-        (deployment.deployed_at - committed).total_seconds()
-        for deployment in deployments_in(deployments, start, end)
-        if deployment.succeeded
-        for committed in deployment.commit_times
+    return distribution(
+        (
+            (deployment.deployed_at - committed).total_seconds()
+            for deployment in deployments_in(deployments, start, end)
+            if deployment.succeeded
+            for committed in deployment.commit_times
+        ),
+        method,
     )
 
 
@@ -293,13 +308,25 @@ def change_failure_rate(
     return sum(1 for d in period if d.external_id in failed) / len(period)
 
 
-def time_to_restore(incidents: Iterable[Incident], start: datetime, end: datetime) -> float | None:
-    """Median seconds from open to resolve of incidents resolved in the period."""
-    return lower_median(
-        (incident.resolved - incident.opened).total_seconds()
-        for incident in incidents
-        if incident.resolved is not None and _within(incident.resolved, start, end)
+def time_to_restore(
+    incidents: Iterable[Incident],
+    start: datetime,
+    end: datetime,
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+) -> Distribution | None:
+    """Seconds from open to resolve of incidents resolved in the period."""
+    return distribution(
+        (
+            (incident.resolved - incident.opened).total_seconds()
+            for incident in incidents
+            if incident.resolved is not None and _within(incident.resolved, start, end)
+        ),
+        method,
     )
+
+
+def _median(spread: Distribution | None) -> float | None:
+    return spread.p50 if spread is not None else None
 
 
 def compute_window(
@@ -311,24 +338,31 @@ def compute_window(
     bucket_end: datetime,
     window_start: datetime,
     window_end: datetime,
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
 ) -> FlowBucket:
     """All metrics for one bucket, counted over its window inside the requested period."""
     count, per_day = deployment_frequency(deployments, window_start, window_end)
+    flow = flow_time(items, window_start, window_end, method)
+    lead = lead_time_for_changes(deployments, window_start, window_end, method)
+    restore = time_to_restore(incidents, window_start, window_end, method)
     return FlowBucket(
         start=bucket_start,
         end=bucket_end,
         window_start=window_start,
         window_end=window_end,
         flow_velocity=flow_velocity(items, window_start, window_end),
-        flow_time_seconds=flow_time(items, window_start, window_end),
+        flow_time_seconds=_median(flow),
+        flow_time=flow,
         flow_efficiency=flow_efficiency(items, window_start, window_end),
         flow_load=flow_load(items, window_end),
         flow_distribution=FlowDistribution(**flow_distribution(items, window_start, window_end)),
         deployment_count=count,
         deployments_per_day=per_day,
-        lead_time_for_changes_seconds=lead_time_for_changes(deployments, window_start, window_end),
+        lead_time_for_changes_seconds=_median(lead),
+        lead_time_for_changes=lead,
         change_failure_rate=change_failure_rate(deployments, window_start, window_end, incidents),
-        time_to_restore_seconds=time_to_restore(incidents, window_start, window_end),
+        time_to_restore_seconds=_median(restore),
+        time_to_restore=restore,
     )
 
 
@@ -340,6 +374,7 @@ def compute_flow(
     start: datetime,
     end: datetime,
     bucket: BucketSize,
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
 ) -> list[FlowBucket]:
     """One `FlowBucket` per calendar bucket overlapping ``[start, end)``, oldest first."""
     buckets: list[FlowBucket] = []
@@ -354,6 +389,7 @@ def compute_flow(
                 bucket_end=bucket_end,
                 window_start=max(bucket_start, start),
                 window_end=min(bucket_end, end),
+                method=method,
             )
         )
     return buckets

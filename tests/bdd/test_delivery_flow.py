@@ -54,11 +54,11 @@ def deployments_of(datatable: list[list[str]]) -> list[dict[str, Any]]:
     return records
 
 
-def week_of(api: Api, stream: Stream, day: str) -> Any:
+def week_of(api: Api, stream: Stream, day: str, **params: str) -> Any:
     start = moment(f"{day} 00:00")
     return api.get(
         f"{stream.url}/flow-metrics",
-        params={"start": iso(start), "end": iso(start + WEEK), "bucket": "week"},
+        params={"start": iso(start), "end": iso(start + WEEK), "bucket": "week", **params},
     )
 
 
@@ -137,6 +137,14 @@ def ask_for_the_week(editor: Api, stream: Stream, day: str) -> dict[str, Any]:
     return editor.ok(week_of(editor, stream, day))
 
 
+@when(
+    p("the team asks for the delivery metrics of the week of {day} by nearest rank"),
+    target_fixture="report",
+)
+def ask_by_nearest_rank(editor: Api, stream: Stream, day: str) -> dict[str, Any]:
+    return editor.ok(week_of(editor, stream, day, percentile_method="nearest_rank"))
+
+
 # -- Then: the four keys ----------------------------------------------------------------------
 
 
@@ -162,9 +170,21 @@ def time_to_restore(report: dict[str, Any], hours: float) -> None:
     assert the_week(report)["time_to_restore_seconds"] == hours * 3600
 
 
-@then("the answer says its medians are lower medians")
-def lower_medians(report: dict[str, Any]) -> None:
-    assert report["median_method"].startswith("lower median"), report["median_method"]
+@then(p("the lead time for changes is {hours:Num} hours at the 95th percentile"))
+def lead_time_p95(report: dict[str, Any], hours: float) -> None:
+    assert the_week(report)["lead_time_for_changes"]["p95"] == hours * 3600
+
+
+@then("the answer says its percentiles are interpolated")
+def interpolated(report: dict[str, Any]) -> None:
+    assert report["percentile_method"] == "linear"
+    assert report["median_method"].startswith("linear interpolation"), report["median_method"]
+
+
+@then("the answer says its percentiles are nearest ranks")
+def nearest_ranks(report: dict[str, Any]) -> None:
+    assert report["percentile_method"] == "nearest_rank"
+    assert report["median_method"].startswith("nearest rank"), report["median_method"]
 
 
 # -- Then: flow -------------------------------------------------------------------------------
@@ -178,6 +198,12 @@ def flow_velocity(report: dict[str, Any], count: int) -> None:
 @then(p("the flow time is {hours:Num} hours"))
 def flow_time(report: dict[str, Any], hours: float) -> None:
     assert the_week(report)["flow_time_seconds"] == hours * 3600
+
+
+@then(p("the flow time is {p85:Num} hours at the 85th percentile and {p95:Num} hours at the 95th"))
+def flow_time_spread(report: dict[str, Any], p85: float, p95: float) -> None:
+    spread = the_week(report)["flow_time"]
+    assert (spread["p85"], spread["p95"]) == (p85 * 3600, p95 * 3600)
 
 
 @then(p("the flow efficiency is {percent:d}%"))

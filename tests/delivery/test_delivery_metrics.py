@@ -14,7 +14,6 @@ from sqlalchemy import event
 
 from core.actor import Actor
 from core.delivery import flow_metrics
-from core.metrics.definitions import MEDIAN_METHOD
 from core.metrics.flow import (
     ITEM_TYPES,
     Deployment,
@@ -25,6 +24,7 @@ from core.metrics.flow import (
     compute_window,
     failed_changes,
 )
+from core.metrics.percentiles import PercentileMethod
 from core.metrics.work_states import StateChange, state_seconds
 from core.models.token import Role
 from tests.api_client import Api
@@ -44,6 +44,7 @@ FLOAT_FIELDS = (
     "time_to_restore_seconds",
 )
 INT_FIELDS = ("flow_velocity", "flow_load", "deployment_count")
+SPREAD_FIELDS = ("flow_time", "lead_time_for_changes", "time_to_restore")
 TIME_FIELDS = ("start", "end", "window_start", "window_end")
 
 
@@ -149,7 +150,9 @@ class History:
             for first in range(0, len(records), 5_000):
                 factory.ingest(stream, kind, records[first : first + 5_000])
 
-    def expected(self, start: datetime, end: datetime, bucket: str) -> list[FlowBucket]:
+    def expected(
+        self, start: datetime, end: datetime, bucket: str, method: PercentileMethod = "linear"
+    ) -> list[FlowBucket]:
         return compute_flow(
             self.oracle_items,
             self.oracle_deployments,
@@ -157,6 +160,7 @@ class History:
             start=start,
             end=end,
             bucket=bucket,  # type: ignore[arg-type]
+            method=method,
         )
 
 
@@ -242,6 +246,12 @@ def assert_same(answer: list[dict[str, Any]], expected: list[FlowBucket]) -> Non
             else:
                 assert value == pytest.approx(reference, rel=1e-9, abs=1e-9), (label, name)
         assert got["flow_distribution"] == pytest.approx(dict(want.flow_distribution)), label
+        for name in SPREAD_FIELDS:
+            spread = getattr(want, name)
+            if spread is None:
+                assert got[name] is None, (label, name)
+            else:
+                assert got[name] == pytest.approx(spread.model_dump(), rel=1e-9), (label, name)
 
 
 # -- the SQL against the reference ------------------------------------------------------------
@@ -276,9 +286,31 @@ def test_sql_gives_the_reference_numbers(
 
     report = factory.flow_metrics(stream, start=start, end=end, bucket=bucket)
 
-    assert report["median_method"] == MEDIAN_METHOD
+    assert report["percentile_method"] == "linear"
     assert report["bucket"] == bucket
     assert_same(report["buckets"], data.expected(when(start), when(end), bucket))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "bucket"),
+    [
+        ("2025-01-15T13:00:00Z", "2025-04-20T07:30:00Z", "week"),
+        ("2025-03-04T06:00:00Z", "2025-03-04T18:00:00Z", "day"),
+    ],
+)
+def test_sql_gives_the_reference_numbers_by_nearest_rank_too(
+    factory: Factory, history: tuple[dict[str, Any], History], start: str, end: str, bucket: str
+) -> None:
+    stream, data = history
+    method: PercentileMethod = "nearest_rank"
+
+    report = factory.flow_metrics(
+        stream, start=start, end=end, bucket=bucket, percentile_method=method
+    )
+
+    assert report["percentile_method"] == method
+    assert report["median_method"].startswith("nearest rank")
+    assert_same(report["buckets"], data.expected(when(start), when(end), bucket, method))
 
 
 def test_the_reference_data_exercise_every_metric(history: tuple[dict[str, Any], History]) -> None:
@@ -406,11 +438,13 @@ def test_dora_keys_of_a_worked_week(factory: Factory) -> None:
     assert week["deployment_count"] == 5
     assert week["deployments_per_day"] == pytest.approx(5 / 7)
     assert week["change_failure_rate"] == 0.4
-    # six changes: 1, 2, 3, 4, 5 and 24 hours; the lower median is the third
-    assert week["lead_time_for_changes_seconds"] == 3 * 3600
-    # restored in 2 h and 24 h: the lower median is 2 h
-    assert week["time_to_restore_seconds"] == 2 * 3600
-    assert report["median_method"] == "lower median (percentile_disc 0.5)"
+    # six changes: 1, 2, 3, 4, 5 and 24 hours; the median is halfway between 3 and 4
+    assert week["lead_time_for_changes_seconds"] == 3.5 * 3600
+    assert week["lead_time_for_changes"]["p95"] == pytest.approx((5 + 0.75 * 19) * 3600)
+    # restored in 2 h and 24 h: the median is halfway
+    assert week["time_to_restore_seconds"] == 13 * 3600
+    assert report["percentile_method"] == "linear"
+    assert report["median_method"].startswith("linear interpolation")
 
 
 def test_incidents_that_name_their_deployment_make_it_a_failed_change(
@@ -517,7 +551,14 @@ def test_flow_metrics_of_a_worked_week(factory: Factory) -> None:
     (week,) = factory.flow_metrics(stream, start=iso(MON), end=iso(MON + 7 * DAY))["buckets"]
 
     assert week["flow_velocity"] == 4
-    assert week["flow_time_seconds"] == 20 * 3600  # of 10, 20, 30 and 40 h
+    assert week["flow_time_seconds"] == 25 * 3600  # of 10, 20, 30 and 40 h
+    assert week["flow_time"] == {
+        "count": 4,
+        "mean": 25 * 3600,
+        "p50": 25 * 3600,
+        "p85": 35.5 * 3600,
+        "p95": 38.5 * 3600,
+    }
     assert week["flow_efficiency"] == pytest.approx(20 / 100)
     assert week["flow_load"] == 2
     assert week["flow_distribution"] == {"feature": 0.5, "defect": 0.25, "risk": 0.0, "debt": 0.25}
@@ -561,6 +602,15 @@ def test_empty_buckets_say_there_was_nothing_to_measure(factory: Factory) -> Non
             "bucket",
         ),
         ({"end": "2025-02-01T00:00:00Z"}, 422, "start"),
+        (
+            {
+                "start": "2025-01-01T00:00:00Z",
+                "end": "2025-02-01T00:00:00Z",
+                "percentile_method": "average",
+            },
+            422,
+            "percentile_method",
+        ),
     ],
 )
 def test_bad_periods_are_refused(
@@ -588,13 +638,16 @@ def test_a_thousand_buckets_are_allowed(factory: Factory) -> None:
 FLOW_QUERY = """
 query Flow($id: ID!, $start: DateTime!, $end: DateTime!, $bucket: FlowBucketSize!) {
   flowMetrics(valueStreamId: $id, start: $start, end: $end, bucket: $bucket) {
-    valueStreamId bucket medianMethod
+    valueStreamId bucket percentileMethod medianMethod
     buckets {
       start end windowStart windowEnd
       flowVelocity flowTimeSeconds flowEfficiency flowLoad
+      flowTime { count mean p50 p85 p95 }
       flowDistribution { feature defect risk debt }
       deploymentCount deploymentsPerDay leadTimeForChangesSeconds
+      leadTimeForChanges { count mean p50 p85 p95 }
       changeFailureRate timeToRestoreSeconds
+      timeToRestore { count mean p50 p85 p95 }
     }
   }
 }
@@ -617,6 +670,7 @@ def test_graphql_flow_metrics_equal_rest(
     assert "errors" not in answer, answer
     graph = answer["data"]["flowMetrics"]
     assert graph["medianMethod"] == rest["median_method"]
+    assert graph["percentileMethod"] == rest["percentile_method"]
     assert len(graph["buckets"]) == len(rest["buckets"])
     for ours, theirs in zip(graph["buckets"], rest["buckets"], strict=True):
         converted = {snake(k): v for k, v in ours.items()}

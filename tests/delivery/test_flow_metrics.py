@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from core.metrics.definitions import MEDIAN_METHOD
 from core.metrics.flow import (
     ITEM_TYPES,
     BucketSize,
@@ -26,7 +25,6 @@ from core.metrics.flow import (
     flow_time,
     flow_velocity,
     lead_time_for_changes,
-    lower_median,
     time_to_restore,
 )
 
@@ -57,32 +55,6 @@ def deploy(
     incident: bool = False,
 ) -> Deployment:
     return Deployment(external_id, at, commits, ok, incident)
-
-
-# lower median
-
-
-def test_median_method_is_stated() -> None:
-    assert MEDIAN_METHOD == "lower median (percentile_disc 0.5)"
-
-
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [
-        ([], None),
-        ([7], 7.0),
-        ([1, 9], 1.0),
-        ([3, 1, 2], 2.0),
-        ([4, 1, 3, 2], 2.0),
-        ([5, 5, 1, 9, 9], 5.0),
-    ],
-)
-def test_lower_median(values: list[float], expected: float | None) -> None:
-    assert lower_median(values) == expected
-
-
-def test_lower_median_takes_any_iterable() -> None:
-    assert lower_median(x for x in (10.0, 30.0, 20.0)) == 20.0
 
 
 # buckets
@@ -180,10 +152,17 @@ def test_flow_velocity_counts_items_finished_in_the_half_open_period() -> None:
     assert flow_velocity(ITEMS, NEXT_MON, NEXT_MON + 7 * DAY) == 1
 
 
-def test_flow_time_is_the_lower_median_falling_back_to_creation() -> None:
-    # F1 2d, F2 6d (from creation), F3 6d, F4 ~10d -> sorted [2, 6, 6, 10], index 1
-    assert flow_time(ITEMS, MON, NEXT_MON) == 6 * 86_400
-    assert flow_time(ITEMS, MON + 2 * DAY, MON + 3 * DAY) == 6 * 86_400
+def test_flow_time_is_a_distribution_falling_back_to_creation() -> None:
+    # F1 2d, F2 6d (from creation), F3 6d, F4 ~10d -> sorted [2, 6, 6, ~10]
+    week = flow_time(ITEMS, MON, NEXT_MON)
+    nearest = flow_time(ITEMS, MON, NEXT_MON, "nearest_rank")
+    only_f2 = flow_time(ITEMS, MON + 2 * DAY, MON + 3 * DAY)
+
+    assert week is not None and nearest is not None and only_f2 is not None
+    assert week.count == 4
+    assert week.p50 == nearest.p50 == 6 * 86_400
+    assert 6 * 86_400 < week.p85 < week.p95 < nearest.p95
+    assert (only_f2.count, only_f2.p50, only_f2.p95) == (1, 6 * 86_400, 6 * 86_400)
     assert flow_time(ITEMS, MON - 30 * DAY, MON - 20 * DAY) is None
 
 
@@ -307,8 +286,13 @@ def test_lead_time_for_changes_pools_commits_of_successful_deployments() -> None
         deploy("d3", MON + 2 * DAY, (MON,), ok=False),  # failed: not counted
         deploy("d4", MON + 3 * DAY, ()),  # no commits
     ]
-    # pooled [1, 2, 4, 10] hours -> lower median 2h
-    assert lead_time_for_changes(deployments, MON, NEXT_MON) == 2 * 3600
+    pooled = lead_time_for_changes(deployments, MON, NEXT_MON)
+    nearest = lead_time_for_changes(deployments, MON, NEXT_MON, "nearest_rank")
+
+    # pooled [1, 2, 4, 10] hours: the median halfway between 2 and 4, or the second
+    assert pooled is not None and nearest is not None
+    assert (pooled.count, pooled.mean, pooled.p50) == (4, 4.25 * 3600, 3 * 3600)
+    assert nearest.p50 == 2 * 3600
     assert lead_time_for_changes(deployments, MON + 3 * DAY, NEXT_MON) is None
 
 
@@ -320,8 +304,13 @@ def test_time_to_restore_uses_incidents_resolved_in_the_period() -> None:
         Incident("i4", MON + 3 * DAY, None),  # unresolved
         Incident("i5", MON + 6 * DAY, NEXT_MON),  # resolved at the end: next period
     ]
-    assert time_to_restore(incidents, MON, NEXT_MON) == 3 * 3600
-    assert time_to_restore(incidents, NEXT_MON, NEXT_MON + DAY) == 24 * 3600
+    week = time_to_restore(incidents, MON, NEXT_MON)
+    next_day = time_to_restore(incidents, NEXT_MON, NEXT_MON + DAY)
+
+    # [2, 3, 25] hours; p85 at position 1.7: 3 + 0.7 * 22 hours
+    assert week is not None and next_day is not None
+    assert (week.count, week.p50, week.p85) == (3, 3 * 3600, pytest.approx(18.4 * 3600))
+    assert (next_day.count, next_day.p50) == (1, 24 * 3600)
     assert time_to_restore([], MON, NEXT_MON) is None
 
 

@@ -129,15 +129,36 @@ def _delivered(factory: Factory, _admin: Factory) -> Twin:
     return {"stream": stream}
 
 
-def _flow_by_graphql(api: Api, twin: Twin) -> Any:
-    buckets = selection("FlowBucket")
-    text = (
-        "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
-        f"start: $a, end: $b, bucket: day) {{ valueStreamId start end bucket medianMethod "
-        f"buckets {{ {buckets} }} }} }}"
+def _flow_by_graphql(method: str) -> Any:
+    def read(api: Api, twin: Twin) -> Any:
+        buckets = selection("FlowBucket")
+        text = (
+            "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
+            f"start: $a, end: $b, bucket: day, percentileMethod: {method}) {{ valueStreamId "
+            f"start end bucket percentileMethod medianMethod buckets {{ {buckets} }} }} }}"
+        )
+        data = graphql_data(api, text, s=twin["stream"]["id"], a=WINDOW["start"], b=WINDOW["end"])
+        return comparable(data["flowMetrics"])
+
+    return read
+
+
+def _flow_case(method: str) -> QueryCase:
+    return QueryCase(
+        name=f"the flow metrics of a week, day by day, percentiles by {method}",
+        rest=("GET /api/v1/value-streams/{value_stream_id}/flow-metrics",),
+        graphql=("flowMetrics",),
+        arrange=_delivered,
+        via_rest=lambda api, t: comparable(
+            rest_json(
+                api,
+                f"/api/v1/value-streams/{t['stream']['id']}/flow-metrics",
+                **WINDOW,
+                percentile_method=method,
+            )
+        ),
+        via_graphql=_flow_by_graphql(method),
     )
-    data = graphql_data(api, text, s=twin["stream"]["id"], a=WINDOW["start"], b=WINDOW["end"])
-    return comparable(data["flowMetrics"])
 
 
 def _listed(factory: Factory, admin: Factory) -> Twin:
@@ -200,16 +221,8 @@ CASES: list[Case | QueryCase] = [
     _ingest_case("work-items", WORK_ITEMS),
     _ingest_case("deployments", DEPLOYMENTS),
     _ingest_case("incidents", INCIDENTS),
-    QueryCase(
-        name="the flow metrics of a week, day by day",
-        rest=("GET /api/v1/value-streams/{value_stream_id}/flow-metrics",),
-        graphql=("flowMetrics",),
-        arrange=_delivered,
-        via_rest=lambda api, t: comparable(
-            rest_json(api, f"/api/v1/value-streams/{t['stream']['id']}/flow-metrics", **WINDOW)
-        ),
-        via_graphql=_flow_by_graphql,
-    ),
+    _flow_case("linear"),
+    _flow_case("nearest_rank"),
     *(_list_case(kind) for kind in LISTS),
     *(
         refused_at_root(

@@ -85,7 +85,10 @@ def test_every_metric_is_defined_alike_in_both_transports(
     [
         (FLOW, "time_to_restore_seconds", ["opened_at", "resolved_at", "Unresolved"]),
         (FLOW, "change_failure_rate", ["either side", "never reported does not count"]),
-        (FLOW, "flow_time_seconds", ["started", "lower median"]),
+        (FLOW, "flow_time_seconds", ["started", "median (p50)", "percentile_method"]),
+        (FLOW, "flow_time", ["85th and 95th percentiles", "Hyndman and Fan"]),
+        (FLOW, "lead_time_for_changes", ["distribution", "percentile_method"]),
+        (FLOW, "time_to_restore", ["distribution", "percentile_method"]),
         (FLOW, "deployments_per_day", ["deployment frequency"]),
         (FLOW, "lead_time_for_changes_seconds", ["commit", "successful deployments"]),
         (FLOW, "flow_efficiency", ["active", "ratio of sums"]),
