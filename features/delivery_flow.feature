@@ -102,6 +102,8 @@ Feature: Delivery flow and the four keys
     Then the flow velocity is 4 items
     And the flow time is 25 hours
     And the flow time is 35.5 hours at the 85th percentile and 38.5 hours at the 95th
+    And the finished items were active 5.5 hours at the median
+    And the finished items waited 21.5 hours at the median and 28.4 hours at the 85th percentile
     And the flow efficiency is 20%
     And the work in progress at the end of the week is 2 items
     And the flow distribution is 50% features, 25% defects, 0% risks and 25% debt

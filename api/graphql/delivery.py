@@ -23,7 +23,7 @@ from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery.flow_metrics import FlowReport
-from core.metrics.flow import FlowBucket, FlowDistribution
+from core.metrics.flow import FlowBucket, FlowDistribution, TimeInState
 from core.metrics.percentiles import PERCENTILE_METHOD_HELP, Distribution, method_named
 from core.models.delivery_input import (
     MAX_BATCH,
@@ -63,6 +63,7 @@ FlowDistributionType = output_type(
     FlowDistribution, "FlowDistribution", description=FlowDistribution.__doc__
 )
 DistributionType = output_type(Distribution, "Distribution", description=Distribution.__doc__)
+TimeInStateType = output_type(TimeInState, "TimeInState", description=TimeInState.__doc__)
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
 StateChangeReadType = output_type(StateChangeRead, "StateChange")

@@ -45,6 +45,7 @@ from core.metrics.flow import (
     BucketSize,
     FlowBucket,
     FlowDistribution,
+    TimeInState,
     bucket_next,
     bucket_starts,
 )
@@ -369,8 +370,31 @@ def _deployments(w: Any, stream: Any) -> Any:
     )
 
 
-def _dora_spreads(w: Any, stream: Any, method: PercentileMethod) -> Any:
+STATE_SECONDS = {
+    "active": ITEMS.c.active_seconds,
+    "waiting": ITEMS.c.waiting_seconds,
+    "blocked": ITEMS.c.blocked_seconds,
+}
+"""Each kind of state and the column of an item's seconds in it."""
+
+
+def _spreads(w: Any, stream: Any, method: PercentileMethod) -> Any:
+    """The distributions besides flow time, one tagged row per bucket: lead time for
+    changes, time to restore and the time in each kind of state."""
     return union_all(
+        *(
+            _spread_of(
+                w,
+                ITEMS,
+                ITEMS.c.finished_at,
+                seconds,
+                ITEMS.c.value_stream_id == stream,
+                ITEMS.c.active_seconds.is_not(None),
+                tag=state,
+                method=method,
+            )
+            for state, seconds in STATE_SECONDS.items()
+        ),
         _spread_of(
             w,
             CHANGES,
@@ -416,7 +440,7 @@ async def compute_windows(
         flows[row[0]][row[1]] = int(row[2])
     deployed = {row.b: row for row in await session.exec(_deployments(w, stream))}
     spreads: dict[str, dict[int, Distribution | None]] = defaultdict(dict)
-    for row in await session.exec(_dora_spreads(w, stream, method)):
+    for row in await session.exec(_spreads(w, stream, method)):
         spreads[row.tag][row.b] = _distribution(row)
 
     started = flows["started"].get(-1, 0)
@@ -433,9 +457,19 @@ async def compute_windows(
                 load=started - ended,
                 lead=spreads["lead"].get(index),
                 restore=spreads["restore"].get(index),
+                states=_time_in_state(spreads, index),
             )
         )
     return results
+
+
+def _time_in_state(
+    spreads: dict[str, dict[int, Distribution | None]], index: int
+) -> TimeInState | None:
+    active, waiting, blocked = (spreads[state].get(index) for state in STATE_SECONDS)
+    if active is None or waiting is None or blocked is None:
+        return None
+    return TimeInState(active=active, waiting=waiting, blocked=blocked)
 
 
 def _bucket(
@@ -446,6 +480,7 @@ def _bucket(
     load: int,
     lead: Distribution | None,
     restore: Distribution | None,
+    states: TimeInState | None,
 ) -> FlowBucket:
     velocity = int(items.n) if items is not None else 0
     distribution: dict[str, float] = dict.fromkeys(ITEM_TYPES, 0.0)
@@ -476,4 +511,5 @@ def _bucket(
         change_failure_rate=int(deployments.failed) / count if count else None,
         time_to_restore_seconds=restore.p50 if restore else None,
         time_to_restore=restore,
+        time_in_state=states,
     )

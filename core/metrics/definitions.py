@@ -77,6 +77,12 @@ FLOW: dict[str, str] = {
     "time_to_restore": (
         f"time to restore of the incidents resolved in the window, as a distribution: {_SPREAD}"
     ),
+    "time_in_state": (
+        "time in state, in seconds: how long each item finished in the window was active, "
+        "waiting and blocked by its tracker's state changes (time before its first change "
+        f"counts as none of them), each a distribution over those items: {_SPREAD}. Items "
+        "sent without state changes are left out. Null when no finished item has them"
+    ),
 }
 
 MAP: dict[str, str] = {

@@ -44,6 +44,8 @@ class WorkItem:
     started: datetime | None
     finished: datetime | None
     active_seconds: float | None
+    waiting_seconds: float | None = None
+    blocked_seconds: float | None = None
 
     @property
     def began(self) -> datetime:
@@ -90,6 +92,17 @@ class FlowDistribution(BaseModel):
     debt: float
 
 
+class TimeInState(BaseModel):
+    """How long the finished items whose state changes are known were active, waiting and
+    blocked, each a distribution over those items."""
+
+    model_config = ConfigDict(frozen=True)
+
+    active: Distribution
+    waiting: Distribution
+    blocked: Distribution
+
+
 @described(FLOW)
 class FlowBucket(BaseModel):
     """One bucket; seconds for times, `null` where there was nothing to measure."""
@@ -115,6 +128,7 @@ class FlowBucket(BaseModel):
     change_failure_rate: float | None
     time_to_restore_seconds: float | None
     time_to_restore: Distribution | None
+    time_in_state: TimeInState | None
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -325,6 +339,23 @@ def time_to_restore(
     )
 
 
+def time_in_state(
+    items: Iterable[WorkItem],
+    start: datetime,
+    end: datetime,
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+) -> TimeInState | None:
+    """Seconds in each kind of state, over the items finished in the period that have state
+    changes (`core.metrics.work_states`); None when none has."""
+    known = [item for item in finished_in(items, start, end) if item.active_seconds is not None]
+    active = distribution((item.active_seconds or 0.0 for item in known), method)
+    waiting = distribution((item.waiting_seconds or 0.0 for item in known), method)
+    blocked = distribution((item.blocked_seconds or 0.0 for item in known), method)
+    if active is None or waiting is None or blocked is None:
+        return None
+    return TimeInState(active=active, waiting=waiting, blocked=blocked)
+
+
 def _median(spread: Distribution | None) -> float | None:
     return spread.p50 if spread is not None else None
 
@@ -363,6 +394,7 @@ def compute_window(
         change_failure_rate=change_failure_rate(deployments, window_start, window_end, incidents),
         time_to_restore_seconds=_median(restore),
         time_to_restore=restore,
+        time_in_state=time_in_state(items, window_start, window_end, method),
     )
 
 

@@ -206,6 +206,25 @@ def flow_time_spread(report: dict[str, Any], p85: float, p95: float) -> None:
     assert (spread["p85"], spread["p95"]) == (p85 * 3600, p95 * 3600)
 
 
+@then(p("the finished items were active {hours:Num} hours at the median"))
+def active_median(report: dict[str, Any], hours: float) -> None:
+    assert the_week(report)["time_in_state"]["active"]["p50"] == pytest.approx(hours * 3600)
+
+
+@then(
+    p(
+        "the finished items waited {p50:Num} hours at the median and {p85:Num} hours "
+        "at the 85th percentile"
+    )
+)
+def waiting_spread(report: dict[str, Any], p50: float, p85: float) -> None:
+    waiting = the_week(report)["time_in_state"]["waiting"]
+    assert (waiting["p50"], waiting["p85"]) == (
+        pytest.approx(p50 * 3600),
+        pytest.approx(p85 * 3600),
+    )
+
+
 @then(p("the flow efficiency is {percent:d}%"))
 def flow_efficiency(report: dict[str, Any], percent: int) -> None:
     assert the_week(report)["flow_efficiency"] == pytest.approx(percent / 100)

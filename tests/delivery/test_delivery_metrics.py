@@ -91,14 +91,22 @@ class History:
                 ],
             }
         )
-        active = None
+        times = None
         if finished is not None:
             times = state_seconds(
                 [StateChange(at, flag) for at, flag in changes], started or created, finished
             )
-            active = times.active if times is not None else None
         self.oracle_items.append(
-            WorkItem(external_id, kind, created, started, finished, active)  # type: ignore[arg-type]
+            WorkItem(
+                external_id,
+                kind,  # type: ignore[arg-type]
+                created,
+                started,
+                finished,
+                times.active if times is not None else None,
+                times.waiting if times is not None else None,
+                times.blocked if times is not None else None,
+            )
         )
 
     def deployment(
@@ -252,6 +260,12 @@ def assert_same(answer: list[dict[str, Any]], expected: list[FlowBucket]) -> Non
                 assert got[name] is None, (label, name)
             else:
                 assert got[name] == pytest.approx(spread.model_dump(), rel=1e-9), (label, name)
+        if want.time_in_state is None:
+            assert got["time_in_state"] is None, label
+        else:
+            for state, spread in want.time_in_state:
+                expected = pytest.approx(spread.model_dump(), rel=1e-9)
+                assert got["time_in_state"][state] == expected, (label, state)
 
 
 # -- the SQL against the reference ------------------------------------------------------------
@@ -321,6 +335,12 @@ def test_the_reference_data_exercise_every_metric(history: tuple[dict[str, Any],
     for name in (*FLOAT_FIELDS, *INT_FIELDS):
         values = {getattr(bucket, name) for bucket in expected}
         assert len(values - {None, 0}) > 3, name
+    for name in SPREAD_FIELDS:
+        spreads = [getattr(bucket, name) for bucket in expected]
+        assert sum(1 for s in spreads if s is not None and s.count > 1) > 3, name
+    states = [bucket.time_in_state for bucket in expected if bucket.time_in_state is not None]
+    for state in ("active", "waiting", "blocked"):
+        assert sum(1 for s in states if getattr(s, state).p95 > 0) > 3, state
 
 
 def test_the_reference_data_link_failures_from_both_sides(
@@ -648,6 +668,11 @@ query Flow($id: ID!, $start: DateTime!, $end: DateTime!, $bucket: FlowBucketSize
       leadTimeForChanges { count mean p50 p85 p95 }
       changeFailureRate timeToRestoreSeconds
       timeToRestore { count mean p50 p85 p95 }
+      timeInState {
+        active { count mean p50 p85 p95 }
+        waiting { count mean p50 p85 p95 }
+        blocked { count mean p50 p85 p95 }
+      }
     }
   }
 }

@@ -25,6 +25,7 @@ from core.metrics.flow import (
     flow_time,
     flow_velocity,
     lead_time_for_changes,
+    time_in_state,
     time_to_restore,
 )
 
@@ -173,6 +174,23 @@ def test_flow_efficiency_is_a_ratio_of_sums_over_items_with_active_time() -> Non
     assert flow_efficiency(ITEMS, MON, NEXT_MON) == pytest.approx(expected)
     mean_of_ratios = (0.5 + 0.5 + 0.5 * 86_400 / f4_flow) / 3
     assert flow_efficiency(ITEMS, MON, NEXT_MON) != pytest.approx(mean_of_ratios)
+
+
+def test_time_in_state_is_a_distribution_over_items_with_state_changes() -> None:
+    finished = [
+        WorkItem("A", "feature", MON, MON, MON + 10 * HOUR, 4 * 3600, 6 * 3600, 0.0),
+        WorkItem("B", "feature", MON, MON, MON + 20 * HOUR, 2 * 3600, 8 * 3600, 10 * 3600),
+        WorkItem("C", "defect", MON, MON, MON + 30 * HOUR, 9 * 3600, 21 * 3600, 0.0),
+        WorkItem("D", "defect", MON, MON, MON + 5 * HOUR, None),  # no state changes
+    ]
+
+    states = time_in_state(finished, MON, NEXT_MON)
+
+    assert states is not None
+    assert (states.active.count, states.active.p50, states.active.mean) == (3, 4 * 3600, 5 * 3600)
+    assert (states.waiting.p50, states.waiting.p95) == (8 * 3600, pytest.approx(19.7 * 3600))
+    assert (states.blocked.p50, states.blocked.p85) == (0.0, 7 * 3600)
+    assert time_in_state(finished[3:], MON, NEXT_MON) is None
 
 
 def test_flow_efficiency_without_data_is_none() -> None:

@@ -131,7 +131,9 @@ def _delivered(factory: Factory, _admin: Factory) -> Twin:
 
 def _flow_by_graphql(method: str) -> Any:
     def read(api: Api, twin: Twin) -> Any:
-        buckets = selection("FlowBucket")
+        spread = selection("Distribution")
+        states = " ".join(f"{state} {{ {spread} }}" for state in ("active", "waiting", "blocked"))
+        buckets = f"{selection('FlowBucket')} timeInState {{ {states} }}"
         text = (
             "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
             f"start: $a, end: $b, bucket: day, percentileMethod: {method}) {{ valueStreamId "
