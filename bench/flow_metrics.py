@@ -17,7 +17,9 @@ rounds, three ways to get every flow metric and DORA key of 2025 by ISO week:
 * the service in-process (`core.delivery.flow_metrics.flow_metrics`, same SQL, no HTTP);
 * hand-written SQL (`text()`) of the same aggregates, on the same database, grouping by
   a week expression (`date_trunc` on PostgreSQL, `date(.., 'weekday 0', '-6 days')` on
-  SQLite) with `percentile_disc` (PostgreSQL) or a ROW_NUMBER lower median (SQLite).
+  SQLite), with PostgreSQL's own `percentile_cont` for the distributions (flow time, lead
+  time for changes, time to restore, time in each kind of state) and on SQLite the same
+  linear interpolation written by hand over ROW_NUMBER.
 
 The direct SQL's numbers are checked against the API's before any figure is reported.
 The ratio API / direct SQL is the headline; the target is at most 2.
@@ -202,24 +204,17 @@ SQLITE_WEEK = "date({col}, 'weekday 0', '-6 days')"
 POSTGRES_WEEK = "date_trunc('week', {col}, 'UTC')"
 
 SQLITE_ITEMS = """
-WITH f AS (
-  SELECT {week} AS bucket, type, flow_seconds, active_seconds,
-         row_number() OVER (PARTITION BY {week} ORDER BY flow_seconds) AS rn,
-         count(*) OVER (PARTITION BY {week}) AS n
-  FROM work_item
-  WHERE value_stream_id = :vs AND finished_at >= :start AND finished_at < :end
-)
-SELECT bucket, max(n) AS velocity,
-       max(CASE WHEN rn = (n + 1) / 2 THEN flow_seconds END) AS flow_time,
+SELECT {week} AS bucket, count(*) AS velocity,
        sum(CASE WHEN active_seconds IS NOT NULL THEN active_seconds END)
          / sum(CASE WHEN active_seconds IS NOT NULL THEN flow_seconds END) AS efficiency,
        sum(type = 'feature'), sum(type = 'defect'), sum(type = 'risk'), sum(type = 'debt')
-FROM f GROUP BY bucket ORDER BY bucket
+FROM work_item
+WHERE value_stream_id = :vs AND finished_at >= :start AND finished_at < :end
+GROUP BY 1 ORDER BY 1
 """.format(week=SQLITE_WEEK.format(col="finished_at"))
 
 POSTGRES_ITEMS = """
 SELECT {week} AS bucket, count(*) AS velocity,
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY flow_seconds) AS flow_time,
        sum(active_seconds) FILTER (WHERE active_seconds IS NOT NULL)
          / nullif(sum(flow_seconds) FILTER (WHERE active_seconds IS NOT NULL), 0) AS efficiency,
        count(*) FILTER (WHERE type = 'feature'), count(*) FILTER (WHERE type = 'defect'),
@@ -257,7 +252,16 @@ WHERE value_stream_id = :vs AND deployed_at >= :start AND deployed_at < :end
 GROUP BY 1 ORDER BY 1
 """
 
-SQLITE_MEDIAN = """
+LEVELS = (50, 85, 95)
+
+SQLITE_PERCENTILE = """
+max(CASE WHEN rn = (n - 1) * {p} / 100 + 1 THEN x END)
+  + ((max(n) - 1) * {p} % 100) / 100.0
+  * (coalesce(max(CASE WHEN rn = (n - 1) * {p} / 100 + 2 THEN x END),
+              max(CASE WHEN rn = (n - 1) * {p} / 100 + 1 THEN x END))
+     - max(CASE WHEN rn = (n - 1) * {p} / 100 + 1 THEN x END))"""
+
+SQLITE_SPREAD = """
 WITH r AS (
   SELECT {week} AS bucket, {value} AS x,
          row_number() OVER (PARTITION BY {week} ORDER BY {value}) AS rn,
@@ -265,36 +269,60 @@ WITH r AS (
   FROM {table}
   WHERE value_stream_id = :vs AND {col} >= :start AND {col} < :end {extra}
 )
-SELECT bucket, x FROM r WHERE rn = (n + 1) / 2 ORDER BY bucket
+SELECT bucket, count(*), avg(x), {percentiles} FROM r GROUP BY bucket ORDER BY bucket
 """
 
-POSTGRES_MEDIAN = """
-SELECT {week} AS bucket, percentile_disc(0.5) WITHIN GROUP (ORDER BY {value}) AS x
+POSTGRES_PERCENTILE = "percentile_cont({fraction}) WITHIN GROUP (ORDER BY {value})"
+
+POSTGRES_SPREAD = """
+SELECT {week} AS bucket, count(*), avg({value}), {percentiles}
 FROM {table}
 WHERE value_stream_id = :vs AND {col} >= :start AND {col} < :end {extra}
 GROUP BY 1 ORDER BY 1
 """
 
+SPREADS = {
+    "flow": ("work_item", "finished_at", "flow_seconds", ""),
+    "lead": ("deployment_change", "deployed_at", "lead_seconds", "AND succeeded"),
+    "restore": ("incident", "resolved_at", "restore_seconds", ""),
+    **{
+        state: ("work_item", "finished_at", f"{state}_seconds", "AND active_seconds IS NOT NULL")
+        for state in FLAGS
+    },
+}
+"""Each distribution: its table, the time that places a row in a week, the durations, and
+what else a row must be."""
+
 
 def direct_queries(dialect: str) -> dict[str, str]:
-    """The hand-written SQL of each aggregate, as someone would write it for one database."""
+    """The hand-written SQL of each aggregate, as someone would write it for one database:
+    PostgreSQL's own percentile_cont, and on SQLite the same interpolation by hand."""
     week = SQLITE_WEEK if dialect == "sqlite" else POSTGRES_WEEK
-    median = SQLITE_MEDIAN if dialect == "sqlite" else POSTGRES_MEDIAN
-    lead = {"table": "deployment_change", "col": "deployed_at", "value": "lead_seconds"}
-    restore = {"table": "incident", "col": "resolved_at", "value": "restore_seconds"}
-    return {
+    spread = SQLITE_SPREAD if dialect == "sqlite" else POSTGRES_SPREAD
+    queries = {
         "items": SQLITE_ITEMS if dialect == "sqlite" else POSTGRES_ITEMS,
         "load": LOAD.format(
             started=week.format(col="start_at"), finished=week.format(col="finished_at")
         ),
         "deployments": DEPLOYMENTS.format(week=week.format(col="deployed_at")),
-        "lead": median.format(
-            week=week.format(col="deployed_at"),
-            extra="AND succeeded" if dialect == "postgresql" else "AND succeeded = 1",
-            **lead,
-        ),
-        "restore": median.format(week=week.format(col="resolved_at"), extra="", **restore),
     }
+    for name, (table, moment, value, extra) in SPREADS.items():
+        if dialect == "sqlite":
+            extra = extra.replace("AND succeeded", "AND succeeded = 1")
+            percentiles = [SQLITE_PERCENTILE.format(p=p) for p in LEVELS]
+        else:
+            percentiles = [
+                POSTGRES_PERCENTILE.format(fraction=p / 100, value=value) for p in LEVELS
+            ]
+        queries[name] = spread.format(
+            week=week.format(col=moment),
+            table=table,
+            col=moment,
+            value=value,
+            extra=extra,
+            percentiles=", ".join(percentiles),
+        )
+    return queries
 
 
 def _label(value: Any) -> str:
@@ -326,6 +354,23 @@ async def run_direct(engine: Any, stream_id: uuid.UUID) -> dict[str, list[tuple[
     return answers
 
 
+SPREAD_OF = {"flow": "flow_time", "lead": "lead_time_for_changes", "restore": "time_to_restore"}
+
+
+def _spread_part(name: str, part: str) -> Callable[[dict[str, Any]], Any]:
+    """Reads one part of a distribution from a bucket of the API's answer."""
+
+    def read(bucket: dict[str, Any]) -> Any:
+        spread = (
+            bucket[SPREAD_OF[name]]
+            if name in SPREAD_OF
+            else (bucket["time_in_state"] or {}).get(name)
+        )
+        return None if spread is None else spread[part]
+
+    return read
+
+
 def compare(api: dict[str, Any], direct: dict[str, list[tuple[Any, ...]]]) -> list[str]:
     """Differences between the API's buckets and the direct SQL's; empty when they agree."""
     by_label = {b["start"][:10]: b for b in api["buckets"]}
@@ -344,21 +389,17 @@ def compare(api: dict[str, Any], direct: dict[str, list[tuple[Any, ...]]]) -> li
         if not ok:
             problems.append(f"{label} {name}: API {got!r}, direct SQL {theirs!r}")
 
-    for label, velocity, flow_time, efficiency, *_types in (
-        (_label(r[0]), *r[1:]) for r in direct["items"]
-    ):
+    for label, velocity, efficiency, *_types in ((_label(r[0]), *r[1:]) for r in direct["items"]):
         check(label, "flow_velocity", None, velocity)
-        check(label, "flow_time_seconds", None, flow_time)
         check(label, "flow_efficiency", None, efficiency)
     for label, count, failed in ((_label(r[0]), r[1], r[2]) for r in direct["deployments"]):
         check(label, "deployment_count", None, count)
         check(label, "change_failure_rate", None, failed / count)
-    for name, key in (
-        ("lead", "lead_time_for_changes_seconds"),
-        ("restore", "time_to_restore_seconds"),
-    ):
-        for row in direct[name]:
-            check(_label(row[0]), key, None, row[1])
+    for name in SPREADS:
+        for bucket_start, *values in direct[name]:
+            parts = ("count", "mean", *(f"p{p}" for p in LEVELS))
+            for part, value in zip(parts, values, strict=True):
+                check(_label(bucket_start), f"{name} {part}", _spread_part(name, part), value)
     loads = {_label(r[0]): r[1] for r in direct["load"]}
     current = None
     for bucket in api["buckets"]:
