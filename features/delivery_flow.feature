@@ -108,6 +108,22 @@ Feature: Delivery flow and the four keys
     And the work in progress at the end of the week is 2 items
     And the flow distribution is 50% features, 25% defects, 0% risks and 25% debt
 
+  Scenario: Work in progress that has aged past what its kind usually takes
+    An item's age runs from its start to now; flow time is known only once it finishes.
+    Each item in progress is set beside the 85th percentile flow time of the items of its
+    type finished in the last 90 days (Vacanti's aging work in progress): an item older
+    than that is already slower than 85% of its kind.
+    Given the tracker reports these work items:
+      | item | type    | started          | finished         | active hours |
+      | F-1  | feature | Mon 3 Mar 00:00  | Mon 3 Mar 10:00  | 5            |
+      | F-2  | feature | Mon 3 Mar 02:00  | Tue 4 Mar 08:00  | 6            |
+      | F-3  | feature | Tue 4 Mar 06:00  |                  | 2            |
+      | R-1  | risk    | Sat 1 Mar 18:00  | Tue 11 Mar 08:00 | 1            |
+    When the team looks at the age of its work in progress on Fri 7 Mar 12:00
+    Then 2 items are in progress, 1 of them older than 85% of the finished items of its type
+    And F-3 is 78 hours old, past the 27 hours that 85% of finished features took
+    And the oldest is R-1, 138 hours old, with no finished risk to compare with
+
   Scenario: Reporting the same deployments again records nothing new
     Given the pipeline reports these deployments:
       | deployment | deployed         | commits          |

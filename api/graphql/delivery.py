@@ -23,8 +23,15 @@ from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery.flow_metrics import FlowReport
+from core.delivery.work_item_age import (
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_OLDEST,
+    WorkItemAgeReport,
+    work_item_age,
+)
 from core.metrics.flow import FlowBucket, FlowDistribution, TimeInState
 from core.metrics.percentiles import PERCENTILE_METHOD_HELP, Distribution, method_named
+from core.metrics.work_item_age import AgeByType, AgingItem
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -66,6 +73,11 @@ DistributionType = output_type(Distribution, "Distribution", description=Distrib
 TimeInStateType = output_type(TimeInState, "TimeInState", description=TimeInState.__doc__)
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
+AgingItemType = output_type(AgingItem, "AgingItem")
+AgeByTypeType = output_type(AgeByType, "AgeByType")
+WorkItemAgeReportType = output_type(
+    WorkItemAgeReport, "WorkItemAgeReport", description=WorkItemAgeReport.__doc__
+)
 StateChangeReadType = output_type(StateChangeRead, "StateChange")
 WorkItemReadType = output_type(WorkItemRead, "WorkItem", description=WorkItemRead.__doc__)
 DeploymentReadType = output_type(DeploymentRead, "Deployment")
@@ -138,6 +150,31 @@ class Query:
             end=end,
             bucket=FlowBucketSize(bucket).value,
             percentile_method=method_named(PercentileMethodName(percentile_method).value),
+        )
+
+    @strawberry.field(
+        graphql_type=WorkItemAgeReportType | None,
+        directives=[Cost(weight=50)],
+        description="The work in progress at an instant (now by default): each item's age "
+        "against the flow time of its type's items finished in the history before it.",
+    )
+    async def work_item_age(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        at: datetime | None = None,
+        history_days: int = DEFAULT_HISTORY_DAYS,
+        percentile_method: PercentileMethodName = PercentileMethodName.linear,
+        oldest: int = DEFAULT_OLDEST,
+    ) -> WorkItemAgeReport:
+        return await work_item_age(
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            at=at,
+            history_days=history_days,
+            percentile_method=method_named(PercentileMethodName(percentile_method).value),
+            oldest=oldest,
         )
 
     @strawberry.field(

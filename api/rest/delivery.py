@@ -17,11 +17,19 @@ from api.rest.filters import query_filters
 from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
+from core.delivery.work_item_age import (
+    DEFAULT_HISTORY_DAYS,
+    DEFAULT_OLDEST,
+    MAX_HISTORY_DAYS,
+    WorkItemAgeReport,
+    work_item_age,
+)
 from core.metrics.percentiles import (
     DEFAULT_PERCENTILE_METHOD,
     PERCENTILE_METHOD_HELP,
     PercentileMethod,
 )
+from core.metrics.work_item_age import MAX_OLDEST
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -191,6 +199,47 @@ class DeliveryController(Controller):
             end=end,
             bucket=bucket,
             percentile_method=percentile_method,
+        )
+
+    @get(
+        "/work-item-age",
+        summary="The work in progress at an instant: each item's age against the flow time "
+        "of its type's finished items",
+    )
+    async def get_work_item_age(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        at: Annotated[
+            datetime | None,
+            Parameter(description="the instant, ISO 8601 with zone; now when left out"),
+        ] = None,
+        history_days: Annotated[
+            int,
+            Parameter(
+                ge=1,
+                le=MAX_HISTORY_DAYS,
+                description="days before the instant whose finished items give each type's "
+                "flow time",
+            ),
+        ] = DEFAULT_HISTORY_DAYS,
+        percentile_method: Annotated[
+            PercentileMethod, Parameter(description=PERCENTILE_METHOD_HELP)
+        ] = DEFAULT_PERCENTILE_METHOD,
+        oldest: Annotated[
+            int,
+            Parameter(ge=1, le=MAX_OLDEST, description="how many of the oldest items to list"),
+        ] = DEFAULT_OLDEST,
+    ) -> WorkItemAgeReport:
+        return await work_item_age(
+            session,
+            actor,
+            value_stream_id,
+            at=at,
+            history_days=history_days,
+            percentile_method=percentile_method,
+            oldest=oldest,
         )
 
 

@@ -21,12 +21,10 @@ from typing import Any, TypeGuard, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
-    Float,
     Integer,
     String,
     and_,
     case,
-    cast,
     column,
     func,
     literal,
@@ -38,6 +36,7 @@ from sqlalchemy import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.delivery.ranks import distribution_of, spread_columns
 from core.errors import ValidationFailed
 from core.metrics.flow import (
     ITEM_TYPES,
@@ -51,7 +50,6 @@ from core.metrics.flow import (
 )
 from core.metrics.percentiles import (
     DEFAULT_PERCENTILE_METHOD,
-    LEVELS,
     METHOD_DESCRIPTIONS,
     PERCENTILE_METHOD_HELP,
     Distribution,
@@ -231,41 +229,6 @@ def _ranked(w: Any, table: Any, moment: Any, value: Any, *where: Any, extra: Any
     )
 
 
-def _ranked_value(ranked: Any, rank: Any) -> Any:
-    """The bucket's value at a one-based rank (null past its last row)."""
-    return func.max(case((ranked.c.rn == rank, ranked.c.x)))
-
-
-def _percentile(ranked: Any, percent: int, method: PercentileMethod) -> Any:
-    """`core.metrics.percentiles.percentile` of the bucket, from its ranks."""
-    if method == "nearest_rank":
-        return _ranked_value(ranked, (ranked.c.n * percent + 99) // 100)
-    scaled = (ranked.c.n - 1) * percent
-    low = _ranked_value(ranked, scaled // 100 + 1)
-    high = func.coalesce(_ranked_value(ranked, scaled // 100 + 2), low)
-    fraction = cast(((func.max(ranked.c.n) - 1) * percent) % 100, Float) / 100
-    return low + fraction * (high - low)
-
-
-def _spread(ranked: Any, method: PercentileMethod) -> list[Any]:
-    """The bucket's `Distribution` but its count: mean and the `LEVELS` percentiles."""
-    return [
-        func.avg(ranked.c.x).label("mean"),
-        *(_percentile(ranked, level, method).label(f"p{level}") for level in LEVELS),
-    ]
-
-
-def _distribution(row: Any) -> Distribution | None:
-    """A row of `_spread`'s columns and its count `n` as a `Distribution`."""
-    if row is None or not row.n:
-        return None
-    return Distribution(
-        count=int(row.n),
-        mean=float(row.mean),
-        **{f"p{level}": float(getattr(row, f"p{level}")) for level in LEVELS},
-    )
-
-
 def _spread_of(
     w: Any, table: Any, moment: Any, value: Any, *where: Any, tag: str, method: PercentileMethod
 ) -> Any:
@@ -274,7 +237,7 @@ def _spread_of(
         literal(tag, String).label("tag"),
         ranked.c.b,
         func.count().label("n"),
-        *_spread(ranked, method),
+        *spread_columns(ranked, method),
     ).group_by(ranked.c.b)
 
 
@@ -292,7 +255,7 @@ def _finished_items(w: Any, stream: Any, method: PercentileMethod) -> Any:
     return select(
         ranked.c.b,
         func.count().label("n"),
-        *_spread(ranked, method),
+        *spread_columns(ranked, method),
         func.count(ranked.c.active).label("measured"),
         func.sum(case((measured, ranked.c.active))).label("active"),
         func.sum(case((measured, ranked.c.x))).label("flow"),
@@ -441,7 +404,7 @@ async def compute_windows(
     deployed = {row.b: row for row in await session.exec(_deployments(w, stream))}
     spreads: dict[str, dict[int, Distribution | None]] = defaultdict(dict)
     for row in await session.exec(_spreads(w, stream, method)):
-        spreads[row.tag][row.b] = _distribution(row)
+        spreads[row.tag][row.b] = distribution_of(row)
 
     started = flows["started"].get(-1, 0)
     ended = flows["finished"].get(-1, 0)
@@ -485,7 +448,7 @@ def _bucket(
     velocity = int(items.n) if items is not None else 0
     distribution: dict[str, float] = dict.fromkeys(ITEM_TYPES, 0.0)
     efficiency = None
-    flow_time = _distribution(items)
+    flow_time = distribution_of(items)
     if items is not None:
         for kind in ITEM_TYPES:
             distribution[kind] = int(getattr(items, f"n_{kind}")) / velocity

@@ -145,6 +145,15 @@ def ask_by_nearest_rank(editor: Api, stream: Stream, day: str) -> dict[str, Any]
     return editor.ok(week_of(editor, stream, day, percentile_method="nearest_rank"))
 
 
+@when(
+    p("the team looks at the age of its work in progress on {day} {time}"),
+    target_fixture="ages",
+)
+def look_at_ages(editor: Api, stream: Stream, day: str, time: str) -> dict[str, Any]:
+    at = moment(f"{day} {time}")
+    return editor.ok(editor.get(f"{stream.url}/work-item-age", params={"at": iso(at)}))
+
+
 # -- Then: the four keys ----------------------------------------------------------------------
 
 
@@ -223,6 +232,40 @@ def waiting_spread(report: dict[str, Any], p50: float, p85: float) -> None:
         pytest.approx(p50 * 3600),
         pytest.approx(p85 * 3600),
     )
+
+
+@then(
+    p(
+        "{count:d} items are in progress, {late:d} of them older than 85% of the finished "
+        "items of its type"
+    )
+)
+def in_progress(ages: dict[str, Any], count: int, late: int) -> None:
+    assert (ages["in_progress"], ages["over_p85"]) == (count, late)
+
+
+def aged(ages: dict[str, Any], external_id: str) -> dict[str, Any]:
+    (item,) = [i for i in ages["oldest"] if i["external_id"] == external_id]
+    return item
+
+
+@then(
+    p("{item} is {hours:Num} hours old, past the {p85:Num} hours that 85% of finished {kind}s took")
+)
+def past_its_kind(ages: dict[str, Any], item: str, hours: float, p85: float, kind: str) -> None:
+    found = aged(ages, item)
+    assert found["type"] == kind
+    assert found["age_seconds"] == hours * 3600
+    assert found["type_p85_flow_seconds"] == pytest.approx(p85 * 3600)
+    assert found["over_p85"] is True
+
+
+@then(p("the oldest is {item}, {hours:Num} hours old, with no finished {kind} to compare with"))
+def oldest_without_reference(ages: dict[str, Any], item: str, hours: float, kind: str) -> None:
+    oldest = ages["oldest"][0]
+    assert (oldest["external_id"], oldest["type"]) == (item, kind)
+    assert oldest["age_seconds"] == hours * 3600
+    assert (oldest["type_p85_flow_seconds"], oldest["over_p85"]) == (None, None)
 
 
 @then(p("the flow efficiency is {percent:d}%"))

@@ -163,6 +163,22 @@ def _flow_case(method: str) -> QueryCase:
     )
 
 
+AGE_AT = "2026-01-08T12:00:00Z"
+
+
+def _age_by_graphql(api: Api, twin: Twin) -> Any:
+    spread = selection("Distribution")
+    text = (
+        "query($s: ID!, $at: DateTime!) { workItemAge(valueStreamId: $s, at: $at, "
+        "historyDays: 30, oldest: 5) { valueStreamId at historyStart percentileMethod "
+        f"medianMethod inProgress overP85 age {{ {spread} }} "
+        f"byType {{ type inProgress finished overP85 age {{ {spread} }} "
+        f"flowTime {{ {spread} }} }} oldest {{ {selection('AgingItem')} }} }} }}"
+    )
+    data = graphql_data(api, text, s=twin["stream"]["id"], at=AGE_AT)
+    return comparable(data["workItemAge"])
+
+
 def _listed(factory: Factory, admin: Factory) -> Twin:
     twin = _delivered(factory, admin)
     for kind, items in MORE.items():
@@ -225,6 +241,22 @@ CASES: list[Case | QueryCase] = [
     _ingest_case("incidents", INCIDENTS),
     _flow_case("linear"),
     _flow_case("nearest_rank"),
+    QueryCase(
+        name="the age of the work in progress at an instant",
+        rest=("GET /api/v1/value-streams/{value_stream_id}/work-item-age",),
+        graphql=("workItemAge",),
+        arrange=_listed,
+        via_rest=lambda api, t: comparable(
+            rest_json(
+                api,
+                f"/api/v1/value-streams/{t['stream']['id']}/work-item-age",
+                at=AGE_AT,
+                history_days=30,
+                oldest=5,
+            )
+        ),
+        via_graphql=_age_by_graphql,
+    ),
     *(_list_case(kind) for kind in LISTS),
     *(
         refused_at_root(
