@@ -4,10 +4,9 @@ The numbers are exactly those of the in-memory reference, `core.metrics.flow` (s
 half-open windows clipped to the period, same percentiles, same ratios of sums), but
 computed by a fixed handful of statements whatever the volume: the buckets go to the
 database as a small VALUES table joined on each time column, and every metric is a
-GROUP BY (or a window function) per bucket. Percentiles use ROW_NUMBER and COUNT over
-the bucket and take the rows at the ranks `core.metrics.percentiles` defines (integer
-arithmetic on whole percents), interpolating for the linear method: portable to SQLite,
-which has no percentile functions, and PostgreSQL alike. Flow load (WIP at each window's
+GROUP BY (or a window function) per bucket. Percentiles are PostgreSQL's own
+ordered-set aggregates, and on SQLite, which has none, the rows at the ranks
+`core.metrics.percentiles` defines (`core.delivery.ranks`). Flow load (WIP at each window's
 end) is starts minus finishes before that instant, summed cumulatively from per-window
 counts rather than scanned again per bucket.
 """
@@ -36,7 +35,7 @@ from sqlalchemy import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.delivery.ranks import distribution_of, spread_columns
+from core.delivery.ranks import Percentiles, distribution_of
 from core.errors import ValidationFailed
 from core.metrics.flow import (
     ITEM_TYPES,
@@ -209,19 +208,23 @@ def _in_window(w: Any, moment: Any) -> Any:
     return and_(moment >= w.c.ws, moment < w.c.we)
 
 
-def _ranked(w: Any, table: Any, moment: Any, value: Any, *where: Any, extra: Any = ()) -> Any:
-    """The rows of each bucket with their rank by `value` (``rn``) and the bucket's size (``n``).
+@dataclass(frozen=True)
+class Spread:
+    """What a report's distributions are taken by: the method, and the database's way."""
 
-    Both use one window (same partition, order and whole-partition frame), so the database
-    sorts once and evaluates them in one pass.
-    """
-    window = {"partition_by": w.c.b, "order_by": value, "rows": (None, None)}
+    method: PercentileMethod
+    percentiles: Percentiles
+
+
+def _ranked(
+    w: Any, table: Any, moment: Any, value: Any, *where: Any, spread: Spread, extra: Any = ()
+) -> Any:
+    """The rows of each bucket with `value` as ``x``, ranked where percentiles need it."""
     return (
         select(
             w.c.b.label("b"),
             value.label("x"),
-            func.row_number().over(**window).label("rn"),
-            func.count().over(**window).label("n"),
+            *spread.percentiles.ranks(w.c.b, value),
             *extra,
         )
         .select_from(w.join(table, and_(_in_window(w, moment), *where)))
@@ -230,18 +233,18 @@ def _ranked(w: Any, table: Any, moment: Any, value: Any, *where: Any, extra: Any
 
 
 def _spread_of(
-    w: Any, table: Any, moment: Any, value: Any, *where: Any, tag: str, method: PercentileMethod
+    w: Any, table: Any, moment: Any, value: Any, *where: Any, tag: str, spread: Spread
 ) -> Any:
-    ranked = _ranked(w, table, moment, value, *where)
+    ranked = _ranked(w, table, moment, value, *where, spread=spread)
     return select(
         literal(tag, String).label("tag"),
         ranked.c.b,
         func.count().label("n"),
-        *spread_columns(ranked, method),
+        *spread.percentiles.spread(ranked, spread.method),
     ).group_by(ranked.c.b)
 
 
-def _finished_items(w: Any, stream: Any, method: PercentileMethod) -> Any:
+def _finished_items(w: Any, stream: Any, spread: Spread) -> Any:
     """Velocity, type counts, efficiency sums and the flow time's spread, per bucket."""
     ranked = _ranked(
         w,
@@ -249,13 +252,14 @@ def _finished_items(w: Any, stream: Any, method: PercentileMethod) -> Any:
         ITEMS.c.finished_at,
         ITEMS.c.flow_seconds,
         ITEMS.c.value_stream_id == stream,
+        spread=spread,
         extra=(ITEMS.c.type.label("type"), ITEMS.c.active_seconds.label("active")),
     )
     measured = ranked.c.active.is_not(None)
     return select(
         ranked.c.b,
         func.count().label("n"),
-        *spread_columns(ranked, method),
+        *spread.percentiles.spread(ranked, spread.method),
         func.count(ranked.c.active).label("measured"),
         func.sum(case((measured, ranked.c.active))).label("active"),
         func.sum(case((measured, ranked.c.x))).label("flow"),
@@ -341,7 +345,7 @@ STATE_SECONDS = {
 """Each kind of state and the column of an item's seconds in it."""
 
 
-def _spreads(w: Any, stream: Any, method: PercentileMethod) -> Any:
+def _spreads(w: Any, stream: Any, spread: Spread) -> Any:
     """The distributions besides flow time, one tagged row per bucket: lead time for
     changes, time to restore and the time in each kind of state."""
     return union_all(
@@ -354,7 +358,7 @@ def _spreads(w: Any, stream: Any, method: PercentileMethod) -> Any:
                 ITEMS.c.value_stream_id == stream,
                 ITEMS.c.active_seconds.is_not(None),
                 tag=state,
-                method=method,
+                spread=spread,
             )
             for state, seconds in STATE_SECONDS.items()
         ),
@@ -366,7 +370,7 @@ def _spreads(w: Any, stream: Any, method: PercentileMethod) -> Any:
             CHANGES.c.value_stream_id == stream,
             CHANGES.c.succeeded.is_(True),
             tag="lead",
-            method=method,
+            spread=spread,
         ),
         _spread_of(
             w,
@@ -375,7 +379,7 @@ def _spreads(w: Any, stream: Any, method: PercentileMethod) -> Any:
             INCIDENTS.c.restore_seconds,
             INCIDENTS.c.value_stream_id == stream,
             tag="restore",
-            method=method,
+            spread=spread,
         ),
     )
 
@@ -397,13 +401,14 @@ async def compute_windows(
     w = _windows_table(windows)
     stream = literal(value_stream_id, ITEMS.c.value_stream_id.type)
 
-    finished = {row.b: row for row in await session.exec(_finished_items(w, stream, method))}
+    spread = Spread(method, Percentiles.of(session))
+    finished = {row.b: row for row in await session.exec(_finished_items(w, stream, spread))}
     flows: dict[str, dict[int, int]] = defaultdict(dict)
     for row in await session.exec(_starts_and_finishes(w, stream, windows[0].start)):
         flows[row[0]][row[1]] = int(row[2])
     deployed = {row.b: row for row in await session.exec(_deployments(w, stream))}
     spreads: dict[str, dict[int, Distribution | None]] = defaultdict(dict)
-    for row in await session.exec(_spreads(w, stream, method)):
+    for row in await session.exec(_spreads(w, stream, spread)):
         spreads[row.tag][row.b] = distribution_of(row)
 
     started = flows["started"].get(-1, 0)

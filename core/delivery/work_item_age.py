@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.delivery.flow_metrics import ITEMS
-from core.delivery.ranks import distribution_of, spread_columns
+from core.delivery.ranks import Percentiles, distribution_of
 from core.errors import ValidationFailed
 from core.metrics.percentiles import (
     DEFAULT_PERCENTILE_METHOD,
@@ -62,7 +62,9 @@ async def work_item_age(
     in_progress = [InProgress(*row) for row in await session.exec(_in_progress(stream, instant))]
     flow_times: dict[str, Distribution] = {}
     finished: dict[str, int] = {}
-    statement = _flow_times(stream, history_start, instant, percentile_method)
+    statement = _flow_times(
+        stream, history_start, instant, percentile_method, Percentiles.of(session)
+    )
     for row in await session.exec(statement):
         spread = distribution_of(row)
         if spread is not None:
@@ -103,19 +105,15 @@ def _in_progress(stream: Any, at: datetime) -> Any:
     )
 
 
-def _flow_times(stream: Any, start: datetime, end: datetime, method: PercentileMethod) -> Any:
+def _flow_times(
+    stream: Any, start: datetime, end: datetime, method: PercentileMethod, way: Percentiles
+) -> Any:
     """Each type's flow-time distribution over the items finished in ``[start, end)``."""
-    window: dict[str, Any] = {
-        "partition_by": ITEMS.c.type,
-        "order_by": ITEMS.c.flow_seconds,
-        "rows": (None, None),
-    }
-    ranked = (
+    grouped = (
         select(
             ITEMS.c.type.label("type"),
             ITEMS.c.flow_seconds.label("x"),
-            func.row_number().over(**window).label("rn"),
-            func.count().over(**window).label("n"),
+            *way.ranks(ITEMS.c.type, ITEMS.c.flow_seconds),
         )
         .where(
             ITEMS.c.value_stream_id == stream,
@@ -124,6 +122,6 @@ def _flow_times(stream: Any, start: datetime, end: datetime, method: PercentileM
         )
         .subquery()
     )
-    return select(ranked.c.type, func.count().label("n"), *spread_columns(ranked, method)).group_by(
-        ranked.c.type
+    return select(grouped.c.type, func.count().label("n"), *way.spread(grouped, method)).group_by(
+        grouped.c.type
     )
