@@ -124,6 +124,16 @@ Feature: Delivery flow and the four keys
     And F-3 is 78 hours old, past the 27 hours that 85% of finished features took
     And the oldest is R-1, 138 hours old, with no finished risk to compare with
 
+  Scenario: When will the remaining work be done
+    A forecast replays the future many times, each day's throughput drawn at random from
+    the days of the team's recent history, and reads the answer at a confidence. It is
+    seeded, so the same question gets the same answer.
+    Given the team finished 3 items on every one of the 30 days before Mon 10 Mar
+    When the team asks when 30 more items will be done, starting Mon 10 Mar
+    Then in 85% of the simulated futures they are done by Wed 19 Mar
+    And by Sun 16 Mar at least 21 items are done in 85% of them
+    And asking again gives the same forecast
+
   Scenario: Reporting the same deployments again records nothing new
     Given the pipeline reports these deployments:
       | deployment | deployed         | commits          |

@@ -4,7 +4,7 @@ flow and DORA metrics query."""
 import enum
 import uuid
 from collections.abc import Awaitable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Protocol, TypeVar
 
 import strawberry
@@ -22,6 +22,7 @@ from api.graphql.relay import Connection, connection, connection_of, page_args
 from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
+from core.delivery import forecast as forecasts
 from core.delivery.flow_metrics import FlowReport
 from core.delivery.work_item_age import (
     DEFAULT_HISTORY_DAYS,
@@ -73,6 +74,9 @@ DistributionType = output_type(Distribution, "Distribution", description=Distrib
 TimeInStateType = output_type(TimeInState, "TimeInState", description=TimeInState.__doc__)
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
+ForecastDateType = output_type(forecasts.ForecastDate, "ForecastDate")
+ForecastCountType = output_type(forecasts.ForecastCount, "ForecastCount")
+ForecastType = output_type(forecasts.Forecast, "Forecast", description=forecasts.Forecast.__doc__)
 AgingItemType = output_type(AgingItem, "AgingItem")
 AgeByTypeType = output_type(AgeByType, "AgeByType")
 WorkItemAgeReportType = output_type(
@@ -150,6 +154,36 @@ class Query:
             end=end,
             bucket=FlowBucketSize(bucket).value,
             percentile_method=method_named(PercentileMethodName(percentile_method).value),
+        )
+
+    @strawberry.field(
+        graphql_type=ForecastType | None,
+        directives=[Cost(weight=200)],
+        description="A Monte Carlo forecast from the delivery's throughput history: by which "
+        "day the remaining items are done, and how many are done by a day, at 50, 85 and 95 % "
+        "confidence.",
+    )
+    async def delivery_forecast(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        remaining: int | None = None,
+        by: date | None = None,
+        start: date | None = None,
+        history_days: int = forecasts.DEFAULT_HISTORY_DAYS,
+        trials: int = forecasts.DEFAULT_TRIALS,
+        seed: int = 0,
+    ) -> forecasts.Forecast:
+        return await forecasts.forecast(
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            remaining=remaining,
+            by=by,
+            start=start,
+            history_days=history_days,
+            trials=trials,
+            seed=seed,
         )
 
     @strawberry.field(

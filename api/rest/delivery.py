@@ -3,7 +3,7 @@ lists, and the flow and DORA metrics of a value stream by period and bucket.
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from litestar import Controller, get, post
@@ -17,6 +17,7 @@ from api.rest.filters import query_filters
 from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
+from core.delivery import forecast as forecasts
 from core.delivery.work_item_age import (
     DEFAULT_HISTORY_DAYS,
     DEFAULT_OLDEST,
@@ -24,6 +25,7 @@ from core.delivery.work_item_age import (
     WorkItemAgeReport,
     work_item_age,
 )
+from core.metrics.forecast import MAX_TRIALS
 from core.metrics.percentiles import (
     DEFAULT_PERCENTILE_METHOD,
     PERCENTILE_METHOD_HELP,
@@ -240,6 +242,53 @@ class DeliveryController(Controller):
             history_days=history_days,
             percentile_method=percentile_method,
             oldest=oldest,
+        )
+
+    @get(
+        "/forecast",
+        summary="Monte Carlo forecast from the delivery's throughput: when the remaining "
+        "items are done, how many are done by a date",
+    )
+    async def get_forecast(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        remaining: Annotated[
+            int | None,
+            Parameter(ge=1, le=forecasts.MAX_REMAINING, description="items still to do: asks when"),
+        ] = None,
+        by: Annotated[
+            date | None, Parameter(description="a day (UTC): asks how many are done by then")
+        ] = None,
+        start: Annotated[
+            date | None, Parameter(description="the first day forecast; today when left out")
+        ] = None,
+        history_days: Annotated[
+            int,
+            Parameter(
+                ge=1,
+                le=forecasts.MAX_HISTORY_DAYS,
+                description="days of throughput history before the start",
+            ),
+        ] = forecasts.DEFAULT_HISTORY_DAYS,
+        trials: Annotated[
+            int, Parameter(ge=1, le=MAX_TRIALS, description="simulated futures")
+        ] = forecasts.DEFAULT_TRIALS,
+        seed: Annotated[
+            int, Parameter(ge=0, le=2**31 - 1, description="the random generator's seed")
+        ] = 0,
+    ) -> forecasts.Forecast:
+        return await forecasts.forecast(
+            session,
+            actor,
+            value_stream_id,
+            remaining=remaining,
+            by=by,
+            start=start,
+            history_days=history_days,
+            trials=trials,
+            seed=seed,
         )
 
 

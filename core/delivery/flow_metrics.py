@@ -190,7 +190,7 @@ async def window_metrics(
 # -- SQL -----------------------------------------------------------------------------------
 
 
-def _windows_table(windows: list[Window]) -> Any:
+def windows_table(windows: list[Window]) -> Any:
     """`WITH w(b, ws, we) AS (VALUES ...)`: the one spelling SQLite and PostgreSQL share."""
     return (
         values(
@@ -204,7 +204,7 @@ def _windows_table(windows: list[Window]) -> Any:
     )
 
 
-def _in_window(w: Any, moment: Any) -> Any:
+def in_window(w: Any, moment: Any) -> Any:
     return and_(moment >= w.c.ws, moment < w.c.we)
 
 
@@ -227,7 +227,7 @@ def _ranked(
             *spread.percentiles.ranks(w.c.b, value),
             *extra,
         )
-        .select_from(w.join(table, and_(_in_window(w, moment), *where)))
+        .select_from(w.join(table, and_(in_window(w, moment), *where)))
         .subquery()
     )
 
@@ -277,7 +277,7 @@ def _starts_and_finishes(w: Any, stream: Any, period_start: datetime) -> Any:
         return (
             select(literal(tag, String).label("tag"), w.c.b, func.count().label("n"))
             .select_from(
-                w.join(ITEMS, and_(ITEMS.c.value_stream_id == stream, _in_window(w, moment)))
+                w.join(ITEMS, and_(ITEMS.c.value_stream_id == stream, in_window(w, moment)))
             )
             .group_by(w.c.b)
         )
@@ -329,7 +329,7 @@ def _deployments(w: Any, stream: Any) -> Any:
                 DEPLOYMENTS,
                 and_(
                     DEPLOYMENTS.c.value_stream_id == stream,
-                    _in_window(w, DEPLOYMENTS.c.deployed_at),
+                    in_window(w, DEPLOYMENTS.c.deployed_at),
                 ),
             )
         )
@@ -398,7 +398,7 @@ async def compute_windows(
     for before, after in itertools.pairwise(windows):
         if before.end != after.start:
             raise ValueError("windows must be contiguous, oldest first")
-    w = _windows_table(windows)
+    w = windows_table(windows)
     stream = literal(value_stream_id, ITEMS.c.value_stream_id.type)
 
     spread = Spread(method, Percentiles.of(session))

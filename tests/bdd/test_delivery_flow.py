@@ -154,6 +154,59 @@ def look_at_ages(editor: Api, stream: Stream, day: str, time: str) -> dict[str, 
     return editor.ok(editor.get(f"{stream.url}/work-item-age", params={"at": iso(at)}))
 
 
+@given(p("the team finished {count:d} items on every one of the {days:d} days before {day}"))
+def steady_throughput(factory: Factory, stream: Stream, count: int, days: int, day: str) -> None:
+    first = moment(f"{day} 12:00")
+    records = [
+        {
+            "external_id": f"T-{back}-{n}",
+            "type": "feature",
+            "created": iso(first - timedelta(days=back + 2)),
+            "finished": iso(first - timedelta(days=back)),
+        }
+        for back in range(1, days + 1)
+        for n in range(count)
+    ]
+    factory.ingest(stream.ref, "work-items", records)
+
+
+@when(
+    p("the team asks when {remaining:d} more items will be done, starting {day}"),
+    target_fixture="forecast",
+)
+def ask_when(editor: Api, stream: Stream, remaining: int, day: str) -> dict[str, Any]:
+    start = moment(f"{day} 00:00").date()
+    params = {"remaining": remaining, "start": start.isoformat(), "history_days": 30}
+    return editor.ok(editor.get(f"{stream.url}/forecast", params=params))
+
+
+@then(p("in {confidence:d}% of the simulated futures they are done by {day}"))
+def done_by(forecast: dict[str, Any], confidence: int, day: str) -> None:
+    (when,) = [w for w in forecast["when"] if w["confidence"] == confidence]
+    assert when["on"] == moment(f"{day} 00:00").date().isoformat()
+
+
+@then(p("by {day} at least {items:d} items are done in {confidence:d}% of them"))
+def how_many_by(
+    editor: Api, stream: Stream, forecast: dict[str, Any], day: str, items: int, confidence: int
+) -> None:
+    by = moment(f"{day} 00:00").date().isoformat()
+    params = {"by": by, "start": forecast["start"], "history_days": forecast["history_days"]}
+    answer = editor.ok(editor.get(f"{stream.url}/forecast", params=params))
+    (count,) = [c for c in answer["how_many"] if c["confidence"] == confidence]
+    assert count["items"] == items
+
+
+@then("asking again gives the same forecast")
+def same_again(editor: Api, stream: Stream, forecast: dict[str, Any]) -> None:
+    params = {
+        "remaining": forecast["remaining"],
+        "start": forecast["start"],
+        "history_days": forecast["history_days"],
+    }
+    assert editor.ok(editor.get(f"{stream.url}/forecast", params=params)) == forecast
+
+
 # -- Then: the four keys ----------------------------------------------------------------------
 
 

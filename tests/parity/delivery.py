@@ -179,6 +179,18 @@ def _age_by_graphql(api: Api, twin: Twin) -> Any:
     return comparable(data["workItemAge"])
 
 
+FORECAST = {"remaining": 3, "by": "2026-01-20", "start": "2026-01-12", "history_days": 30}
+
+
+def _forecast_by_graphql(api: Api, twin: Twin) -> Any:
+    text = (
+        'query($s: ID!) { deliveryForecast(valueStreamId: $s, remaining: 3, by: "2026-01-20", '
+        'start: "2026-01-12", historyDays: 30, trials: 500) { '
+        f"{selection('Forecast')} }} }}"
+    )
+    return comparable(graphql_data(api, text, s=twin["stream"]["id"])["deliveryForecast"])
+
+
 def _listed(factory: Factory, admin: Factory) -> Twin:
     twin = _delivered(factory, admin)
     for kind, items in MORE.items():
@@ -241,6 +253,18 @@ CASES: list[Case | QueryCase] = [
     _ingest_case("incidents", INCIDENTS),
     _flow_case("linear"),
     _flow_case("nearest_rank"),
+    QueryCase(
+        name="a Monte Carlo forecast of the delivery",
+        rest=("GET /api/v1/value-streams/{value_stream_id}/forecast",),
+        graphql=("deliveryForecast",),
+        arrange=_listed,
+        via_rest=lambda api, t: comparable(
+            rest_json(
+                api, f"/api/v1/value-streams/{t['stream']['id']}/forecast", **FORECAST, trials=500
+            )
+        ),
+        via_graphql=_forecast_by_graphql,
+    ),
     QueryCase(
         name="the age of the work in progress at an instant",
         rest=("GET /api/v1/value-streams/{value_stream_id}/work-item-age",),
