@@ -158,7 +158,7 @@ class Query:
 
     @strawberry.field(
         graphql_type=ForecastType | None,
-        directives=[Cost(weight=200)],
+        directives=[Cost(weight=1000)],
         description="A Monte Carlo forecast from the delivery's throughput history: by which "
         "day the remaining items are done, and how many are done by a day, at 50, 85 and 95 % "
         "confidence.",

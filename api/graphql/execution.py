@@ -50,11 +50,18 @@ def plain_leaf(field: GraphQLField) -> Leaf | None:
     """The field's `Leaf` when strawberry resolves it by reading an attribute, else None."""
     kind = get_nullable_type(field.type)
     read = field.resolve
-    if read is None or not getattr(read, "_is_default", False) or field.args:
+    if read is None or field.args or not _basic(read):
         return None
     if not is_leaf_type(kind):
         return None
     return Leaf(read, kind.coerce_output_value, is_non_null_type(field.type))
+
+
+def _basic(read: Callable[..., Any]) -> bool:
+    """strawberry's resolver of a field without resolver or extensions. It marks others
+    `_is_default` too (a field whose extensions run on the default resolver), so the name
+    of its basic resolver is checked as well."""
+    return bool(getattr(read, "_is_default", False)) and read.__name__ == "_get_basic_result"
 
 
 Leaves = dict[GraphQLObjectType, dict[str, Leaf]]
@@ -130,6 +137,8 @@ def _answer(leaf: Leaf, source: Any) -> Any:
     """The field's answer, or Undefined where the general path must decide (and explain)."""
     try:
         value = leaf.read(source, None)
+        if isinstance(value, Exception):
+            return Undefined
         if value is None:
             return Undefined if leaf.non_null else None
         coerced = leaf.coerce(value)

@@ -276,7 +276,7 @@ class DeliveryController(Controller):
             int, Parameter(ge=1, le=MAX_TRIALS, description="simulated futures")
         ] = forecasts.DEFAULT_TRIALS,
         seed: Annotated[
-            int, Parameter(ge=0, le=2**31 - 1, description="the random generator's seed")
+            int, Parameter(ge=0, le=forecasts.MAX_SEED, description="the random generator's seed")
         ] = 0,
     ) -> forecasts.Forecast:
         return await forecasts.forecast(

@@ -23,6 +23,9 @@ DEFAULT_TRIALS = 10_000
 DEFAULT_HISTORY_DAYS = 90
 MAX_HISTORY_DAYS = 730
 MAX_REMAINING = 100_000
+MAX_SEED = 2**31 - 1
+MAX_START_OFFSET_DAYS = 3_650
+"""A forecast starts within ten years of today, so its dates stay in the calendar."""
 METHOD = (
     "Monte Carlo: each trial replays the future day by day, each day's throughput drawn at "
     "random (with replacement) from the days of the history, zeros included; a confidence "
@@ -79,7 +82,7 @@ async def forecast(
 ) -> Forecast:
     """A forecast of when `remaining` items are done and of how many are done by `by`."""
     first = start or utcnow().date()
-    _check(remaining, by, first, history_days, trials)
+    _check(remaining, by, first, history_days, trials, seed)
     await crud.get(session, actor, ValueStream, value_stream_id)
     history_start = first - timedelta(days=history_days)
     history = await _daily_throughput(session, value_stream_id, history_start, first)
@@ -88,26 +91,25 @@ async def forecast(
             "no work item finished in the history to forecast from: widen history_days",
             field="history_days",
         )
-    when = how_many = None
+    span = None if by is None else (by - first).days + 1
     try:
-        if remaining is not None:
-            days = await offload.off_loop(
-                simulation.days_to_finish, history, remaining, trials, seed
-            )
-            when = [_finished(first, days, c) for c in simulation.CONFIDENCES]
-        if by is not None:
-            span = (by - first).days + 1
-            totals = await offload.off_loop(simulation.items_done, history, span, trials, seed)
-            how_many = [
-                ForecastCount(confidence=c, items=simulation.items_at(totals, c))
-                for c in simulation.CONFIDENCES
-            ]
+        simulated = await offload.off_loop(
+            offload.in_process, simulation.simulate, history, remaining, span, trials, seed
+        )
     except simulation.ForecastTooCostly as exc:
         raise ValidationFailed(
             f"the forecast would draw more than {simulation.MAX_DRAWS:,} days: ask for fewer "
             "trials, fewer items or a nearer date",
             field="trials",
         ) from exc
+    when = how_many = None
+    if simulated.days is not None:
+        when = [_finished(first, simulated.days, c) for c in simulation.CONFIDENCES]
+    if simulated.totals is not None:
+        how_many = [
+            ForecastCount(confidence=c, items=simulation.items_at(simulated.totals, c))
+            for c in simulation.CONFIDENCES
+        ]
     return Forecast(
         value_stream_id=value_stream_id,
         start=first,
@@ -131,8 +133,20 @@ def _finished(first: date, days: list[int | None], confidence: int) -> ForecastD
 
 
 def _check(
-    remaining: int | None, by: date | None, first: date, history_days: int, trials: int
+    remaining: int | None,
+    by: date | None,
+    first: date,
+    history_days: int,
+    trials: int,
+    seed: int,
 ) -> None:
+    today = utcnow().date()
+    if abs((first - today).days) > MAX_START_OFFSET_DAYS:
+        raise ValidationFailed(
+            f"start must be within {MAX_START_OFFSET_DAYS} days of today", field="start"
+        )
+    if not 0 <= seed <= MAX_SEED:
+        raise ValidationFailed(f"seed must be between 0 and {MAX_SEED}", field="seed")
     if remaining is None and by is None:
         raise ValidationFailed(
             "ask for remaining (when), by (how many), or both", field="remaining"

@@ -10,14 +10,15 @@ nearest rank (`core.metrics.percentiles`), so every answer is a number of days o
 some trial actually gave. A trial's random draws come from one seeded generator, so the
 same history, parameters and seed give the same answer.
 
-Pure functions; the caller runs them off the event loop (they are CPU work) and keeps
-them within `MAX_DRAWS`.
+Pure functions, CPU work the service runs in a heavy process (`core.offload`); one
+request's trials draw at most `MAX_DRAWS` days in all, counted as they are drawn.
 """
 
 import bisect
 import itertools
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from core.metrics.percentiles import nearest_rank
 
@@ -32,35 +33,47 @@ _CHUNK = 64
 
 
 class ForecastTooCostly(ValueError):
-    """The trials would draw more days than `MAX_DRAWS`."""
+    """The trials drew more days than their budget."""
 
 
-def expected_draws(history: Sequence[int], remaining: int, trials: int) -> float:
-    """Days a `days_to_finish` run is expected to draw, from the history's mean throughput."""
-    mean = sum(history) / len(history) if history else 0.0
-    if mean <= 0:
-        return float("inf")
-    return trials * min(remaining / mean + 1, MAX_HORIZON_DAYS)
+class Budget:
+    """Days the trials may still draw; spending past it raises `ForecastTooCostly`.
+
+    Counted as drawn, not estimated: a history whose items finished on a few days makes
+    each trial wait for those days, far longer than its mean throughput suggests.
+    """
+
+    def __init__(self, days: int = MAX_DRAWS) -> None:
+        self.left = days
+
+    def spend(self, days: int) -> None:
+        self.left -= days
+        if self.left < 0:
+            raise ForecastTooCostly("the forecast would take too long")
 
 
 def days_to_finish(
-    history: Sequence[int], remaining: int, trials: int, seed: int
+    history: Sequence[int],
+    remaining: int,
+    trials: int,
+    seed: int,
+    budget: Budget | None = None,
 ) -> list[int | None]:
     """Per trial, the days until `remaining` items are done (None past `MAX_HORIZON_DAYS`).
 
-    Raises `ForecastTooCostly` when the trials would draw more than `MAX_DRAWS` days, and
+    Raises `ForecastTooCostly` once the trials draw more days than `budget`, and
     ValueError for a history without throughput, which no number of days finishes.
     """
     if not history or sum(history) <= 0:
         raise ValueError("the history has no finished items to forecast from")
-    if expected_draws(history, remaining, trials) > MAX_DRAWS:
-        raise ForecastTooCostly("the forecast would take too long")
+    budget = budget or Budget()
     rng = random.Random(seed)
     days: list[int | None] = []
     for _ in range(trials):
         done, drawn, found = 0, 0, None
         while drawn < MAX_HORIZON_DAYS:
             chunk = rng.choices(history, k=min(_CHUNK, MAX_HORIZON_DAYS - drawn))
+            budget.spend(len(chunk))
             totals = list(itertools.accumulate(chunk, initial=done))[1:]
             reached = bisect.bisect_left(totals, remaining)
             if reached < len(totals):
@@ -71,12 +84,13 @@ def days_to_finish(
     return days
 
 
-def items_done(history: Sequence[int], days: int, trials: int, seed: int) -> list[int]:
+def items_done(
+    history: Sequence[int], days: int, trials: int, seed: int, budget: Budget | None = None
+) -> list[int]:
     """Per trial, the items done in `days` days."""
     if not history:
         raise ValueError("the history has no days to forecast from")
-    if trials * days > MAX_DRAWS:
-        raise ForecastTooCostly("the forecast would take too long")
+    (budget or Budget()).spend(trials * days)
     rng = random.Random(seed)
     return [sum(rng.choices(history, k=days)) for _ in range(trials)]
 
@@ -91,3 +105,24 @@ def items_at(totals: list[int], confidence: int) -> int:
     """The items that at least `confidence` % of the trials finished."""
     ordered = sorted(totals)
     return ordered[len(ordered) - nearest_rank(len(ordered), confidence)]
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """One request's trials: days to finish `remaining` items, and items done in a span."""
+
+    days: list[int | None] | None
+    totals: list[int] | None
+
+
+def simulate(
+    history: Sequence[int], remaining: int | None, span: int | None, trials: int, seed: int
+) -> Simulated:
+    """Both forecasts of a request, under one `Budget` of `MAX_DRAWS` days."""
+    budget = Budget()
+    return Simulated(
+        days=None
+        if remaining is None
+        else days_to_finish(history, remaining, trials, seed, budget),
+        totals=None if span is None else items_done(history, span, trials, seed, budget),
+    )

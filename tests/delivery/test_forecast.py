@@ -7,12 +7,15 @@ from typing import Any
 import pytest
 
 from core.metrics.forecast import (
+    MAX_DRAWS,
     MAX_HORIZON_DAYS,
+    Budget,
     ForecastTooCostly,
     days_at,
     days_to_finish,
     items_at,
     items_done,
+    simulate,
 )
 from tests.api_client import Api
 from tests.factories import Factory
@@ -66,6 +69,14 @@ def test_a_forecast_past_the_horizon_says_so() -> None:
 
 
 def test_a_forecast_that_would_take_too_long_is_refused() -> None:
+    """The days drawn are counted, not estimated from the mean: a year whose items all
+    finished on one day makes every trial wait for that day, about 180 draws each."""
+    lumpy = [0] * 364 + [1000]
+
+    with pytest.raises(ForecastTooCostly):
+        days_to_finish(lumpy, remaining=1, trials=10_000, seed=1, budget=Budget(100_000))
+    with pytest.raises(ForecastTooCostly):
+        simulate([1, 2], remaining=None, span=MAX_DRAWS, trials=2, seed=1)
     with pytest.raises(ForecastTooCostly):
         days_to_finish([1] + [0] * 99, remaining=100_000, trials=100_000, seed=1)
     with pytest.raises(ValueError, match="no finished items"):
@@ -139,6 +150,9 @@ def test_a_history_without_finished_items_cannot_forecast(editor: Api, factory: 
         ({"remaining": 5, "trials": 100_001}, "trials"),
         ({"remaining": 5, "history_days": 731}, "history_days"),
         ({"by": "2025-03-01", "start": "2025-03-10"}, "by"),
+        ({"remaining": 5, "start": "0001-01-01"}, "start"),
+        ({"by": "9999-12-31", "start": "9999-01-01"}, "start"),
+        ({"remaining": 5, "seed": -1}, "seed"),
     ],
 )
 def test_bad_requests_are_refused(

@@ -102,6 +102,7 @@ def test_plain_fields_are_answered_directly_and_resolvers_as_before(counted: lis
         pytest.param({"minutes": 2**40}, id="an Int past 32 bits"),
         pytest.param({"phase": "archived"}, id="no such enum value"),
         pytest.param({"name": object()}, id="an object for a String"),
+        pytest.param({"name": KeyError("gone")}, id="an exception for a value"),
     ],
 )
 def test_a_broken_value_gets_the_general_paths_error(broken: dict[str, Any]) -> None:
