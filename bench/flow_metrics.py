@@ -325,6 +325,118 @@ def direct_queries(dialect: str) -> dict[str, str]:
     return queries
 
 
+AGE_AT = datetime(2025, 10, 1, tzinfo=UTC)
+AGE_HISTORY_DAYS = 90
+AGE_OLDEST = 20
+
+SQLITE_AGE_REFERENCE = """
+WITH r AS (
+  SELECT type, flow_seconds AS x,
+         row_number() OVER (PARTITION BY type ORDER BY flow_seconds) AS rn,
+         count(*) OVER (PARTITION BY type) AS n
+  FROM work_item
+  WHERE value_stream_id = :vs AND finished_at >= :history_start AND finished_at < :at
+)
+SELECT type, count(*) AS finished, {p85} AS p85 FROM r GROUP BY type
+"""
+SQLITE_AGE_REFERENCE = SQLITE_AGE_REFERENCE.replace("{p85}", SQLITE_PERCENTILE.format(p=85))
+
+POSTGRES_AGE_REFERENCE = """
+SELECT type, count(*) AS finished,
+       percentile_cont(0.85) WITHIN GROUP (ORDER BY flow_seconds) AS p85
+FROM work_item
+WHERE value_stream_id = :vs AND finished_at >= :history_start AND finished_at < :at
+GROUP BY type
+"""
+
+AGE_BY_TYPE = """
+WITH ref AS ({reference}), wip AS (
+  SELECT type, {age} AS age FROM work_item
+  WHERE value_stream_id = :vs AND start_at < :at AND (finished_at IS NULL OR finished_at >= :at)
+)
+SELECT wip.type, count(*) AS in_progress,
+       sum(CASE WHEN wip.age > ref.p85 THEN 1 ELSE 0 END) AS over_p85,
+       max(ref.p85) AS p85, max(ref.finished) AS finished
+FROM wip LEFT JOIN ref ON ref.type = wip.type
+GROUP BY wip.type ORDER BY 1
+"""
+
+OLDEST = """
+SELECT external_id FROM work_item
+WHERE value_stream_id = :vs AND start_at < :at AND (finished_at IS NULL OR finished_at >= :at)
+ORDER BY start_at, external_id LIMIT {limit}
+"""
+
+
+def direct_age_queries(dialect: str) -> dict[str, str]:
+    """The work in progress at `AGE_AT` against each type's p85 flow time, by hand: ages in
+    whole seconds (`strftime('%s')` on SQLite, `extract(epoch ..)` on PostgreSQL)."""
+    if dialect == "sqlite":
+        reference = SQLITE_AGE_REFERENCE
+        age = "strftime('%s', :at) - strftime('%s', start_at)"
+    else:
+        reference = POSTGRES_AGE_REFERENCE
+        age = "extract(epoch FROM (:at - start_at))"
+    return {
+        "age_by_type": AGE_BY_TYPE.format(reference=reference, age=age),
+        "oldest": OLDEST.format(limit=AGE_OLDEST),
+    }
+
+
+async def run_direct_age(engine: Any, stream_id: uuid.UUID) -> dict[str, list[tuple[Any, ...]]]:
+    from sqlalchemy import Uuid, bindparam, text
+
+    from core.types import UTCDateTime
+
+    params = {
+        "vs": stream_id,
+        "at": AGE_AT,
+        "history_start": AGE_AT - timedelta(days=AGE_HISTORY_DAYS),
+    }
+    answers: dict[str, list[tuple[Any, ...]]] = {}
+    async with engine.connect() as connection:
+        for name, sql in direct_age_queries(engine.dialect.name).items():
+            statement = text(sql).bindparams(
+                bindparam("vs", type_=Uuid()),
+                bindparam("at", type_=UTCDateTime()),
+                *(
+                    [bindparam("history_start", type_=UTCDateTime())]
+                    if ":history_start" in sql
+                    else []
+                ),
+            )
+            rows = await connection.execute(statement, params)
+            answers[name] = [tuple(row) for row in rows]
+        await connection.rollback()
+    return answers
+
+
+def compare_age(api: dict[str, Any], direct: dict[str, list[tuple[Any, ...]]]) -> list[str]:
+    """Differences between the API's work item age and the direct SQL's."""
+    problems: list[str] = []
+    by_type = {t["type"]: t for t in api["by_type"]}
+    for kind, in_progress, over, p85, finished in direct["age_by_type"]:
+        ours = by_type.get(kind)
+        spread = (ours or {}).get("flow_time") or {}
+        got = (
+            ours and ours["in_progress"],
+            ours and ours["over_p85"],
+            spread.get("p85"),
+            spread.get("count"),
+        )
+        close = got[3] == finished and (
+            (p85 is None and got[2] is None)
+            or (p85 is not None and got[2] is not None and abs(got[2] - p85) <= 1e-6 * p85)
+        )
+        if got[:2] != (in_progress, over or 0) or not close:
+            problems.append(
+                f"age {kind}: API {got}, direct SQL {(in_progress, over, p85, finished)}"
+            )
+    if [i["external_id"] for i in api["oldest"]] != [r[0] for r in direct["oldest"]]:
+        problems.append("age: the oldest items differ")
+    return problems
+
+
 def _label(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).date().isoformat()
@@ -429,6 +541,29 @@ async def run_service(engine: Any, organization_id: uuid.UUID, stream_id: uuid.U
     return report
 
 
+async def run_service_age(engine: Any, organization_id: uuid.UUID, stream_id: uuid.UUID) -> Any:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from core.actor import Actor
+    from core.delivery.work_item_age import work_item_age
+    from core.models.token import Role
+
+    maker = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+    actor = Actor(organization_id=organization_id, role=Role.viewer)
+    async with maker() as session:
+        report = await work_item_age(
+            session,
+            actor,
+            stream_id,
+            at=AGE_AT,
+            history_days=AGE_HISTORY_DAYS,
+            oldest=AGE_OLDEST,
+        )
+        await session.rollback()
+    return report
+
+
 async def refresh_statistics(engine: Any) -> None:
     """What autovacuum does after a bulk load: statistics, and on PostgreSQL the visibility
     map too (inserts trigger autovacuum since PostgreSQL 13), which index-only scans need."""
@@ -474,13 +609,25 @@ async def measure(
         api = Series("API: `GET /flow-metrics` over HTTP")
         service = Series("service in-process (same SQL, no HTTP)")
         direct = Series("hand-written SQL (`text()`), same database")
+        api_age = Series("API: `GET /work-item-age` over HTTP")
+        service_age = Series("service in-process (same SQL, no HTTP)")
+        direct_age = Series("hand-written SQL (`text()`), same database")
+        age_path = (
+            f"/api/v1/value-streams/{stream_id}/work-item-age?at={_iso(AGE_AT)}"
+            f"&history_days={AGE_HISTORY_DAYS}&oldest={AGE_OLDEST}"
+        )
         answer = await asyncio.to_thread(call, base, "GET", path, token)
         problems = compare(answer, await run_direct(engine, stream_id))
+        ages = await asyncio.to_thread(call, base, "GET", age_path, token)
+        problems += compare_age(ages, await run_direct_age(engine, stream_id))
         for round_ in range(runs + 1):
             for series, work in (
                 (api, lambda: asyncio.to_thread(call, base, "GET", path, token)),
                 (service, lambda: run_service(engine, organization_id, stream_id)),
                 (direct, lambda: run_direct(engine, stream_id)),
+                (api_age, lambda: asyncio.to_thread(call, base, "GET", age_path, token)),
+                (service_age, lambda: run_service_age(engine, organization_id, stream_id)),
+                (direct_age, lambda: run_direct_age(engine, stream_id)),
             ):
                 began = time.perf_counter()
                 await work()
@@ -489,10 +636,18 @@ async def measure(
             if round_:
                 print(
                     f"  round {round_}/{runs}: "
-                    + ", ".join(f"{s.runs[-1] * 1000:.0f} ms" for s in (api, service, direct)),
+                    + ", ".join(f"{s.runs[-1] * 1000:.0f} ms" for s in (api, service, direct))
+                    + "; work item age: "
+                    + ", ".join(
+                        f"{s.runs[-1] * 1000:.0f} ms" for s in (api_age, service_age, direct_age)
+                    ),
                     flush=True,
                 )
-        return [api, service, direct], problems, len(answer["buckets"])
+        return (
+            [api, service, direct, api_age, service_age, direct_age],
+            problems,
+            len(answer["buckets"]),
+        )
     finally:
         await engine.dispose()
 
@@ -552,9 +707,11 @@ def section(
     settings: dict[str, str],
     info: dict[str, str],
 ) -> str:
-    api, service, direct = series
+    api, service, direct, api_age, service_age, direct_age = series
     ratio = api.median_ms() / direct.median_ms()
     verdict = "met" if ratio <= TARGET_RATIO and not problems else "NOT met"
+    age_ratio = api_age.median_ms() / direct_age.median_ms()
+    age_verdict = "met" if age_ratio <= TARGET_RATIO and not problems else "NOT met"
     lines = [
         f"## Delivery flow metrics, {database} ({when})",
         "",
@@ -578,15 +735,24 @@ def section(
         "| path | median ms | min ms | max ms |",
         "|---|---:|---:|---:|",
     ]
-    for item in series:
-        lines.append(
-            f"| {item.label} | {item.median_ms():.1f} | {min(item.runs) * 1000:.1f} "
-            f"| {max(item.runs) * 1000:.1f} |"
-        )
+    lines += [_row(item) for item in (api, service, direct)]
     lines += [
         "",
         f"- API / direct SQL: **{ratio:.2f}x** (target at most {TARGET_RATIO:g}x: {verdict})",
         f"- service in-process / direct SQL: {service.median_ms() / direct.median_ms():.2f}x",
+        "",
+        f"Work item age at {_iso(AGE_AT)}: every item in progress against its type's p85 "
+        f"flow time over the {AGE_HISTORY_DAYS} days before, the {AGE_OLDEST} oldest listed, "
+        "in the same rounds:",
+        "",
+        "| path | median ms | min ms | max ms |",
+        "|---|---:|---:|---:|",
+        *(_row(item) for item in (api_age, service_age, direct_age)),
+        "",
+        f"- API / direct SQL: **{age_ratio:.2f}x** (target at most {TARGET_RATIO:g}x: "
+        f"{age_verdict})",
+        f"- service in-process / direct SQL: "
+        f"{service_age.median_ms() / direct_age.median_ms():.2f}x",
         "- the direct SQL's numbers equal the API's: "
         + ("yes" if not problems else f"NO ({len(problems)} differences: {problems[:3]})"),
         "",
@@ -600,6 +766,13 @@ def section(
         "across machines or days.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _row(item: Series) -> str:
+    return (
+        f"| {item.label} | {item.median_ms():.1f} | {min(item.runs) * 1000:.1f} "
+        f"| {max(item.runs) * 1000:.1f} |"
+    )
 
 
 # -- main ----------------------------------------------------------------------------------
