@@ -329,36 +329,57 @@ AGE_AT = datetime(2025, 10, 1, tzinfo=UTC)
 AGE_HISTORY_DAYS = 90
 AGE_OLDEST = 20
 
-SQLITE_AGE_REFERENCE = """
-WITH r AS (
+
+def _sqlite_spread(value: str) -> str:
+    return f"avg({value}) AS mean, " + ", ".join(
+        SQLITE_PERCENTILE.replace("x END", f"{value} END").format(p=p) + f" AS p{p}" for p in LEVELS
+    )
+
+
+def _postgres_spread(value: str) -> str:
+    return f"avg({value}) AS mean, " + ", ".join(
+        f"percentile_cont({p / 100}) WITHIN GROUP (ORDER BY {value}) AS p{p}" for p in LEVELS
+    )
+
+
+AGE_WIP = """
+  FROM work_item
+  WHERE value_stream_id = :vs AND start_at < :at AND (finished_at IS NULL OR finished_at >= :at)
+"""
+
+SQLITE_AGE = """
+WITH fr AS (
   SELECT type, flow_seconds AS x,
          row_number() OVER (PARTITION BY type ORDER BY flow_seconds) AS rn,
          count(*) OVER (PARTITION BY type) AS n
   FROM work_item
   WHERE value_stream_id = :vs AND finished_at >= :history_start AND finished_at < :at
+), ref AS (SELECT type, count(*) AS finished, {flow} FROM fr GROUP BY type),
+wip AS (
+  SELECT type, {age} AS x,
+         row_number() OVER (PARTITION BY {group} ORDER BY {age}) AS rn,
+         count(*) OVER (PARTITION BY {group}) AS n
+  {wip}
 )
-SELECT type, count(*) AS finished, {p85} AS p85 FROM r GROUP BY type
-"""
-SQLITE_AGE_REFERENCE = SQLITE_AGE_REFERENCE.replace("{p85}", SQLITE_PERCENTILE.format(p=85))
-
-POSTGRES_AGE_REFERENCE = """
-SELECT type, count(*) AS finished,
-       percentile_cont(0.85) WITHIN GROUP (ORDER BY flow_seconds) AS p85
-FROM work_item
-WHERE value_stream_id = :vs AND finished_at >= :history_start AND finished_at < :at
-GROUP BY type
-"""
-
-AGE_BY_TYPE = """
-WITH ref AS ({reference}), wip AS (
-  SELECT type, {age} AS age FROM work_item
-  WHERE value_stream_id = :vs AND start_at < :at AND (finished_at IS NULL OR finished_at >= :at)
-)
-SELECT wip.type, count(*) AS in_progress,
-       sum(CASE WHEN wip.age > ref.p85 THEN 1 ELSE 0 END) AS over_p85,
-       max(ref.p85) AS p85, max(ref.finished) AS finished
+SELECT {select}, count(*) AS in_progress, {ages},
+       sum(CASE WHEN wip.x > ref.p85 THEN 1 ELSE 0 END) AS over_p85,
+       max(ref.p85), max(ref.finished)
 FROM wip LEFT JOIN ref ON ref.type = wip.type
-GROUP BY wip.type ORDER BY 1
+{group_by}
+"""
+
+POSTGRES_AGE = """
+WITH ref AS (
+  SELECT type, count(*) AS finished, {flow}
+  FROM work_item
+  WHERE value_stream_id = :vs AND finished_at >= :history_start AND finished_at < :at
+  GROUP BY type
+), wip AS (SELECT type, {age} AS x {wip})
+SELECT {select}, count(*) AS in_progress, {ages},
+       sum(CASE WHEN wip.x > ref.p85 THEN 1 ELSE 0 END) AS over_p85,
+       max(ref.p85), max(ref.finished)
+FROM wip LEFT JOIN ref ON ref.type = wip.type
+{group_by}
 """
 
 OLDEST = """
@@ -369,18 +390,42 @@ ORDER BY start_at, external_id LIMIT {limit}
 
 
 def direct_age_queries(dialect: str) -> dict[str, str]:
-    """The work in progress at `AGE_AT` against each type's p85 flow time, by hand: ages in
-    whole seconds (`strftime('%s')` on SQLite, `extract(epoch ..)` on PostgreSQL)."""
+    """The work in progress at `AGE_AT` by hand, everything the API answers: the ages' and
+    flow times' distributions per type, the ages' over all, the items older than their
+    type's p85, the oldest; ages in seconds (`strftime('%s')` on SQLite, `extract(epoch ..)`
+    on PostgreSQL)."""
     if dialect == "sqlite":
-        reference = SQLITE_AGE_REFERENCE
-        age = "strftime('%s', :at) - strftime('%s', start_at)"
+        age = "(strftime('%s', :at) - strftime('%s', start_at))"
+        template, flow, ages = SQLITE_AGE, _sqlite_spread("fr.x"), _sqlite_spread("wip.x")
+        # the rank columns of the spreads name their own subquery
+        flow = (
+            flow.replace("rn =", "fr.rn =").replace("(n ", "(fr.n ").replace("max(n)", "max(fr.n)")
+        )
+        ages = (
+            ages.replace("rn =", "wip.rn =")
+            .replace("(n ", "(wip.n ")
+            .replace("max(n)", "max(wip.n)")
+        )
     else:
-        reference = POSTGRES_AGE_REFERENCE
         age = "extract(epoch FROM (:at - start_at))"
-    return {
-        "age_by_type": AGE_BY_TYPE.format(reference=reference, age=age),
-        "oldest": OLDEST.format(limit=AGE_OLDEST),
-    }
+        template, flow, ages = (
+            POSTGRES_AGE,
+            _postgres_spread("flow_seconds"),
+            _postgres_spread("wip.x"),
+        )
+    queries = {}
+    for name, group in (("age_by_type", "type"), ("age_overall", None)):
+        queries[name] = template.format(
+            flow=flow,
+            age=age,
+            ages=ages,
+            wip=AGE_WIP,
+            group=group or "1",
+            select="wip.type" if group else "NULL AS type",
+            group_by="GROUP BY wip.type ORDER BY 1" if group else "",
+        )
+    queries["oldest"] = OLDEST.format(limit=AGE_OLDEST)
+    return queries
 
 
 async def run_direct_age(engine: Any, stream_id: uuid.UUID) -> dict[str, list[tuple[Any, ...]]]:
@@ -411,11 +456,20 @@ async def run_direct_age(engine: Any, stream_id: uuid.UUID) -> dict[str, list[tu
     return answers
 
 
+def _near(ours: float, theirs: float) -> bool:
+    return abs(float(ours) - float(theirs)) <= 1e-6 * max(1.0, abs(float(theirs)))
+
+
 def compare_age(api: dict[str, Any], direct: dict[str, list[tuple[Any, ...]]]) -> list[str]:
     """Differences between the API's work item age and the direct SQL's."""
     problems: list[str] = []
     by_type = {t["type"]: t for t in api["by_type"]}
-    for kind, in_progress, over, p85, finished in direct["age_by_type"]:
+    (overall,) = direct["age_overall"]
+    if overall[1] != api["in_progress"] or (
+        overall[1] and not _near(api["age"]["p85"], overall[4])
+    ):
+        problems.append(f"age over all: API {api['in_progress']}, direct SQL {overall[:6]}")
+    for kind, in_progress, *_ages, over, p85, finished in direct["age_by_type"]:
         ours = by_type.get(kind)
         spread = (ours or {}).get("flow_time") or {}
         got = (

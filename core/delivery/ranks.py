@@ -33,7 +33,8 @@ class Percentiles:
 
     def ranks(self, partition_by: Any, order_by: Any) -> list[Any]:
         """The per-row columns a group's distribution needs besides ``x``: ``rn`` and ``n``
-        where percentiles come from ranks, none where the database has them."""
+        where percentiles come from ranks, none where the database has them. A group of
+        None is every row."""
         if self.native:
             return []
         window: dict[str, Any] = {

@@ -1,13 +1,14 @@
-"""Work item age of a value stream at an instant (`core.metrics.work_item_age`), read in
-two statements: the items in progress, and each type's flow-time distribution over the
-history, computed in the database from ranks (`core.delivery.ranks`)."""
+"""Work item age of a value stream at an instant (`core.metrics.work_item_age`), aggregated
+in the database: each type's flow-time distribution over the history, the ages of the
+items in progress per type and over all, and the oldest items (`core.delivery.ranks`
+takes the percentiles)."""
 
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Float, Integer, and_, case, cast, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
@@ -21,10 +22,16 @@ from core.metrics.percentiles import (
     Distribution,
     PercentileMethod,
 )
-from core.metrics.work_item_age import MAX_OLDEST, AgeSummary, InProgress, age_summary
+from core.metrics.work_item_age import (
+    MAX_OLDEST,
+    AgeByType,
+    AgeSummary,
+    InProgress,
+    aging_item,
+)
 from core.models.value_stream import ValueStream
 from core.services import crud
-from core.types import utcnow
+from core.types import UTCDateTime, utcnow
 
 DEFAULT_HISTORY_DAYS = 90
 MAX_HISTORY_DAYS = 730
@@ -54,25 +61,53 @@ async def work_item_age(
     percentile_method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
     oldest: int = DEFAULT_OLDEST,
 ) -> WorkItemAgeReport:
-    """Items in progress at `at` (now by default), the `oldest` of them listed."""
+    """Items in progress at `at` (now by default), the `oldest` of them listed.
+
+    Counts and distributions are aggregated in the database, so the answer costs the same
+    whatever the work in progress; only the listed items come back as rows.
+    """
     instant = _checked(at, history_days, oldest)
     await crud.get(session, actor, ValueStream, value_stream_id)
+    way = Percentiles.of(session)
     history_start = instant - timedelta(days=history_days)
     stream = literal(value_stream_id, ITEMS.c.value_stream_id.type)
-    in_progress = [InProgress(*row) for row in await session.exec(_in_progress(stream, instant))]
     flow_times: dict[str, Distribution] = {}
     finished: dict[str, int] = {}
-    statement = _flow_times(
-        stream, history_start, instant, percentile_method, Percentiles.of(session)
-    )
+    statement = _flow_times(stream, history_start, instant, percentile_method, way)
     for row in await session.exec(statement):
         spread = distribution_of(row)
         if spread is not None:
             flow_times[row.type] = spread
             finished[row.type] = spread.count
-    summary = age_summary(in_progress, flow_times, finished, instant, percentile_method, oldest)
+    wip = _in_progress(stream, instant)
+    age = _age_seconds(instant, way)
+    ages: dict[str, Any] = {}
+    for row in await session.exec(_ages(wip, age, flow_times, percentile_method, way)):
+        ages[row.type] = row
+    overall = _ages(wip, age, {}, percentile_method, way, by_type=False)
+    (whole,) = (await session.exec(overall)).all()
+    listed = [
+        aging_item(InProgress(*row), flow_times.get(row.type), instant)
+        for row in await session.exec(_oldest(wip, oldest))
+    ]
+    types = sorted(set(ages) | set(flow_times))
+    by_type = [
+        AgeByType(
+            type=kind,
+            in_progress=int(ages[kind].n) if kind in ages else 0,
+            age=distribution_of(ages.get(kind)),
+            finished=finished.get(kind, 0),
+            flow_time=flow_times.get(kind),
+            over_p85=int(ages[kind].over or 0) if kind in ages else 0,
+        )
+        for kind in types
+    ]
     return WorkItemAgeReport(
-        **dict(summary),
+        in_progress=int(whole.n),
+        age=distribution_of(whole),
+        over_p85=sum(t.over_p85 for t in by_type),
+        by_type=by_type,
+        oldest=listed,
         value_stream_id=value_stream_id,
         at=instant,
         history_start=history_start,
@@ -96,12 +131,65 @@ def _checked(at: datetime | None, history_days: int, oldest: int) -> datetime:
     return at if at is not None else utcnow()
 
 
-def _in_progress(stream: Any, at: datetime) -> Any:
+def _in_progress(stream: Any, at: datetime) -> list[Any]:
     """Begun before `at` and not finished before it, as flow load counts them."""
-    return select(ITEMS.c.external_id, ITEMS.c.type, ITEMS.c.title, ITEMS.c.start_at).where(
+    return [
         ITEMS.c.value_stream_id == stream,
         ITEMS.c.start_at < at,
         or_(ITEMS.c.finished_at.is_(None), ITEMS.c.finished_at >= at),
+    ]
+
+
+def _age_seconds(at: datetime, way: Percentiles) -> Any:
+    """Seconds from an item's start to `at`, in SQL. SQLite counts whole seconds since the
+    epoch and adds the fractions (to the millisecond) apart, so whole-second times give
+    whole-second ages, as Python's do, and an age equal to a p85 compares equal."""
+    moment = literal(at, UTCDateTime())
+    if way.native:
+        return cast(func.extract("epoch", moment - ITEMS.c.start_at), Float)
+    start = ITEMS.c.start_at
+
+    def fraction(value: Any) -> Any:
+        return func.strftime("%f", value) - func.strftime("%S", value)
+
+    whole = cast(func.strftime("%s", moment), Integer) - cast(func.strftime("%s", start), Integer)
+    return whole + fraction(moment) - fraction(start)
+
+
+def _ages(
+    wip: list[Any],
+    age: Any,
+    flow_times: dict[str, Distribution],
+    method: PercentileMethod,
+    way: Percentiles,
+    *,
+    by_type: bool = True,
+) -> Any:
+    """The ages' distribution of the items in progress, per type (with how many are older
+    than their type's p85 flow time) or over all of them."""
+    group = ITEMS.c.type if by_type else None
+    grouped = (
+        select(ITEMS.c.type.label("type"), age.label("x"), *way.ranks(group, age))
+        .where(*wip)
+        .subquery()
+    )
+    late = [
+        (and_(grouped.c.type == kind, grouped.c.x > spread.p85), 1)
+        for kind, spread in flow_times.items()
+    ]
+    over = func.sum(case(*late, else_=0)) if late else literal(0)
+    columns = [func.count().label("n"), *way.spread(grouped, method), over.label("over")]
+    if not by_type:
+        return select(*columns).select_from(grouped)
+    return select(grouped.c.type, *columns).group_by(grouped.c.type)
+
+
+def _oldest(wip: list[Any], limit: int) -> Any:
+    return (
+        select(ITEMS.c.external_id, ITEMS.c.type, ITEMS.c.title, ITEMS.c.start_at)
+        .where(*wip)
+        .order_by(ITEMS.c.start_at, ITEMS.c.external_id)
+        .limit(limit)
     )
 
 

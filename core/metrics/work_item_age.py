@@ -76,6 +76,20 @@ class AgeSummary(BaseModel):
     oldest: list[AgingItem]
 
 
+def aging_item(item: InProgress, reference: Distribution | None, at: datetime) -> AgingItem:
+    """The item's age at `at` beside its type's flow time (`reference`), if any."""
+    age = (at - item.start_at).total_seconds()
+    return AgingItem(
+        external_id=item.external_id,
+        type=item.type,
+        title=item.title,
+        started=item.start_at,
+        age_seconds=age,
+        type_p85_flow_seconds=reference.p85 if reference else None,
+        over_p85=None if reference is None else age > reference.p85,
+    )
+
+
 def age_summary(
     in_progress: Iterable[InProgress],
     flow_times: Mapping[str, Distribution],
@@ -97,17 +111,7 @@ def age_summary(
         late = None if reference is None else age > reference.p85
         over[item.type] += bool(late)
         if len(listed) < limit:
-            listed.append(
-                AgingItem(
-                    external_id=item.external_id,
-                    type=item.type,
-                    title=item.title,
-                    started=item.start_at,
-                    age_seconds=age,
-                    type_p85_flow_seconds=reference.p85 if reference else None,
-                    over_p85=late,
-                )
-            )
+            listed.append(aging_item(item, reference, at))
     types = sorted(set(ages) | set(flow_times))
     by_type = [
         AgeByType(
