@@ -103,12 +103,16 @@ def with_revisions(
 
     A page of the portfolio then reads its streams and their revisions together, instead
     of a statement for each: each costs the service more CPU than the database's work.
+    The new statement keeps `streams`' WHERE clause, so `streams` must be narrowed by that
+    alone (no join); ordering and paging are added to the result.
     """
     revision = (
         select(func.sum(StreamChange.weight))
         .where(col(StreamChange.value_stream_id) == ValueStream.id)
         .scalar_subquery()
     )
+    if [str(f) for f in streams.get_final_froms()] != [ValueStream.__tablename__]:
+        raise ValueError("with_revisions takes a select of value streams narrowed by WHERE alone")
     where = streams.whereclause
     return select(ValueStream, revision).where(true() if where is None else where)
 

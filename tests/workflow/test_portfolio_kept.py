@@ -15,8 +15,10 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.db import make_oneshot_engine
+from core.models.person import Person
 from core.models.stream_change import StreamChange
-from core.workflow.kept import KEPT
+from core.models.value_stream import ValueStream
+from core.workflow.kept import KEPT, with_revisions
 from tests.api_client import Api
 from tests.factories import Factory, map_document
 from tests.workflow.test_portfolio import counted_statements
@@ -198,6 +200,15 @@ def test_a_kept_portfolio_reads_its_streams_and_their_revisions_together(
     reads_changes = [s for s in again if "stream_change" in s]
     assert len(reads_changes) == 2, "one per transport:\n" + "\n".join(again)
     assert all("FROM value_stream" in s for s in reads_changes)
+
+
+def test_revisions_are_added_only_to_a_select_narrowed_by_where_alone() -> None:
+    """A join would be dropped with the rest of the FROM clause, and the page widened."""
+    joined = select(ValueStream).join(Person, col(Person.id) == col(ValueStream.owner_id))
+
+    with pytest.raises(ValueError, match="WHERE alone"):
+        with_revisions(joined)
+    assert "stream_change" in str(with_revisions(select(ValueStream).where(ValueStream.cycle == 2)))
 
 
 def change_log(database_url: str, stream_id: str) -> tuple[int, int]:
