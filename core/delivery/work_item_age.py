@@ -63,8 +63,8 @@ async def work_item_age(
 ) -> WorkItemAgeReport:
     """Items in progress at `at` (now by default), the `oldest` of them listed.
 
-    Counts and distributions are aggregated in the database, so the answer costs the same
-    whatever the work in progress; only the listed items come back as rows.
+    Counts and distributions are aggregated in the database: only the listed items come
+    back as rows, however much work is in progress.
     """
     instant = _checked(at, history_days, oldest)
     await crud.get(session, actor, ValueStream, value_stream_id)

@@ -8,7 +8,8 @@ the "aging work in progress" chart), each item's age is set beside the 85th perc
 the flow time of the items of the same type finished in a recent history: an item older
 than that is already slower than 85 % of its kind, the one to talk about at the stand-up.
 
-Pure functions: the service reads the rows and the in-memory reference is these.
+Pure functions: `age_summary` is the in-memory reference that the service's SQL
+aggregates (`core.delivery.work_item_age`) are tested against; `aging_item` is shared.
 """
 
 from collections import defaultdict
