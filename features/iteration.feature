@@ -16,6 +16,19 @@ Feature: Iterating into a new cycle
     And its history keeps every move of cycle 1 and ends with the start of cycle 2, from execution into the current-state phase
     And the portfolio shows it in the current-state phase, cycle 2
 
+  Scenario: The next cycle's current state starts from the future state the team chose
+    A new cycle maps the flow as it is now, and that is where the last cycle meant to
+    arrive: its chosen desired-state map, copied in one step, steps and handoffs alike.
+    Given its chosen desired-state map has these steps:
+      | step  | wait time |
+      | Order |           |
+      | Check | 1 h       |
+      | Ship  | 1 day     |
+    When the editor starts the next cycle
+    And the team starts the new current-state map from where the last cycle meant to arrive
+    Then cycle 2 has a current-state map with the steps Order, Check and Ship
+    And starting it again is refused: a cycle has one current-state map
+
   Scenario: Moving back from execution to the current-state workshop stays in the cycle
     When the editor moves it back to the current-state phase because "The release showed we mapped the wrong flow"
     Then the value stream is in the current-state phase, cycle 1

@@ -15,7 +15,7 @@ from core.errors import ValidationFailed
 from core.maps import measuring
 from core.maps import service as maps
 from core.maps.document_export import export_document
-from core.maps.document_import import import_document
+from core.maps.document_import import CarryOver, carry_over, import_document
 from core.maps.document_parsing import ImportLimits
 from core.metrics.map_metrics import MapComparison, MapMetrics, MetricChange
 from core.models.value_stream_map import (
@@ -260,6 +260,31 @@ class Mutation:
             document,
             media_type,
             ImportLimits.of(state.settings),
+        )
+
+    @mutation(
+        description="Start this cycle's current-state map as a copy of an earlier cycle's "
+        "map: by default the previous cycle's chosen desired-state map, else its current-state "
+        "map. Steps and handoffs are copied, findings are not.",
+        directives=[Cost(weight=500)],
+        graphql_type=MapType | None,
+    )
+    async def carry_over_map(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        from_map_id: strawberry.ID | None = None,
+        name: str | None = None,
+    ) -> ValueStreamMap:
+        data = CarryOver(
+            from_map_id=parse_id(from_map_id, "fromMapId") if from_map_id else None, name=name
+        )
+        return await carry_over(
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            from_map_id=data.from_map_id,
+            name=data.name,
         )
 
 

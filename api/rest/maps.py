@@ -18,7 +18,7 @@ from core.errors import FieldProblem, ValidationFailed
 from core.maps import measuring
 from core.maps import service as maps
 from core.maps.document_export import export_document
-from core.maps.document_import import import_document
+from core.maps.document_import import CarryOver, carry_over, import_document
 from core.maps.document_parsing import ImportLimits
 from core.metrics.map_metrics import MapComparison, MapMetrics
 from core.models.value_stream_map import (
@@ -31,6 +31,7 @@ from core.models.value_stream_map import (
     StepCreate,
     StepRead,
     StepUpdate,
+    ValueStreamMap,
     step_read,
 )
 from core.models.waste_finding import (
@@ -75,6 +76,16 @@ async def _document(
     media_type = MEDIA_TYPES[format]
     document = await export_document(session, actor, map_id, media_type)
     return Response(document, media_type=media_type)
+
+
+def _created(stream_map: ValueStreamMap) -> Response[MapRead]:
+    """A map made whole in one call (imported, carried over), answered as its creation."""
+    return versioned(
+        MapRead.model_validate(stream_map, from_attributes=True),
+        stream_map.version,
+        status_code=201,
+        location=resource_url("maps", stream_map.id),
+    )
 
 
 class MapAnalysisController(Controller):
@@ -170,12 +181,28 @@ class MapAnalysisController(Controller):
         limits = ImportLimits.of(app_state.settings)
         raw = await _body_within(request, limits)
         stream_map = await import_document(session, actor, value_stream_id, raw, media_type, limits)
-        return versioned(
-            MapRead.model_validate(stream_map, from_attributes=True),
-            stream_map.version,
-            status_code=201,
-            location=resource_url("maps", stream_map.id),
+        return _created(stream_map)
+
+    @post(
+        "/value-streams/{value_stream_id:uuid}/maps/carry-over",
+        summary="Start this cycle's current-state map as a copy of an earlier cycle's map",
+        description="By default from the previous cycle's chosen desired-state map, else its "
+        "current-state map; `from_map_id` names another earlier map of the stream. Steps and "
+        "handoffs are copied, findings are not. 409 when the cycle has a current-state map.",
+        status_code=201,
+        opt=HEAVY,
+    )
+    async def carry_over_map(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        data: CarryOver,
+    ) -> Response[MapRead]:
+        stream_map = await carry_over(
+            session, actor, value_stream_id, from_map_id=data.from_map_id, name=data.name
         )
+        return _created(stream_map)
 
     @post(
         "/maps/{map_id:uuid}/classify",

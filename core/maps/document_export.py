@@ -23,10 +23,12 @@ async def export_document(
     links = (await maps.handoffs.for_parents(session, actor, [stream_map.id])).get(
         stream_map.id, []
     )
-    return await off_loop(lambda: dump(_document(stream_map, ordered, links), media_type))
+    return await off_loop(lambda: dump(map_document(stream_map, ordered, links), media_type))
 
 
-def _document(stream_map: ValueStreamMap, ordered: list[Any], links: list[Any]) -> dict[str, Any]:
+def map_document(
+    stream_map: ValueStreamMap, ordered: list[Any], links: list[Any]
+) -> dict[str, Any]:
     key_of = {step.id: f"s{i + 1}" for i, step in enumerate(ordered)}
     document = MapDocument(
         name=stream_map.name,

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,11 +16,21 @@ from core.errors import ValidationFailed, invalid
 from core.foundation import audit
 from core.ids import new_id
 from core.maps import service as maps
+from core.maps.document_export import map_document
 from core.maps.document_parsing import ImportLimits, parse_document
 from core.maps.document_schema import MapDocument, StepDocument
 from core.models.base import table_of
-from core.models.value_stream_map import MapCreate, MapHandoff, MapStep, StepCreate, ValueStreamMap
+from core.models.value_stream import ValueStream
+from core.models.value_stream_map import (
+    MapCreate,
+    MapHandoff,
+    MapKind,
+    MapStep,
+    StepCreate,
+    ValueStreamMap,
+)
 from core.offload import heavy_work_running, off_loop
+from core.services import crud
 from core.types import utcnow
 
 INSERT_BATCH = 100
@@ -189,3 +199,73 @@ def _validated(model: Any, values: dict[str, Any], where: str) -> Any:
         return model.model_validate(values)
     except ValidationError as exc:
         raise invalid(exc, where, prefix=f"{where}.") from exc
+
+
+class CarryOver(BaseModel):
+    """What a new cycle's current-state map starts from; both may be left out."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_map_id: uuid.UUID | None = Field(
+        default=None,
+        description="an earlier map of the stream; by default the previous cycle's chosen "
+        "desired-state map, else its current-state map",
+    )
+    name: str | None = Field(
+        default=None, min_length=1, max_length=200, description="by default the source's name"
+    )
+
+
+async def carry_over(
+    session: AsyncSession,
+    actor: Actor,
+    value_stream_id: uuid.UUID,
+    *,
+    from_map_id: uuid.UUID | None = None,
+    name: str | None = None,
+) -> ValueStreamMap:
+    """The current cycle's current-state map, started as a copy of an earlier cycle's map.
+
+    A new cycle begins where the last one meant to arrive: by default from the previous
+    cycle's chosen desired-state map, else from its current-state map; `from_map_id`
+    names another of the stream's earlier maps. Steps and handoffs are copied, findings
+    are not (they are judged anew on the new map).
+    """
+    actor.require_write()
+    stream = await crud.get(session, actor, ValueStream, value_stream_id)
+    source = await _carried_from(session, actor, stream, from_map_id)
+    ordered = (await maps.steps.for_parents(session, actor, [source.id])).get(source.id, [])
+    links = (await maps.handoffs.for_parents(session, actor, [source.id])).get(source.id, [])
+    written = map_document(source, ordered, links)
+    written.update(kind=MapKind.current.value, name=name or source.name)
+    written.pop("chosen", None)
+    document = MapDocument.model_validate(written)
+    prepared = await off_loop(_prepared, document, actor.organization_id)
+    return await import_prepared(session, actor, stream.id, prepared)
+
+
+async def _carried_from(
+    session: AsyncSession, actor: Actor, stream: ValueStream, from_map_id: uuid.UUID | None
+) -> ValueStreamMap:
+    if from_map_id is not None:
+        source = await maps.maps.get(session, actor, from_map_id)
+        if source.value_stream_id != stream.id:
+            raise ValidationFailed("the map belongs to another value stream", field="from_map_id")
+        if source.cycle >= stream.cycle:
+            raise ValidationFailed(
+                f"start cycle {stream.cycle} from a map of an earlier cycle", field="from_map_id"
+            )
+        return source
+    previous = stream.cycle - 1
+    if previous < 1:
+        raise ValidationFailed(
+            "the first cycle has no earlier map to start from", field="from_map_id"
+        )
+    current, desired = await maps.cycle_maps(session, actor, stream, previous)
+    carried = desired or current
+    if carried is None:
+        raise ValidationFailed(
+            f"cycle {previous} has no chosen desired-state map nor current-state map to start from",
+            field="from_map_id",
+        )
+    return carried

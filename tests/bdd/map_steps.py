@@ -7,8 +7,9 @@ write them ("1 h", "2 working days", "PT1H30M"); the service reads them.
 
 from typing import Any
 
-from pytest_bdd import given
+from pytest_bdd import given, then, when
 
+from tests.api_client import Api
 from tests.bdd import world
 from tests.bdd.steps import p
 from tests.bdd.world import DrawnMap, Stream
@@ -55,3 +56,28 @@ def handoffs_between(factory: Factory, drawn: DrawnMap, datatable: list[list[str
         if row.get("carrying"):
             extra["artifact"] = row["carrying"]
         factory.api.ok(world.add_handoff(factory, drawn, row["from"], row["to"], **extra), 201)
+
+
+@when(
+    "the team starts the new current-state map from where the last cycle meant to arrive",
+    target_fixture="carried",
+)
+def carried_over(editor: Api, stream: Stream) -> Any:
+    return editor.post(f"{stream.url}/maps/carry-over", {})
+
+
+@then(p("cycle {cycle:d} has a current-state map with the steps {names}"))
+def current_map_has_steps(
+    editor: Api, stream: Stream, carried: Any, cycle: int, names: str
+) -> None:
+    made = editor.ok(carried, 201)
+    assert (made["kind"], made["cycle"]) == ("current", cycle)
+    steps = editor.ok(editor.get(f"{world.API}/maps/{made['id']}/steps"))["items"]
+    expected = [n.strip() for n in names.replace(" and ", ", ").split(",")]
+    assert [s["name"] for s in steps] == expected
+
+
+@then("starting it again is refused: a cycle has one current-state map")
+def carry_over_again(editor: Api, stream: Stream) -> None:
+    answer = editor.post(f"{stream.url}/maps/carry-over", {})
+    assert answer.status_code == 409, answer.text

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from tests.api_client import Api
+from tests.bdd import world
 from tests.factories import Factory
 from tests.parity.crud import Resource, by_id, cases, filtered, nested, refused, selection
 from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
@@ -26,6 +27,19 @@ MAP_DOCUMENT = {
 def _maps_as_documents(api: Api, twin: Twin) -> Any:
     maps = api.ok(api.get(f"/api/v1/value-streams/{twin['stream']['id']}/maps"))["items"]
     return [api.ok(api.get(f"/api/v1/maps/{m['id']}/document")) for m in maps]
+
+
+def _in_its_second_cycle(factory: Factory, admin: Factory) -> Twin:
+    """A stream whose first cycle chose a desired map of three steps, now in cycle 2."""
+    stream = world.create_stream(factory)
+    ref = {"id": stream.id}
+    chosen = factory.map(ref, kind="desired", name="To be", chosen=True)
+    steps = [factory.step(chosen, name=name) for name in ("Quote", "Approve", "Ship")]
+    factory.handoff(chosen, steps[0], steps[1])
+    world.bring_to(admin.api, stream, "execution")
+    moved = world.move(admin.api, stream, "iterate", force=True, justification="next cycle")
+    admin.api.ok(moved, 201)
+    return {"stream": ref}
 
 
 def _stream(factory: Factory) -> Twin:
@@ -287,6 +301,19 @@ CASES: list[Case | QueryCase] = [
             "mutation($s: ID!, $d: String!) { importMap(valueStreamId: $s, document: $d) { id } }",
             s=t["stream"]["id"],
             d=json.dumps(MAP_DOCUMENT),
+        ),
+        observe=_maps_as_documents,
+    ),
+    Case(
+        name="start the next cycle's current map from the chosen desired map",
+        rest=("POST /api/v1/value-streams/{value_stream_id}/maps/carry-over",),
+        graphql=("carryOverMap",),
+        arrange=_in_its_second_cycle,
+        via_rest=lambda api, t: api.post(
+            f"/api/v1/value-streams/{t['stream']['id']}/maps/carry-over", {}
+        ),
+        via_graphql=lambda api, t: graphql_data(
+            api, "mutation($s: ID!) { carryOverMap(valueStreamId: $s) { id } }", s=t["stream"]["id"]
         ),
         observe=_maps_as_documents,
     ),
