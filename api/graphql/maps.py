@@ -17,7 +17,13 @@ from core.maps import service as maps
 from core.maps.document_export import export_document
 from core.maps.document_import import CarryOver, carry_over, import_document
 from core.maps.document_parsing import ImportLimits
-from core.metrics.map_metrics import MapComparison, MapMetrics, MetricChange
+from core.metrics.map_metrics import (
+    Change,
+    MapComparison,
+    MapMetrics,
+    MapsCompared,
+    MetricChange,
+)
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -161,6 +167,35 @@ ComparisonType = output_type(
 )
 
 
+BeforeAfterType = output_type(Change, "MapChange", _ChangeOf, ahead=("metric",))
+
+
+class _ComparedOf:
+    """GraphQL answers the compared maps themselves, whose metrics a client may select."""
+
+    @strawberry.field(graphql_type=MapType)
+    async def before(self, info: Info, compared: strawberry.Parent[MapsCompared]) -> ValueStreamMap:
+        return await _load_map(info, compared.before_map_id)
+
+    @strawberry.field(graphql_type=MapType)
+    async def after(self, info: Info, compared: strawberry.Parent[MapsCompared]) -> ValueStreamMap:
+        return await _load_map(info, compared.after_map_id)
+
+    @strawberry.field(graphql_type=list_of(BeforeAfterType))
+    def changes(self, compared: strawberry.Parent[MapsCompared]) -> list[object]:
+        return [
+            shaped(BeforeAfterType, change, metric=key) for key, change in compared.changes.items()
+        ]
+
+
+ComparedType = output_type(
+    MapsCompared,
+    "MapsCompared",
+    _ComparedOf,
+    exclude=frozenset({"before_map_id", "after_map_id"}),
+)
+
+
 @strawberry.type
 class ClassifyPayload:
     classifiers: list[str]
@@ -174,6 +209,23 @@ class Query:
     @strawberry.field(name="map", graphql_type=MapType | None)
     async def value_stream_map(self, info: Info, id: strawberry.ID) -> ValueStreamMap:
         return await maps.maps.get(info.context.session, info.context.actor, parse_id(id))
+
+    @strawberry.field(
+        description="Any two maps of one value stream, `after` against `before`, metric by "
+        "metric: a cycle's current state against a later one's, or a desired map against "
+        "the current map that followed it.",
+        directives=[Cost(weight=20)],
+        graphql_type=ComparedType | None,
+    )
+    async def maps_compared(
+        self, info: Info, before: strawberry.ID, after: strawberry.ID
+    ) -> MapsCompared:
+        return await maps.compare_maps(
+            info.context.session,
+            info.context.actor,
+            parse_id(before, "before"),
+            parse_id(after, "after"),
+        )
 
     @strawberry.field(
         description="The chosen desired map of a cycle against its current map.",

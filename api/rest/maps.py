@@ -20,7 +20,7 @@ from core.maps import service as maps
 from core.maps.document_export import export_document
 from core.maps.document_import import CarryOver, carry_over, import_document
 from core.maps.document_parsing import ImportLimits
-from core.metrics.map_metrics import MapComparison, MapMetrics
+from core.metrics.map_metrics import MapComparison, MapMetrics, MapsCompared
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -96,6 +96,22 @@ class MapAnalysisController(Controller):
         self, session: AsyncSession, actor: Actor, map_id: FromPath[uuid.UUID]
     ) -> MapMetrics:
         return await measuring.metrics(session, actor, map_id)
+
+    @get(
+        "/maps/{map_id:uuid}/compared-with/{other_map_id:uuid}",
+        summary="Another map of the stream against this one, metric by metric",
+        description="Any two maps of one value stream: a cycle's current state against a "
+        "later cycle's, a desired map against the current map that followed it. Changes are "
+        "from this map (before) to the other (after).",
+    )
+    async def get_maps_compared(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        map_id: FromPath[uuid.UUID],
+        other_map_id: FromPath[uuid.UUID],
+    ) -> MapsCompared:
+        return await maps.compare_maps(session, actor, map_id, other_map_id)
 
     @get(
         "/value-streams/{value_stream_id:uuid}/comparison",

@@ -13,7 +13,13 @@ from core.durations import parse_duration
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.maps.flowmap import Calendar, FlowMap, Handoff, Step, ValueClass
 from core.memo import memo_of
-from core.metrics.map_metrics import MapComparison, MapMetrics, compare
+from core.metrics.map_metrics import (
+    MapComparison,
+    MapMetrics,
+    MapsCompared,
+    changes_between,
+    compare,
+)
 from core.models.value_stream import ValueStream
 from core.models.value_stream_map import (
     MapFields,
@@ -294,13 +300,42 @@ async def comparison(
         raise NotFound(f"cycle {cycle or stream.cycle} has no current-state map")
     if desired is None:
         raise NotFound(f"cycle {cycle or stream.cycle} has no chosen desired-state map")
-    pictures = await flow_maps(session, actor, [current, desired])
-    now = metrics_of(session, current, pictures[current.id])
-    then = metrics_of(session, desired, pictures[desired.id])
+    now, then = await _measured(session, actor, current, desired)
     return MapComparison(
         current_map_id=current.id,
         desired_map_id=desired.id,
         current=now,
         desired=then,
         changes=compare(now, then),
+    )
+
+
+async def compare_maps(
+    session: AsyncSession, actor: Actor, before_id: uuid.UUID, after_id: uuid.UUID
+) -> MapsCompared:
+    """How `after` moves each headline metric from `before`; both maps of one stream."""
+    before = await maps.get(session, actor, before_id)
+    after = await maps.get(session, actor, after_id)
+    if before.id == after.id:
+        raise ValidationFailed("compare two different maps", field="after")
+    if before.value_stream_id != after.value_stream_id:
+        raise ValidationFailed("compare two maps of one value stream", field="after")
+    then, now = await _measured(session, actor, before, after)
+    return MapsCompared(
+        before_map_id=before.id,
+        after_map_id=after.id,
+        before=then,
+        after=now,
+        changes=changes_between(then, now),
+    )
+
+
+async def _measured(
+    session: AsyncSession, actor: Actor, first: ValueStreamMap, second: ValueStreamMap
+) -> tuple[MapMetrics, MapMetrics]:
+    """The metrics of two maps, their steps and handoffs read together."""
+    pictures = await flow_maps(session, actor, [first, second])
+    return (
+        metrics_of(session, first, pictures[first.id]),
+        metrics_of(session, second, pictures[second.id]),
     )

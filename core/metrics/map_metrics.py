@@ -191,3 +191,39 @@ class MapComparison(BaseModel):
     current: MapMetrics
     desired: MapMetrics
     changes: dict[str, MetricChange]
+
+
+class Change(BaseModel):
+    """One metric from an earlier map to a later one; percent is of the earlier value."""
+
+    model_config = ConfigDict(frozen=True)
+
+    before: float | None
+    after: float | None
+    absolute_change: float | None
+    percent_change: float | None
+
+
+def changes_between(before: MapMetrics, after: MapMetrics) -> dict[str, Change]:
+    """`compare`'s changes, named for two maps that follow each other in time."""
+    return {
+        name: Change(
+            before=change.current,
+            after=change.desired,
+            absolute_change=change.absolute_change,
+            percent_change=change.percent_change,
+        )
+        for name, change in compare(before, after).items()
+    }
+
+
+class MapsCompared(BaseModel):
+    """Any two maps of one value stream, the later against the earlier, metric by metric:
+    a cycle's current state against a later cycle's, or a desired map against the current
+    map that followed it (what was planned against what came about)."""
+
+    before_map_id: uuid.UUID
+    after_map_id: uuid.UUID
+    before: MapMetrics
+    after: MapMetrics
+    changes: dict[str, Change]

@@ -187,6 +187,40 @@ def _comparison_by_graphql(api: Api, twin: Twin) -> Any:
     }
 
 
+def _two_maps(factory: Factory, _admin: Factory) -> Twin:
+    twin = _mapped_flow(factory, _admin)
+    later = factory.map(twin["stream"], kind="desired", name="Faster")
+    factory.step(later, name="Ship", process_time="PT2H", automated=True)
+    return {**twin, "later": later}
+
+
+def _compared_by_rest(api: Api, twin: Twin) -> Any:
+    url = f"/api/v1/maps/{twin['map']['id']}/compared-with/{twin['later']['id']}"
+    answer = rest_json(api, url)
+    return {
+        "before": answer["before"],
+        "after": answer["after"],
+        "changes": [{"metric": k, **v} for k, v in sorted(answer["changes"].items())],
+    }
+
+
+def _compared_by_graphql(api: Api, twin: Twin) -> Any:
+    metrics = selection("MapMetrics")
+    text = (
+        "query($b: ID!, $a: ID!) { mapsCompared(before: $b, after: $a) { "
+        f"before {{ metrics {{ {metrics} }} }} after {{ metrics {{ {metrics} }} }} "
+        f"changes {{ {selection('MapChange')} }} }} }}"
+    )
+    answer = comparable(
+        graphql_data(api, text, b=twin["map"]["id"], a=twin["later"]["id"])["mapsCompared"]
+    )
+    return {
+        "before": answer["before"]["metrics"],
+        "after": answer["after"]["metrics"],
+        "changes": sorted(answer["changes"], key=lambda change: change["metric"]),
+    }
+
+
 def _maps_of_both_kinds(factory: Factory, twin: Twin) -> Twin:
     factory.map(twin["parent"], kind="current")
     factory.map(twin["parent"], kind="desired", chosen=True)
@@ -279,6 +313,14 @@ CASES: list[Case | QueryCase] = [
             rest_json(api, f"/api/v1/maps/{t['map']['id']}/metrics")
         ),
         via_graphql=_metrics_by_graphql,
+    ),
+    QueryCase(
+        name="any two maps of a stream, the later against the earlier",
+        rest=("GET /api/v1/maps/{map_id}/compared-with/{other_map_id}",),
+        graphql=("mapsCompared",),
+        arrange=_two_maps,
+        via_rest=_compared_by_rest,
+        via_graphql=_compared_by_graphql,
     ),
     QueryCase(
         name="the desired map against the current one",
