@@ -23,13 +23,8 @@ from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery import forecast as forecasts
-from core.delivery.flow_metrics import FlowReport
-from core.delivery.work_item_age import (
-    DEFAULT_HISTORY_DAYS,
-    DEFAULT_OLDEST,
-    WorkItemAgeReport,
-    work_item_age,
-)
+from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS, FlowReport
+from core.delivery.work_item_age import DEFAULT_OLDEST, WorkItemAgeReport, work_item_age
 from core.metrics.flow import FlowBucket, FlowDistribution, TimeInState
 from core.metrics.percentiles import PERCENTILE_METHOD_HELP, Distribution, method_named
 from core.metrics.work_item_age import AgeByType, AgingItem
@@ -170,7 +165,7 @@ class Query:
         remaining: int | None = None,
         by: date | None = None,
         start: date | None = None,
-        history_days: int = forecasts.DEFAULT_HISTORY_DAYS,
+        history_days: int = DEFAULT_HISTORY_DAYS,
         trials: int = forecasts.DEFAULT_TRIALS,
         seed: int = 0,
     ) -> forecasts.Forecast:

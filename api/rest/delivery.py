@@ -18,13 +18,8 @@ from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery import forecast as forecasts
-from core.delivery.work_item_age import (
-    DEFAULT_HISTORY_DAYS,
-    DEFAULT_OLDEST,
-    MAX_HISTORY_DAYS,
-    WorkItemAgeReport,
-    work_item_age,
-)
+from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from core.delivery.work_item_age import DEFAULT_OLDEST, WorkItemAgeReport, work_item_age
 from core.metrics.forecast import MAX_TRIALS
 from core.metrics.percentiles import (
     DEFAULT_PERCENTILE_METHOD,
@@ -268,10 +263,10 @@ class DeliveryController(Controller):
             int,
             Parameter(
                 ge=1,
-                le=forecasts.MAX_HISTORY_DAYS,
+                le=MAX_HISTORY_DAYS,
                 description="days of throughput history before the start",
             ),
-        ] = forecasts.DEFAULT_HISTORY_DAYS,
+        ] = DEFAULT_HISTORY_DAYS,
         trials: Annotated[
             int, Parameter(ge=1, le=MAX_TRIALS, description="simulated futures")
         ] = forecasts.DEFAULT_TRIALS,

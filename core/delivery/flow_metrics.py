@@ -97,7 +97,20 @@ class FlowReport(BaseModel):
     buckets: list[FlowBucket]
 
 
-def _aware(name: str, value: datetime) -> None:
+DEFAULT_HISTORY_DAYS = 90
+MAX_HISTORY_DAYS = 730
+"""The history a report looks back over (work item age, forecasts), in days."""
+
+
+def check_history_days(days: int) -> None:
+    if not 1 <= days <= MAX_HISTORY_DAYS:
+        raise ValidationFailed(
+            f"history_days must be between 1 and {MAX_HISTORY_DAYS}", field="history_days"
+        )
+
+
+def aware(name: str, value: datetime) -> None:
+    """Refuses a time without a zone, naming the field it came in."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationFailed(
             f"{name} must carry a time zone (e.g. 2025-01-01T00:00:00Z): naive times are ambiguous",
@@ -106,8 +119,8 @@ def _aware(name: str, value: datetime) -> None:
 
 
 def _period(start: datetime, end: datetime) -> None:
-    _aware("start", start)
-    _aware("end", end)
+    aware("start", start)
+    aware("end", end)
     if start >= end:
         raise ValidationFailed("start must be before end", field="end")
 

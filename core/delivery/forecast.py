@@ -12,7 +12,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import offload
 from core.actor import Actor
-from core.delivery.flow_metrics import ITEMS, Window, in_window, windows_table
+from core.delivery.flow_metrics import (
+    DEFAULT_HISTORY_DAYS,
+    ITEMS,
+    Window,
+    check_history_days,
+    in_window,
+    windows_table,
+)
 from core.errors import ValidationFailed
 from core.metrics import forecast as simulation
 from core.models.value_stream import ValueStream
@@ -20,8 +27,6 @@ from core.services import crud
 from core.types import utcnow
 
 DEFAULT_TRIALS = 10_000
-DEFAULT_HISTORY_DAYS = 90
-MAX_HISTORY_DAYS = 730
 MAX_REMAINING = 100_000
 MAX_SEED = 2**31 - 1
 MAX_START_OFFSET_DAYS = 3_650
@@ -160,10 +165,7 @@ def _check(
             f"by must be from the start day to {simulation.MAX_HORIZON_DAYS} days after it",
             field="by",
         )
-    if not 1 <= history_days <= MAX_HISTORY_DAYS:
-        raise ValidationFailed(
-            f"history_days must be between 1 and {MAX_HISTORY_DAYS}", field="history_days"
-        )
+    check_history_days(history_days)
     if not 1 <= trials <= simulation.MAX_TRIALS:
         raise ValidationFailed(
             f"trials must be between 1 and {simulation.MAX_TRIALS:,}", field="trials"

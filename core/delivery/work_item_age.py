@@ -12,7 +12,12 @@ from sqlalchemy import Float, Integer, and_, case, cast, func, literal, or_, sel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.delivery.flow_metrics import ITEMS
+from core.delivery.flow_metrics import (
+    DEFAULT_HISTORY_DAYS,
+    ITEMS,
+    aware,
+    check_history_days,
+)
 from core.delivery.ranks import Percentiles, distribution_of
 from core.errors import ValidationFailed
 from core.metrics.percentiles import (
@@ -33,8 +38,6 @@ from core.models.value_stream import ValueStream
 from core.services import crud
 from core.types import UTCDateTime, utcnow
 
-DEFAULT_HISTORY_DAYS = 90
-MAX_HISTORY_DAYS = 730
 DEFAULT_OLDEST = 20
 
 
@@ -117,15 +120,9 @@ async def work_item_age(
 
 
 def _checked(at: datetime | None, history_days: int, oldest: int) -> datetime:
-    if at is not None and (at.tzinfo is None or at.utcoffset() is None):
-        raise ValidationFailed(
-            "at must carry a time zone (e.g. 2025-01-01T00:00:00Z): naive times are ambiguous",
-            field="at",
-        )
-    if not 1 <= history_days <= MAX_HISTORY_DAYS:
-        raise ValidationFailed(
-            f"history_days must be between 1 and {MAX_HISTORY_DAYS}", field="history_days"
-        )
+    if at is not None:
+        aware("at", at)
+    check_history_days(history_days)
     if not 1 <= oldest <= MAX_OLDEST:
         raise ValidationFailed(f"oldest must be between 1 and {MAX_OLDEST}", field="oldest")
     return at if at is not None else utcnow()
