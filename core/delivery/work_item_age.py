@@ -33,6 +33,7 @@ from core.metrics.work_item_age import (
     AgeSummary,
     InProgress,
     aging_item,
+    finished_in,
 )
 from core.models.value_stream import ValueStream
 from core.services import crud
@@ -75,13 +76,11 @@ async def work_item_age(
     history_start = instant - timedelta(days=history_days)
     stream = literal(value_stream_id, ITEMS.c.value_stream_id.type)
     flow_times: dict[str, Distribution] = {}
-    finished: dict[str, int] = {}
     statement = _flow_times(stream, history_start, instant, percentile_method, way)
     for row in await session.exec(statement):
         spread = distribution_of(row)
         if spread is not None:
             flow_times[row.type] = spread
-            finished[row.type] = spread.count
     wip = _in_progress(stream, instant)
     age = _age_seconds(instant, way)
     ages: dict[str, Any] = {}
@@ -99,7 +98,7 @@ async def work_item_age(
             type=kind,
             in_progress=int(ages[kind].n) if kind in ages else 0,
             age=distribution_of(ages.get(kind)),
-            finished=finished.get(kind, 0),
+            finished=finished_in(flow_times, kind),
             flow_time=flow_times.get(kind),
             over_p85=int(ages[kind].over or 0) if kind in ages else 0,
         )

@@ -94,13 +94,12 @@ def aging_item(item: InProgress, reference: Distribution | None, at: datetime) -
 def age_summary(
     in_progress: Iterable[InProgress],
     flow_times: Mapping[str, Distribution],
-    finished: Mapping[str, int],
     at: datetime,
     method: PercentileMethod,
     limit: int,
 ) -> AgeSummary:
     """The summary of the items in progress at `at`, against each type's `flow_times`
-    (and how many `finished`) from the history; the `limit` oldest listed."""
+    from the history; the `limit` oldest listed."""
     items = sorted(in_progress, key=lambda i: (i.start_at, i.external_id))
     ages: dict[str, list[float]] = defaultdict(list)
     listed: list[AgingItem] = []
@@ -119,7 +118,7 @@ def age_summary(
             type=kind,
             in_progress=len(ages.get(kind, [])),
             age=distribution(ages.get(kind, []), method),
-            finished=finished.get(kind, 0),
+            finished=finished_in(flow_times, kind),
             flow_time=flow_times.get(kind),
             over_p85=over.get(kind, 0),
         )
@@ -134,15 +133,18 @@ def age_summary(
     )
 
 
+def finished_in(flow_times: Mapping[str, Distribution], kind: str) -> int:
+    """How many items of the type finished in the history: its flow times' count."""
+    spread = flow_times.get(kind)
+    return spread.count if spread is not None else 0
+
+
 def flow_times_by_type(
     finished: Iterable[tuple[str, float]], method: PercentileMethod
-) -> tuple[dict[str, Distribution], dict[str, int]]:
-    """Each type's flow-time distribution and count, from (type, flow seconds) pairs."""
+) -> dict[str, Distribution]:
+    """Each type's flow-time distribution, from (type, flow seconds) pairs."""
     grouped: dict[str, list[float]] = defaultdict(list)
     for kind, seconds in finished:
         grouped[kind].append(seconds)
     spreads = {kind: distribution(values, method) for kind, values in grouped.items()}
-    return (
-        {kind: spread for kind, spread in spreads.items() if spread is not None},
-        {kind: len(values) for kind, values in grouped.items()},
-    )
+    return {kind: spread for kind, spread in spreads.items() if spread is not None}

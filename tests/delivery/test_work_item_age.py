@@ -25,7 +25,7 @@ def test_items_older_than_their_types_p85_flow_time_are_flagged() -> None:
     days (p85 at position 0.85: 1 + 0.85 x 2 = 2.7 days)."""
     finished = [("feature", d * 86_400.0) for d in (2, 4, 6, 8, 10)]
     finished += [("defect", d * 86_400.0) for d in (1, 3)]
-    flow_times, counts = flow_times_by_type(finished, "linear")
+    flow_times = flow_times_by_type(finished, "linear")
     items = [
         in_progress("F-1", "feature", 9),
         in_progress("F-2", "feature", 3),
@@ -34,7 +34,7 @@ def test_items_older_than_their_types_p85_flow_time_are_flagged() -> None:
         in_progress("R-1", "risk", 30),
     ]
 
-    summary = age_summary(items, flow_times, counts, AT, "linear", limit=3)
+    summary = age_summary(items, flow_times, AT, "linear", limit=3)
 
     assert flow_times["feature"].p85 == pytest.approx(8.8 * 86_400)
     assert flow_times["defect"].p85 == pytest.approx(2.7 * 86_400)
@@ -50,7 +50,7 @@ def test_items_older_than_their_types_p85_flow_time_are_flagged() -> None:
 
 
 def test_nothing_in_progress_has_no_ages() -> None:
-    summary = age_summary([], {}, {}, AT, "linear", limit=20)
+    summary = age_summary([], {}, AT, "linear", limit=20)
 
     assert (summary.in_progress, summary.age, summary.by_type, summary.oldest) == (0, None, [], [])
 
@@ -85,8 +85,8 @@ def expected(data: History, at: datetime, history_days: int, limit: int) -> Any:
         and item.flow_seconds is not None
         and start <= item.finished < at
     ]
-    flow_times, counts = flow_times_by_type(finished, "linear")
-    return age_summary(items, flow_times, counts, at, "linear", limit)
+    flow_times = flow_times_by_type(finished, "linear")
+    return age_summary(items, flow_times, at, "linear", limit)
 
 
 @pytest.mark.parametrize(
