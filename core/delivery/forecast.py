@@ -15,7 +15,7 @@ from core.actor import Actor
 from core.delivery.flow_metrics import (
     DEFAULT_HISTORY_DAYS,
     ITEMS,
-    Window,
+    calendar_windows,
     check_history_days,
     in_window,
     windows_table,
@@ -175,9 +175,9 @@ def _check(
 async def _daily_throughput(
     session: AsyncSession, value_stream_id: uuid.UUID, start: date, end: date
 ) -> list[int]:
-    """Work items finished on each UTC day of ``[start, end)``, zeros included."""
-    days = [start + timedelta(days=n) for n in range((end - start).days)]
-    windows = [Window(d0, d1, d0, d1) for d0, d1 in ((_instant(d), _instant(d, 1)) for d in days)]
+    """Work items finished on each UTC day of ``[start, end)``, zeros included: the flow
+    report's day buckets."""
+    windows = calendar_windows(_midnight(start), _midnight(end), "day")
     w = windows_table(windows)
     stream = literal(value_stream_id, ITEMS.c.value_stream_id.type)
     statement: Any = (
@@ -188,8 +188,8 @@ async def _daily_throughput(
         .group_by(w.c.b)
     )
     counts = dict((await session.exec(statement)).all())
-    return [int(counts.get(index, 0)) for index in range(len(days))]
+    return [int(counts.get(index, 0)) for index in range(len(windows))]
 
 
-def _instant(day: date, plus: int = 0) -> datetime:
-    return datetime.combine(day + timedelta(days=plus), time(), UTC)
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
