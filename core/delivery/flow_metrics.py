@@ -53,6 +53,7 @@ from core.metrics.percentiles import (
     PERCENTILE_METHOD_HELP,
     Distribution,
     PercentileMethod,
+    median,
 )
 from core.models.base import table_of
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem
@@ -480,17 +481,17 @@ def _bucket(
         window_start=window.start,
         window_end=window.end,
         flow_velocity=velocity,
-        flow_time_seconds=flow_time.p50 if flow_time else None,
+        flow_time_seconds=median(flow_time),
         flow_time=flow_time,
         flow_efficiency=efficiency,
         flow_load=load,
         flow_distribution=FlowDistribution(**distribution),
         deployment_count=count,
         deployments_per_day=count / days,
-        lead_time_for_changes_seconds=lead.p50 if lead else None,
+        lead_time_for_changes_seconds=median(lead),
         lead_time_for_changes=lead,
         change_failure_rate=int(deployments.failed) / count if count else None,
-        time_to_restore_seconds=restore.p50 if restore else None,
+        time_to_restore_seconds=median(restore),
         time_to_restore=restore,
         time_in_state=states,
     )

@@ -26,6 +26,7 @@ from core.metrics.percentiles import (
     Distribution,
     PercentileMethod,
     distribution,
+    median,
 )
 
 ItemType = Literal["feature", "defect", "risk", "debt"]
@@ -356,10 +357,6 @@ def time_in_state(
     return TimeInState(active=active, waiting=waiting, blocked=blocked)
 
 
-def _median(spread: Distribution | None) -> float | None:
-    return spread.p50 if spread is not None else None
-
-
 def compute_window(
     items: Sequence[WorkItem],
     deployments: Sequence[Deployment],
@@ -382,17 +379,17 @@ def compute_window(
         window_start=window_start,
         window_end=window_end,
         flow_velocity=flow_velocity(items, window_start, window_end),
-        flow_time_seconds=_median(flow),
+        flow_time_seconds=median(flow),
         flow_time=flow,
         flow_efficiency=flow_efficiency(items, window_start, window_end),
         flow_load=flow_load(items, window_end),
         flow_distribution=FlowDistribution(**flow_distribution(items, window_start, window_end)),
         deployment_count=count,
         deployments_per_day=per_day,
-        lead_time_for_changes_seconds=_median(lead),
+        lead_time_for_changes_seconds=median(lead),
         lead_time_for_changes=lead,
         change_failure_rate=change_failure_rate(deployments, window_start, window_end, incidents),
-        time_to_restore_seconds=_median(restore),
+        time_to_restore_seconds=median(restore),
         time_to_restore=restore,
         time_in_state=time_in_state(items, window_start, window_end, method),
     )

@@ -92,6 +92,11 @@ class Distribution(BaseModel):
     p95: float = Field(description="the 95th percentile, in seconds")
 
 
+def median(spread: Distribution | None) -> float | None:
+    """The distribution's median; None where nothing was measured."""
+    return spread.p50 if spread is not None else None
+
+
 def distribution(values: Iterable[float], method: PercentileMethod) -> Distribution | None:
     """The distribution of the values; None when there are none."""
     ordered = sorted(float(v) for v in values)
