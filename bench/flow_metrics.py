@@ -255,11 +255,13 @@ GROUP BY 1 ORDER BY 1
 LEVELS = (50, 85, 95)
 
 SQLITE_PERCENTILE = """
-max(CASE WHEN rn = (n - 1) * {p} / 100 + 1 THEN x END)
-  + ((max(n) - 1) * {p} % 100) / 100.0
-  * (coalesce(max(CASE WHEN rn = (n - 1) * {p} / 100 + 2 THEN x END),
-              max(CASE WHEN rn = (n - 1) * {p} / 100 + 1 THEN x END))
-     - max(CASE WHEN rn = (n - 1) * {p} / 100 + 1 THEN x END))"""
+max(CASE WHEN {r}rn = ({r}n - 1) * {p} / 100 + 1 THEN {r}x END)
+  + ((max({r}n) - 1) * {p} % 100) / 100.0
+  * (coalesce(max(CASE WHEN {r}rn = ({r}n - 1) * {p} / 100 + 2 THEN {r}x END),
+              max(CASE WHEN {r}rn = ({r}n - 1) * {p} / 100 + 1 THEN {r}x END))
+     - max(CASE WHEN {r}rn = ({r}n - 1) * {p} / 100 + 1 THEN {r}x END))"""
+"""The linear percentile `p` of a ranked subquery's ``x`` from its ``rn`` and ``n``; `r`
+qualifies them (``"wip."``) where a join makes them ambiguous."""
 
 SQLITE_SPREAD = """
 WITH r AS (
@@ -309,7 +311,7 @@ def direct_queries(dialect: str) -> dict[str, str]:
     for name, (table, moment, value, extra) in SPREADS.items():
         if dialect == "sqlite":
             extra = extra.replace("AND succeeded", "AND succeeded = 1")
-            percentiles = [SQLITE_PERCENTILE.format(p=p) for p in LEVELS]
+            percentiles = [SQLITE_PERCENTILE.format(p=p, r="") for p in LEVELS]
         else:
             percentiles = [
                 POSTGRES_PERCENTILE.format(fraction=p / 100, value=value) for p in LEVELS
@@ -330,9 +332,9 @@ AGE_HISTORY_DAYS = 90
 AGE_OLDEST = 20
 
 
-def _sqlite_spread(value: str) -> str:
-    return f"avg({value}) AS mean, " + ", ".join(
-        SQLITE_PERCENTILE.replace("x END", f"{value} END").format(p=p) + f" AS p{p}" for p in LEVELS
+def _sqlite_spread(ranked: str) -> str:
+    return f"avg({ranked}.x) AS mean, " + ", ".join(
+        SQLITE_PERCENTILE.format(p=p, r=f"{ranked}.") + f" AS p{p}" for p in LEVELS
     )
 
 
@@ -396,16 +398,7 @@ def direct_age_queries(dialect: str) -> dict[str, str]:
     on PostgreSQL)."""
     if dialect == "sqlite":
         age = "(strftime('%s', :at) - strftime('%s', start_at))"
-        template, flow, ages = SQLITE_AGE, _sqlite_spread("fr.x"), _sqlite_spread("wip.x")
-        # the rank columns of the spreads name their own subquery
-        flow = (
-            flow.replace("rn =", "fr.rn =").replace("(n ", "(fr.n ").replace("max(n)", "max(fr.n)")
-        )
-        ages = (
-            ages.replace("rn =", "wip.rn =")
-            .replace("(n ", "(wip.n ")
-            .replace("max(n)", "max(wip.n)")
-        )
+        template, flow, ages = SQLITE_AGE, _sqlite_spread("fr"), _sqlite_spread("wip")
     else:
         age = "extract(epoch FROM (:at - start_at))"
         template, flow, ages = (
