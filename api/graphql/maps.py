@@ -220,7 +220,7 @@ class Query:
     async def maps_compared(
         self, info: Info, before: strawberry.ID, after: strawberry.ID
     ) -> MapsCompared:
-        return await maps.compare_maps(
+        return await measuring.compare_maps(
             info.context.session,
             info.context.actor,
             parse_id(before, "before"),
@@ -235,7 +235,7 @@ class Query:
     async def comparison(
         self, info: Info, value_stream_id: strawberry.ID, cycle: int | None = None
     ) -> MapComparison:
-        return await maps.comparison(
+        return await measuring.comparison(
             info.context.session,
             info.context.actor,
             parse_id(value_stream_id, "valueStreamId"),

@@ -111,7 +111,7 @@ class MapAnalysisController(Controller):
         map_id: FromPath[uuid.UUID],
         other_map_id: FromPath[uuid.UUID],
     ) -> MapsCompared:
-        return await maps.compare_maps(session, actor, map_id, other_map_id)
+        return await measuring.compare_maps(session, actor, map_id, other_map_id)
 
     @get(
         "/value-streams/{value_stream_id:uuid}/comparison",
@@ -127,7 +127,7 @@ class MapAnalysisController(Controller):
             Parameter(ge=1, le=INT32_MAX, description="a cycle, from 1; default: the current"),
         ] = None,
     ) -> MapComparison:
-        return await maps.comparison(session, actor, value_stream_id, cycle)
+        return await measuring.comparison(session, actor, value_stream_id, cycle)
 
     @get(
         "/maps/{map_id:uuid}/document",

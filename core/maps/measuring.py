@@ -24,10 +24,18 @@ from sqlmodel import col, func
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
-from core.errors import ValidationFailed
-from core.maps.service import maps, to_flow_map
+from core.errors import NotFound, ValidationFailed
+from core.maps.service import cycle_maps, maps, to_flow_map
 from core.memo import memo_of
-from core.metrics.map_metrics import MapMetrics, compute_map_metrics
+from core.metrics.map_metrics import (
+    MapComparison,
+    MapMetrics,
+    MapsCompared,
+    changes_between,
+    compare,
+    compute_map_metrics,
+)
+from core.models.value_stream import ValueStream
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap, WaitsIn
 from core.offload import off_loop
 from core.selects import select_columns
@@ -217,3 +225,50 @@ def _metrics_or_raise(metrics: MapMetrics | ValidationFailed) -> MapMetrics:
     if isinstance(metrics, ValidationFailed):
         raise metrics.with_traceback(None)
     return metrics
+
+
+async def comparison(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, cycle: int | None = None
+) -> MapComparison:
+    stream = await crud.get(session, actor, ValueStream, value_stream_id)
+    current, desired = await cycle_maps(session, actor, stream, cycle)
+    if current is None:
+        raise NotFound(f"cycle {cycle or stream.cycle} has no current-state map")
+    if desired is None:
+        raise NotFound(f"cycle {cycle or stream.cycle} has no chosen desired-state map")
+    now, then = await _measured(session, current, desired)
+    return MapComparison(
+        current_map_id=current.id,
+        desired_map_id=desired.id,
+        current=now,
+        desired=then,
+        changes=compare(now, then),
+    )
+
+
+async def compare_maps(
+    session: AsyncSession, actor: Actor, before_id: uuid.UUID, after_id: uuid.UUID
+) -> MapsCompared:
+    """How `after` moves each headline metric from `before`; both maps of one stream."""
+    before = await maps.get(session, actor, before_id)
+    after = await maps.get(session, actor, after_id)
+    if before.id == after.id:
+        raise ValidationFailed("compare two different maps", field="after")
+    if before.value_stream_id != after.value_stream_id:
+        raise ValidationFailed("compare two maps of one value stream", field="after")
+    then, now = await _measured(session, before, after)
+    return MapsCompared(
+        before_map_id=before.id,
+        after_map_id=after.id,
+        before=then,
+        after=now,
+        changes=changes_between(then, now),
+    )
+
+
+async def _measured(
+    session: AsyncSession, first: ValueStreamMap, second: ValueStreamMap
+) -> tuple[MapMetrics, MapMetrics]:
+    """The metrics of two maps from their summaries: kept, or computed off the event loop."""
+    known = await summaries(session, [first, second])
+    return _metrics_or_raise(known[first.id][1]), _metrics_or_raise(known[second.id][1])

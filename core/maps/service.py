@@ -10,16 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.durations import parse_duration
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.maps.flowmap import Calendar, FlowMap, Handoff, Step, ValueClass
-from core.memo import memo_of
-from core.metrics.map_metrics import (
-    MapComparison,
-    MapMetrics,
-    MapsCompared,
-    changes_between,
-    compare,
-)
 from core.models.value_stream import ValueStream
 from core.models.value_stream_map import (
     MapFields,
@@ -268,11 +260,6 @@ async def flow_map(session: AsyncSession, actor: Actor, stream_map: ValueStreamM
     return (await flow_maps(session, actor, [stream_map]))[stream_map.id]
 
 
-def metrics_of(session: AsyncSession, stream_map: ValueStreamMap, picture: FlowMap) -> MapMetrics:
-    """The map's metrics, computed once per unit of work and map version."""
-    return memo_of(session).map_metrics(stream_map.id, stream_map.version, picture)
-
-
 async def cycle_maps(
     session: AsyncSession, actor: Actor, stream: ValueStream, cycle: int | None = None
 ) -> tuple[ValueStreamMap | None, ValueStreamMap | None]:
@@ -289,53 +276,3 @@ async def cycle_maps(
         elif row.chosen:
             desired = row
     return current, desired
-
-
-async def comparison(
-    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, cycle: int | None = None
-) -> MapComparison:
-    stream = await crud.get(session, actor, ValueStream, value_stream_id)
-    current, desired = await cycle_maps(session, actor, stream, cycle)
-    if current is None:
-        raise NotFound(f"cycle {cycle or stream.cycle} has no current-state map")
-    if desired is None:
-        raise NotFound(f"cycle {cycle or stream.cycle} has no chosen desired-state map")
-    now, then = await _measured(session, actor, current, desired)
-    return MapComparison(
-        current_map_id=current.id,
-        desired_map_id=desired.id,
-        current=now,
-        desired=then,
-        changes=compare(now, then),
-    )
-
-
-async def compare_maps(
-    session: AsyncSession, actor: Actor, before_id: uuid.UUID, after_id: uuid.UUID
-) -> MapsCompared:
-    """How `after` moves each headline metric from `before`; both maps of one stream."""
-    before = await maps.get(session, actor, before_id)
-    after = await maps.get(session, actor, after_id)
-    if before.id == after.id:
-        raise ValidationFailed("compare two different maps", field="after")
-    if before.value_stream_id != after.value_stream_id:
-        raise ValidationFailed("compare two maps of one value stream", field="after")
-    then, now = await _measured(session, actor, before, after)
-    return MapsCompared(
-        before_map_id=before.id,
-        after_map_id=after.id,
-        before=then,
-        after=now,
-        changes=changes_between(then, now),
-    )
-
-
-async def _measured(
-    session: AsyncSession, actor: Actor, first: ValueStreamMap, second: ValueStreamMap
-) -> tuple[MapMetrics, MapMetrics]:
-    """The metrics of two maps, their steps and handoffs read together."""
-    pictures = await flow_maps(session, actor, [first, second])
-    return (
-        metrics_of(session, first, pictures[first.id]),
-        metrics_of(session, second, pictures[second.id]),
-    )

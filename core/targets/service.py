@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.delivery import flow_metrics
 from core.errors import Conflict, FieldProblem, NotFound, ValidationFailed
-from core.maps import service as maps
+from core.maps import measuring
 from core.metrics import units
 from core.metrics.flow import SECONDS_PER_DAY, FlowBucket
 from core.metrics.map_metrics import MapMetrics
@@ -312,7 +312,7 @@ async def create_from_maps(
         )
     unit = checked_unit(data.metric, data.unit) if data.unit is not None else None
     try:
-        compared = await maps.comparison(session, actor, value_stream_id)
+        compared = await measuring.comparison(session, actor, value_stream_id)
     except NotFound as exc:
         await crud.get(session, actor, ValueStream, value_stream_id)
         raise Conflict(f"no target from maps yet: {exc.detail}", field="metric") from exc

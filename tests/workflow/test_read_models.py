@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from core.backlog.milestones import milestone_progress
-from core.maps.service import comparison
+from core.maps.measuring import comparison
 from core.metrics.map_metrics import MapComparison
 from core.models.portfolio import TargetStatusCounts
 from core.workflow import phases as workflow
