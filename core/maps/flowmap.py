@@ -4,17 +4,19 @@ Metrics and waste classifiers (including third-party plugins) receive this inste
 database rows, so they stay pure functions: easy to test, impossible to make issue
 queries, and safe to call from any transport or background job.
 
-The flow is a graph whose edges are the handoffs. A map without handoff records is a
-chain of its steps in ``position`` order, which is how most workshops first sketch it.
-A map with handoffs must be acyclic: rework loops belong in a step's percent complete
-and accurate (%C&A), not in an edge back, or lead time would be infinite.
+The flow is a graph whose edges are the forward handoffs. A map without forward
+handoff records is a chain of its steps in ``position`` order, which is how most
+workshops first sketch it. The forward flow must be acyclic, or lead time would be
+infinite: work that goes back to an earlier step is a handoff marked as a rework loop,
+which the longest path leaves out and the expected rework counts
+(``core.metrics.rework``).
 """
 
 import heapq
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -63,20 +65,79 @@ class Calendar:
         return 86400.0
 
 
-def _check_non_negative(value: float | None, name: str, step_id: str) -> None:
+def _check_non_negative(value: float | None, name: str, owner: str) -> None:
     if value is not None and (math.isnan(value) or math.isinf(value) or value < 0):
         raise FlowMapError(
-            f"step {step_id}: {name} must be a finite number of 0 or more, not {value!r}",
+            f"{owner}: {name} must be a finite number of 0 or more, not {value!r}",
             field=name,
         )
+
+
+@dataclass(frozen=True)
+class DataBox:
+    """What the customer asks for and the time there is to make it: Learning to See's
+    data box for the whole flow (Rother & Shook, 1999).
+
+    ``demand_units`` arrive over ``demand_working_days`` working days (18,400 a month
+    of 20 working days is 920 a day). A working day has ``shifts_per_day`` shifts of
+    ``shift_hours`` hours (the map's working day when not given), less
+    ``break_minutes_per_shift`` per shift. Without demand there is no takt time, and no
+    step's inventory can be turned into days.
+    """
+
+    demand_units: float | None = None
+    demand_working_days: float = 1.0
+    shifts_per_day: int = 1
+    shift_hours: float | None = None
+    break_minutes_per_shift: float = 0.0
+
+    def available_seconds_per_day(self, calendar: Calendar) -> float:
+        hours = self.shift_hours if self.shift_hours is not None else calendar.hours_per_working_day
+        return self.shifts_per_day * (hours * 3600.0 - self.break_minutes_per_shift * 60.0)
+
+    @property
+    def daily_demand(self) -> float | None:
+        """Units per working day; None when no demand is stated."""
+        if self.demand_units is None:
+            return None
+        return self.demand_units / self.demand_working_days
+
+    def check(self, calendar: Calendar) -> None:
+        """Raise on a data box whose numbers leave no working time or no days."""
+        if self.demand_units is not None and not (
+            math.isfinite(self.demand_units) and self.demand_units > 0
+        ):
+            raise FlowMapError("demand_units must be more than 0", field="demand_units")
+        if not 0 < self.demand_working_days <= 366:
+            raise FlowMapError(
+                "demand_working_days must be more than 0 and at most 366",
+                field="demand_working_days",
+            )
+        if not 1 <= self.shifts_per_day <= 24:
+            raise FlowMapError("shifts_per_day must be from 1 to 24", field="shifts_per_day")
+        hours = self.shift_hours if self.shift_hours is not None else calendar.hours_per_working_day
+        if self.shifts_per_day * hours > 24:
+            raise FlowMapError(
+                f"{self.shifts_per_day} shifts of {hours:g} hours are more than a day",
+                field="shift_hours",
+            )
+        if self.available_seconds_per_day(calendar) <= 0:
+            raise FlowMapError(
+                "the breaks take the whole shift: no working time is left",
+                field="break_minutes_per_shift",
+            )
 
 
 @dataclass(frozen=True)
 class Step:
     """One activity of the flow. Times are seconds; ``None`` means not measured yet.
 
-    ``artifacts`` are what the step produces; ``queue_size`` counts the items waiting
-    before it. Lists are turned into tuples so a step stays immutable and hashable.
+    ``artifacts`` are what the step produces; ``queue_size`` counts the units of
+    inventory waiting in front of it. The data box of the step (``cycle_seconds`` per
+    unit, ``uptime_percent``, ``changeover_seconds``, ``batch_size``, and ``people`` as
+    its operators) gives its capacity. ``wait_from_inventory`` says the wait was not
+    measured but worked out from the inventory and the customer's daily demand. Lists
+    are turned into tuples so a step stays immutable and hashable.
     """
 
     id: str
@@ -95,6 +156,11 @@ class Step:
     value_class: ValueClass | None = None
     description: str | None = None
     queue_size: int | None = None
+    cycle_seconds: float | None = None
+    changeover_seconds: float | None = None
+    uptime_percent: float | None = None
+    batch_size: int | None = None
+    wait_from_inventory: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tools", tuple(self.tools))
@@ -108,10 +174,20 @@ class Step:
                     f"{', '.join(ValueClass)}, not {self.value_class!r}",
                     field="value_class",
                 ) from None
-        _check_non_negative(self.process_seconds, "process_seconds", self.id)
-        _check_non_negative(self.wait_seconds, "wait_seconds", self.id)
-        _check_non_negative(self.people, "people", self.id)
-        _check_non_negative(self.queue_size, "queue_size", self.id)
+        _check_non_negative(self.process_seconds, "process_seconds", f"step {self.id}")
+        _check_non_negative(self.wait_seconds, "wait_seconds", f"step {self.id}")
+        _check_non_negative(self.people, "people", f"step {self.id}")
+        _check_non_negative(self.queue_size, "queue_size", f"step {self.id}")
+        _check_non_negative(self.cycle_seconds, "cycle_seconds", f"step {self.id}")
+        _check_non_negative(self.changeover_seconds, "changeover_seconds", f"step {self.id}")
+        _check_non_negative(self.batch_size, "batch_size", f"step {self.id}")
+        uptime = self.uptime_percent
+        if uptime is not None and not 0 < uptime <= 100:
+            raise FlowMapError(
+                f"step {self.id}: uptime_percent must be more than 0 and at most 100, "
+                f"not {uptime!r}",
+                field="uptime_percent",
+            )
         pca = self.percent_complete_accurate
         if pca is not None and not 0 <= pca <= 100:
             raise FlowMapError(
@@ -127,13 +203,31 @@ class Step:
 
 @dataclass(frozen=True)
 class Handoff:
-    """Work passing from one step to the next; ``artifact`` is what travels along it."""
+    """Work passing from one step to the next; ``artifact`` is what travels along it.
+
+    A ``rework`` handoff goes back from a later step to an earlier one: the share
+    ``rework_percent`` of the work (by default what the later step gets wrong, 100 − its
+    %C&A) waits ``wait_seconds`` and runs through the steps between again.
+    """
 
     id: str
     from_step: str
     to_step: str
     artifact: str | None = None
     cross_team: bool = False
+    rework: bool = False
+    wait_seconds: float | None = None
+    rework_percent: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_non_negative(self.wait_seconds, "wait_seconds", f"handoff {self.id}")
+        share = self.rework_percent
+        if share is not None and not 0 < share <= 100:
+            raise FlowMapError(
+                f"handoff {self.id}: rework_percent must be more than 0 and at most 100, "
+                f"not {share!r}",
+                field="rework_percent",
+            )
 
 
 @dataclass(frozen=True)
@@ -146,10 +240,12 @@ class FlowMap:
     steps: tuple[Step, ...]
     handoffs: tuple[Handoff, ...] = ()
     calendar: Calendar = field(default_factory=Calendar)
+    data_box: DataBox = field(default_factory=DataBox)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "handoffs", tuple(self.handoffs))
+        self.data_box.check(self.calendar)
         if self.kind not in ("current", "desired"):
             raise FlowMapError(
                 f"kind must be 'current' or 'desired', not {self.kind!r}", field="kind"
@@ -166,9 +262,36 @@ class FlowMap:
                     )
 
     @property
+    def forward_handoffs(self) -> tuple[Handoff, ...]:
+        return tuple(handoff for handoff in self.handoffs if not handoff.rework)
+
+    @property
+    def rework_loops(self) -> tuple[Handoff, ...]:
+        return tuple(handoff for handoff in self.handoffs if handoff.rework)
+
+    @property
     def is_chain(self) -> bool:
-        """No handoff records: the steps follow each other in position order."""
-        return not self.handoffs
+        """No forward handoff records: the steps follow each other in position order."""
+        return not self.forward_handoffs
+
+    def with_inventory_waits(self) -> "FlowMap":
+        """The map with each unmeasured wait worked out from the inventory in front of it.
+
+        Inventory days = units waiting ÷ daily demand (Rother & Shook, *Learning to
+        See*): 7,000 parts before a step of a plant shipping 920 a day wait 7.6 days.
+        A measured wait stays as it is; without demand nothing changes.
+        """
+        daily = self.data_box.daily_demand
+        if daily is None:
+            return self
+        day = self.calendar.seconds_per_day
+        steps = tuple(
+            replace(step, wait_seconds=step.queue_size / daily * day, wait_from_inventory=True)
+            if step.wait_seconds is None and step.queue_size is not None
+            else step
+            for step in self.steps
+        )
+        return replace(self, steps=steps)
 
     def ordered_steps(self) -> tuple[Step, ...]:
         """Steps in position order; the id breaks ties so the order is always the same."""
@@ -185,7 +308,7 @@ class FlowMap:
         if self.is_chain:
             ordered = self.ordered_steps()
             return tuple((a.id, b.id) for a, b in itertools.pairwise(ordered))
-        return tuple((handoff.from_step, handoff.to_step) for handoff in self.handoffs)
+        return tuple((handoff.from_step, handoff.to_step) for handoff in self.forward_handoffs)
 
     def successors(self) -> dict[str, tuple[str, ...]]:
         return _adjacency(self.steps, self.edges(), reverse=False)
@@ -239,9 +362,36 @@ class FlowMap:
             walk.append(previous)
         path = " -> ".join(f"'{names[step_id]}'" for step_id in [*cycle, cycle[0]])
         return (
-            f"the handoffs form a cycle: {path}; model rework as percent complete and "
-            "accurate (%C&A) on the step, not as a handoff back"
+            f"the handoffs form a cycle: {path}; mark the handoff back to an earlier step "
+            "as a rework loop (rework: true)"
         )
+
+    def check_rework_loops(self) -> None:
+        """Raise unless every rework loop goes back from a later step to an earlier one."""
+        order = {step_id: index for index, step_id in enumerate(self.topological_order())}
+        successors = self.successors()
+        for loop in self.rework_loops:
+            if order[loop.to_step] >= order[loop.from_step] or not _reaches(
+                successors, loop.to_step, loop.from_step
+            ):
+                raise FlowMapError(
+                    f"rework loop {loop.id} must go back from a later step to an earlier "
+                    "one the work came through",
+                    field="to_step_id",
+                )
+
+
+def _reaches(successors: dict[str, tuple[str, ...]], start: str, goal: str) -> bool:
+    seen = {start}
+    frontier = [start]
+    while frontier:
+        for next_id in successors[frontier.pop()]:
+            if next_id == goal:
+                return True
+            if next_id not in seen:
+                seen.add(next_id)
+                frontier.append(next_id)
+    return False
 
 
 def _require_unique(ids: Iterable[str], what: str) -> None:

@@ -103,15 +103,70 @@ MAP: dict[str, str] = {
         "step's %C&A, over all steps (rework anywhere degrades the whole flow); steps "
         "without one count as 100"
     ),
-    "handoffs": "handoffs: the number of handoffs recorded between the map's steps",
+    "handoffs": (
+        "handoffs: the number of handoffs recorded between the map's steps, rework "
+        "loops not included"
+    ),
     "cross_team_handoffs": "the handoffs that cross from one team to another",
     "manual_steps": "the steps not marked automated",
     "step_count": "the number of steps",
     "total_people": "the people of all steps added up",
     "bottleneck_step_id": (
-        "the bottleneck: the step on the critical path with the longest process plus wait "
-        "time (the lower position on a tie). Null when the map's lead time is zero"
+        "deprecated: the same as longest_queue_step_id, under its old name (a step with a "
+        "long queue is not necessarily the one that cannot keep up: see constraint_step_id)"
     ),
+    "longest_queue_step_id": (
+        "the longest queue: the step on the critical path with the longest process plus "
+        "wait time (the lower position on a tie), where work spends most of its lead time. "
+        "Null when the map's lead time is zero"
+    ),
+    "constraint_step_id": (
+        "the constraint: among the steps with a cycle time, the one with the lowest "
+        "capacity per day, which is the one that falls shortest of customer demand "
+        "(Rother & Shook, Learning to See, 1999; Goldratt, The Goal, 1984); the lower "
+        "position on a tie. Null when no step states a cycle time"
+    ),
+    "takt_time_seconds": (
+        "takt time, in seconds: available working time per day over customer demand per "
+        "day (Rother & Shook, Learning to See). Null when the map states no demand"
+    ),
+    "daily_demand": (
+        "customer demand per working day: demand_units over demand_working_days. Null "
+        "when the map states no demand"
+    ),
+    "available_seconds_per_day": (
+        "available working time per day, in seconds: shifts_per_day × (shift_hours, or "
+        "hours_per_working_day, less break_minutes_per_shift)"
+    ),
+    "step_capacity": "the capacity of every step that states a cycle time, in position order",
+    "steps_short_of_demand": (
+        "the steps whose capacity per day is below the customer's daily demand"
+    ),
+    "steps_wait_from_inventory": (
+        "the steps whose wait was not measured but worked out from their inventory: "
+        "queue_size units ÷ daily demand, in the map's days (Rother & Shook, Learning to "
+        "See: inventory days)"
+    ),
+    "inventory_days": (
+        "each step's inventory in days of demand: queue_size ÷ daily_demand; only steps "
+        "with an inventory, and only when the map states demand"
+    ),
+    "expected_rework_seconds": (
+        "expected rework, in seconds, on the critical path: each of its steps' "
+        "(1 − %C&A) × (wait + process), plus each rework loop going back along it: the "
+        "share of work sent back × (the loop's wait + the wait and process of the steps "
+        "it runs through again). A step that starts a rework loop counts only through "
+        "its loop. Steps without %C&A add none"
+    ),
+    "lead_time_with_rework_seconds": (
+        "lead time including the expected rework: lead_time_seconds + expected_rework_seconds"
+    ),
+    "lead_time_with_rework_days": "lead time including rework, in the map's days",
+    "step_rework_seconds": (
+        "each step's expected implicit rework, in seconds: (1 − %C&A) × (wait + process); "
+        "zero without %C&A and for steps that start a rework loop"
+    ),
+    "rework_loops": "every rework loop with the time it adds on average, by handoff id",
     "critical_path": "the step ids of the longest path through the flow, first to last",
     "step_shares": "each step's share, 0 to 1, of the lead time; 0 for steps off the path",
     "lead_time_days": (
@@ -122,6 +177,44 @@ MAP: dict[str, str] = {
     "steps_missing_role": "the steps without a role",
     "steps_missing_process_time": "the steps without a process time (counted as zero)",
     "steps_missing_wait_time": "the steps without a wait time (counted as zero)",
+}
+
+CAPACITY: dict[str, str] = {
+    "step_id": "the step",
+    "cycle_seconds": "cycle time, in seconds: how often the step completes a unit",
+    "uptime_percent": "uptime, percent of the available time the step can run (100 if not stated)",
+    "units_per_day": (
+        "capacity, units per working day: available time ÷ cycle time × uptime "
+        "(Rother & Shook, Learning to See)"
+    ),
+    "demand_ratio": (
+        "capacity over daily demand: below 1 the step cannot keep up with the customer. "
+        "Null without demand"
+    ),
+    "cycle_to_takt": (
+        "cycle time over takt time: above 1 the step is slower than the customer buys "
+        "(before uptime). Null without demand"
+    ),
+}
+
+REWORK_LOOP: dict[str, str] = {
+    "handoff_id": "the rework handoff",
+    "from_step_id": "the later step that sends work back",
+    "to_step_id": "the earlier step the work goes back to",
+    "rework_percent": (
+        "the percent of work sent back: the loop's rework_percent, or 100 − %C&A of the "
+        "step sending it back when that step starts only this loop. Null when unknown"
+    ),
+    "rerun_step_ids": (
+        "the steps the work runs through again, from to_step to from_step along the "
+        "longest forward path"
+    ),
+    "seconds_per_pass": "the loop's wait plus those steps' wait and process time, in seconds",
+    "expected_seconds": (
+        "the time the loop adds on average: rework_percent / 100 × seconds_per_pass. "
+        "Null when the share is unknown"
+    ),
+    "on_critical_path": "true when both ends lie on the critical path, so it lengthens lead time",
 }
 
 

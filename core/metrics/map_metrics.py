@@ -14,7 +14,15 @@ so that activity ratio = process / lead compares like with like. Rolled %C&A is 
 exception: every step's rework degrades the whole flow, so it multiplies over all steps.
 
 Steps without a measured process or wait time count as zero in the sums; the
-``steps_missing_*`` fields say which ones, so a gate can refuse an incomplete map.
+``steps_missing_*`` fields say which ones, so a gate can refuse an incomplete map. A
+wait not measured but given as inventory in front of a step counts as the days of
+demand that inventory holds, once the map states demand (``FlowMap.with_inventory_waits``).
+
+Two different steps answer "where is the problem": the **longest queue** (the step of
+the critical path with the longest wait plus process, the old ``bottleneck``) and the
+**constraint** (the step whose capacity falls shortest of demand, ``core.metrics.capacity``).
+Rework loops stay off the longest path; what they and each step's %C&A add is the
+expected rework (``core.metrics.rework``).
 """
 
 import uuid
@@ -22,7 +30,9 @@ import uuid
 from pydantic import BaseModel, ConfigDict
 
 from core.maps.flowmap import FlowMap, Step
+from core.metrics.capacity import StepCapacity, capacity
 from core.metrics.definitions import MAP, described
+from core.metrics.rework import LoopRework, expected_rework
 
 
 @described(MAP)
@@ -48,6 +58,20 @@ class MapMetrics(BaseModel):
     steps_missing_role: tuple[str, ...]
     steps_missing_process_time: tuple[str, ...]
     steps_missing_wait_time: tuple[str, ...]
+    longest_queue_step_id: str | None = None
+    constraint_step_id: str | None = None
+    takt_time_seconds: float | None = None
+    daily_demand: float | None = None
+    available_seconds_per_day: float | None = None
+    step_capacity: tuple[StepCapacity, ...] = ()
+    steps_short_of_demand: tuple[str, ...] = ()
+    steps_wait_from_inventory: tuple[str, ...] = ()
+    inventory_days: dict[str, float] = {}
+    expected_rework_seconds: float = 0.0
+    lead_time_with_rework_seconds: float | None = None
+    lead_time_with_rework_days: float | None = None
+    step_rework_seconds: dict[str, float] = {}
+    rework_loops: tuple[LoopRework, ...] = ()
 
 
 class MetricChange(BaseModel):
@@ -70,6 +94,8 @@ COMPARED_METRICS: tuple[str, ...] = (
     "cross_team_handoffs",
     "manual_steps",
     "step_count",
+    "expected_rework_seconds",
+    "lead_time_with_rework_seconds",
 )
 
 
@@ -121,6 +147,7 @@ def _bottleneck(path: tuple[str, ...], by_id: dict[str, Step], lead: float) -> s
 
 def compute_map_metrics(flow_map: FlowMap) -> MapMetrics:
     """All map metrics at once, from one pass over the graph."""
+    flow_map = flow_map.with_inventory_waits()
     ordered = flow_map.ordered_steps()
     by_id = {step.id: step for step in ordered}
     path, lead = critical_path(flow_map)
@@ -137,17 +164,22 @@ def compute_map_metrics(flow_map: FlowMap) -> MapMetrics:
         for step in ordered
     }
     seconds_per_day = flow_map.calendar.seconds_per_day
+    longest_queue = _bottleneck(path, by_id, lead)
+    capacities = capacity(flow_map)
+    rework = expected_rework(flow_map, path)
+    daily = capacities.daily_demand
+    with_rework = lead + rework.expected_seconds
     return MapMetrics(
         lead_time_seconds=lead,
         process_time_seconds=process,
         activity_ratio=process / lead if lead > 0 else None,
         rolled_pca_percent=rolled * 100.0,
-        handoffs=len(flow_map.handoffs),
-        cross_team_handoffs=sum(1 for handoff in flow_map.handoffs if handoff.cross_team),
+        handoffs=len(flow_map.forward_handoffs),
+        cross_team_handoffs=sum(1 for handoff in flow_map.forward_handoffs if handoff.cross_team),
         manual_steps=sum(1 for step in ordered if not step.automated),
         step_count=len(ordered),
         total_people=sum(step.people or 0 for step in ordered),
-        bottleneck_step_id=_bottleneck(path, by_id, lead),
+        bottleneck_step_id=longest_queue,
         critical_path=path,
         step_shares=shares,
         lead_time_days=lead / seconds_per_day,
@@ -157,6 +189,24 @@ def compute_map_metrics(flow_map: FlowMap) -> MapMetrics:
             step.id for step in ordered if step.process_seconds is None
         ),
         steps_missing_wait_time=tuple(step.id for step in ordered if step.wait_seconds is None),
+        longest_queue_step_id=longest_queue,
+        constraint_step_id=capacities.constraint_step_id,
+        takt_time_seconds=capacities.takt_seconds,
+        daily_demand=daily,
+        available_seconds_per_day=capacities.available_seconds_per_day,
+        step_capacity=capacities.steps,
+        steps_short_of_demand=capacities.short_of_demand,
+        steps_wait_from_inventory=tuple(step.id for step in ordered if step.wait_from_inventory),
+        inventory_days={
+            step.id: step.queue_size / daily
+            for step in ordered
+            if daily and step.queue_size is not None
+        },
+        expected_rework_seconds=rework.expected_seconds,
+        lead_time_with_rework_seconds=with_rework,
+        lead_time_with_rework_days=with_rework / seconds_per_day,
+        step_rework_seconds=rework.step_seconds,
+        rework_loops=rework.loops,
     )
 
 
