@@ -17,6 +17,7 @@ from core.maps import service as maps
 from core.maps.document_export import export_document
 from core.maps.document_import import CarryOver, carry_over, import_document
 from core.maps.document_parsing import ImportLimits
+from core.metrics.capacity import StepCapacity
 from core.metrics.map_metrics import (
     Change,
     MapComparison,
@@ -24,11 +25,13 @@ from core.metrics.map_metrics import (
     MapsCompared,
     MetricChange,
 )
+from core.metrics.rework import LoopRework
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
     HandoffUpdate,
     MapCreate,
+    MapHandoff,
     MapRead,
     MapStep,
     MapUpdate,
@@ -50,7 +53,14 @@ from core.services import batches
 from core.waste import classify as classifying
 from core.waste import findings
 
-HandoffType = output_type(HandoffRead, "Handoff")
+
+class _HandoffOf:
+    @strawberry.field(description="A rework loop's own wait in ISO 8601.")
+    def wait_time(self, handoff: strawberry.Parent[MapHandoff]) -> str | None:
+        return iso_duration(handoff.wait_seconds)
+
+
+HandoffType = output_type(HandoffRead, "Handoff", _HandoffOf)
 DOCUMENT_MEDIA_TYPES = {"json": "application/json", "yaml": "application/yaml"}
 FiredRuleType = output_type(FiredRule, "FiredRule", description=FiredRule.__doc__)
 
@@ -68,6 +78,8 @@ class _FindingRules:
 FindingType = output_type(FindingRead, "WasteFinding", _FindingRules, exclude=frozenset({"rules"}))
 
 
+StepCapacityType = output_type(StepCapacity, "StepCapacity", description=StepCapacity.__doc__)
+LoopReworkType = output_type(LoopRework, "ReworkLoop", description=LoopRework.__doc__)
 MetricsType = output_type(MapMetrics, "MapMetrics", description=MapMetrics.__doc__)
 
 
@@ -88,6 +100,14 @@ class _StepOf:
     @strawberry.field(description="Wait time in ISO 8601.")
     def wait_time(self, step: strawberry.Parent[MapStep]) -> str | None:
         return iso_duration(step.wait_seconds)
+
+    @strawberry.field(description="Cycle time per unit in ISO 8601.")
+    def cycle_time(self, step: strawberry.Parent[MapStep]) -> str | None:
+        return iso_duration(step.cycle_seconds)
+
+    @strawberry.field(description="Changeover time in ISO 8601.")
+    def changeover_time(self, step: strawberry.Parent[MapStep]) -> str | None:
+        return iso_duration(step.changeover_seconds)
 
 
 StepType = output_type(

@@ -32,6 +32,7 @@ from core.models.value_stream_map import (
     StepRead,
     StepUpdate,
     ValueStreamMap,
+    handoff_read,
     step_read,
 )
 from core.models.waste_finding import (
@@ -287,6 +288,7 @@ CONTROLLERS = [
         create_model=HandoffCreate,
         update_model=HandoffUpdate,
         read_model=HandoffRead,
+        shape=handoff_read,
     ),
     *child_resource(
         parent_segment="maps",

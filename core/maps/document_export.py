@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.maps import service as maps
 from core.maps.document_schema import HandoffDocument, MapDocument, StepDocument
-from core.models.value_stream_map import MapKind, ValueStreamMap, iso_duration
+from core.models.value_stream_map import DataBoxFields, MapKind, ValueStreamMap, iso_duration
 from core.offload import off_loop
 
 
@@ -39,6 +39,11 @@ def map_document(
             "hours_per_working_day": stream_map.hours_per_working_day,
             "waits_in": stream_map.waits_in,
         },
+        data_box={
+            name: getattr(stream_map, name)
+            for name in DataBoxFields.model_fields
+            if getattr(stream_map, name) != DataBoxFields.model_fields[name].default
+        },
         steps=[
             StepDocument(
                 key=key_of[s.id],
@@ -57,6 +62,10 @@ def map_document(
                 cicd_stage=s.cicd_stage,
                 value_class=s.value_class,
                 queue_size=s.queue_size,
+                cycle_time=iso_duration(s.cycle_seconds),
+                changeover_time=iso_duration(s.changeover_seconds),
+                uptime_percent=s.uptime_percent,
+                batch_size=s.batch_size,
             )
             for s in ordered
         ],
@@ -66,6 +75,9 @@ def map_document(
                 to=key_of[h.to_step_id],
                 artifact=h.artifact,
                 cross_team=h.cross_team,
+                rework=h.rework,
+                wait_time=iso_duration(h.wait_seconds),
+                rework_percent=h.rework_percent,
             )
             for h in links
         ],

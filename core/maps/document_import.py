@@ -19,9 +19,12 @@ from core.maps import service as maps
 from core.maps.document_export import map_document
 from core.maps.document_parsing import ImportLimits, parse_document
 from core.maps.document_schema import MapDocument, StepDocument
+from core.maps.flowmap import FlowMap, Handoff, Step
 from core.models.base import table_of
 from core.models.value_stream import ValueStream
 from core.models.value_stream_map import (
+    STEP_DURATIONS,
+    HandoffCreate,
     MapCreate,
     MapHandoff,
     MapKind,
@@ -71,9 +74,17 @@ def _prepared(document: MapDocument, organization_id: uuid.UUID) -> PreparedImpo
             "chosen": document.chosen,
             "hours_per_working_day": document.calendar.get("hours_per_working_day", 8.0),
             "waits_in": document.calendar.get("waits_in", "calendar"),
+            **document.data_box,
         },
         "calendar",
     )
+    try:
+        maps.check_data_box(created)
+    except ValidationFailed as exc:
+        inner = exc.problems[0].field if exc.problems else ""
+        raise ValidationFailed(
+            f"data_box.{inner}: {exc.detail}", field=f"data_box.{inner}"
+        ) from exc
     now = utcnow()
     base = {"organization_id": organization_id, "version": 1, "created_at": now, "updated_at": now}
     steps = [_step_row(base, created, i, step) for i, step in enumerate(document.steps)]
@@ -84,23 +95,61 @@ def _prepared(document: MapDocument, organization_id: uuid.UUID) -> PreparedImpo
             raise ValidationFailed(
                 f"handoffs[{i}]: a handoff joins two different steps", field=f"handoffs[{i}]"
             )
+        where = f"handoffs[{i}]"
+        values = _validated(
+            HandoffCreate,
+            {
+                "from_step_id": ids[handoff.from_],
+                "to_step_id": ids[handoff.to],
+                **handoff.model_dump(exclude={"from_", "to"}),
+            },
+            where,
+        ).model_dump()
         links.append(
             {
                 **base,
+                **_with_seconds(values, created, where, maps.HANDOFF_DURATIONS),
                 "id": new_id(),
-                "from_step_id": ids[handoff.from_],
-                "to_step_id": ids[handoff.to],
-                "artifact": handoff.artifact,
-                "cross_team": handoff.cross_team,
             }
         )
-    closing = _first_loop(steps, links)
+    forward = [link for link in links if not link["rework"]]
+    closing = _first_loop(steps, forward)
     if closing is not None:
+        at = links.index(forward[closing])
         raise ValidationFailed(
-            f"handoffs[{closing}] closes a loop; rework belongs in %C&A, not in an edge back",
-            field=f"handoffs[{closing}]",
+            f"handoffs[{at}] closes a loop; mark a handoff back to an earlier step as a "
+            "rework loop (rework: true)",
+            field=f"handoffs[{at}]",
         )
+    _check_rework_loops(steps, links)
     return PreparedImport(created, steps, links)
+
+
+def _check_rework_loops(steps: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
+    if not any(link["rework"] for link in links):
+        return
+    picture = FlowMap(
+        id="import",
+        name="import",
+        kind="current",
+        steps=tuple(Step(id=str(s["id"]), name=s["name"], position=s["position"]) for s in steps),
+        handoffs=tuple(
+            Handoff(
+                f"handoffs[{i}]",
+                str(link["from_step_id"]),
+                str(link["to_step_id"]),
+                rework=link["rework"],
+            )
+            for i, link in enumerate(links)
+        ),
+    )
+    loop = picture.loop_not_going_back()
+    if loop is not None:
+        raise ValidationFailed(
+            f"{loop.id}: a rework loop goes back from a later step to an earlier one the "
+            "work came through",
+            field=loop.id,
+        )
 
 
 async def import_document(
@@ -180,11 +229,7 @@ def _step_row(
     if values["position"] is None:
         values["position"] = i
     data = _validated(StepCreate, values, where).model_dump()
-    try:
-        values = maps.with_seconds(data, created)
-    except ValidationFailed as exc:
-        inner = exc.problems[0].field if exc.problems else ""
-        raise ValidationFailed(f"{where}.{inner}: {exc.detail}", field=f"{where}.{inner}") from exc
+    values = _with_seconds(data, created, where)
     value_class = values.get("value_class")
     return {
         **base,
@@ -192,6 +237,20 @@ def _step_row(
         "id": new_id(),
         "value_class": None if value_class is None else str(value_class),
     }
+
+
+def _with_seconds(
+    values: dict[str, Any],
+    created: MapCreate,
+    where: str,
+    durations: tuple[tuple[str, str], ...] = STEP_DURATIONS,
+) -> dict[str, Any]:
+    """A step's or a handoff's durations in seconds, errors naming which one."""
+    try:
+        return maps.with_seconds(values, created, durations)
+    except ValidationFailed as exc:
+        inner = exc.problems[0].field if exc.problems else ""
+        raise ValidationFailed(f"{where}.{inner}: {exc.detail}", field=f"{where}.{inner}") from exc
 
 
 def _validated(model: Any, values: dict[str, Any], where: str) -> Any:

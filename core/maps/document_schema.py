@@ -34,6 +34,10 @@ class StepDocument(BaseModel):
     cicd_stage: bool = False
     value_class: ValueClass | None = None
     queue_size: int | None = None
+    cycle_time: str | float | None = None
+    changeover_time: str | float | None = None
+    uptime_percent: float | None = None
+    batch_size: int | None = None
 
 
 class HandoffDocument(BaseModel):
@@ -43,6 +47,9 @@ class HandoffDocument(BaseModel):
     to: str = Field(min_length=1)
     artifact: str | None = None
     cross_team: bool = False
+    rework: bool = False
+    wait_time: str | float | None = None
+    rework_percent: float | None = None
 
 
 class MapDocument(BaseModel):
@@ -55,6 +62,11 @@ class MapDocument(BaseModel):
     notes: str | None = None
     chosen: bool = False
     calendar: dict[str, Any] = Field(default_factory=dict)
+    data_box: dict[str, Any] = Field(
+        default_factory=dict,
+        description="demand_units, demand_working_days, shifts_per_day, shift_hours, "
+        "break_minutes_per_shift",
+    )
     steps: list[StepDocument] = Field(default_factory=list)
     handoffs: list[HandoffDocument] = Field(default_factory=list)
 

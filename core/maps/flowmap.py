@@ -206,7 +206,7 @@ class Handoff:
     """Work passing from one step to the next; ``artifact`` is what travels along it.
 
     A ``rework`` handoff goes back from a later step to an earlier one: the share
-    ``rework_percent`` of the work (by default what the later step gets wrong, 100 − its
+    ``rework_percent`` of the work (by default what the later step gets wrong, 100 - its
     %C&A) waits ``wait_seconds`` and runs through the steps between again.
     """
 
@@ -366,19 +366,27 @@ class FlowMap:
             "as a rework loop (rework: true)"
         )
 
-    def check_rework_loops(self) -> None:
-        """Raise unless every rework loop goes back from a later step to an earlier one."""
+    def loop_not_going_back(self) -> Handoff | None:
+        """The first rework loop that does not go back from a later step to an earlier one
+        the work came through, if any."""
         order = {step_id: index for index, step_id in enumerate(self.topological_order())}
         successors = self.successors()
         for loop in self.rework_loops:
             if order[loop.to_step] >= order[loop.from_step] or not _reaches(
                 successors, loop.to_step, loop.from_step
             ):
-                raise FlowMapError(
-                    f"rework loop {loop.id} must go back from a later step to an earlier "
-                    "one the work came through",
-                    field="to_step_id",
-                )
+                return loop
+        return None
+
+    def check_rework_loops(self) -> None:
+        """Raise unless every rework loop goes back (and the forward flow has no cycle)."""
+        loop = self.loop_not_going_back()
+        if loop is not None:
+            raise FlowMapError(
+                f"rework loop {loop.id} must go back from a later step to an earlier one "
+                "the work came through",
+                field="to_step_id",
+            )
 
 
 def _reaches(successors: dict[str, tuple[str, ...]], start: str, goal: str) -> bool:

@@ -147,10 +147,13 @@ STEP_COLUMNS = (
     MapStep.people, MapStep.process_seconds, MapStep.wait_seconds,
     MapStep.percent_complete_accurate, MapStep.tools, MapStep.artifacts, MapStep.automated,
     MapStep.cicd_stage, MapStep.value_class, MapStep.description, MapStep.queue_size,
+    MapStep.cycle_seconds, MapStep.changeover_seconds, MapStep.uptime_percent,
+    MapStep.batch_size,
 )  # fmt: skip
 HANDOFF_COLUMNS = (
     MapHandoff.map_id, MapHandoff.id, MapHandoff.from_step_id, MapHandoff.to_step_id,
-    MapHandoff.artifact, MapHandoff.cross_team,
+    MapHandoff.artifact, MapHandoff.cross_team, MapHandoff.rework, MapHandoff.wait_seconds,
+    MapHandoff.rework_percent,
 )  # fmt: skip
 PARTITION = 250
 """Rows read between two turns of the event loop."""
@@ -178,6 +181,11 @@ class _MapHead:
     name: str
     hours_per_working_day: float
     waits_in: WaitsIn
+    demand_units: float | None
+    demand_working_days: float
+    shifts_per_day: int
+    shift_hours: float | None
+    break_minutes_per_shift: float
 
     @classmethod
     def of(cls, stream_map: ValueStreamMap) -> "_MapHead":
@@ -188,6 +196,11 @@ class _MapHead:
             stream_map.name,
             stream_map.hours_per_working_day,
             stream_map.waits_in,
+            stream_map.demand_units,
+            stream_map.demand_working_days,
+            stream_map.shifts_per_day,
+            stream_map.shift_hours,
+            stream_map.break_minutes_per_shift,
         )
 
 

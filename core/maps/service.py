@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from pydantic import Field
@@ -11,9 +12,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.actor import Actor
 from core.durations import parse_duration
 from core.errors import Conflict, ValidationFailed
-from core.maps.flowmap import Calendar, FlowMap, Handoff, Step, ValueClass
+from core.maps.flowmap import Calendar, DataBox, FlowMap, Handoff, Step, ValueClass
 from core.models.value_stream import ValueStream
 from core.models.value_stream_map import (
+    STEP_DURATIONS,
+    MapCreate,
     MapFields,
     MapHandoff,
     MapKind,
@@ -72,6 +75,7 @@ class MapService(ChildService[ValueStreamMap]):
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         stream: ValueStream = parent
+        check_data_box(MapCreate.model_validate(values))
         await crud.lock(session, stream)
         values = {**values, "cycle": stream.cycle}
         if values["kind"] == MapKind.current:
@@ -94,6 +98,7 @@ class MapService(ChildService[ValueStreamMap]):
     async def check_change(
         self, session: AsyncSession, actor: Actor, obj: ValueStreamMap, changes: dict[str, Any]
     ) -> None:
+        check_data_box(obj.model_copy(update=changes))
         if changes.get("chosen"):
             if obj.kind != MapKind.desired:
                 raise ValidationFailed("only a desired-state map can be chosen", field="chosen")
@@ -145,21 +150,46 @@ class StepService(ChildService[MapStep]):
         changes.update(converted)
 
 
-def with_seconds(values: dict[str, Any], stream_map: MapFields) -> dict[str, Any]:
+def with_seconds(
+    values: dict[str, Any],
+    stream_map: MapFields,
+    durations: Sequence[tuple[str, str]] = STEP_DURATIONS,
+) -> dict[str, Any]:
     """Durations count on the map's working day: a stored map's, or that of one being imported."""
-    for given, stored in (("process_time", "process_seconds"), ("wait_time", "wait_seconds")):
+    for given, stored in durations:
         if given in values:
             values[stored] = _seconds(values.pop(given), stream_map, given)
     return values
 
 
+HANDOFF_DURATIONS = (("wait_time", "wait_seconds"),)
+
+
+def data_box(values: Any) -> DataBox:
+    """The data box of a map, or of its fields as they would be after a change."""
+    return DataBox(
+        demand_units=values.demand_units,
+        demand_working_days=values.demand_working_days,
+        shifts_per_day=values.shifts_per_day,
+        shift_hours=values.shift_hours,
+        break_minutes_per_shift=values.break_minutes_per_shift,
+    )
+
+
+def check_data_box(values: Any) -> None:
+    """Refuse a data box that leaves no working time (three 9-hour shifts, or breaks
+    longer than the shift): each field alone can be valid while together they are not."""
+    data_box(values).check(Calendar(values.hours_per_working_day, values.waits_in))
+
+
 class HandoffService(ChildService[MapHandoff]):
-    """A handoff joins two steps of the same map and may not close a loop."""
+    """A handoff joins two steps of the same map; only a rework loop may go back."""
 
     async def prepare(
         self, session: AsyncSession, actor: Actor, parent: Any, values: dict[str, Any]
     ) -> dict[str, Any]:
         stream_map: ValueStreamMap = parent
+        values = with_seconds(values, stream_map, HANDOFF_DURATIONS)
         await crud.lock(session, stream_map)
         if values["from_step_id"] == values["to_step_id"]:
             raise ValidationFailed("a handoff joins two different steps", field="to_step_id")
@@ -171,11 +201,22 @@ class HandoffService(ChildService[MapHandoff]):
             if step is None or step.map_id != stream_map.id:
                 raise ValidationFailed(f"{field} names no step of this map", field=field)
         flow = await flow_map(session, actor, stream_map)
-        candidate = Handoff("new", str(values["from_step_id"]), str(values["to_step_id"]))
-        FlowMap(
-            flow.id, flow.name, flow.kind, flow.steps, (*flow.handoffs, candidate), flow.calendar
-        ).topological_order()
+        candidate = Handoff(
+            "new",
+            str(values["from_step_id"]),
+            str(values["to_step_id"]),
+            rework=values.get("rework", False),
+        )
+        replace(flow, handoffs=(*flow.handoffs, candidate)).check_rework_loops()
         return values
+
+    async def check_change(
+        self, session: AsyncSession, actor: Actor, obj: MapHandoff, changes: dict[str, Any]
+    ) -> None:
+        stream_map = await crud.get(session, actor, ValueStreamMap, obj.map_id)
+        converted = with_seconds(dict(changes), stream_map, HANDOFF_DURATIONS)
+        changes.clear()
+        changes.update(converted)
 
 
 maps = MapService(ValueStreamMap, filters=MapFilter)
@@ -204,6 +245,16 @@ class MapHead(Protocol):
     def hours_per_working_day(self) -> float: ...
     @property
     def waits_in(self) -> WaitsIn: ...
+    @property
+    def demand_units(self) -> float | None: ...
+    @property
+    def demand_working_days(self) -> float: ...
+    @property
+    def shifts_per_day(self) -> int: ...
+    @property
+    def shift_hours(self) -> float | None: ...
+    @property
+    def break_minutes_per_shift(self) -> float: ...
 
 
 def to_flow_map(
@@ -232,15 +283,29 @@ def to_flow_map(
                 value_class=s.value_class,
                 description=s.description,
                 queue_size=s.queue_size,
+                cycle_seconds=s.cycle_seconds,
+                changeover_seconds=s.changeover_seconds,
+                uptime_percent=s.uptime_percent,
+                batch_size=s.batch_size,
             )
             for s in map_steps
         ),
         handoffs=tuple(
-            Handoff(str(h.id), str(h.from_step_id), str(h.to_step_id), h.artifact, h.cross_team)
+            Handoff(
+                str(h.id),
+                str(h.from_step_id),
+                str(h.to_step_id),
+                h.artifact,
+                h.cross_team,
+                h.rework,
+                h.wait_seconds,
+                h.rework_percent,
+            )
             for h in map_handoffs
         ),
         calendar=Calendar(stream_map.hours_per_working_day, stream_map.waits_in),
-    )
+        data_box=data_box(stream_map),
+    ).with_inventory_waits()
 
 
 async def flow_maps(

@@ -61,7 +61,7 @@ def takt_seconds(available_seconds_per_day: float, daily_demand: float | None) -
 
 
 def units_per_day(available_seconds_per_day: float, step: Step) -> float | None:
-    """Available time ÷ cycle time × uptime; None without a cycle time, or with one of
+    """Available time ÷ cycle time * uptime; None without a cycle time, or with one of
     zero (a step that takes no time per unit never limits the flow)."""
     if not step.cycle_seconds:
         return None

@@ -135,7 +135,7 @@ MAP: dict[str, str] = {
         "when the map states no demand"
     ),
     "available_seconds_per_day": (
-        "available working time per day, in seconds: shifts_per_day × (shift_hours, or "
+        "available working time per day, in seconds: shifts_per_day * (shift_hours, or "
         "hours_per_working_day, less break_minutes_per_shift)"
     ),
     "step_capacity": "the capacity of every step that states a cycle time, in position order",
@@ -153,8 +153,8 @@ MAP: dict[str, str] = {
     ),
     "expected_rework_seconds": (
         "expected rework, in seconds, on the critical path: each of its steps' "
-        "(1 − %C&A) × (wait + process), plus each rework loop going back along it: the "
-        "share of work sent back × (the loop's wait + the wait and process of the steps "
+        "(1 - %C&A) * (wait + process), plus each rework loop going back along it: the "
+        "share of work sent back * (the loop's wait + the wait and process of the steps "
         "it runs through again). A step that starts a rework loop counts only through "
         "its loop. Steps without %C&A add none"
     ),
@@ -163,7 +163,7 @@ MAP: dict[str, str] = {
     ),
     "lead_time_with_rework_days": "lead time including rework, in the map's days",
     "step_rework_seconds": (
-        "each step's expected implicit rework, in seconds: (1 − %C&A) × (wait + process); "
+        "each step's expected implicit rework, in seconds: (1 - %C&A) * (wait + process); "
         "zero without %C&A and for steps that start a rework loop"
     ),
     "rework_loops": "every rework loop with the time it adds on average, by handoff id",
@@ -184,7 +184,7 @@ CAPACITY: dict[str, str] = {
     "cycle_seconds": "cycle time, in seconds: how often the step completes a unit",
     "uptime_percent": "uptime, percent of the available time the step can run (100 if not stated)",
     "units_per_day": (
-        "capacity, units per working day: available time ÷ cycle time × uptime "
+        "capacity, units per working day: available time ÷ cycle time * uptime "
         "(Rother & Shook, Learning to See)"
     ),
     "demand_ratio": (
@@ -202,7 +202,7 @@ REWORK_LOOP: dict[str, str] = {
     "from_step_id": "the later step that sends work back",
     "to_step_id": "the earlier step the work goes back to",
     "rework_percent": (
-        "the percent of work sent back: the loop's rework_percent, or 100 − %C&A of the "
+        "the percent of work sent back: the loop's rework_percent, or 100 - %C&A of the "
         "step sending it back when that step starts only this loop. Null when unknown"
     ),
     "rerun_step_ids": (
@@ -211,7 +211,7 @@ REWORK_LOOP: dict[str, str] = {
     ),
     "seconds_per_pass": "the loop's wait plus those steps' wait and process time, in seconds",
     "expected_seconds": (
-        "the time the loop adds on average: rework_percent / 100 × seconds_per_pass. "
+        "the time the loop adds on average: rework_percent / 100 * seconds_per_pass. "
         "Null when the share is unknown"
     ),
     "on_critical_path": "true when both ends lie on the critical path, so it lengthens lead time",

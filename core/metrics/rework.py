@@ -5,12 +5,12 @@ can use as it comes (Martin & Osterling, *Value Stream Mapping*, 2014). The rest
 done again, and that time is what the lead time on the map leaves out. Two kinds:
 
 - **implicit**: a step's own wait and process time are re-done with probability
-  1 − %C&A, so it adds (1 − %C&A) × (wait + process) to the flow on average;
+  1 - %C&A, so it adds (1 - %C&A) * (wait + process) to the flow on average;
 - **explicit**: a rework loop is a handoff back from a later step to an earlier one.
-  The share of work sent back (the loop's ``rework_percent``, or else 100 − the later
+  The share of work sent back (the loop's ``rework_percent``, or else 100 - the later
   step's %C&A) waits the loop's own wait and runs again through the steps from the
   earlier one to the later one (the longest such path), so the loop adds
-  share × (loop wait + those steps' wait and process) on average.
+  share * (loop wait + those steps' wait and process) on average.
 
 A step that starts a rework loop sends what it gets wrong along the loop, so its
 implicit rework is not counted a second time. The lead time including rework adds to
@@ -55,7 +55,7 @@ class Rework:
 
 
 def implicit_seconds(step: Step) -> float:
-    """(1 − %C&A) × (wait + process); zero when %C&A is not measured."""
+    """(1 - %C&A) * (wait + process); zero when %C&A is not measured."""
     if step.percent_complete_accurate is None:
         return 0.0
     return (1.0 - step.percent_complete_accurate / 100.0) * step.flow_seconds

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, field_validator
 from sqlalchemy import Index, String
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from core.durations import format_duration
@@ -38,7 +39,30 @@ DurationInput = Annotated[
 ]
 
 
-class MapFields(SQLModel):
+_DEMAND = (
+    "customer demand: units the customer takes in demand_working_days working days "
+    "(Learning to See's data box); null: not stated, so no takt time"
+)
+_DEMAND_DAYS = (
+    "the working days the demand is stated over: 1 for a day, 5 for a week, 20 for a "
+    "month of 20 working days"
+)
+_SHIFTS = "shifts worked per working day"
+_SHIFT_HOURS = "hours per shift; null: the map's hours_per_working_day"
+_BREAKS = "minutes of breaks per shift, not available for work"
+
+
+class DataBoxFields(SQLModel):
+    """The map's data box: what the customer asks for, and the working time to make it."""
+
+    demand_units: float | None = Field(default=None, gt=0, le=1e12, description=_DEMAND)
+    demand_working_days: float = Field(default=1.0, gt=0, le=366, description=_DEMAND_DAYS)
+    shifts_per_day: int = Field(default=1, ge=1, le=24, description=_SHIFTS)
+    shift_hours: float | None = Field(default=None, gt=0, le=24, description=_SHIFT_HOURS)
+    break_minutes_per_shift: float = Field(default=0.0, ge=0, le=1440, description=_BREAKS)
+
+
+class MapFields(DataBoxFields):
     kind: MapKind
     name: str = Field(min_length=1, max_length=200)
     notes: str | None = Field(default=None, max_length=20_000)
@@ -58,6 +82,9 @@ class ValueStreamMap(MapFields, Entity, table=True):
     kind: MapKind = Field(sa_type=String(20))
     waits_in: WaitsIn = Field(default="calendar", sa_type=String(20))
     chosen: bool = False
+    demand_working_days: float = Field(default=1.0, sa_column_kwargs={"server_default": "1"})
+    shifts_per_day: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    break_minutes_per_shift: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})
 
 
 class MapCreate(MapFields):
@@ -74,6 +101,11 @@ class MapUpdate(SQLModel):
     hours_per_working_day: float | None = Field(default=None, gt=0, le=24)
     waits_in: WaitsIn | None = None
     chosen: bool | None = None
+    demand_units: float | None = Field(default=None, gt=0, le=1e12, description=_DEMAND)
+    demand_working_days: float | None = Field(default=None, gt=0, le=366, description=_DEMAND_DAYS)
+    shifts_per_day: int | None = Field(default=None, ge=1, le=24, description=_SHIFTS)
+    shift_hours: float | None = Field(default=None, gt=0, le=24, description=_SHIFT_HOURS)
+    break_minutes_per_shift: float | None = Field(default=None, ge=0, le=1440, description=_BREAKS)
 
 
 class MapRead(MapFields):
@@ -84,6 +116,19 @@ class MapRead(MapFields):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+_INVENTORY = (
+    "inventory: units waiting in front of the step. When the step's wait is not "
+    "measured and the map states demand, the wait is these units' days of demand"
+)
+_UPTIME = "uptime: percent of the available time the step can run (null: 100)"
+_BATCH = "units made between changeovers"
+_CYCLE = (
+    "cycle time per unit: how often the step completes one, as ISO 8601 or a number and "
+    "unit; with uptime and the map's working time it gives the step's capacity"
+)
+_CHANGEOVER = "changeover time: switching from one kind of unit to another"
 
 
 class StepFields(SQLModel):
@@ -98,7 +143,9 @@ class StepFields(SQLModel):
     automated: bool = False
     cicd_stage: bool = False
     value_class: ValueClass | None = None
-    queue_size: int | None = Field(default=None, ge=0, le=10_000_000)
+    queue_size: int | None = Field(default=None, ge=0, le=10_000_000, description=_INVENTORY)
+    uptime_percent: float | None = Field(default=None, gt=0, le=100, description=_UPTIME)
+    batch_size: int | None = Field(default=None, ge=1, le=10_000_000, description=_BATCH)
 
     @field_validator("tools", "artifacts")
     @classmethod
@@ -119,6 +166,8 @@ class MapStep(StepFields, Entity, table=True):
     position: int
     process_seconds: float | None = None
     wait_seconds: float | None = None
+    cycle_seconds: float | None = None
+    changeover_seconds: float | None = None
     tools: list[str] = Field(default_factory=list, sa_type=JSONType)
     artifacts: list[str] = Field(default_factory=list, sa_type=JSONType)
     value_class: ValueClass | None = Field(default=None, sa_type=String(40))
@@ -132,6 +181,8 @@ class StepCreate(StepFields):
     position: int | None = Field(default=None, ge=0, le=1_000_000, description="default: last")
     process_time: DurationInput | None = None
     wait_time: DurationInput | None = None
+    cycle_time: DurationInput | None = Field(default=None, description=_CYCLE)
+    changeover_time: DurationInput | None = Field(default=None, description=_CHANGEOVER)
 
 
 class StepUpdate(SQLModel):
@@ -148,10 +199,14 @@ class StepUpdate(SQLModel):
     automated: bool | None = None
     cicd_stage: bool | None = None
     value_class: ValueClass | None = None
-    queue_size: int | None = Field(default=None, ge=0, le=10_000_000)
+    queue_size: int | None = Field(default=None, ge=0, le=10_000_000, description=_INVENTORY)
+    uptime_percent: float | None = Field(default=None, gt=0, le=100, description=_UPTIME)
+    batch_size: int | None = Field(default=None, ge=1, le=10_000_000, description=_BATCH)
     position: int | None = Field(default=None, ge=0, le=1_000_000)
     process_time: DurationInput | None = None
     wait_time: DurationInput | None = None
+    cycle_time: DurationInput | None = Field(default=None, description=_CYCLE)
+    changeover_time: DurationInput | None = Field(default=None, description=_CHANGEOVER)
 
 
 class StepRead(StepFields):
@@ -160,9 +215,25 @@ class StepRead(StepFields):
     position: int
     process_seconds: float | None
     wait_seconds: float | None
+    cycle_seconds: float | None = None
+    changeover_seconds: float | None = None
     process_time: str | None
     wait_time: str | None
+    cycle_time: str | None = None
+    changeover_time: str | None = None
     version: int
+
+
+_REWORK = (
+    "a rework loop: the work goes back from a later step (from_step_id) to an earlier "
+    "one (to_step_id) and runs through the steps between again. Lead time leaves it "
+    "out; expected rework counts it"
+)
+_REWORK_PERCENT = (
+    "percent of the work sent back along a rework loop; null: 100 - %C&A of the step "
+    "sending it back"
+)
+_LOOP_WAIT = "a rework loop's own wait before the earlier step takes the work up again"
 
 
 class HandoffFields(SQLModel):
@@ -170,6 +241,8 @@ class HandoffFields(SQLModel):
     to_step_id: uuid.UUID
     artifact: str | None = Field(default=None, max_length=200)
     cross_team: bool = False
+    rework: bool = Field(default=False, description=_REWORK)
+    rework_percent: float | None = Field(default=None, gt=0, le=100, description=_REWORK_PERCENT)
 
 
 class MapHandoff(HandoffFields, Entity, table=True):
@@ -179,22 +252,32 @@ class MapHandoff(HandoffFields, Entity, table=True):
     map_id: uuid.UUID = Field(foreign_key="value_stream_map.id", ondelete="CASCADE")
     from_step_id: uuid.UUID = Field(foreign_key="map_step.id", ondelete="CASCADE")
     to_step_id: uuid.UUID = Field(foreign_key="map_step.id", ondelete="CASCADE")
+    rework: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    wait_seconds: float | None = None
 
 
 class HandoffCreate(HandoffFields):
     model_config = {"extra": "forbid"}
 
+    wait_time: DurationInput | None = Field(default=None, description=_LOOP_WAIT)
+
 
 class HandoffUpdate(SQLModel):
+    """A handoff's ends and whether it is a rework loop stay; replace it to change them."""
+
     model_config = {"extra": "forbid"}
 
     artifact: str | None = Field(default=None, max_length=200)
     cross_team: bool | None = None
+    rework_percent: float | None = Field(default=None, gt=0, le=100, description=_REWORK_PERCENT)
+    wait_time: DurationInput | None = Field(default=None, description=_LOOP_WAIT)
 
 
 class HandoffRead(HandoffFields):
     id: uuid.UUID
     map_id: uuid.UUID
+    wait_seconds: float | None = None
+    wait_time: str | None = None
     version: int
 
 
@@ -209,9 +292,24 @@ def iso_duration(seconds: float | None) -> str | None:
     return format_duration(seconds, days=False)
 
 
+STEP_DURATIONS = (
+    ("process_time", "process_seconds"),
+    ("wait_time", "wait_seconds"),
+    ("cycle_time", "cycle_seconds"),
+    ("changeover_time", "changeover_seconds"),
+)
+"""A step's durations as people send them, and the seconds they are stored as."""
+
+
 def step_read(step: MapStep) -> StepRead:
     """The stored seconds, and the same in ISO 8601 for people."""
     data = step.model_dump(warnings=False)
-    data["process_time"] = iso_duration(step.process_seconds)
-    data["wait_time"] = iso_duration(step.wait_seconds)
+    for given, stored in STEP_DURATIONS:
+        data[given] = iso_duration(getattr(step, stored))
     return StepRead.model_validate(data)
+
+
+def handoff_read(handoff: MapHandoff) -> HandoffRead:
+    data = handoff.model_dump(warnings=False)
+    data["wait_time"] = iso_duration(handoff.wait_seconds)
+    return HandoffRead.model_validate(data)

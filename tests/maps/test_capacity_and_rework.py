@@ -217,8 +217,8 @@ def test_implicit_rework_redoes_a_step_with_probability_one_minus_pca() -> None:
 
 
 def test_a_rework_loop_reruns_the_steps_between_after_its_own_wait() -> None:
-    """C sends 25 % (100 − its %C&A) back to B; a pass is the loop's 1 h wait plus B's 5 h
-    and C's 7 h, so the loop adds 0.25 × 13 h; C's own rework counts only through it."""
+    """C sends 25 % (100 - its %C&A) back to B; a pass is the loop's 1 h wait plus B's 5 h
+    and C's 7 h, so the loop adds 0.25 * 13 h; C's own rework counts only through it."""
     loop = Handoff("back", "c", "b", rework=True, wait_seconds=HOUR)
 
     metrics = compute_map_metrics(rework_chain(loop))
