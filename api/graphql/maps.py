@@ -7,7 +7,7 @@ import strawberry
 
 from api.graphql.children import ChildSpec, child_mutations, children, mutation
 from api.graphql.context import Info
-from api.graphql.convert import list_of, output_type, shaped
+from api.graphql.convert import gql_enum, list_of, output_type, shaped
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.loaders import load, nothing
@@ -26,6 +26,7 @@ from core.metrics.map_metrics import (
     MetricChange,
 )
 from core.metrics.rework import LoopRework
+from core.metrics.waste_cost import RANKING_RULE
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -44,6 +45,7 @@ from core.models.value_stream_map import (
 from core.models.waste_finding import (
     FindingCreate,
     FindingRead,
+    FindingStatus,
     FindingUpdate,
     FiredRule,
     TriageDecision,
@@ -51,7 +53,8 @@ from core.models.waste_finding import (
 )
 from core.services import batches
 from core.waste import classify as classifying
-from core.waste import findings
+from core.waste import findings, ranking
+from core.waste.ranking import RankedFinding, WasteRanking
 
 
 class _HandoffOf:
@@ -216,6 +219,13 @@ ComparedType = output_type(
 )
 
 
+FindingStatusType = gql_enum(FindingStatus)
+RankedFindingType = output_type(RankedFinding, "RankedFinding", description=RankedFinding.__doc__)
+WasteRankingType = output_type(
+    WasteRanking, "WasteRanking", description=f"A map's findings ranked {RANKING_RULE}."
+)
+
+
 @strawberry.type
 class ClassifyPayload:
     classifiers: list[str]
@@ -245,6 +255,26 @@ class Query:
             info.context.actor,
             parse_id(before, "before"),
             parse_id(after, "after"),
+        )
+
+    @strawberry.field(
+        description=f"The map's findings of waste, costliest to the flow first: {RANKING_RULE}.",
+        directives=[Cost(weight=20)],
+        graphql_type=WasteRankingType | None,
+    )
+    async def waste_ranking(
+        self,
+        info: Info,
+        map_id: strawberry.ID,
+        status: FindingStatusType = FindingStatus.confirmed,  # type: ignore[valid-type]
+        first: int = 20,
+    ) -> WasteRanking:
+        return await ranking.ranking(
+            info.context.session,
+            info.context.actor,
+            parse_id(map_id, "mapId"),
+            FindingStatus(status),
+            first,
         )
 
     @strawberry.field(

@@ -21,6 +21,7 @@ from core.maps.document_export import export_document
 from core.maps.document_import import CarryOver, carry_over, import_document
 from core.maps.document_parsing import ImportLimits
 from core.metrics.map_metrics import MapComparison, MapMetrics, MapsCompared
+from core.metrics.waste_cost import RANKING_RULE
 from core.models.value_stream_map import (
     HandoffCreate,
     HandoffRead,
@@ -38,6 +39,7 @@ from core.models.value_stream_map import (
 from core.models.waste_finding import (
     FindingCreate,
     FindingRead,
+    FindingStatus,
     FindingUpdate,
     TriageDecision,
 )
@@ -45,6 +47,8 @@ from core.ranges import INT32_MAX
 from core.services.crud import ExpectedVersion
 from core.waste import classify as classifying
 from core.waste import findings
+from core.waste import ranking as waste_ranking
+from core.waste.ranking import MAX_RANKED, WasteRanking
 
 
 class ClassifyOut(BaseModel):
@@ -113,6 +117,26 @@ class MapAnalysisController(Controller):
         other_map_id: FromPath[uuid.UUID],
     ) -> MapsCompared:
         return await measuring.compare_maps(session, actor, map_id, other_map_id)
+
+    @get(
+        "/maps/{map_id:uuid}/waste-ranking",
+        summary="The map's findings of waste, costliest to the flow first",
+        description=f"Ranked {RANKING_RULE}. Each finding shows its share of lead time "
+        "(waits) and of the expected rework, and its people-hours, beside its rank.",
+    )
+    async def get_waste_ranking(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        map_id: FromPath[uuid.UUID],
+        status: Annotated[
+            FindingStatus, Parameter(description="the triage status of the findings ranked")
+        ] = FindingStatus.confirmed,
+        first: Annotated[
+            int, Parameter(ge=1, le=MAX_RANKED, description="how many of them to answer")
+        ] = 20,
+    ) -> WasteRanking:
+        return await waste_ranking.ranking(session, actor, map_id, status, first)
 
     @get(
         "/value-streams/{value_stream_id:uuid}/comparison",

@@ -4,8 +4,8 @@ from typing import Any
 
 from tests.api_client import Api
 from tests.factories import Factory
-from tests.parity.crud import Resource, cases, filtered, nested, refused
-from tests.parity.harness import Case, QueryCase, Twin, graphql_data, rest_json
+from tests.parity.crud import Resource, cases, filtered, nested, refused, selection
+from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data, rest_json
 
 
 def _map_with_step(factory: Factory) -> Twin:
@@ -81,6 +81,31 @@ def _findings_of_two_steps(factory: Factory, twin: Twin) -> Twin:
     return twin
 
 
+def _ranked_findings(factory: Factory, admin: Factory) -> Twin:
+    """The wasteful map with two findings people recorded: at the long wait and the handoff."""
+    twin = _wasteful_map(factory, admin)
+    factory.finding(twin["map"], step_id=twin["approve"]["id"], estimated_cost_hours_per_week=1)
+    factory.finding(twin["map"], handoff_id=twin["handoff"]["id"], category="transportation")
+    factory.finding(twin["map"], step_id=twin["quote"]["id"], estimated_cost_hours_per_week=30)
+    return twin
+
+
+def _ranking_by_rest(api: Api, twin: Twin) -> Any:
+    answer = rest_json(api, f"/api/v1/maps/{twin['map']['id']}/waste-ranking", first=10)
+    for row in answer["findings"]:
+        row["finding"] = {"id": row["finding"]["id"]}
+    return answer
+
+
+def _ranking_by_graphql(api: Api, twin: Twin) -> Any:
+    text = (
+        "query($m: ID!) { wasteRanking(mapId: $m, first: 10) { "
+        f"{selection('WasteRanking')} findings {{ {selection('RankedFinding')} "
+        "finding { id } } } }"
+    )
+    return comparable(graphql_data(api, text, m=twin["map"]["id"])["wasteRanking"])
+
+
 CASES: list[Case | QueryCase] = [
     *(case for resource in RECORDS for case in cases(resource)),
     filtered(
@@ -102,6 +127,14 @@ CASES: list[Case | QueryCase] = [
         "findings of a source too long and a step id that is none",
         query={"source": "s" * 21, "step_id": "nowhere"},
         through=("map", "findings"),
+    ),
+    QueryCase(
+        name="a map's waste ranked by what it costs the flow",
+        rest=("GET /api/v1/maps/{map_id}/waste-ranking",),
+        graphql=("wasteRanking",),
+        arrange=_ranked_findings,
+        via_rest=_ranking_by_rest,
+        via_graphql=_ranking_by_graphql,
     ),
     Case(
         name="classify a map's waste",
