@@ -75,6 +75,14 @@ def duration(seconds: float | None, seconds_per_day: float = 86400.0) -> str:
     return f"{number(seconds / seconds_per_day)} d"
 
 
+def per_unit(seconds: float | None, seconds_per_day: float = 86400.0) -> str:
+    """A cycle or takt time: seconds up to ten minutes (62 s, not 1 min), since one second
+    more than takt is what makes a step the constraint."""
+    if seconds is not None and math.isfinite(seconds) and 60 <= seconds < 600:
+        return f"{number(seconds)} s"
+    return duration(seconds, seconds_per_day)
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{number(value)} %"
 

@@ -39,7 +39,7 @@ from core.models.risk import RiskRead
 from core.models.signoff import SignoffRead
 from core.models.team import Team
 from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
-from core.models.value_stream_map import HandoffRead, MapRead, step_read
+from core.models.value_stream_map import MapRead, handoff_read, step_read
 from core.models.waste_finding import FindingRead
 from core.offload import off_loop
 from core.services import crud
@@ -102,7 +102,7 @@ def _map_snapshot(
     return MapSnapshot(
         map=MapRead.model_validate(stream_map, from_attributes=True),
         steps=[step_read(s) for s in steps],
-        handoffs=_read(HandoffRead, handoffs),
+        handoffs=[handoff_read(h) for h in handoffs],
         findings=_read(FindingRead, map_findings),
         metrics=metrics,
     )

@@ -126,30 +126,31 @@ def _prepared(document: MapDocument, organization_id: uuid.UUID) -> PreparedImpo
 
 
 def _check_rework_loops(steps: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
+    """Each rework loop must go back along the forward handoffs listed before it, as when
+    the map was drawn one handoff at a time (so every exported map imports again)."""
     if not any(link["rework"] for link in links):
         return
-    picture = FlowMap(
-        id="import",
-        name="import",
-        kind="current",
-        steps=tuple(Step(id=str(s["id"]), name=s["name"], position=s["position"]) for s in steps),
-        handoffs=tuple(
-            Handoff(
-                f"handoffs[{i}]",
-                str(link["from_step_id"]),
-                str(link["to_step_id"]),
-                rework=link["rework"],
-            )
-            for i, link in enumerate(links)
-        ),
-    )
-    loop = picture.loop_not_going_back()
-    if loop is not None:
-        raise ValidationFailed(
-            f"{loop.id}: a rework loop goes back from a later step to an earlier one the "
-            "work came through",
-            field=loop.id,
+    pictured = tuple(Step(id=str(s["id"]), name=s["name"], position=s["position"]) for s in steps)
+    forward: list[Handoff] = []
+    for i, link in enumerate(links):
+        handoff = Handoff(
+            f"handoffs[{i}]",
+            str(link["from_step_id"]),
+            str(link["to_step_id"]),
+            rework=link["rework"],
         )
+        if not handoff.rework:
+            forward.append(handoff)
+            continue
+        so_far = FlowMap(
+            id="import", name="import", kind="current", steps=pictured, handoffs=tuple(forward)
+        )
+        if not so_far.goes_back(handoff):
+            raise ValidationFailed(
+                f"{handoff.id}: a rework loop goes back from a later step to an earlier one "
+                "the work came through",
+                field=handoff.id,
+            )
 
 
 async def import_document(

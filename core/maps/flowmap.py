@@ -366,25 +366,28 @@ class FlowMap:
             "as a rework loop (rework: true)"
         )
 
-    def loop_not_going_back(self) -> Handoff | None:
-        """The first rework loop that does not go back from a later step to an earlier one
-        the work came through, if any."""
-        order = {step_id: index for index, step_id in enumerate(self.topological_order())}
-        successors = self.successors()
-        for loop in self.rework_loops:
-            if order[loop.to_step] >= order[loop.from_step] or not _reaches(
-                successors, loop.to_step, loop.from_step
-            ):
-                return loop
-        return None
+    def goes_back(self, loop: Handoff) -> bool:
+        """Whether the work reaches the loop's start from its end along the forward flow:
+        a rework loop goes back from a later step to an earlier one it came through."""
+        return loop.to_step != loop.from_step and _reaches(
+            self.successors(), loop.to_step, loop.from_step
+        )
 
-    def check_rework_loops(self) -> None:
-        """Raise unless every rework loop goes back (and the forward flow has no cycle)."""
-        loop = self.loop_not_going_back()
-        if loop is not None:
+    def loop_not_going_back(self) -> Handoff | None:
+        """The first rework loop that does not go back, if any."""
+        self.topological_order()
+        return next((loop for loop in self.rework_loops if not self.goes_back(loop)), None)
+
+    def check_handoff(self, handoff: Handoff) -> None:
+        """Raise if adding `handoff` closes a forward cycle, or is a rework loop that does
+        not go back. Loops already on the map are not checked again: when the forward
+        handoffs are still being drawn, a loop may briefly span steps not yet joined."""
+        if not handoff.rework:
+            replace(self, handoffs=(*self.handoffs, handoff)).topological_order()
+            return
+        if not self.goes_back(handoff):
             raise FlowMapError(
-                f"rework loop {loop.id} must go back from a later step to an earlier one "
-                "the work came through",
+                "a rework loop goes back from a later step to an earlier one the work came through",
                 field="to_step_id",
             )
 

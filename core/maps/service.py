@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, Protocol
 
 from pydantic import Field
@@ -207,7 +206,7 @@ class HandoffService(ChildService[MapHandoff]):
             str(values["to_step_id"]),
             rework=values.get("rework", False),
         )
-        replace(flow, handoffs=(*flow.handoffs, candidate)).check_rework_loops()
+        flow.check_handoff(candidate)
         return values
 
     async def check_change(

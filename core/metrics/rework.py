@@ -17,7 +17,8 @@ implicit rework is not counted a second time. The lead time including rework add
 the lead time the implicit rework of the critical path's steps and the loops that go
 back along the critical path; loops elsewhere are reported but do not lengthen it.
 Steps without a %C&A add no rework (it is not measured), and a loop whose share is
-unknown is listed with no expected time.
+unknown, or whose later step the flow does not reach from its earlier one (a map whose
+handoffs are still being drawn), is listed with no expected time.
 """
 
 from collections import defaultdict
@@ -113,7 +114,7 @@ def expected_rework(flow_map: FlowMap, critical_path: tuple[str, ...]) -> Rework
                 cursor = came_from.get(cursor) if cursor != target else None
             rerun.reverse()
             per_pass = (loop.wait_seconds or 0.0) + longest.get(loop.from_step, 0.0)
-            share = loop_share(loop, starts, by_id)
+            share = loop_share(loop, starts, by_id) if rerun else None
             loops.append(
                 LoopRework(
                     handoff_id=loop.id,

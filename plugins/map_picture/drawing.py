@@ -3,9 +3,14 @@
 Each process box holds the step's name, role, process time (PT), wait time (WT) and
 percent complete and accurate (%C&A). Arrows are the handoffs; a cross-team handoff is
 drawn red and dashed, and a handoff into a later band is a numbered connector at both
-ends. Under the boxes runs the lead-time ladder of the critical path: wait times on the
-upper rungs, process times on the lower ones, and the totals (lead time, process time,
-activity ratio) at its end. Every piece of text comes from users and is escaped.
+ends. A rework loop is an orange dashed arc back over the boxes, with the share of work
+it sends back. The longest queue has a red outline; the constraint (the step that falls
+shortest of demand) a purple one and a "constraint" tag. Under the boxes runs the
+lead-time ladder of the critical path: wait times on the upper rungs (a wait worked out
+from inventory reads as such), process times on the lower ones, and the totals (lead
+time, process time, activity ratio) at its end; the title line adds the lead time with
+expected rework and the takt time where the map has them. Every piece of text comes from
+users and is escaped.
 """
 
 from collections import Counter
@@ -17,6 +22,7 @@ from plugins.formatting import (
     VALUE_CLASS_LABELS,
     duration,
     number,
+    per_unit,
     percent,
     seconds_per_day,
     text,
@@ -42,6 +48,8 @@ INK = "#263238"
 MUTED = "#607d8b"
 ARROW = "#455a64"
 CROSS_TEAM = "#c62828"
+CONSTRAINT = "#6a1b9a"
+REWORK = "#ef6c00"
 LADDER = "#1565c0"
 FILLS = {
     "value_add": "#e8f5e9",
@@ -73,7 +81,8 @@ def draw(snapshot: MapSnapshot, layout: Layout) -> list[str]:
     places = layout.places
     layers = {part.number: _Layers() for part in layout.parts}
     layer_of = {band: layers[part.number] for band, part in layout.part_of.items()}
-    _ladder(layer_of, layout.path, places, layout.ladder_top, per_day)
+    waits = _waits(snapshot, metrics, per_day)
+    _ladder(layer_of, layout.path, places, layout.ladder_top, per_day, waits)
     if layout.totals_at is not None:
         band, tx, ty = layout.totals_at
         _totals(layer_of[band].ladder, tx, ty, metrics, per_day)
@@ -85,14 +94,20 @@ def draw(snapshot: MapSnapshot, layout: Layout) -> list[str]:
         ends[(a, "out")] += 1
         ends[(b, "in")] += 1
         _arrow(layout, layer_of, places[a], places[b], handoff_by_edge.get((a, b)), lanes)
+    for a, b in layout.loops:
+        _rework_arc(layout, layer_of, places[a], places[b], handoff_by_edge.get((a, b)))
     for step_id in layout.order:
         place = places[step_id]
         _box(
             layer_of[place.band].boxes,
             place,
-            step_id in layout.on_path,
-            step_id == layout.bottleneck,
+            _Marks(
+                critical=step_id in layout.on_path,
+                longest_queue=step_id == layout.bottleneck,
+                constraint=step_id == layout.constraint,
+            ),
             per_day,
+            waits.get(step_id),
         )
 
     pictures = []
@@ -143,9 +158,37 @@ def _head(snapshot: MapSnapshot, width: float, height: float, part: Part, parts:
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{ARROW}"/></marker>'
         f'<marker id="{ids}arrow-x" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{CROSS_TEAM}"/>'
+        "</marker>"
+        f'<marker id="{ids}arrow-r" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{REWORK}"/>'
         "</marker></defs>"
         f'<rect x="0" y="0" width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>'
     )
+
+
+def _waits(
+    snapshot: MapSnapshot, metrics: dict[str, Any], per_day: float
+) -> dict[str, tuple[float, bool]]:
+    """Each step's wait as the metrics counted it, and whether inventory gave it."""
+    from_inventory = set(metrics.get("steps_wait_from_inventory") or ())
+    days = metrics.get("inventory_days") or {}
+    waits: dict[str, tuple[float, bool]] = {}
+    for step in snapshot.steps:
+        step_id = str(step.id)
+        if step.wait_seconds is not None:
+            waits[step_id] = (step.wait_seconds, False)
+        elif step_id in from_inventory and step_id in days:
+            waits[step_id] = (days[step_id] * per_day, True)
+    return waits
+
+
+@dataclass(frozen=True)
+class _Marks:
+    """What sets a box apart: on the critical path, the longest queue, the constraint."""
+
+    critical: bool = False
+    longest_queue: bool = False
+    constraint: bool = False
 
 
 def _title(
@@ -162,6 +205,11 @@ def _title(
         facts.append(f"days are {number(snapshot.map.hours_per_working_day)}-hour working days")
     if metrics:
         facts.append(f"lead time {duration(metrics.get('lead_time_seconds'), per_day)}")
+        if metrics.get("expected_rework_seconds"):
+            with_rework = metrics.get("lead_time_with_rework_seconds")
+            facts.append(f"with expected rework {duration(with_rework, per_day)}")
+        if metrics.get("takt_time_seconds") is not None:
+            facts.append(f"takt time {per_unit(metrics['takt_time_seconds'], per_day)}")
     elif snapshot.steps:
         facts.append("metrics unavailable: the handoffs form a cycle")
     canvas.add(
@@ -178,7 +226,13 @@ def _title(
         f'<text x="{legend_x + 110}" y="23">cross-team handoff</text>'
         f'<rect x="{legend_x + 222}" y="14" width="14" height="11" fill="#ffffff" '
         f'stroke="{CROSS_TEAM}" stroke-width="2.5"/>'
-        f'<text x="{legend_x + 240}" y="23">bottleneck</text>'
+        f'<text x="{legend_x + 240}" y="23">longest queue</text>'
+        f'<line x1="{legend_x}" y1="36" x2="{legend_x + 26}" y2="36" stroke="{REWORK}" '
+        'stroke-width="1.5" stroke-dasharray="3 3"/>'
+        f'<text x="{legend_x + 30}" y="39">rework loop</text>'
+        f'<rect x="{legend_x + 222}" y="30" width="14" height="11" fill="#ffffff" '
+        f'stroke="{CONSTRAINT}" stroke-width="2.5"/>'
+        f'<text x="{legend_x + 240}" y="39">constraint</text>'
         "</g>"
     )
 
@@ -237,29 +291,85 @@ def _arrow(
     )
 
 
-def _box(canvas: _Canvas, place: Place, critical: bool, bottleneck: bool, per_day: float) -> None:
+def _wait_detail(step: Any, wait: tuple[float, bool] | None, per_day: float) -> str:
+    if wait is not None and wait[1]:
+        return f"WT: {duration(wait[0], per_day)} (inventory of {number(step.queue_size, 0)})"
+    if step.wait_time:
+        return f"WT: {_with_iso(duration(step.wait_seconds, per_day), step.wait_time)}"
+    return "WT: not measured"
+
+
+def _rework_arc(
+    layout: Layout, layer_of: dict[int, _Layers], a: Place, b: Place, handoff: Any
+) -> None:
+    """A rework loop from a later box back to an earlier one, over the boxes of its band;
+    between bands, a tag on the later box names the box the work goes back to."""
+    share = handoff.rework_percent if handoff is not None else None
+    label = "rework" + (f" {percent(share)}" if share is not None else "")
+    title = f"<title>{text(f'{a.step.name} → {b.step.name}: {label}')}</title>"
+    if a.band != b.band:
+        layer_of[a.band].edges.add(
+            f'<g class="vsm-rework connector">{title}'
+            f'<text x="{a.x + BOX_W / 2:.0f}" y="{a.y - 4:.0f}" font-size="9.5" fill="{REWORK}" '
+            f'text-anchor="middle">↺ {text(label)} to #{b.number}</text></g>'
+        )
+        return
+    ids = layout.part_of[a.band].ids
+    top = min(a.y, b.y) - 3
+    start, end = a.x + BOX_W / 2, b.x + BOX_W / 2
+    lift = top - 10
+    d = (
+        f"M{start:.0f},{a.y:.0f} C{start:.0f},{lift:.0f} {end:.0f},{lift:.0f} "
+        f"{end:.0f},{b.y - 1:.0f}"
+    )
+    layer_of[a.band].edges.add(
+        f'<g class="vsm-rework">{title}<path d="{d}" fill="none" stroke="{REWORK}" '
+        f'stroke-width="1.6" stroke-dasharray="3 3" marker-end="url(#{ids}arrow-r)"/>'
+        f'<text x="{(start + end) / 2:.0f}" y="{lift + 1:.0f}" font-size="9.5" fill="{REWORK}" '
+        f'text-anchor="middle">{text(label)}</text></g>'
+    )
+
+
+def _box(
+    canvas: _Canvas,
+    place: Place,
+    marks: _Marks,
+    per_day: float,
+    wait: tuple[float, bool] | None,
+) -> None:
     step = place.step
     value_class = step.value_class.value if step.value_class else None
     fill = FILLS.get(value_class or "", "#ffffff")
-    stroke = CROSS_TEAM if bottleneck else INK
-    stroke_width = 3 if bottleneck else (1.8 if critical else 1)
+    stroke = CONSTRAINT if marks.constraint else CROSS_TEAM if marks.longest_queue else INK
+    emphasized = marks.constraint or marks.longest_queue
+    stroke_width = 3 if emphasized else (1.8 if marks.critical else 1)
     x, y = place.x, place.y
     pt = duration(step.process_seconds, per_day)
-    wt = duration(step.wait_seconds, per_day)
+    wt = duration(wait[0] if wait else None, per_day)
     pca = percent(step.percent_complete_accurate)
     details = [
         f"#{place.number} {step.name}",
         f"role: {step.role or '—'}",
         f"team: {step.team}" if step.team else "",
         f"PT: {_with_iso(pt, step.process_time)}" if step.process_time else "PT: not measured",
-        f"WT: {_with_iso(wt, step.wait_time)}" if step.wait_time else "WT: not measured",
+        _wait_detail(step, wait, per_day),
         f"%C&A: {pca}",
+        f"C/T: {per_unit(step.cycle_seconds, per_day)}" if step.cycle_seconds else "",
+        f"uptime: {percent(step.uptime_percent)}" if step.uptime_percent is not None else "",
+        f"C/O: {duration(step.changeover_seconds, per_day)}" if step.changeover_seconds else "",
+        f"batch: {number(step.batch_size, 0)}" if step.batch_size else "",
         VALUE_CLASS_LABELS.get(value_class or "", ""),
         "automated" if step.automated else "",
-        "bottleneck" if bottleneck else "",
+        "longest queue" if marks.longest_queue else "",
+        "constraint: falls shortest of demand" if marks.constraint else "",
     ]
     tooltip = text(" · ".join(d for d in details if d))
-    classes = "vsm-step" + (" critical" if critical else "") + (" bottleneck" if bottleneck else "")
+    classes = (
+        "vsm-step"
+        + (" critical" if marks.critical else "")
+        + (" bottleneck" if marks.longest_queue else "")
+        + (" constraint" if marks.constraint else "")
+    )
     parts = [
         f'<g class="{classes}" data-step-id="{step.id}"><title>{tooltip}</title>',
         f'<rect class="vsm-box" x="{x:.0f}" y="{y:.0f}" width="{BOX_W}" height="{BOX_H}" '
@@ -279,6 +389,19 @@ def _box(canvas: _Canvas, place: Place, critical: bool, bottleneck: bool, per_da
         parts.append(
             f'<text x="{x + BOX_W - 6:.0f}" y="{y + HEADER_H + 15:.0f}" font-size="9" '
             f'fill="{MUTED}" text-anchor="end">auto</text>'
+        )
+    if step.cycle_seconds:
+        parts.append(
+            f'<text x="{x + BOX_W - 6:.0f}" y="{y + HEADER_H + 31:.0f}" font-size="9.5" '
+            f'fill="{MUTED}" text-anchor="end">C/T {text(per_unit(step.cycle_seconds, per_day))}'
+            "</text>"
+        )
+    if marks.constraint:
+        parts.append(
+            f'<rect x="{x + BOX_W - 66:.0f}" y="{y + BOX_H - 17:.0f}" width="62" height="13" '
+            f'rx="3" fill="{CONSTRAINT}"/>'
+            f'<text x="{x + BOX_W - 35:.0f}" y="{y + BOX_H - 7:.0f}" font-size="9" '
+            'fill="#ffffff" text-anchor="middle" font-weight="bold">constraint</text>'
         )
     if step.queue_size:
         tx, ty = x - GAP / 2 - 4, y + BOX_H / 2 - 7
@@ -309,6 +432,7 @@ def _ladder(
     places: dict[str, Place],
     ladder_top: dict[int, float],
     per_day: float,
+    waits: dict[str, tuple[float, bool]],
 ) -> None:
     """The lead-time ladder of the critical path, a run of rungs in each band it crosses."""
     by_band: dict[int, list[Place]] = {}
@@ -330,9 +454,13 @@ def _ladder(
             )
             cursor = place.right
             step = place.step
+            wait = waits.get(str(step.id))
+            wait_label = duration(wait[0] if wait else None, per_day)
+            if wait and wait[1]:
+                wait_label += " (inv.)"
             labels.append(
                 f'<text class="vsm-wait" x="{place.x - GAP / 2:.0f}" y="{up - 5:.0f}" '
-                f'text-anchor="middle">{text(duration(step.wait_seconds, per_day))}</text>'
+                f'text-anchor="middle">{text(wait_label)}</text>'
                 f'<text class="vsm-process" x="{place.x + BOX_W / 2:.0f}" y="{down + 14:.0f}" '
                 f'text-anchor="middle">{text(duration(step.process_seconds, per_day))}</text>'
             )
@@ -351,6 +479,7 @@ def _totals(canvas: _Canvas, x: float, y: float, metrics: dict[str, Any], per_da
         ("Activity ratio", percent(ratio * 100 if ratio is not None else None)),
         ("Rolled %C&A", percent(metrics.get("rolled_pca_percent"))),
     ]
+
     rows = "".join(
         f'<text x="{x + 8:.0f}" y="{y + 17 + 15 * i:.0f}">{text(label)}</text>'
         f'<text x="{x + TOTALS_W - 8:.0f}" y="{y + 17 + 15 * i:.0f}" text-anchor="end" '

@@ -81,6 +81,8 @@ class Layout:
     path: list[str]
     on_path: frozenset[str]
     bottleneck: str
+    constraint: str
+    loops: list[tuple[str, str]]
     width: float
     totals_at: tuple[int, float, float] | None
 
@@ -95,6 +97,7 @@ def _flow(snapshot: MapSnapshot) -> tuple[list[str], list[tuple[str, str]]]:
             from_step=str(h.from_step_id),
             to_step=str(h.to_step_id),
             cross_team=h.cross_team,
+            rework=h.rework,
         )
         for h in snapshot.handoffs
         if str(h.from_step_id) in ids and str(h.to_step_id) in ids
@@ -127,6 +130,12 @@ def lay_out(
     path = [str(i) for i in metrics.get("critical_path") or () if str(i) in steps]
     on_path = set(path)
     bottleneck = str(metrics.get("bottleneck_step_id") or "")
+    constraint = str(metrics.get("constraint_step_id") or "")
+    loops = [
+        (str(h.from_step_id), str(h.to_step_id))
+        for h in snapshot.handoffs
+        if h.rework and str(h.from_step_id) in steps and str(h.to_step_id) in steps
+    ]
 
     predecessors: dict[str, list[str]] = {i: [] for i in order}
     for a, b in edges:
@@ -193,6 +202,8 @@ def lay_out(
         path=path,
         on_path=frozenset(on_path),
         bottleneck=bottleneck,
+        constraint=constraint,
+        loops=loops,
         width=width,
         totals_at=totals_at,
     )

@@ -257,7 +257,22 @@ def test_a_rework_loop_must_go_back() -> None:
     forward = Handoff("fwd", "a", "c", rework=True)
 
     with pytest.raises(FlowMapError, match="back from a later step"):
-        rework_chain(forward).check_rework_loops()
+        rework_chain().check_handoff(forward)
+    assert rework_chain(forward).loop_not_going_back() == forward
+
+
+def test_a_loop_across_steps_not_joined_yet_has_no_expected_time() -> None:
+    """While forward handoffs are drawn one by one, a loop may span steps not yet joined."""
+    steps = rework_chain().steps
+    joined = Handoff("f1", "a", "b")
+    loop = Handoff("back", "c", "b", rework=True, rework_percent=50)
+
+    metrics = compute_map_metrics(
+        FlowMap(id="m", name="M", kind="current", steps=steps, handoffs=(joined, loop))
+    )
+
+    assert metrics.rework_loops[0].expected_seconds is None
+    assert metrics.rework_loops[0].rerun_step_ids == ()
 
 
 def test_a_plain_handoff_back_is_a_cycle_that_suggests_a_rework_loop() -> None:
