@@ -8,8 +8,17 @@ from typing import Any
 from markupsafe import Markup
 
 from core.exports.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
+from core.metrics.map_metrics import MapMetrics
+from core.metrics.waste_cost import RANKING_RULE, FlowCost, Handed, Located, flow_costs
 from core.waste.vocabulary import WasteCategory
-from plugins.formatting import VALUE_CLASS_LABELS, duration, number, percent, seconds_per_day
+from plugins.formatting import (
+    VALUE_CLASS_LABELS,
+    duration,
+    number,
+    per_unit,
+    percent,
+    seconds_per_day,
+)
 from plugins.map_picture import map_svg_parts
 from plugins.readout.charts import Charts, sparkline
 from plugins.readout.wording import (
@@ -117,7 +126,15 @@ def _map_view(
         "process_time": duration(metrics.get("process_time_seconds"), per_day) if metrics else "—",
         "activity_ratio": percent(ratio * 100 if ratio is not None else None),
         "rolled_pca": percent(metrics.get("rolled_pca_percent")),
-        "bottleneck": names.get(str(metrics.get("bottleneck_step_id") or "")),
+        "longest_queue": names.get(str(metrics.get("longest_queue_step_id") or "")),
+        "constraint": names.get(str(metrics.get("constraint_step_id") or "")),
+        "constraint_note": _constraint_note(metrics),
+        "takt": per_unit(metrics.get("takt_time_seconds"), per_day)
+        if metrics.get("takt_time_seconds") is not None
+        else None,
+        "with_rework": duration(metrics.get("lead_time_with_rework_seconds"), per_day)
+        if metrics.get("expected_rework_seconds")
+        else None,
         "step_count": len(snapshot.steps),
         "handoffs": len(snapshot.handoffs),
         "cyclic": bool(snapshot.steps) and snapshot.metrics is None,
@@ -139,6 +156,22 @@ def _map_view(
     }
 
 
+def _constraint_note(metrics: dict[str, Any]) -> str | None:
+    """What makes the constraint one: its capacity against the customer's demand."""
+    constraint = metrics.get("constraint_step_id")
+    row = next(
+        (r for r in metrics.get("step_capacity") or () if r.get("step_id") == constraint), None
+    )
+    if row is None:
+        return None
+    made = f"makes {number(row['units_per_day'])} a day"
+    demand = metrics.get("daily_demand")
+    if demand is None:
+        return f"{made}, the least of any step"
+    verdict = "short of" if row["units_per_day"] < demand else "the least above"
+    return f"{made}, {verdict} a demand of {number(demand)}"
+
+
 def _pictures(snapshot: MapSnapshot, side_by_side: bool, printed: bool) -> list[Markup]:
     parts = (
         map_svg_parts(snapshot, columns=4)
@@ -154,33 +187,86 @@ def _pictures(snapshot: MapSnapshot, side_by_side: bool, printed: bool) -> list[
 
 
 def _waste(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
+    """This cycle's findings not dismissed, costliest to the flow first
+    (`core.metrics.waste_cost`): a long wait outranks a short manual step however many
+    people-hours the step takes."""
     cycle = snapshot.value_stream.cycle
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[FlowCost | None, dict[str, Any]]] = []
     for view in snapshot.maps:
         if view.map.cycle != cycle:
             continue
         steps = {s.id: s.name for s in view.steps}
-        for finding in view.findings:
-            if finding.status == "dismissed":
-                continue
+        shown = [f for f in view.findings if f.status != "dismissed"]
+        costs = _flow_costs(view, shown)
+        per_day = seconds_per_day(view)
+        for finding in shown:
+            cost = costs.get(str(finding.id))
             rows.append(
-                {
-                    "category": WasteCategory(finding.category).label,
-                    "map": view.map.name,
-                    "step": steps.get(finding.step_id) if finding.step_id else None,
-                    "description": finding.description,
-                    "cost": finding.estimated_cost_hours_per_week,
-                    "cost_text": "—"
-                    if finding.estimated_cost_hours_per_week is None
-                    else f"{number(finding.estimated_cost_hours_per_week)} h/week",
-                    "status": words(finding.status),
-                    "confidence": "—"
-                    if finding.confidence is None
-                    else f"{number(finding.confidence * 100, 0)} %",
-                }
+                (
+                    cost,
+                    {
+                        "category": WasteCategory(finding.category).label,
+                        "map": view.map.name,
+                        "step": steps.get(finding.step_id) if finding.step_id else None,
+                        "description": finding.description,
+                        "cost_text": "—"
+                        if finding.estimated_cost_hours_per_week is None
+                        else f"{number(finding.estimated_cost_hours_per_week)} h/week",
+                        "wait_text": _share_text(
+                            cost.wait_seconds if cost else 0.0,
+                            cost.share_of_lead_time if cost else None,
+                            per_day,
+                        ),
+                        "rework_text": _share_text(
+                            cost.rework_seconds if cost else 0.0,
+                            cost.share_of_rework if cost else None,
+                            per_day,
+                        ),
+                        "status": words(finding.status),
+                        "hours": finding.estimated_cost_hours_per_week or 0.0,
+                    },
+                )
             )
-    rows.sort(key=lambda r: (r["cost"] is None, -(r["cost"] or 0.0)))
-    return rows
+    rows.sort(
+        key=lambda pair: (
+            -(pair[0].flow_cost_seconds if pair[0] else 0.0),
+            -pair[1]["hours"],
+            pair[1]["description"],
+        )
+    )
+    return [row for _, row in rows]
+
+
+def _flow_costs(view: MapSnapshot, findings: list[Any]) -> dict[str, FlowCost]:
+    if view.metrics is None:
+        return {}
+    metrics = MapMetrics.model_validate(view.metrics)
+    per_day = seconds_per_day(view)
+    waits = {
+        str(s.id): s.wait_seconds
+        if s.wait_seconds is not None
+        else metrics.inventory_days.get(str(s.id), 0.0) * per_day
+        for s in view.steps
+    }
+    handoffs = {str(h.id): Handed(str(h.to_step_id), h.rework) for h in view.handoffs}
+    located = [
+        Located(
+            str(f.id),
+            str(f.step_id) if f.step_id else None,
+            str(f.handoff_id) if f.handoff_id else None,
+            f.estimated_cost_hours_per_week,
+        )
+        for f in findings
+    ]
+    return {cost.finding_id: cost for cost in flow_costs(located, metrics, waits, handoffs)}
+
+
+def _share_text(seconds: float, share: float | None, per_day: float) -> str:
+    if not seconds:
+        return "—"
+    if share is None:
+        return duration(seconds, per_day)
+    return f"{duration(seconds, per_day)} ({number(share * 100, 0)} %)"
 
 
 def _backlog(
@@ -359,6 +445,7 @@ def stream_context(
         "comparison": _comparison(snapshot, per_day),
         "waste": waste[:TOP_WASTE],
         "waste_total": len(waste),
+        "waste_rule": RANKING_RULE,
         "backlog": backlog_groups,
         "backlog_counts": [(words(k), v) for k, v in sorted(backlog_counts.items())],
         "backlog_total": len(live),

@@ -34,6 +34,8 @@ COMPARED = {
     "cross_team_handoffs": ("Cross-team handoffs", "count", "lower"),
     "manual_steps": ("Manual steps", "count", "lower"),
     "step_count": ("Steps", "count", "lower"),
+    "expected_rework_seconds": ("Expected rework", "duration", "lower"),
+    "lead_time_with_rework_seconds": ("Lead time with rework", "duration", "lower"),
 }
 STATUS_LABELS = {
     "on_track": "on track",

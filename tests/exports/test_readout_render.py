@@ -299,7 +299,7 @@ def test_the_markdown_readout_has_the_tables(viewer: Api, made: dict[str, Any]) 
         "## Phase and gate",
         "## Current and desired state",
         "## Current versus desired state",
-        "## Top waste by cost",
+        "## Top waste by what it costs the flow",
         "## Transformation backlog by milestone",
         "## Targets",
         "## Recent history",
@@ -309,7 +309,8 @@ def test_the_markdown_readout_has_the_tables(viewer: Api, made: dict[str, Any]) 
         "| Phase | Cycle | Days in phase |",
         "| # | Step | Role | PT | WT | %C&A | Value |",
         "| Metric | Current | Desired | Change | Change % | |",
-        "| Waste | Where | Finding | Cost | Status | Confidence |",
+        "| Waste | Where | Finding | Wait on the critical path (of lead time) "
+        "| Expected rework (of all rework) | People's time | Status |",
         "| Item | Type | Status | Owner | Team | Due | WSJF |",
         "| Target | Baseline | Target | Latest | Progress | Status | Due | Measurements |",
         "| When | Move | From | To | Cycle | Reason |",
