@@ -6,7 +6,9 @@ Feature: Measuring a value stream map
   people work on the item along that path, and the activity ratio (flow efficiency) is
   process time over lead time. Rolled percent complete and accurate (%C&A) multiplies
   every step's %C&A, because each step's rework degrades the whole flow. The step that
-  takes the largest share of the lead time is the bottleneck.
+  takes the largest share of the lead time is the longest queue (the map's "bottleneck"
+  in earlier versions; the step that cannot keep up with demand is the constraint, see
+  capacity_and_rework.feature).
 
   Background:
     Given a new value stream
@@ -88,7 +90,7 @@ Feature: Measuring a value stream map
       | process time   | 4 h     | 4 h     | 0 h        | 0%          |
       | activity ratio | 25%     | 50%     | +25 points | +100%       |
 
-  Scenario: A handoff back to an earlier step would make a loop, and is refused
+  Scenario: A plain handoff back to an earlier step would make a loop, and is refused
     Given its current-state map has these steps:
       | step    | process time | wait time |
       | Request | 1 h          | 4 h       |
@@ -99,5 +101,5 @@ Feature: Measuring a value stream map
       | Request | Build   |
       | Build   | Release |
     When the team adds a handoff from "Release" back to "Request"
-    Then the handoff is refused because it would make the flow go round in a loop, and rework belongs in a step's %C&A
+    Then the handoff is refused because it would make the flow go round in a loop, and work sent back is a rework loop
     And the map still counts 2 handoffs

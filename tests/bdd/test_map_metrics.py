@@ -120,9 +120,9 @@ def adds_handoff_back(factory: Factory, stream: Stream, source: str, target: str
 
 @then(
     "the handoff is refused because it would make the flow go round in a loop, "
-    "and rework belongs in a step's %C&A"
+    "and work sent back is a rework loop"
 )
 def handoff_loop_refused(answer: Any) -> None:
     body = refused(answer, 422, code="VALIDATION_FAILED")
     world.assert_mentions(body["detail"], "the handoffs form a cycle")
-    world.assert_mentions(body["detail"], "percent complete and accurate")
+    world.assert_mentions(body["detail"], "rework loop")

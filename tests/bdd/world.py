@@ -224,6 +224,11 @@ STEP_COLUMNS: dict[str, Callable[[str], tuple[str, Any]]] = {
     "CI/CD stage": lambda v: ("cicd_stage", v.lower() in YES),
     "value": lambda v: ("value_class", VALUE_CLASSES[v]),
     "queue": lambda v: ("queue_size", int(v)),
+    "inventory": lambda v: ("queue_size", int(v)),
+    "cycle time": lambda v: ("cycle_time", v),
+    "changeover": lambda v: ("changeover_time", v),
+    "uptime": lambda v: ("uptime_percent", float(v)),
+    "batch": lambda v: ("batch_size", int(v)),
     "description": lambda v: ("description", v),
 }
 

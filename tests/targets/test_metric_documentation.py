@@ -100,7 +100,11 @@ def test_every_metric_is_defined_alike_in_both_transports(
         (MAP, "activity_ratio", ["process time over lead time"]),
         (MAP, "rolled_pca_percent", ["product"]),
         (MAP, "handoffs", ["handoffs"]),
-        (MAP, "bottleneck_step_id", ["longest process plus wait"]),
+        (MAP, "longest_queue_step_id", ["longest process plus wait"]),
+        (MAP, "bottleneck_step_id", ["longest_queue_step_id", "constraint_step_id"]),
+        (MAP, "constraint_step_id", ["lowest capacity", "Learning to See"]),
+        (MAP, "takt_time_seconds", ["available working time", "demand"]),
+        (MAP, "expected_rework_seconds", ["(1 - %C&A) * (wait + process)", "rework loop"]),
     ],
 )
 def test_each_metric_says_what_it_counts(
