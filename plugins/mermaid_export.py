@@ -1,8 +1,9 @@
 """Mermaid flowcharts of value stream maps, for wikis and docs that render Mermaid.
 
 A map becomes a left-to-right flowchart: one node per step (name, role, process and
-wait time), one edge per handoff, cross-team handoffs dotted and red. A map without
-handoffs is drawn as the chain of its steps in position order. A value stream becomes
+wait time), one edge per handoff, cross-team handoffs dotted and red, rework loops dotted
+back with the share of work they send back. A map without forward handoffs is drawn as
+the chain of its steps in position order. A value stream becomes
 one subgraph per map of its current cycle.
 
 Labels are text that people typed, so quotes, angle brackets, ampersands, hashes and
@@ -21,6 +22,7 @@ from typing import Any
 from core.exports.exporters import Exporter
 from core.exports.snapshots import MapSnapshot, ValueStreamSnapshot
 from core.hookspecs import hookimpl
+from plugins.formatting import number
 
 CROSS_TEAM_STYLE = "stroke:#d62728,stroke-width:2px"
 CLASS_DEFS = {
@@ -97,12 +99,17 @@ class _Drawing:
             self.lines.append(f'{indent}{node[step.id]}["{_step_label(step)}"]')
             if step.value_class:
                 self.classes.setdefault(str(step.value_class), []).append(node[step.id])
-        handoffs = [h for h in snapshot.handoffs if h.from_step_id in node and h.to_step_id in node]
+        joined = [h for h in snapshot.handoffs if h.from_step_id in node and h.to_step_id in node]
+        handoffs = [h for h in joined if not h.rework]
         for handoff in handoffs:
             arrow = "-.->" if handoff.cross_team else "-->"
             label = f'|"{escape(handoff.artifact)}"|' if handoff.artifact else ""
             source, target = node[handoff.from_step_id], node[handoff.to_step_id]
             self.edge(f"{indent}{source} {arrow}{label} {target}", cross_team=handoff.cross_team)
+        for loop in (h for h in joined if h.rework):
+            share = f" {number(loop.rework_percent)} %" if loop.rework_percent is not None else ""
+            source, target = node[loop.from_step_id], node[loop.to_step_id]
+            self.edge(f'{indent}{source} -.->|"rework{share}"| {target}')
         if not handoffs:
             for before, after in pairwise(steps):
                 self.edge(f"{indent}{node[before.id]} --> {node[after.id]}")

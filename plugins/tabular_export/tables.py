@@ -273,6 +273,10 @@ STEP_COLUMNS = (
     Column("value_class", lambda r: r[1].value_class, width=24),
     Column("automated", lambda r: r[1].automated, "bool", 10),
     Column("queue_size", lambda r: r[1].queue_size, "integer", 9),
+    Column("cycle_seconds", lambda r: r[1].cycle_seconds, "number", 9),
+    Column("uptime_percent", lambda r: fraction(r[1].uptime_percent), "percent", 9),
+    Column("changeover_hours", lambda r: _hours(r[1].changeover_seconds), "number", 10),
+    Column("batch_size", lambda r: r[1].batch_size, "integer", 9),
     Column("tools", lambda r: "; ".join(r[1].tools), width=24),
     Column("id", lambda r: r[1].id, width=38),
 )

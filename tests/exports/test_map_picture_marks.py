@@ -53,3 +53,17 @@ def test_a_rework_loop_is_drawn_back_with_its_share(editor: Api, factory: Factor
     assert len(loops) == 1
     assert "rework 20 %" in "".join(loops[0].itertext())
     assert "with expected rework" in "".join(root.itertext())
+
+
+def test_mermaid_draws_a_rework_loop_back_on_a_chain(editor: Api, factory: Factory) -> None:
+    stream_map = factory.map(factory.value_stream())
+    build = factory.step(stream_map, name="Build")
+    factory.step(stream_map, name="Review")
+    test = factory.step(stream_map, name="Test")
+    factory.handoff(stream_map, test, build, rework=True, rework_percent=15)
+
+    response = editor.get(f"/api/v1/maps/{stream_map['id']}/render", params={"format": "mermaid"})
+
+    lines = [line.strip() for line in response.text.splitlines()]
+    assert "s1 --> s2" in lines and "s2 --> s3" in lines
+    assert 's3 -.->|"rework 15 %"| s1' in lines
