@@ -8,6 +8,8 @@ import enum
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
+from core.graphs import reaches
+
 
 class RaciRole(enum.StrEnum):
     """Responsible does the work, Accountable answers for it, Consulted and Informed."""
@@ -78,14 +80,4 @@ def has_cycle(edges: Iterable[tuple[str, str]], new_edge: tuple[str, str]) -> bo
     graph: defaultdict[str, set[str]] = defaultdict(set)
     for before, after in edges:
         graph[before].add(after)
-    seen = {target}
-    stack = [target]
-    while stack:
-        node = stack.pop()
-        for nxt in graph[node]:
-            if nxt == source:
-                return True
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return False
+    return reaches(graph, target, source)

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Literal
 
 from core.errors import ValidationFailed
+from core.graphs import reaches
 
 
 class FlowMapError(ValidationFailed):
@@ -70,6 +71,13 @@ def _check_non_negative(value: float | None, name: str, owner: str) -> None:
         raise FlowMapError(
             f"{owner}: {name} must be a finite number of 0 or more, not {value!r}",
             field=name,
+        )
+
+
+def _check_share(value: float | None, name: str, owner: str) -> None:
+    if value is not None and not 0 < value <= 100:
+        raise FlowMapError(
+            f"{owner}: {name} must be more than 0 and at most 100, not {value!r}", field=name
         )
 
 
@@ -181,13 +189,7 @@ class Step:
         _check_non_negative(self.cycle_seconds, "cycle_seconds", f"step {self.id}")
         _check_non_negative(self.changeover_seconds, "changeover_seconds", f"step {self.id}")
         _check_non_negative(self.batch_size, "batch_size", f"step {self.id}")
-        uptime = self.uptime_percent
-        if uptime is not None and not 0 < uptime <= 100:
-            raise FlowMapError(
-                f"step {self.id}: uptime_percent must be more than 0 and at most 100, "
-                f"not {uptime!r}",
-                field="uptime_percent",
-            )
+        _check_share(self.uptime_percent, "uptime_percent", f"step {self.id}")
         pca = self.percent_complete_accurate
         if pca is not None and not 0 <= pca <= 100:
             raise FlowMapError(
@@ -221,13 +223,7 @@ class Handoff:
 
     def __post_init__(self) -> None:
         _check_non_negative(self.wait_seconds, "wait_seconds", f"handoff {self.id}")
-        share = self.rework_percent
-        if share is not None and not 0 < share <= 100:
-            raise FlowMapError(
-                f"handoff {self.id}: rework_percent must be more than 0 and at most 100, "
-                f"not {share!r}",
-                field="rework_percent",
-            )
+        _check_share(self.rework_percent, "rework_percent", f"handoff {self.id}")
 
 
 @dataclass(frozen=True)
@@ -369,7 +365,7 @@ class FlowMap:
     def goes_back(self, loop: Handoff) -> bool:
         """Whether the work reaches the loop's start from its end along the forward flow:
         a rework loop goes back from a later step to an earlier one it came through."""
-        return loop.to_step != loop.from_step and _reaches(
+        return loop.to_step != loop.from_step and reaches(
             self.successors(), loop.to_step, loop.from_step
         )
 
@@ -390,19 +386,6 @@ class FlowMap:
                 "a rework loop goes back from a later step to an earlier one the work came through",
                 field="to_step_id",
             )
-
-
-def _reaches(successors: dict[str, tuple[str, ...]], start: str, goal: str) -> bool:
-    seen = {start}
-    frontier = [start]
-    while frontier:
-        for next_id in successors[frontier.pop()]:
-            if next_id == goal:
-                return True
-            if next_id not in seen:
-                seen.add(next_id)
-                frontier.append(next_id)
-    return False
 
 
 def _require_unique(ids: Iterable[str], what: str) -> None:
