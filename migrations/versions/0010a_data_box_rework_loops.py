@@ -47,14 +47,14 @@ def columns() -> dict[str, list[sa.Column[object]]]:
 
 
 def upgrade() -> None:
+    """Plain ALTER TABLE, not batch mode: SQLite rebuilding a table would drop the
+    triggers that record each stream's changes (0009e)."""
     for table, added in columns().items():
-        with op.batch_alter_table(table) as batch:
-            for column in added:
-                batch.add_column(column)
+        for column in added:
+            op.add_column(table, column)
 
 
 def downgrade() -> None:
     for table, added in reversed(columns().items()):
-        with op.batch_alter_table(table) as batch:
-            for column in reversed(added):
-                batch.drop_column(column.name)
+        for column in reversed(added):
+            op.drop_column(table, column.name)

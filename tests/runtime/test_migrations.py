@@ -114,6 +114,24 @@ def test_the_readiness_check_knows_the_revisions_alembic_knows(migrated_database
     migrate.require_current(migrated_database)
 
 
+def test_every_change_of_a_stream_is_still_watched_at_head(migrated_database: str) -> None:
+    """A later migration that rebuilds a table (SQLite's batch mode) would drop the
+    triggers that log a stream's changes, and kept gate facts would go stale."""
+    script = ScriptDirectory.from_config(migrate.alembic_config(migrated_database))
+    watched = {name for name, _ in script.get_revision("0009e_stream_changes").module._triggers()}
+    listing = (
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        if dbs.is_postgres()
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    )
+
+    present = on_connection(
+        migrated_database, lambda c: {row[0] for row in c.execute(sa.text(listing))}
+    )
+
+    assert watched - present == set()
+
+
 def test_the_migrated_schema_matches_the_models(migrated_database: str) -> None:
     differences = schema_differences(migrated_database, SQLModel.metadata)
 
