@@ -1,17 +1,21 @@
 """Gathering what the gates look at, for one value stream or a whole portfolio.
 
 The number of queries is fixed, whatever the number of value streams: every query
-groups by value stream. Gates are kept between requests under each stream's stored
-revision (`core.workflow.kept`, applied by `phases.gates_of`), so facts are gathered
-for the streams changed since. Facts already gathered in the same unit of work (another
-alias of the same portfolio, a stream's gate next to its export) come from the
-session's memo (`core.memo`), as do map metrics.
+groups by value stream, and the five counts a gate needs share one statement. Gates
+are kept between requests under each stream's stored revision (`core.workflow.kept`,
+applied by `phases.gates_of`), so facts are gathered for the streams changed since.
+Facts already gathered in the same unit of work (another alias of the same portfolio, a
+stream's gate next to its export) come from the session's memo (`core.memo`), as do map
+metrics.
 """
 
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import Integer, String, cast, literal, null, union_all
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,12 +67,8 @@ async def _gather(
     by_id = {s.id: s for s in streams}
     people = await _participants(session, ids)
     deliverables = await _deliverables(session, by_id, playbook)
-    risks = await _counts(session, Risk, ids)
-    actions = await _action_items(session, by_id)
-    signoffs = await _signoffs(session, by_id)
+    counted = await _counts(session, by_id)
     map_facts, finding_counts = await _maps(session, by_id)
-    targets = await _counts(session, FlowTarget, ids)
-    milestones = await _counts(session, Milestone, ids)
     backlog = await _backlog(session, ids)
     return {
         s.id: GateFacts(
@@ -76,15 +76,15 @@ async def _gather(
             phase=s.phase,
             participants=tuple(people.get(s.id, ())),
             deliverables=deliverables.get(s.id, {}),
-            risks=risks.get(s.id, 0),
-            action_items=actions.get(s.id, {}),
-            sponsor_signoffs=signoffs.get(s.id, 0),
+            risks=counted.risks.get(s.id, 0),
+            action_items=counted.actions.get(s.id, {}),
+            sponsor_signoffs=counted.signoffs.get(s.id, 0),
             has_vsm_owner=s.owner_id is not None,
             maps=tuple(map_facts.get(s.id, ())),
             findings_total=finding_counts.get(s.id, (0, 0))[0],
             findings_untriaged=finding_counts.get(s.id, (0, 0))[1],
-            targets=targets.get(s.id, 0),
-            milestones=milestones.get(s.id, 0),
+            targets=counted.targets.get(s.id, 0),
+            milestones=counted.milestones.get(s.id, 0),
             backlog=tuple(backlog.get(s.id, ())),
         )
         for s in streams
@@ -139,55 +139,76 @@ async def _deliverables(
     return result
 
 
-async def _counts(
-    session: AsyncSession, model: type[Risk | FlowTarget | Milestone], ids: list[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    rows = await session.exec(
-        select(model.value_stream_id, func.count())
+@dataclass
+class _Counted:
+    """The records a gate counts, per stream: risks, targets and milestones; action items
+    of the current cycle by phase; sponsor sign-offs of the phase the stream is in."""
+
+    risks: dict[uuid.UUID, int] = field(default_factory=dict)
+    targets: dict[uuid.UUID, int] = field(default_factory=dict)
+    milestones: dict[uuid.UUID, int] = field(default_factory=dict)
+    actions: dict[uuid.UUID, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    signoffs: dict[uuid.UUID, int] = field(default_factory=dict)
+
+
+async def _counts(session: AsyncSession, streams: dict[uuid.UUID, ValueStream]) -> _Counted:
+    """Five counts in one statement (UNION ALL), each grouped by stream (and by cycle and
+    phase where the gate asks for one of them): one round trip instead of five."""
+    ids = list(streams)
+    no_cycle = cast(null(), Integer)
+    no_phase = cast(null(), String)
+    parts = [
+        select_columns(
+            literal(name, String).label("kind"),
+            col(model.value_stream_id).label("stream_id"),
+            no_cycle.label("cycle"),
+            no_phase.label("phase"),
+            func.count().label("n"),
+        )
         .where(col(model.value_stream_id).in_(ids))
         .group_by(col(model.value_stream_id))
-    )
-    return dict(rows.all())
-
-
-async def _action_items(
-    session: AsyncSession, streams: dict[uuid.UUID, ValueStream]
-) -> dict[uuid.UUID, dict[str, int]]:
-    """Action items (not parking-lot entries) of the current cycle, per phase."""
-    rows = await session.exec(
-        select(ActionItem.value_stream_id, ActionItem.cycle, ActionItem.phase, func.count())
-        .where(col(ActionItem.value_stream_id).in_(list(streams)))
-        .where(ActionItem.kind == ActionKind.action.value)
+        for name, model in (("risks", Risk), ("targets", FlowTarget), ("milestones", Milestone))
+    ]
+    parts.append(
+        select_columns(
+            literal("actions", String),
+            col(ActionItem.value_stream_id),
+            col(ActionItem.cycle),
+            col(ActionItem.phase),
+            func.count(),
+        )
+        .where(col(ActionItem.value_stream_id).in_(ids))
+        .where(col(ActionItem.kind) == ActionKind.action.value)
         .group_by(col(ActionItem.value_stream_id), col(ActionItem.cycle), col(ActionItem.phase))
     )
-    result: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
-    for stream_id, cycle, phase, n in rows:
-        if streams[stream_id].cycle == cycle:
-            result[stream_id][phase] = n
-    return result
-
-
-async def _signoffs(
-    session: AsyncSession, streams: dict[uuid.UUID, ValueStream]
-) -> dict[uuid.UUID, int]:
-    """Sign-offs given in the phase the stream is in now, in its current cycle."""
-    rows = await session.exec(
-        select(
-            SponsorSignoff.value_stream_id, SponsorSignoff.cycle, SponsorSignoff.phase, func.count()
+    parts.append(
+        select_columns(
+            literal("signoffs", String),
+            col(SponsorSignoff.value_stream_id),
+            col(SponsorSignoff.cycle),
+            col(SponsorSignoff.phase),
+            func.count(),
         )
-        .where(col(SponsorSignoff.value_stream_id).in_(list(streams)))
+        .where(col(SponsorSignoff.value_stream_id).in_(ids))
         .group_by(
             col(SponsorSignoff.value_stream_id),
             col(SponsorSignoff.cycle),
             col(SponsorSignoff.phase),
         )
     )
-    result: dict[uuid.UUID, int] = {}
-    for stream_id, cycle, phase, n in rows:
+    counted = _Counted()
+    statement: Any = union_all(*parts)
+    for kind, stream_id, cycle, phase, n in await session.exec(statement):
         stream = streams[stream_id]
-        if cycle == stream.cycle and phase == stream.phase:
-            result[stream_id] = n
-    return result
+        if kind == "actions":
+            if cycle == stream.cycle:
+                counted.actions[stream_id][phase] = n
+        elif kind == "signoffs":
+            if cycle == stream.cycle and phase == stream.phase:
+                counted.signoffs[stream_id] = n
+        else:
+            getattr(counted, kind)[stream_id] = n
+    return counted
 
 
 async def _maps(
