@@ -26,6 +26,7 @@ from core.plugins import build_plugin_manager
 from core.unit_of_work import UnitOfWork
 from tests import dbs
 from tests.api_client import Api
+from tests.clock import ManualClock
 from tests.factories import Factory
 from tests.scratch import make_scratch, remove_scratch
 
@@ -217,6 +218,21 @@ def admin_factory(admin: Api) -> Factory:
 def outsider_factory(outsider: Api) -> Factory:
     """Makes data in the other organization, which the tenant must never see."""
     return Factory(outsider)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def clocked(
+    settings: Settings, plugin_manager: Any, clock: ManualClock, tenant: Tenant
+) -> Iterator[Api]:
+    """The editor of the tenant, calling an app that runs on `clock`: a test moves time
+    forward instead of waiting for it."""
+    with TestClient(create_app(settings, plugins=plugin_manager, clock=clock)) as test_client:
+        yield Api(test_client, tenant.secrets[Role.editor])
 
 
 @pytest.fixture

@@ -109,6 +109,12 @@ class Factory:
         url = f"/api/v1/value-streams/{stream['id']}/backlog-items"
         return self.api.ok(self.api.post(url, body), 201)
 
+    def finish(self, item: dict[str, Any], owner: dict[str, Any]) -> dict[str, Any]:
+        """Mark a backlog item done, `owner` accountable for it; answers the item."""
+        body = {"status": "done", "owner_id": owner["id"]}
+        url = f"/api/v1/backlog-items/{item['id']}"
+        return self.api.ok(self.api.patch(url, body, if_match=item["version"]))
+
     def milestone(self, stream: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         body = {"name": unique("Milestone"), "due_date": "2027-03-31", **overrides}
         url = f"/api/v1/value-streams/{stream['id']}/milestones"

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.fields import fields_named
 from api.graphql.children import mutation
 from api.graphql.context import Info
-from api.graphql.convert import input_type, list_of, output_type
+from api.graphql.convert import gql_enum, input_type, list_of, output_type
 from api.graphql.cost import Cost
 from api.graphql.foundation import parse_id
 from api.graphql.inputs import Filters, plain
@@ -72,6 +72,7 @@ FlowReportType = output_type(FlowReport, "FlowReport")
 ForecastDateType = output_type(forecasts.ForecastDate, "ForecastDate")
 ForecastCountType = output_type(forecasts.ForecastCount, "ForecastCount")
 ForecastType = output_type(forecasts.Forecast, "Forecast", description=forecasts.Forecast.__doc__)
+gql_enum(forecasts.ForecastSource)
 AgingItemType = output_type(AgingItem, "AgingItem")
 AgeByTypeType = output_type(AgeByType, "AgeByType")
 WorkItemAgeReportType = output_type(
@@ -154,9 +155,9 @@ class Query:
     @strawberry.field(
         graphql_type=ForecastType | None,
         directives=[Cost(weight=1000)],
-        description="A Monte Carlo forecast from the delivery's throughput history: by which "
-        "day the remaining items are done, and how many are done by a day, at 50, 85 and 95 % "
-        "confidence.",
+        description="A Monte Carlo forecast from the delivery's (or, with source: backlog, "
+        "the transformation backlog's) throughput history: by which day the remaining items "
+        "are done, and how many are done by a day, at 50, 85 and 95 % confidence.",
     )
     async def delivery_forecast(
         self,
@@ -168,6 +169,9 @@ class Query:
         history_days: int = DEFAULT_HISTORY_DAYS,
         trials: int = forecasts.DEFAULT_TRIALS,
         seed: int = 0,
+        source: Annotated[
+            forecasts.ForecastSource, strawberry.argument(description=forecasts.SOURCE_HELP)
+        ] = forecasts.ForecastSource.delivery,
     ) -> forecasts.Forecast:
         return await forecasts.forecast(
             info.context.session,
@@ -179,6 +183,7 @@ class Query:
             history_days=history_days,
             trials=trials,
             seed=seed,
+            source=forecasts.ForecastSource(source),
         )
 
     @strawberry.field(

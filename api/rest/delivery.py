@@ -241,8 +241,8 @@ class DeliveryController(Controller):
 
     @get(
         "/forecast",
-        summary="Monte Carlo forecast from the delivery's throughput: when the remaining "
-        "items are done, how many are done by a date",
+        summary="Monte Carlo forecast from the delivery's or the backlog's throughput: when "
+        "the remaining items are done, how many are done by a date",
     )
     async def get_forecast(
         self,
@@ -251,7 +251,12 @@ class DeliveryController(Controller):
         value_stream_id: FromPath[uuid.UUID],
         remaining: Annotated[
             int | None,
-            Parameter(ge=1, le=forecasts.MAX_REMAINING, description="items still to do: asks when"),
+            Parameter(
+                ge=1,
+                le=forecasts.MAX_REMAINING,
+                description="items still to do: asks when (for the backlog: its open items "
+                "when left out)",
+            ),
         ] = None,
         by: Annotated[
             date | None, Parameter(description="a day (UTC): asks how many are done by then")
@@ -273,6 +278,9 @@ class DeliveryController(Controller):
         seed: Annotated[
             int, Parameter(ge=0, le=forecasts.MAX_SEED, description="the random generator's seed")
         ] = 0,
+        source: Annotated[
+            forecasts.ForecastSource, Parameter(description=forecasts.SOURCE_HELP)
+        ] = forecasts.ForecastSource.delivery,
     ) -> forecasts.Forecast:
         return await forecasts.forecast(
             session,
@@ -284,6 +292,7 @@ class DeliveryController(Controller):
             history_days=history_days,
             trials=trials,
             seed=seed,
+            source=source,
         )
 
 

@@ -7,13 +7,14 @@ backlog is `placement`'s job, which lists show it `listing`'s.
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.backlog import listing, placement, raci
-from core.backlog.ownership import RaciRole, is_committed
+from core.backlog.ownership import BacklogStatus, RaciRole, is_committed
 from core.backlog.references import same_stream_ids, stream_step_ids
 from core.errors import ValidationFailed
 from core.models.backlog import (
@@ -30,6 +31,7 @@ from core.pagination import PageOrder
 from core.services import crud, reads
 from core.services.children import ChildService
 from core.services.filters import ListFilter
+from core.types import utcnow
 
 
 class BacklogService(ChildService[BacklogItem]):
@@ -50,6 +52,7 @@ class BacklogService(ChildService[BacklogItem]):
             raise _needs_owner()
         values["rank"] = await placement.rank_for_new_item(session, actor, stream.id, after_id)
         values["wsjf_sort"] = _wsjf_sort(values)
+        values["done_at"] = done_at(values["status"])
         return values
 
     async def create(
@@ -86,6 +89,8 @@ class BacklogService(ChildService[BacklogItem]):
         owner = changes.get("owner_id", obj.owner_id) if "owner_id" in changes else obj.owner_id
         if is_committed(status) and owner is None:
             raise _needs_owner()
+        if "status" in changes and changes["status"] != obj.status:
+            changes["done_at"] = done_at(changes["status"])
         if any(name in changes for name in WSJF_INPUTS):
             merged = {name: changes.get(name, getattr(obj, name)) for name in WSJF_INPUTS}
             changes["wsjf_sort"] = _wsjf_sort(merged)
@@ -117,6 +122,15 @@ class BacklogService(ChildService[BacklogItem]):
                 e if isinstance(e, dict) else e.model_dump() for e in values["expected_effects"]
             ]
         return values
+
+
+def done_at(status: str) -> datetime | None:
+    """When an item reaching `status` now was done: now for done, nothing otherwise.
+
+    Reopening an item clears it, so a realised effect is measured from the last time
+    the item was done, never from a finish it no longer has.
+    """
+    return utcnow() if status == BacklogStatus.done else None
 
 
 def _needs_owner() -> ValidationFailed:

@@ -1,17 +1,20 @@
-"""Monte Carlo forecasts of a value stream's delivery (`core.metrics.forecast`): the
-throughput history is read as a count per UTC day of the work items finished, and the
-trials run off the event loop."""
+"""Monte Carlo forecasts of a value stream (`core.metrics.forecast`) from one of two
+throughput histories: its delivery (work items finished per UTC day) or its
+transformation backlog (backlog items done per UTC day, by the time each last reached
+done). The trials run off the event loop."""
 
+import enum
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, literal, select
+from sqlalchemy import Column, func, literal, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import offload
 from core.actor import Actor
+from core.backlog.ownership import BacklogStatus
 from core.delivery.flow_metrics import (
     DEFAULT_HISTORY_DAYS,
     ITEMS,
@@ -22,6 +25,8 @@ from core.delivery.flow_metrics import (
 )
 from core.errors import ValidationFailed
 from core.metrics import forecast as simulation
+from core.models.backlog import BacklogItem
+from core.models.base import table_of
 from core.models.value_stream import ValueStream
 from core.services import crud
 from core.types import utcnow
@@ -36,6 +41,27 @@ METHOD = (
     "random (with replacement) from the days of the history, zeros included; a confidence "
     "is read from the trials by nearest rank"
 )
+
+
+class ForecastSource(enum.StrEnum):
+    """Whose throughput history a forecast replays."""
+
+    delivery = "delivery"
+    backlog = "backlog"
+
+
+SOURCE_HELP = (
+    "whose throughput history to replay: delivery (work items finished per day, from the "
+    "ingested delivery data) or backlog (transformation backlog items done per day, by "
+    "the time each last reached done). For the backlog, remaining defaults to its open "
+    "items: those neither done nor dropped"
+)
+BACKLOG = table_of(BacklogItem)
+THROUGHPUT: dict[ForecastSource, tuple[Column[Any], Column[Any], str]] = {
+    ForecastSource.delivery: (ITEMS.c.value_stream_id, ITEMS.c.finished_at, "work item finished"),
+    ForecastSource.backlog: (BACKLOG.c.value_stream_id, BACKLOG.c.done_at, "backlog item done"),
+}
+"""Per source: the stream column, the moment an item counts as finished, and its words."""
 
 
 class ForecastDate(BaseModel):
@@ -56,14 +82,25 @@ class Forecast(BaseModel):
     """When the remaining items will be done, and how many will be done by a date."""
 
     value_stream_id: uuid.UUID
+    source: ForecastSource = Field(
+        default=ForecastSource.delivery, description="whose throughput history was replayed"
+    )
     start: date = Field(description="the first day forecast (UTC)")
     history_start: date = Field(description="the first day of the throughput history")
     history_days: int = Field(description="days of history, ending the day before `start`")
-    history_items: int = Field(description="work items finished in the history")
+    history_items: int = Field(
+        description="items finished in the history: work items for the delivery, backlog "
+        "items done for the backlog"
+    )
     trials: int
     seed: int = Field(description="the same seed, history and parameters give the same answer")
     method: str = Field(examples=[METHOD])
     remaining: int | None = Field(description="the items the `when` answer is for")
+    remaining_counted: bool = Field(
+        default=False,
+        description="true when remaining was not asked for and is the backlog's open items "
+        "(neither done nor dropped) at the time of asking",
+    )
     when: list[ForecastDate] | None = Field(
         description="by which day the remaining items are done, at each confidence"
     )
@@ -84,16 +121,29 @@ async def forecast(
     history_days: int = DEFAULT_HISTORY_DAYS,
     trials: int = DEFAULT_TRIALS,
     seed: int = 0,
+    source: ForecastSource = ForecastSource.delivery,
 ) -> Forecast:
-    """A forecast of when `remaining` items are done and of how many are done by `by`."""
+    """A forecast of when `remaining` items are done and of how many are done by `by`.
+
+    The backlog knows what remains of it, so there `remaining` defaults to its open
+    items; the delivery data does not, so there it must be asked for.
+    """
     first = start or utcnow().date()
-    _check(remaining, by, first, history_days, trials, seed)
+    counted = source is ForecastSource.backlog and remaining is None
+    _check(remaining, by, first, history_days, trials, seed, may_count=counted)
     await crud.get(session, actor, ValueStream, value_stream_id)
+    if counted:
+        remaining = await open_items(session, value_stream_id) or None
+        if remaining is None and by is None:
+            raise ValidationFailed(
+                "the backlog has no open items left to forecast: ask for remaining or by",
+                field="remaining",
+            )
     history_start = first - timedelta(days=history_days)
-    history = await _daily_throughput(session, value_stream_id, history_start, first)
+    history = await _daily_throughput(session, source, value_stream_id, history_start, first)
     if sum(history) == 0:
         raise ValidationFailed(
-            "no work item finished in the history to forecast from: widen history_days",
+            f"no {THROUGHPUT[source][2]} in the history to forecast from: widen history_days",
             field="history_days",
         )
     span = None if by is None else (by - first).days + 1
@@ -117,6 +167,7 @@ async def forecast(
         ]
     return Forecast(
         value_stream_id=value_stream_id,
+        source=source,
         start=first,
         history_start=history_start,
         history_days=history_days,
@@ -125,6 +176,7 @@ async def forecast(
         seed=seed,
         method=METHOD,
         remaining=remaining,
+        remaining_counted=counted and remaining is not None,
         when=when,
         by=by,
         how_many=how_many,
@@ -144,6 +196,8 @@ def _check(
     history_days: int,
     trials: int,
     seed: int,
+    *,
+    may_count: bool = False,
 ) -> None:
     today = utcnow().date()
     if abs((first - today).days) > MAX_START_OFFSET_DAYS:
@@ -152,7 +206,7 @@ def _check(
         )
     if not 0 <= seed <= MAX_SEED:
         raise ValidationFailed(f"seed must be between 0 and {MAX_SEED}", field="seed")
-    if remaining is None and by is None:
+    if remaining is None and by is None and not may_count:
         raise ValidationFailed(
             "ask for remaining (when), by (how many), or both", field="remaining"
         )
@@ -172,18 +226,33 @@ def _check(
         )
 
 
+async def open_items(session: AsyncSession, value_stream_id: uuid.UUID) -> int:
+    """The stream's backlog items still to do: neither done nor dropped."""
+    closed = [BacklogStatus.done.value, BacklogStatus.dropped.value]
+    statement: Any = select(func.count()).where(
+        BACKLOG.c.value_stream_id == literal(value_stream_id, BACKLOG.c.value_stream_id.type),
+        BACKLOG.c.status.not_in(closed),
+    )
+    return int((await session.exec(statement)).scalar_one())
+
+
 async def _daily_throughput(
-    session: AsyncSession, value_stream_id: uuid.UUID, start: date, end: date
+    session: AsyncSession,
+    source: ForecastSource,
+    value_stream_id: uuid.UUID,
+    start: date,
+    end: date,
 ) -> list[int]:
-    """Work items finished on each UTC day of ``[start, end)``, zeros included: the flow
-    report's day buckets."""
+    """Items of `source` finished on each UTC day of ``[start, end)``, zeros included: the
+    flow report's day buckets."""
+    stream_column, finished, _words = THROUGHPUT[source]
     windows = calendar_windows(_midnight(start), _midnight(end), "day")
     w = windows_table(windows)
-    stream = literal(value_stream_id, ITEMS.c.value_stream_id.type)
+    stream = literal(value_stream_id, stream_column.type)
     statement: Any = (
         select(w.c.b, func.count())
         .select_from(
-            w.join(ITEMS, (ITEMS.c.value_stream_id == stream) & in_window(w, ITEMS.c.finished_at))
+            w.join(stream_column.table, (stream_column == stream) & in_window(w, finished))
         )
         .group_by(w.c.b)
     )

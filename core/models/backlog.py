@@ -14,7 +14,7 @@ from core.backlog.ownership import BacklogStatus, RaciRole
 from core.metrics.wsjf import wsjf
 from core.models.base import Entity
 from core.ranges import MetricValue
-from core.types import JSONType, utcnow
+from core.types import JSONType, UTCDateTime, utcnow
 
 RANK_LENGTH = 64
 RANK_TYPE = String(RANK_LENGTH).with_variant(String(RANK_LENGTH, collation="C"), "postgresql")
@@ -48,6 +48,11 @@ class ExpectedEffectInput(ExpectedEffect):
 
 
 WsjfScore = int | None
+DONE_AT = (
+    "when the item last reached done, set by the service when its status becomes done and "
+    "cleared when it is reopened; null while not done, and for an item done before the "
+    "service kept this whose audit trail does not say when"
+)
 
 
 class BacklogFields(SQLModel):
@@ -90,6 +95,7 @@ class BacklogItem(BacklogFields, Entity, table=True):
     finding_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
     step_ids: list[str] = Field(default_factory=list, sa_type=JSONType)
     expected_effects: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def wsjf(self) -> float | None:
@@ -178,6 +184,7 @@ class BacklogRead(BacklogFields):
     finding_ids: list[uuid.UUID]
     step_ids: list[uuid.UUID]
     expected_effects: list[ExpectedEffect]
+    done_at: datetime | None = Field(default=None, description=DONE_AT)
     overdue: bool
     version: int
     created_at: datetime

@@ -1,7 +1,10 @@
-"""Parity cases of the transformation backlog: items, ranking, RACI, dependencies, milestones."""
+"""Parity cases of the transformation backlog: items, ranking, RACI, dependencies, milestones,
+its forecast and its items' effects."""
 
+from datetime import timedelta
 from typing import Any
 
+from core.types import utcnow
 from tests.api_client import Api
 from tests.factories import Factory
 from tests.parity.crud import (
@@ -141,6 +144,33 @@ def _items_of_two_owners(factory: Factory, twin: Twin) -> Twin:
     )
     factory.backlog_item(stream, title="Automate billing", due_date="2020-01-31")
     return twin
+
+
+def _partly_done(factory: Factory, _admin: Factory) -> Twin:
+    """Three items done today, two open: a history and what remains of the backlog."""
+    stream, owner = factory.value_stream(), factory.person()
+    for title in ("Map the intake", "Automate approval", "Train the approvers"):
+        factory.finish(factory.backlog_item(stream, title=title), owner)
+    for title in ("Automate billing", "Retire the old form"):
+        factory.backlog_item(stream, title=title)
+    tomorrow = utcnow().date() + timedelta(days=1)
+    return {"stream": stream, "start": tomorrow, "by": tomorrow + timedelta(days=6)}
+
+
+def _backlog_forecast_by_graphql(api: Api, twin: Twin) -> Any:
+    text = (
+        "query($s: ID!, $start: Date!, $by: Date!) { deliveryForecast(valueStreamId: $s, "
+        "source: backlog, start: $start, by: $by, historyDays: 7, trials: 500) { "
+        f"{selection('Forecast')} }} }}"
+    )
+    found = graphql_data(
+        api,
+        text,
+        s=twin["stream"]["id"],
+        start=twin["start"].isoformat(),
+        by=twin["by"].isoformat(),
+    )
+    return comparable(found["deliveryForecast"])
 
 
 CASES: list[Case | QueryCase] = [
@@ -352,5 +382,23 @@ CASES: list[Case | QueryCase] = [
                 s=t["stream"]["id"],
             )["backlog"]["edges"]
         ],
+    ),
+    QueryCase(
+        name="a Monte Carlo forecast of the backlog's open items",
+        rest=("GET /api/v1/value-streams/{value_stream_id}/forecast",),
+        graphql=("deliveryForecast",),
+        arrange=_partly_done,
+        via_rest=lambda api, t: comparable(
+            rest_json(
+                api,
+                f"/api/v1/value-streams/{t['stream']['id']}/forecast",
+                source="backlog",
+                start=t["start"].isoformat(),
+                by=t["by"].isoformat(),
+                history_days=7,
+                trials=500,
+            )
+        ),
+        via_graphql=_backlog_forecast_by_graphql,
     ),
 ]

@@ -5,41 +5,23 @@ the app's requests, for every stored time and every rule, and the token cache co
 seconds on it; another app, and code outside any request, keep the system clock.
 """
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
 from core.config import Settings
-from core.models.token import Role
 from core.types import utcnow
 from tests.api_client import Api
 from tests.clock import ManualClock
-from tests.conftest import Tenant
 from tests.factories import Factory
 
 A_MONTH = timedelta(days=30)
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
 def client_of(settings: Settings, plugins: Any, clock: ManualClock | None) -> Any:
     return TestClient(create_app(settings, plugins=plugins, clock=clock))
-
-
-@pytest.fixture
-def clocked(
-    settings: Settings, plugin_manager: Any, clock: ManualClock, tenant: Tenant
-) -> Iterator[Api]:
-    """The editor of the tenant, calling an app that runs on `clock`."""
-    with client_of(settings, plugin_manager, clock) as client:
-        yield Api(client, tenant.secrets[Role.editor])
 
 
 def created_at(answer: dict[str, Any]) -> datetime:
