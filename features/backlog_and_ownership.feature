@@ -6,6 +6,9 @@ Feature: The transformation backlog and who owns it
   blocked or done) has exactly one accountable owner, the A of its RACI: with none
   nobody answers for it, with two each can assume the other does. Items may depend on
   one another, never in a circle. A roadmap milestone shows how much of its work is done.
+  An item may promise an effect on a flow or map metric; once it is done, the change
+  measured over equal windows before and after it stands beside the promise. The pace
+  at which items get done forecasts when the rest of the backlog will be.
 
   Background:
     Given a new value stream
@@ -99,3 +102,19 @@ Feature: The transformation backlog and who owns it
       | Choose a CI server   | dropped  |
       | Train the testers    | proposed |
     Then "Release automation live" is 66.7% done, 2 of 3 items
+
+  Scenario: A done item shows the change it made beside the change it promised
+    Given the backlog holds "Deploy on every merge", expected to raise the deployment frequency by 1 deployments per day
+    And the pipeline deployed every other day over the last 30 days
+    When the team marks "Deploy on every merge" done with Olga accountable
+    Then the change "Deploy on every merge" made to the deployment frequency awaits the 30 days after it
+    When 30 days have passed
+    And the pipeline reports deploying 3 times every 2 days since "Deploy on every merge" was done
+    Then "Deploy on every merge" moved the deployment frequency from 0.5 to 1.5 deployments per day, a change of 1: 100% of the promise
+
+  Scenario: The pace of the backlog forecasts when the rest of it is done
+    Given the team got 2 backlog items done on each of the last 3 days
+    And 4 more items are still open and 1 was dropped
+    When the team asks when the open items of the backlog will be done, from the last 3 days
+    Then the forecast counts 4 open items
+    And at 85% confidence they are done within 2 days

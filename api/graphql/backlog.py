@@ -14,11 +14,12 @@ from api.graphql.foundation import PersonType, load_person, parse_id
 from api.graphql.inputs import Filters, to_model
 from api.graphql.loaders import load, nothing
 from api.graphql.relay import Connection, connection, connection_of, page_args
-from core.backlog import dependencies, listing, placement, raci
+from core.backlog import dependencies, effects, listing, placement, raci
 from core.backlog.items import items
 from core.backlog.listing import BacklogFilter
 from core.backlog.milestones import milestone_progress, milestones
 from core.backlog.ownership import RaciRole
+from core.metrics.effects import DEFAULT_WINDOW_DAYS
 from core.metrics.target_progress import ProgressRead
 from core.models.backlog import (
     BacklogCreate,
@@ -157,6 +158,14 @@ class _TargetOf:
 TargetType = output_type(TargetRead, "FlowTarget", _TargetOf, ahead=("id", "value_stream_id"))
 
 
+RealisedEffectType = output_type(
+    effects.RealisedEffect, "RealisedEffect", description=effects.RealisedEffect.__doc__
+)
+ItemEffectsType = output_type(
+    effects.ItemEffects, "BacklogItemEffects", description=effects.ItemEffects.__doc__
+)
+WINDOW_DAYS = "days of each window compared, before and after an item was done"
+
 BacklogMoveInput = input_type(BacklogMove, "BacklogMoveInput", partial=True)
 TargetFromMapsInput = input_type(TargetFromMaps, "TargetFromMapsInput")
 
@@ -186,6 +195,45 @@ class Query:
             cursor=after,
         )
         return connection(page)
+
+    @strawberry.field(
+        description="An item's expected effects, each beside the change measured before and "
+        f"after it was done: {effects.RULE}.",
+        graphql_type=ItemEffectsType | None,
+        directives=[Cost(weight=100)],
+    )
+    async def backlog_item_effects(
+        self,
+        info: Info,
+        item_id: strawberry.ID,
+        window_days: Annotated[
+            int, strawberry.argument(description=WINDOW_DAYS)
+        ] = DEFAULT_WINDOW_DAYS,
+    ) -> effects.ItemEffects:
+        return await effects.item_effects(
+            info.context.session, info.context.actor, parse_id(item_id, "itemId"), window_days
+        )
+
+    @strawberry.field(
+        description="A stream's done items that expected an effect, most recently done first, "
+        "each beside the change measured.",
+        graphql_type=list_of(ItemEffectsType) | None,
+        directives=[Cost(weight=100)],
+    )
+    async def backlog_effects(
+        self,
+        info: Info,
+        value_stream_id: strawberry.ID,
+        window_days: Annotated[
+            int, strawberry.argument(description=WINDOW_DAYS)
+        ] = DEFAULT_WINDOW_DAYS,
+    ) -> list[effects.ItemEffects]:
+        return await effects.stream_effects(
+            info.context.session,
+            info.context.actor,
+            parse_id(value_stream_id, "valueStreamId"),
+            window_days,
+        )
 
     @strawberry.field(graphql_type=TargetType | None)
     async def target(self, info: Info, id: strawberry.ID) -> FlowTarget:

@@ -1,17 +1,19 @@
 """REST for the transformation backlog, its RACI and dependencies, and roadmap milestones."""
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.rest.children import child_resource
 from api.rest.common import versioned
 from core.actor import Actor
-from core.backlog import dependencies, placement, raci
+from core.backlog import dependencies, effects, placement, raci
 from core.backlog.items import items
 from core.backlog.milestones import milestone_reads, milestones
+from core.metrics.effects import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from core.models.backlog import (
     BacklogCreate,
     BacklogMove,
@@ -26,6 +28,15 @@ from core.models.backlog import (
     backlog_read,
 )
 from core.services.crud import ExpectedVersion
+
+WindowDays = Annotated[
+    int,
+    Parameter(
+        ge=1,
+        le=MAX_WINDOW_DAYS,
+        description="days of each window compared, before and after an item was done",
+    ),
+]
 
 
 class BacklogActionsController(Controller):
@@ -48,6 +59,36 @@ class BacklogActionsController(Controller):
             session, actor, item_id, data, expected_version=expected_version
         )
         return versioned(backlog_read(item), item.version)
+
+    @get(
+        "/backlog-items/{item_id:uuid}/effects",
+        summary="The item's expected effects, each beside the change measured before and "
+        "after it was done",
+        description=effects.RULE,
+    )
+    async def get_effects(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        item_id: FromPath[uuid.UUID],
+        window_days: WindowDays = DEFAULT_WINDOW_DAYS,
+    ) -> effects.ItemEffects:
+        return await effects.item_effects(session, actor, item_id, window_days)
+
+    @get(
+        "/value-streams/{value_stream_id:uuid}/backlog-effects",
+        summary="The done items that expected an effect, most recently done first, each "
+        "beside the change measured",
+        description=effects.RULE,
+    )
+    async def get_stream_effects(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        value_stream_id: FromPath[uuid.UUID],
+        window_days: WindowDays = DEFAULT_WINDOW_DAYS,
+    ) -> list[effects.ItemEffects]:
+        return await effects.stream_effects(session, actor, value_stream_id, window_days)
 
     @get("/backlog-items/{item_id:uuid}/raci", summary="Who is R, A, C, I for the item")
     async def list_raci(

@@ -7,10 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import Field as PydanticField
+from pydantic import ValidationInfo, field_validator
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.backlog.ownership import BacklogStatus, RaciRole
+from core.metrics import units
 from core.metrics.wsjf import wsjf
 from core.models.base import Entity
 from core.ranges import MetricValue
@@ -31,20 +33,66 @@ class ItemType(enum.StrEnum):
 
 
 class ExpectedEffect(SQLModel):
-    """What an item is expected to move: e.g. lead_time by -20 %."""
+    """What an item is expected to move, e.g. lead_time by -5 days.
+
+    Read back as stored: an effect kept before its metric and unit were checked still
+    reads, and its realised effect says why it cannot be measured.
+    """
 
     model_config = {"extra": "forbid"}
 
     metric: str = Field(min_length=1, max_length=60)
     change: float | None = None
-    unit: str | None = Field(default=None, max_length=20)
+    unit: str | None = Field(default=None, max_length=30)
     note: str | None = Field(default=None, max_length=500)
 
 
-class ExpectedEffectInput(ExpectedEffect):
-    """An expected effect as a client sends it: its change a finite, bounded number."""
+EFFECT_METRICS: tuple[str, ...] = tuple(units.QUANTITIES)
+"""The metrics an effect may be expected on: the flow and map metrics targets are set on,
+which the service measures; a target's custom metric it cannot."""
 
-    change: MetricValue | None = None
+
+class ExpectedEffectInput(ExpectedEffect):
+    """An expected effect as a client sends it: a metric the service measures, a finite
+    change, in one of the metric's units (its stored unit when left out)."""
+
+    metric: str = Field(
+        min_length=1,
+        max_length=60,
+        description="the metric the item should move, a key targets use: "
+        + ", ".join(EFFECT_METRICS),
+    )
+    change: MetricValue | None = Field(
+        default=None, description="the expected change, in unit: negative for a fall"
+    )
+    unit: str | None = PydanticField(
+        default=None,
+        max_length=30,
+        validate_default=True,
+        description=f"the unit of change; one of the metric's units ({units.describe_units()})"
+        ". Default: the metric's stored unit",
+    )
+
+    @field_validator("metric")
+    @classmethod
+    def _measured_metric(cls, metric: str) -> str:
+        if metric not in EFFECT_METRICS:
+            raise ValueError(
+                f"{metric!r} is not a metric the service measures: use one of "
+                + ", ".join(EFFECT_METRICS)
+            )
+        return metric
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_of_metric(cls, unit: str | None, info: ValidationInfo) -> str | None:
+        metric = info.data.get("metric")
+        if metric is None:
+            return unit
+        try:
+            return units.unit_for(metric, unit)
+        except units.UnknownUnit as exc:
+            raise ValueError(str(exc)) from exc
 
 
 WsjfScore = int | None

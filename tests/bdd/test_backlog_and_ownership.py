@@ -5,6 +5,7 @@ Items are named by their titles and people by their first names; both are made t
 the API on first mention.
 """
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import parse
@@ -15,6 +16,7 @@ from tests.api_client import Api
 from tests.bdd import world
 from tests.bdd.steps import refused
 from tests.bdd.world import Stream
+from tests.clock import ManualClock
 from tests.factories import Factory
 
 scenarios("backlog_and_ownership.feature")
@@ -310,3 +312,133 @@ def milestone_progress(
 ) -> None:
     read = editor.ok(editor.get(f"{world.API}/milestones/{milestones[name]['id']}"))
     assert read["progress"] == {"items": total, "done": done, "percent": percent}, read
+
+
+# -- expected and realised effects, and the backlog's forecast -------------------------------
+
+RAISE_OR_CUT = {"raise": 1, "cut": -1}
+METRICS = {"the deployment frequency": "deployment_frequency", "the flow time": "flow_time"}
+DAY = timedelta(days=1)
+
+
+@given(p('the backlog holds "{title}", expected to {way} {metric} by {change:Num} {unit}'))
+def backlog_with_expectation(
+    factory: Factory, stream: Stream, title: str, way: str, metric: str, change: float, unit: str
+) -> None:
+    effect = {"metric": METRICS[metric], "change": RAISE_OR_CUT[way] * change, "unit": unit}
+    factory.backlog_item({"id": stream.id}, title=title, expected_effects=[effect])
+
+
+@given(p("the pipeline deployed every other day over the last {days:d} days"))
+def deployed_every_other_day(
+    factory: Factory, stream: Stream, clock: ManualClock, days: int
+) -> None:
+    now = clock()
+    deployed = [now - days * DAY + (2 * k + 1) * DAY for k in range(days // 2)]
+    factory.ingest(
+        {"id": stream.id},
+        "deployments",
+        [{"external_id": f"B{n}", "deployed_at": t.isoformat()} for n, t in enumerate(deployed)],
+    )
+
+
+@when(p('the team marks "{title}" done with {name:Person} accountable'))
+def marks_done(
+    factory: Factory, editor: Api, stream: Stream, people: dict[str, Any], title: str, name: str
+) -> None:
+    factory.finish(item(editor, stream, title), person(factory, people, name))
+
+
+@when(
+    p('the pipeline reports deploying {times:d} times every {days:d} days since "{title}" was done')
+)
+def deploys_since(
+    factory: Factory, editor: Api, stream: Stream, times: int, days: int, title: str
+) -> None:
+    done = datetime.fromisoformat(item(editor, stream, title)["done_at"])
+    every = days * DAY / times
+    deployed = [done + k * every + timedelta(hours=1) for k in range(int(30 * DAY / every))]
+    factory.ingest(
+        {"id": stream.id},
+        "deployments",
+        [{"external_id": f"A{n}", "deployed_at": t.isoformat()} for n, t in enumerate(deployed)],
+    )
+
+
+def effect_on(api: Api, stream: Stream, title: str, metric: str) -> dict[str, Any]:
+    found = item(api, stream, title)
+    answer = api.ok(api.get(f"{item_url(found)}/effects"))
+    (effect,) = [e for e in answer["effects"] if e["metric"] == METRICS[metric]]
+    return effect
+
+
+@then(p('the change "{title}" made to {metric} awaits the {days:d} days after it'))
+def effect_awaits(editor: Api, stream: Stream, title: str, metric: str, days: int) -> None:
+    effect = effect_on(editor, stream, title, metric)
+    assert effect["status"] == "awaiting_data", effect
+    assert f"the {days} days after the item was done" in effect["reason"]
+    assert effect["change"] is None
+
+
+@then(
+    p(
+        '"{title}" moved {metric} from {before:Num} to {after:Num} {unit}, '
+        "a change of {change:Num}: {share:Num}% of the promise"
+    )
+)
+def effect_measured(
+    editor: Api,
+    stream: Stream,
+    title: str,
+    metric: str,
+    before: float,
+    after: float,
+    unit: str,
+    change: float,
+    share: float,
+) -> None:
+    effect = effect_on(editor, stream, title, metric)
+    assert (effect["status"], effect["unit"]) == ("measured", unit), effect
+    assert (effect["before"], effect["after"], effect["change"]) == (before, after, change)
+    assert effect["share_of_expected"] * 100 == pytest.approx(share)
+
+
+@given(p("the team got {count:d} backlog items done on each of the last {days:d} days"))
+def done_each_day(
+    factory: Factory, stream: Stream, clock: ManualClock, count: int, days: int
+) -> None:
+    owner = factory.person()
+    for day in range(days):
+        if day:
+            clock.advance(DAY)
+        for _ in range(count):
+            factory.finish(factory.backlog_item({"id": stream.id}), owner)
+    clock.advance(DAY)
+
+
+@given(p("{open_count:d} more items are still open and {dropped:d} was dropped"))
+def open_and_dropped(factory: Factory, stream: Stream, open_count: int, dropped: int) -> None:
+    for _ in range(open_count):
+        factory.backlog_item({"id": stream.id})
+    for _ in range(dropped):
+        factory.backlog_item({"id": stream.id}, status="dropped")
+
+
+@when(
+    p("the team asks when the open items of the backlog will be done, from the last {days:d} days"),
+    target_fixture="forecast",
+)
+def backlog_forecast(editor: Api, stream: Stream, clock: ManualClock, days: int) -> dict[str, Any]:
+    params = {"source": "backlog", "history_days": days, "start": clock().date().isoformat()}
+    return editor.ok(editor.get(f"{stream.url}/forecast", params=params))
+
+
+@then(p("the forecast counts {count:d} open items"))
+def forecast_counts(forecast: dict[str, Any], count: int) -> None:
+    assert (forecast["remaining"], forecast["remaining_counted"]) == (count, True)
+
+
+@then(p("at {confidence:d}% confidence they are done within {days:d} days"))
+def done_within(forecast: dict[str, Any], confidence: int, days: int) -> None:
+    (when,) = [w for w in forecast["when"] if w["confidence"] == confidence]
+    assert when["days"] == days, forecast

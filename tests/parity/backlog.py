@@ -6,6 +6,7 @@ from typing import Any
 
 from core.types import utcnow
 from tests.api_client import Api
+from tests.bdd import world
 from tests.factories import Factory
 from tests.parity.crud import (
     Resource,
@@ -171,6 +172,38 @@ def _backlog_forecast_by_graphql(api: Api, twin: Twin) -> Any:
         by=twin["by"].isoformat(),
     )
     return comparable(found["deliveryForecast"])
+
+
+EFFECTS = [
+    {"metric": "lead_time", "change": -2, "unit": "days", "note": "no second approval"},
+    {"metric": "flow_time", "change": -5, "unit": "days"},
+]
+
+
+def _remapped(factory: Factory, admin: Factory) -> Twin:
+    """An item done between two current-state maps: its lead time measured, its flow time
+    awaiting the days after it; an open item beside it."""
+    stream = world.create_stream(factory)
+    ref, owner = {"id": stream.id}, factory.person()
+    factory.step(factory.map(ref, kind="current"), process_time="PT4H", wait_time="P3D")
+    item = factory.backlog_item(ref, title="Drop the second approval", expected_effects=EFFECTS)
+    factory.backlog_item(ref, title="Automate billing", expected_effects=EFFECTS)
+    factory.finish(item, owner)
+    world.bring_to(admin.api, stream, "execution")
+    admin.api.ok(world.move(admin.api, stream, "iterate", force=True, justification="remap"), 201)
+    factory.step(factory.map(ref, kind="current"), process_time="PT4H", wait_time="P1D")
+    return {"stream": ref, "item": item}
+
+
+def _effects_by_graphql(root: str, argument: str, key: str) -> Any:
+    def read(api: Api, twin: Twin) -> Any:
+        text = (
+            f"query($i: ID!) {{ {root}({argument}: $i, windowDays: 14) {{ "
+            f"{selection('BacklogItemEffects')} }} }}"
+        )
+        return comparable(graphql_data(api, text, i=twin[key]["id"])[root])
+
+    return read
 
 
 CASES: list[Case | QueryCase] = [
@@ -400,5 +433,29 @@ CASES: list[Case | QueryCase] = [
             )
         ),
         via_graphql=_backlog_forecast_by_graphql,
+    ),
+    QueryCase(
+        name="an item's expected effects beside the change measured",
+        rest=("GET /api/v1/backlog-items/{item_id}/effects",),
+        graphql=("backlogItemEffects",),
+        arrange=_remapped,
+        via_rest=lambda api, t: comparable(
+            rest_json(api, f"/api/v1/backlog-items/{t['item']['id']}/effects", window_days=14)
+        ),
+        via_graphql=_effects_by_graphql("backlogItemEffects", "itemId", "item"),
+    ),
+    QueryCase(
+        name="a stream's done items with their expected and realised effects",
+        rest=("GET /api/v1/value-streams/{value_stream_id}/backlog-effects",),
+        graphql=("backlogEffects",),
+        arrange=_remapped,
+        via_rest=lambda api, t: comparable(
+            rest_json(
+                api,
+                f"/api/v1/value-streams/{t['stream']['id']}/backlog-effects",
+                window_days=14,
+            )
+        ),
+        via_graphql=_effects_by_graphql("backlogEffects", "valueStreamId", "stream"),
     ),
 ]

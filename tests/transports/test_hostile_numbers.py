@@ -165,7 +165,7 @@ REST = [
         "expected effect",
         "post",
         "{stream}/backlog-items",
-        {"title": "I", "expected_effects": [{"metric": "m", "change": V}]},
+        {"title": "I", "expected_effects": [{"metric": "lead_time", "change": V}]},
         "expected_effects.0.change",
         HUGE,
     ),
