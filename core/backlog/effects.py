@@ -321,8 +321,8 @@ def _from_delivery(
     if flows is None:
         return stated.answer(
             EffectStatus.awaiting_data,
-            f"the {days} days after the item was done end at {windows.after_end.isoformat()}; "
-            "the change is measured then",
+            f"the {days} days after the item was done end at "
+            f"{windows.after_end:%Y-%m-%d %H:%M} UTC; the change is measured then",
             **bounds,
         )
     metric = MetricKey(stated.metric)

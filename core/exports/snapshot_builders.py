@@ -7,16 +7,20 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.backlog import effects
 from core.backlog.dependencies import dependencies_of
 from core.backlog.items import items as backlog_items
 from core.backlog.milestones import milestone_reads as read_milestones
 from core.backlog.milestones import milestones as backlog_milestones
 from core.backlog.raci import raci_for_items
+from core.delivery import forecast as forecasts
+from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS
 from core.engagement import records as engagement
 from core.engagement.value_streams import get_value_stream
 from core.errors import ValidationFailed
 from core.exports.snapshots import (
     BacklogEntry,
+    BacklogOutlook,
     MapSnapshot,
     PersonRef,
     PortfolioRowSnapshot,
@@ -144,6 +148,8 @@ async def value_stream_snapshot(
     series = await targets.measurements.for_parents(session, actor, [t.id for t in target_rows])
 
     map_views = await map_snapshots(session, actor, stream_maps)
+    backlog_effects = await effects.stream_effects(session, actor, stream.id)
+    outlook = await backlog_outlook(session, actor, stream.id)
     snapshot = ValueStreamSnapshot(
         exported_at=utcnow(),
         organization=org.name,
@@ -180,6 +186,8 @@ async def value_stream_snapshot(
             )
             for t in target_rows
         ],
+        backlog_effects=backlog_effects,
+        backlog_outlook=outlook,
     )
     current, desired = snapshot.current_maps()
     if current and desired and current.metrics and desired.metrics:
@@ -192,6 +200,37 @@ async def value_stream_snapshot(
     ]
     snapshot.teams = [TeamRef(id=t.id, name=t.name) for t in teams.values()]
     return snapshot
+
+
+OUTLOOK_TRIALS = 2_000
+"""Trials of a snapshot's backlog forecast: every export makes one, so fewer than a
+request's default; its answer names them."""
+
+
+async def backlog_outlook(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID
+) -> BacklogOutlook:
+    """When the open items are done at the backlog's pace of the default history, or why
+    that cannot be said (nothing done in it, nothing left open)."""
+    try:
+        found = await forecasts.forecast(
+            session,
+            actor,
+            value_stream_id,
+            source=forecasts.ForecastSource.backlog,
+            trials=OUTLOOK_TRIALS,
+        )
+    except ValidationFailed as exc:
+        field = exc.problems[0].field if exc.problems else None
+        return BacklogOutlook(reason=_WHY_NO_OUTLOOK.get(field or "", exc.detail))
+    return BacklogOutlook(forecast=found)
+
+
+_WHY_NO_OUTLOOK = {
+    "remaining": "no item of the backlog is left open",
+    "history_days": f"no backlog item was done in the last {DEFAULT_HISTORY_DAYS} "
+    "days to forecast from",
+}
 
 
 def _comparison(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from core.backlog.effects import ItemEffects
+from core.delivery.forecast import Forecast
 from core.models.action_item import ActionItemRead
 from core.models.backlog import BacklogRead, MilestoneRead, RaciRead
 from core.models.deliverable import DeliverableRead
@@ -56,6 +58,13 @@ class TargetEntry(TargetRead):
     measurements: list[MeasurementRead] = Field(default_factory=list)
 
 
+class BacklogOutlook(BaseModel):
+    """When the backlog's open items will be done, forecast from its own pace, or why not."""
+
+    forecast: Forecast | None = None
+    reason: str | None = Field(default=None, description="why there is no forecast")
+
+
 class Timebox(BaseModel):
     days_in_phase: float
     timebox_days: float | None
@@ -86,6 +95,13 @@ class ValueStreamSnapshot(BaseModel):
     backlog: list[BacklogEntry] = Field(default_factory=list)
     milestones: list[MilestoneRead] = Field(default_factory=list)
     targets: list[TargetEntry] = Field(default_factory=list)
+    backlog_effects: list[ItemEffects] = Field(
+        default_factory=list,
+        description="done items that expected an effect, each beside the change measured",
+    )
+    backlog_outlook: BacklogOutlook | None = Field(
+        default=None, description="the backlog forecast; none in snapshots made before it"
+    )
 
     def person(self, person_id: uuid.UUID | None) -> PersonRef | None:
         return next((p for p in self.people if p.id == person_id), None)

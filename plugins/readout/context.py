@@ -21,6 +21,7 @@ from plugins.formatting import (
 )
 from plugins.map_picture import map_svg_parts
 from plugins.readout.charts import Charts, sparkline
+from plugins.readout.effects import effects_context
 from plugins.readout.wording import (
     COMPARED,
     METRIC_LABELS,
@@ -457,6 +458,7 @@ def stream_context(
         ],
         "chart": Charts(charts).target,
         "history": _history(snapshot),
+        **effects_context(snapshot),
     }
 
 
