@@ -327,7 +327,14 @@ def _from_delivery(
         )
     metric = MetricKey(stated.metric)
     before, after = (FLOW_VALUES[metric](side) for side in flows)
-    for label, value in (("before", before), ("after", after)):
+    for label, side, value in (("before", flows[0], before), ("after", flows[1], after)):
+        if _silent(side):
+            return stated.answer(
+                EffectStatus.no_data,
+                f"the delivery data holds no work and no deployments in the {days} days "
+                f"{label} the item was done, so a count of zero would say nothing",
+                **bounds,
+            )
         if value is None:
             return stated.answer(
                 EffectStatus.no_data,
@@ -340,6 +347,11 @@ def _from_delivery(
         f"{metric} over the {days} days before the item was done and the {days} days after",
         **bounds,
     )
+
+
+def _silent(window: FlowBucket) -> bool:
+    """Nothing finished, nothing in progress and nothing deployed: no data, not zeros."""
+    return window.flow_velocity == 0 and window.flow_load == 0 and window.deployment_count == 0
 
 
 def _from_maps(stated: _Stated, sides: MapSides) -> RealisedEffect:

@@ -137,10 +137,34 @@ def test_an_item_not_done_or_without_data_says_so_rather_than_a_number(
     unmeasured = by_metric(effects_of(clocked, quiet, window_days=7))
 
     assert {e["status"] for e in pending.values()} == {"not_done"}
-    assert unmeasured["flow_time"]["status"] == "no_data"
-    assert "flow_time" in unmeasured["flow_time"]["reason"]
-    assert unmeasured["deployment_frequency"]["change"] == 0
+    assert {e["status"] for e in unmeasured.values()} == {"no_data"}
+    assert "no work and no deployments" in unmeasured["deployment_frequency"]["reason"]
+    assert all(e["change"] is None for e in unmeasured.values())
     assert all(e["before"] is None for e in pending.values())
+
+
+def test_a_window_with_deployments_but_no_finished_work_has_no_flow_time(
+    clocked: Api, clock: ManualClock
+) -> None:
+    factory = Factory(clocked)
+    stream, owner = factory.value_stream(), factory.person()
+    item = factory.backlog_item(stream, expected_effects=EXPECTED)
+    done_at = datetime.fromisoformat(factory.finish(item, owner)["done_at"])
+    clock.advance(8 * DAY)
+    deployed = [done_at - 3 * DAY, done_at + 2 * DAY, done_at + 3 * DAY]
+    factory.ingest(
+        stream,
+        "deployments",
+        [{"external_id": f"D{n}", "deployed_at": t.isoformat()} for n, t in enumerate(deployed)],
+    )
+
+    effects = by_metric(effects_of(clocked, item, window_days=7))
+
+    assert effects["flow_time"]["status"] == "no_data"
+    assert "has no flow_time in the 7 days before" in effects["flow_time"]["reason"]
+    deploys = effects["deployment_frequency"]
+    assert (deploys["before"], deploys["after"]) == (pytest.approx(1 / 7), pytest.approx(2 / 7))
+    assert deploys["share_of_expected"] == pytest.approx(1 / 7)
 
 
 def test_a_map_metric_compares_the_current_state_maps_before_and_since(
@@ -231,3 +255,19 @@ def test_a_window_out_of_range_is_refused(editor: Api, factory: Factory) -> None
     answer = editor.get(f"/api/v1/backlog-items/{item['id']}/effects", params={"window_days": 0})
 
     assert_problem(answer, 422, field="window_days")
+
+
+def test_graphql_refuses_an_effect_on_no_metric_naming_the_field(
+    editor: Api, factory: Factory
+) -> None:
+    stream = factory.value_stream()
+
+    answer = editor.graphql(
+        'mutation($s: ID!) { createBacklogItem(valueStreamId: $s, input: {title: "Vague", '
+        'expectedEffects: [{metric: "happiness", change: 1}]}) { id } }',
+        {"s": stream["id"]},
+    )
+
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "VALIDATION_FAILED"
+    assert [f["field"] for f in error["extensions"]["fields"]] == ["expected_effects.0.metric"]
