@@ -1,4 +1,4 @@
-"""Migration 0010 dates the items already done from their audit trail.
+"""Migration 0010b dates the items already done from their audit trail.
 
 Items and audit events are written as the code before it wrote them, then the migration
 runs on SQLite or PostgreSQL like any upgrade.
@@ -70,7 +70,7 @@ def history(connection: Connection) -> dict[str, uuid.UUID]:
 
 @pytest.fixture
 def upgraded(blank_database: str) -> tuple[str, dict[str, uuid.UUID]]:  # noqa: F811
-    migrate.upgrade(blank_database, "0009f_record_list_indexes")
+    migrate.upgrade(blank_database, "0010a_data_box_rework_loops")
 
     def write(connection: Connection) -> dict[str, uuid.UUID]:
         ids = history(connection)
@@ -78,7 +78,7 @@ def upgraded(blank_database: str) -> tuple[str, dict[str, uuid.UUID]]:  # noqa: 
         return ids
 
     ids = on_connection(blank_database, write)
-    migrate.upgrade(blank_database, "0010_backlog_done_at")
+    migrate.upgrade(blank_database, "0010b_backlog_done_at")
     return blank_database, ids
 
 

@@ -1,7 +1,7 @@
 """backlog items keep when they were done
 
-Revision ID: 0010_backlog_done_at
-Revises: 0009f_record_list_indexes
+Revision ID: 0010b_backlog_done_at
+Revises: 0010a_data_box_rework_loops
 Create Date: 2026-12-07 19:00:00.000000
 
 An item's realised effect is measured before and after the day it was done, and the
@@ -25,8 +25,8 @@ from sqlalchemy.engine import Connection
 
 from core.types import UTCDateTime
 
-revision: str = "0010_backlog_done_at"
-down_revision: str | None = "0009f_record_list_indexes"
+revision: str = "0010b_backlog_done_at"
+down_revision: str | None = "0010a_data_box_rework_loops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
