@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,6 +13,7 @@ from core.backlog.items import items as backlog_items
 from core.backlog.milestones import milestone_reads as read_milestones
 from core.backlog.milestones import milestones as backlog_milestones
 from core.backlog.raci import raci_for_items
+from core.delivery.flow_metrics import FlowReport, flow_metrics
 from core.engagement import records as engagement
 from core.engagement.value_streams import get_value_stream
 from core.errors import ValidationFailed
@@ -29,6 +31,7 @@ from core.exports.snapshots import (
 from core.foundation import organizations
 from core.maps import service as maps
 from core.memo import Memo, memo_of
+from core.metrics.flow import bucket_floor
 from core.metrics.map_metrics import MapMetrics, compare
 from core.models.action_item import ActionItemRead
 from core.models.backlog import RaciRead
@@ -144,8 +147,9 @@ async def value_stream_snapshot(
     series = await targets.measurements.for_parents(session, actor, [t.id for t in target_rows])
 
     map_views = await map_snapshots(session, actor, stream_maps)
+    exported_at = utcnow()
     snapshot = ValueStreamSnapshot(
-        exported_at=utcnow(),
+        exported_at=exported_at,
         organization=org.name,
         value_stream=ValueStreamRead.model_validate(stream, from_attributes=True),
         phase_names={p.key: p.name for p in playbook.phases},
@@ -180,6 +184,7 @@ async def value_stream_snapshot(
             )
             for t in target_rows
         ],
+        dora=await dora_weeks(session, actor, stream.id, exported_at),
     )
     current, desired = snapshot.current_maps()
     if current and desired and current.metrics and desired.metrics:
@@ -192,6 +197,25 @@ async def value_stream_snapshot(
     ]
     snapshot.teams = [TeamRef(id=t.id, name=t.name) for t in teams.values()]
     return snapshot
+
+
+DORA_WEEKS = 6
+"""The whole weeks before an export whose four keys and tiers a readout shows."""
+
+
+async def dora_weeks(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, now: datetime
+) -> FlowReport:
+    """The flow report of the `DORA_WEEKS` whole ISO weeks before `now`, week by week."""
+    end = bucket_floor(now, "week")
+    return await flow_metrics(
+        session,
+        actor,
+        value_stream_id,
+        start=end - timedelta(weeks=DORA_WEEKS),
+        end=end,
+        bucket="week",
+    )
 
 
 def _comparison(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from core.delivery.flow_metrics import FlowReport
 from core.models.action_item import ActionItemRead
 from core.models.backlog import BacklogRead, MilestoneRead, RaciRead
 from core.models.deliverable import DeliverableRead
@@ -86,6 +87,11 @@ class ValueStreamSnapshot(BaseModel):
     backlog: list[BacklogEntry] = Field(default_factory=list)
     milestones: list[MilestoneRead] = Field(default_factory=list)
     targets: list[TargetEntry] = Field(default_factory=list)
+    dora: FlowReport | None = Field(
+        default=None,
+        description="the flow report of the whole weeks before the export, for the four "
+        "keys and their DORA performance tiers",
+    )
 
     def person(self, person_id: uuid.UUID | None) -> PersonRef | None:
         return next((p for p in self.people if p.id == person_id), None)

@@ -13,7 +13,7 @@ four clusters whose bands can serve as thresholds: each metric's elite, high and
 values are ordered. The 2019 report gives high, medium and elite the same change failure
 rate (0-15 %) and high and medium the same time to restore (less than one day); the 2021
 report gives high, medium and low the same change failure rate (16-30 %); the 2022 report
-found no elite cluster. The 2023 table:
+found no elite cluster. The 2023 table (dora.dev/research/2023/dora-report):
 
 ============  ======================  ===================  ===========  =========================
 cluster       deployment frequency    lead time            change fail  failed deployment recovery
@@ -113,8 +113,7 @@ TIER_RULE = (
 )
 DEFAULT_BENCHMARK_SOURCE = (
     "DORA, Accelerate State of DevOps Report 2023 (Google Cloud, 5 October 2023), chapter 1 "
-    '"How do you compare?", the software delivery performance clusters: '
-    "https://dora.dev/research/2023/dora-report/"
+    '"How do you compare?", the software delivery performance clusters'
 )
 """Where the default thresholds come from."""
 
