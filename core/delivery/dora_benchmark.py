@@ -86,6 +86,42 @@ def _stored(record: DoraBenchmarkRecord | None) -> dict[str, Any] | None:
     return dict(record.data) if record is not None and record.data is not None else None
 
 
+async def _store(
+    session: AsyncSession,
+    actor: Actor,
+    record: DoraBenchmarkRecord | None,
+    stored: dict[str, Any] | None,
+    *,
+    action: str,
+) -> DoraBenchmarkSetting:
+    """Store `stored` (None: the default) as the organization's thresholds, audited."""
+    before = _stored(record)
+    if record is None:
+        record = DoraBenchmarkRecord(organization_id=actor.organization_id)
+    record.data = stored
+    session.add(record)
+    await crud.flush(session)
+    audit.record(
+        session,
+        actor,
+        action=action,
+        entity_type=ENTITY,
+        entity_id=record.id,
+        before={"benchmark": before},
+        after={"benchmark": stored},
+    )
+    return _setting(record)
+
+
+async def _checked_record(
+    session: AsyncSession, actor: Actor, expected_version: crud.ExpectedVersion
+) -> DoraBenchmarkRecord | None:
+    actor.require_admin()
+    record = await _record(session, actor)
+    crud.check_version_number(record.version if record is not None else 0, expected_version)
+    return record
+
+
 async def replace_benchmark(
     session: AsyncSession,
     actor: Actor,
@@ -96,25 +132,8 @@ async def replace_benchmark(
     """Admins replace the organization's thresholds; the change is audited."""
     actor.require_admin()
     stored = parse_benchmark(data).model_dump(mode="json")
-    record = await _record(session, actor)
-    crud.check_version_number(record.version if record is not None else 0, expected_version)
-    before = _stored(record)
-    if record is None:
-        record = DoraBenchmarkRecord(organization_id=actor.organization_id, data=stored)
-    else:
-        record.data = stored
-    session.add(record)
-    await crud.flush(session)
-    audit.record(
-        session,
-        actor,
-        action="update",
-        entity_type=ENTITY,
-        entity_id=record.id,
-        before={"benchmark": before},
-        after={"benchmark": stored},
-    )
-    return _setting(record)
+    record = await _checked_record(session, actor, expected_version)
+    return await _store(session, actor, record, stored, action="update")
 
 
 async def reset_benchmark(
@@ -122,22 +141,7 @@ async def reset_benchmark(
 ) -> DoraBenchmarkSetting:
     """Admins go back to the default; nothing changes (and nothing is audited) when the
     organization uses the default already."""
-    actor.require_admin()
-    record = await _record(session, actor)
-    crud.check_version_number(record.version if record is not None else 0, expected_version)
+    record = await _checked_record(session, actor, expected_version)
     if record is None or record.data is None:
         return _setting(record)
-    before = _stored(record)
-    record.data = None
-    session.add(record)
-    await crud.flush(session)
-    audit.record(
-        session,
-        actor,
-        action="delete",
-        entity_type=ENTITY,
-        entity_id=record.id,
-        before={"benchmark": before},
-        after={"benchmark": None},
-    )
-    return _setting(record)
+    return await _store(session, actor, record, None, action="delete")

@@ -74,28 +74,36 @@ def _replaced(_factory: Factory, admin: Factory) -> Twin:
     return {}
 
 
+def _write_case(name: str, method: str, mutation: str, via_rest: Any, via_graphql: Any) -> Case:
+    return Case(
+        name=name,
+        rest=(f"{method} {URL}",),
+        graphql=(mutation,),
+        arrange=_a_twin,
+        via_rest=via_rest,
+        via_graphql=via_graphql,
+        observe=lambda api, t: t["seen"],
+    )
+
+
 CASES: list[Case | QueryCase] = [
-    Case(
-        name="replace the DORA benchmark",
-        rest=("PUT /api/v1/dora-benchmark",),
-        graphql=("replaceDoraBenchmark",),
-        arrange=_a_twin,
-        via_rest=_replaced_by_rest,
-        via_graphql=_replaced_by_graphql,
-        observe=lambda api, t: t["seen"],
+    _write_case(
+        "replace the DORA benchmark",
+        "PUT",
+        "replaceDoraBenchmark",
+        _replaced_by_rest,
+        _replaced_by_graphql,
     ),
-    Case(
-        name="go back to the default DORA benchmark",
-        rest=("DELETE /api/v1/dora-benchmark",),
-        graphql=("resetDoraBenchmark",),
-        arrange=_a_twin,
-        via_rest=_reset_by_rest,
-        via_graphql=_reset_by_graphql,
-        observe=lambda api, t: t["seen"],
+    _write_case(
+        "go back to the default DORA benchmark",
+        "DELETE",
+        "resetDoraBenchmark",
+        _reset_by_rest,
+        _reset_by_graphql,
     ),
     QueryCase(
         name="the organization's DORA benchmark",
-        rest=("GET /api/v1/dora-benchmark",),
+        rest=(f"GET {URL}",),
         graphql=("doraBenchmark",),
         arrange=_replaced,
         via_rest=lambda api, t: comparable(api.ok(api.get(URL))),
