@@ -99,7 +99,7 @@ class FlowReport(BaseModel):
     )
     dora_benchmark: DoraBenchmarkSetting = Field(
         description="the benchmark each bucket's dora_tiers are taken by: the organization's "
-        "(GET /api/v1/dora-benchmark), or the default"
+        "own (REST dora-benchmark, GraphQL doraBenchmark), or the default"
     )
     buckets: list[FlowBucket]
 

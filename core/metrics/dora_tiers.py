@@ -109,7 +109,7 @@ TIER_RULE = (
     "two bands share goes to the better tier, one in a gap between bands to the worse. "
     "Compared per period: deployments per day, the median lead time for changes, the "
     "change failure rate and the median time to restore. A metric without a value has no "
-    "tier."
+    "tier; a period without deployments deploys 0 a day, which is low."
 )
 DEFAULT_BENCHMARK_SOURCE = (
     "DORA, Accelerate State of DevOps Report 2023 (Google Cloud, 5 October 2023), chapter 1 "

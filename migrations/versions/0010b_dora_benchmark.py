@@ -1,7 +1,7 @@
 """each organization's thresholds of the DORA performance tiers
 
-Revision ID: 0010_dora_benchmark
-Revises: 0009f_record_list_indexes
+Revision ID: 0010b_dora_benchmark
+Revises: 0010a_data_box_rework_loops
 Create Date: 2026-12-07 19:00:00.000000
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0010_dora_benchmark"
-down_revision: str | None = "0009f_record_list_indexes"
+revision: str = "0010b_dora_benchmark"
+down_revision: str | None = "0010a_data_box_rework_loops"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,6 +6,7 @@ import pytest
 
 from tests.api_client import Api
 from tests.factories import DAY, HOUR, Factory, dora_benchmark
+from tests.parity.harness import camel_keys
 from tests.problems import assert_problem
 
 URL = "/api/v1/dora-benchmark"
@@ -132,17 +133,12 @@ def test_graphql_refuses_the_same_naming_the_field(admin: Api) -> None:
     answer = admin.graphql(
         "mutation($b: DoraBenchmarkInput!) { replaceDoraBenchmark(expectedVersion: 0, "
         "benchmark: $b) { version } }",
-        {"b": {_camel(k): v for k, v in body.items()}},
+        {"b": camel_keys(body)},
     )
 
     (error,) = answer["errors"]
     assert error["extensions"]["code"] == "VALIDATION_FAILED"
     assert [f["field"] for f in error["extensions"]["fields"]] == ["change_failure_rate"]
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def test_another_organization_s_benchmark_is_its_own(admin: Api, outsider: Api) -> None:
