@@ -16,6 +16,7 @@ from api.graphql.children import mutation
 from api.graphql.context import Info
 from api.graphql.convert import gql_enum, input_type, list_of, output_type
 from api.graphql.cost import Cost
+from api.graphql.dora import DoraBenchmarkSettingType, DoraTiersType
 from api.graphql.foundation import parse_id
 from api.graphql.inputs import Filters, plain
 from api.graphql.relay import Connection, connection, connection_of, page_args
@@ -67,6 +68,8 @@ FlowDistributionType = output_type(
 )
 DistributionType = output_type(Distribution, "Distribution", description=Distribution.__doc__)
 TimeInStateType = output_type(TimeInState, "TimeInState", description=TimeInState.__doc__)
+FLOW_REPORT_PARTS = (DoraTiersType, DoraBenchmarkSettingType)
+"""Made before the flow report's types, which show them."""
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
 ForecastDateType = output_type(forecasts.ForecastDate, "ForecastDate")

@@ -21,6 +21,7 @@ from api.assets import graphiql_page
 from api.graphql import (
     backlog,
     delivery,
+    dora,
     engagement,
     exports,
     foundation,
@@ -46,6 +47,7 @@ QUERIES: tuple[type, ...] = (
     maps.Query,
     backlog.Query,
     delivery.Query,
+    dora.Query,
     exports.Query,
     plugins.Query,
 )
@@ -59,6 +61,7 @@ MUTATIONS: tuple[type, ...] = (
     backlog.Mutation,
     backlog.BacklogChildMutation,
     delivery.Mutation,
+    dora.Mutation,
     plugins.Mutation,
 )
 

@@ -3,6 +3,7 @@
 from api.rest.audit import AuditController
 from api.rest.backlog import CONTROLLERS as BACKLOG_CONTROLLERS
 from api.rest.delivery import CONTROLLERS as DELIVERY_CONTROLLERS
+from api.rest.dora import DoraBenchmarkController
 from api.rest.engagement import CONTROLLERS as ENGAGEMENT_CONTROLLERS
 from api.rest.exports import ExportsController
 from api.rest.maps import CONTROLLERS as MAP_CONTROLLERS
@@ -32,4 +33,5 @@ CONTROLLERS: list[type] = [
     ExportsController,
     PortfolioController,
     *DELIVERY_CONTROLLERS,
+    DoraBenchmarkController,
 ]

@@ -35,8 +35,10 @@ from sqlalchemy import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
+from core.delivery.dora_benchmark import DoraBenchmarkSetting, get_benchmark
 from core.delivery.ranks import Percentiles, distribution_of
 from core.errors import ValidationFailed
+from core.metrics.dora_tiers import classify
 from core.metrics.flow import (
     ITEM_TYPES,
     SECONDS_PER_DAY,
@@ -94,6 +96,10 @@ class FlowReport(BaseModel):
     median_method: str = Field(
         description="what the percentile method means, in words",
         examples=[METHOD_DESCRIPTIONS[DEFAULT_PERCENTILE_METHOD]],
+    )
+    dora_benchmark: DoraBenchmarkSetting = Field(
+        description="the benchmark each bucket's dora_tiers are taken by: the organization's "
+        "own (REST dora-benchmark, GraphQL doraBenchmark), or the default"
     )
     buckets: list[FlowBucket]
 
@@ -172,9 +178,12 @@ async def flow_metrics(
     bucket: str,
     percentile_method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
 ) -> FlowReport:
-    """Every flow metric and DORA key per calendar bucket of ``[start, end)``, oldest first."""
+    """Every flow metric and DORA key per calendar bucket of ``[start, end)``, oldest first,
+    each key with its tier by the organization's benchmark."""
     windows = calendar_windows(start, end, bucket)
     await crud.get(session, actor, ValueStream, value_stream_id)
+    setting = await get_benchmark(session, actor)
+    buckets = await compute_windows(session, value_stream_id, windows, percentile_method)
     return FlowReport(
         value_stream_id=value_stream_id,
         start=start,
@@ -182,7 +191,10 @@ async def flow_metrics(
         bucket=bucket,
         percentile_method=percentile_method,
         median_method=METHOD_DESCRIPTIONS[percentile_method],
-        buckets=await compute_windows(session, value_stream_id, windows, percentile_method),
+        dora_benchmark=setting,
+        buckets=[
+            b.model_copy(update={"dora_tiers": classify(b, setting.benchmark)}) for b in buckets
+        ],
     )
 
 

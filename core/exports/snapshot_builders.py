@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +15,7 @@ from core.backlog.milestones import milestone_reads as read_milestones
 from core.backlog.milestones import milestones as backlog_milestones
 from core.backlog.raci import raci_for_items
 from core.delivery import forecast as forecasts
-from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS
+from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS, FlowReport, flow_metrics
 from core.engagement import records as engagement
 from core.engagement.value_streams import get_value_stream
 from core.errors import ValidationFailed
@@ -33,6 +34,7 @@ from core.exports.snapshots import (
 from core.foundation import organizations
 from core.maps import service as maps
 from core.memo import Memo, memo_of
+from core.metrics.flow import bucket_floor
 from core.metrics.map_metrics import MapMetrics, compare
 from core.models.action_item import ActionItemRead
 from core.models.backlog import RaciRead
@@ -150,8 +152,9 @@ async def value_stream_snapshot(
     map_views = await map_snapshots(session, actor, stream_maps)
     backlog_effects = await effects.stream_effects(session, actor, stream.id)
     outlook = await backlog_outlook(session, actor, stream.id)
+    exported_at = utcnow()
     snapshot = ValueStreamSnapshot(
-        exported_at=utcnow(),
+        exported_at=exported_at,
         organization=org.name,
         value_stream=ValueStreamRead.model_validate(stream, from_attributes=True),
         phase_names={p.key: p.name for p in playbook.phases},
@@ -188,6 +191,7 @@ async def value_stream_snapshot(
         ],
         backlog_effects=backlog_effects,
         backlog_outlook=outlook,
+        dora=await dora_weeks(session, actor, stream.id, exported_at),
     )
     current, desired = snapshot.current_maps()
     if current and desired and current.metrics and desired.metrics:
@@ -231,6 +235,23 @@ _WHY_NO_OUTLOOK = {
     "history_days": f"no backlog item was done in the last {DEFAULT_HISTORY_DAYS} "
     "days to forecast from",
 }
+DORA_WEEKS = 6
+"""The whole weeks before an export whose four keys and tiers a readout shows."""
+
+
+async def dora_weeks(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, now: datetime
+) -> FlowReport:
+    """The flow report of the `DORA_WEEKS` whole ISO weeks before `now`, week by week."""
+    end = bucket_floor(now, "week")
+    return await flow_metrics(
+        session,
+        actor,
+        value_stream_id,
+        start=end - timedelta(weeks=DORA_WEEKS),
+        end=end,
+        bucket="week",
+    )
 
 
 def _comparison(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from core.backlog.effects import ItemEffects
+from core.delivery.flow_metrics import FlowReport
 from core.delivery.forecast import Forecast
 from core.models.action_item import ActionItemRead
 from core.models.backlog import BacklogRead, MilestoneRead, RaciRead
@@ -101,6 +102,11 @@ class ValueStreamSnapshot(BaseModel):
     )
     backlog_outlook: BacklogOutlook | None = Field(
         default=None, description="the backlog forecast; none in snapshots made before it"
+    )
+    dora: FlowReport | None = Field(
+        default=None,
+        description="the flow report of the whole weeks before the export, for the four "
+        "keys and their DORA performance tiers",
     )
 
     def person(self, person_id: uuid.UUID | None) -> PersonRef | None:

@@ -11,6 +11,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from core.metrics.dora_tiers import DEFAULT_BENCHMARK_SOURCE, TIER_RULE
+
 M = TypeVar("M", bound=BaseModel)
 
 _WINDOW = "the bucket's window [window_start, window_end)"
@@ -76,6 +78,11 @@ FLOW: dict[str, str] = {
     ),
     "time_to_restore": (
         f"time to restore of the incidents resolved in the window, as a distribution: {_SPREAD}"
+    ),
+    "dora_tiers": (
+        "the DORA performance tier (elite, high, medium, low) of each of the four keys in "
+        "the window, by the report's dora_benchmark: the organization's, or the default, "
+        f"{DEFAULT_BENCHMARK_SOURCE}. {TIER_RULE} Null outside a flow report"
     ),
     "time_in_state": (
         "time in state, in seconds: how long each item finished in the window was active, "

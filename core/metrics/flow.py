@@ -21,6 +21,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict
 
 from core.metrics.definitions import FLOW, described
+from core.metrics.dora_tiers import DoraTiers
 from core.metrics.percentiles import (
     DEFAULT_PERCENTILE_METHOD,
     Distribution,
@@ -129,6 +130,7 @@ class FlowBucket(BaseModel):
     change_failure_rate: float | None
     time_to_restore_seconds: float | None
     time_to_restore: Distribution | None
+    dora_tiers: DoraTiers | None = None
     time_in_state: TimeInState | None
 
 

@@ -5,6 +5,7 @@ from core.models.audit import AuditEvent
 from core.models.backlog import BacklogDependency, BacklogItem, Milestone, RaciAssignment
 from core.models.deliverable import Deliverable
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem, WorkItemState
+from core.models.dora_benchmark import DoraBenchmarkRecord
 from core.models.idempotency import IdempotentRequest
 from core.models.organization import Organization
 from core.models.participant import Participant
@@ -30,6 +31,7 @@ __all__ = [
     "Deliverable",
     "Deployment",
     "DeploymentChange",
+    "DoraBenchmarkRecord",
     "FlowTarget",
     "IdempotentRequest",
     "Incident",

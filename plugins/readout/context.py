@@ -21,6 +21,7 @@ from plugins.formatting import (
 )
 from plugins.map_picture import map_svg_parts
 from plugins.readout.charts import Charts, sparkline
+from plugins.readout.dora import dora_context
 from plugins.readout.effects import effects_context
 from plugins.readout.wording import (
     COMPARED,
@@ -457,6 +458,7 @@ def stream_context(
             (STATUS_LABELS[s], target_counts[s]) for s in TARGET_STATUSES if target_counts[s]
         ],
         "chart": Charts(charts).target,
+        "dora": dora_context(snapshot.dora),
         "history": _history(snapshot),
         **effects_context(snapshot),
     }

@@ -668,6 +668,7 @@ query Flow($id: ID!, $start: DateTime!, $end: DateTime!, $bucket: FlowBucketSize
       leadTimeForChanges { count mean p50 p85 p95 }
       changeFailureRate timeToRestoreSeconds
       timeToRestore { count mean p50 p85 p95 }
+      doraTiers { deploymentFrequency leadTimeForChanges changeFailureRate timeToRestore }
       timeInState {
         active { count mean p50 p85 p95 }
         waiting { count mean p50 p85 p95 }
@@ -699,6 +700,7 @@ def test_graphql_flow_metrics_equal_rest(
     assert len(graph["buckets"]) == len(rest["buckets"])
     for ours, theirs in zip(graph["buckets"], rest["buckets"], strict=True):
         converted = {snake(k): v for k, v in ours.items()}
+        converted["dora_tiers"] = {snake(k): v for k, v in converted["dora_tiers"].items()}
         for name in TIME_FIELDS:
             assert when(converted.pop(name)) == when(theirs.pop(name))
         assert converted == theirs

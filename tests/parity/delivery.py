@@ -5,6 +5,7 @@ from typing import Any
 from tests.api_client import Api
 from tests.factories import Factory
 from tests.parity.crud import refused_at_root, root_argument_types, selection
+from tests.parity.dora import SETTING as DORA_SETTING
 from tests.parity.harness import (
     Case,
     QueryCase,
@@ -137,7 +138,8 @@ def _flow_by_graphql(method: str) -> Any:
         text = (
             "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
             f"start: $a, end: $b, bucket: day, percentileMethod: {method}) {{ valueStreamId "
-            f"start end bucket percentileMethod medianMethod buckets {{ {buckets} }} }} }}"
+            f"start end bucket percentileMethod medianMethod doraBenchmark {{ {DORA_SETTING} }} "
+            f"buckets {{ {buckets} }} }} }}"
         )
         data = graphql_data(api, text, s=twin["stream"]["id"], a=WINDOW["start"], b=WINDOW["end"])
         return comparable(data["flowMetrics"])

@@ -21,6 +21,7 @@ from tests.factories import Factory
 from tests.parity import (
     backlog,
     delivery,
+    dora,
     engagement,
     exports,
     foundation,
@@ -32,7 +33,19 @@ from tests.parity import (
 )
 from tests.parity.harness import Case, QueryCase, anonymized
 
-AREAS = (foundation, engagement, maps, waste, backlog, targets, delivery, exports, plugins, system)
+AREAS = (
+    foundation,
+    engagement,
+    maps,
+    waste,
+    backlog,
+    targets,
+    delivery,
+    dora,
+    exports,
+    plugins,
+    system,
+)
 EVERY_CASE: list[Case | QueryCase] = [case for area in AREAS for case in area.CASES]
 CASES = [case for case in EVERY_CASE if isinstance(case, Case)]
 QUERY_CASES = [case for case in EVERY_CASE if isinstance(case, QueryCase)]
