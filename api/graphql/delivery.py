@@ -27,7 +27,7 @@ from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS, FlowReport
 from core.delivery.work_item_age import DEFAULT_OLDEST, WorkItemAgeReport, work_item_age
 from core.metrics.flow import FlowBucket, FlowDistribution, TimeInState
 from core.metrics.percentiles import PERCENTILE_METHOD_HELP, Distribution, method_named
-from core.metrics.work_item_age import AgeByType, AgingItem
+from core.metrics.work_item_age import AgeByType, AgingAt, AgingItem
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -67,6 +67,7 @@ FlowDistributionType = output_type(
 )
 DistributionType = output_type(Distribution, "Distribution", description=Distribution.__doc__)
 TimeInStateType = output_type(TimeInState, "TimeInState", description=TimeInState.__doc__)
+AgingAtType = output_type(AgingAt, "AgingAt", description=AgingAt.__doc__)
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
 ForecastDateType = output_type(forecasts.ForecastDate, "ForecastDate")

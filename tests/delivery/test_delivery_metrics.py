@@ -266,6 +266,16 @@ def assert_same(answer: list[dict[str, Any]], expected: list[FlowBucket]) -> Non
             for state, spread in want.time_in_state:
                 expected = pytest.approx(spread.model_dump(), rel=1e-9)
                 assert got["time_in_state"][state] == expected, (label, state)
+        assert want.aging is not None
+        aging = got["aging"]
+        assert (aging["in_progress"], aging["over_p85"]) == (
+            want.aging.in_progress,
+            want.aging.over_p85,
+        ), label
+        if want.aging.age is None:
+            assert aging["age"] is None, label
+        else:
+            assert aging["age"] == pytest.approx(want.aging.age.model_dump(), rel=1e-9), label
 
 
 # -- the SQL against the reference ------------------------------------------------------------
@@ -673,6 +683,7 @@ query Flow($id: ID!, $start: DateTime!, $end: DateTime!, $bucket: FlowBucketSize
         waiting { count mean p50 p85 p95 }
         blocked { count mean p50 p85 p95 }
       }
+      aging { inProgress overP85 age { count mean p50 p85 p95 } }
     }
   }
 }
@@ -699,6 +710,7 @@ def test_graphql_flow_metrics_equal_rest(
     assert len(graph["buckets"]) == len(rest["buckets"])
     for ours, theirs in zip(graph["buckets"], rest["buckets"], strict=True):
         converted = {snake(k): v for k, v in ours.items()}
+        converted["aging"] = {snake(k): v for k, v in converted["aging"].items()}
         for name in TIME_FIELDS:
             assert when(converted.pop(name)) == when(theirs.pop(name))
         assert converted == theirs

@@ -133,7 +133,8 @@ def _flow_by_graphql(method: str) -> Any:
     def read(api: Api, twin: Twin) -> Any:
         spread = selection("Distribution")
         states = " ".join(f"{state} {{ {spread} }}" for state in ("active", "waiting", "blocked"))
-        buckets = f"{selection('FlowBucket')} timeInState {{ {states} }}"
+        aging = f"aging {{ {selection('AgingAt')} age {{ {spread} }} }}"
+        buckets = f"{selection('FlowBucket')} timeInState {{ {states} }} {aging}"
         text = (
             "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
             f"start: $a, end: $b, bucket: day, percentileMethod: {method}) {{ valueStreamId "
