@@ -15,6 +15,7 @@ from core.backlog.raci import raci_for_items
 from core.engagement import records as engagement
 from core.engagement.value_streams import get_value_stream
 from core.errors import ValidationFailed
+from core.exports.analytics import cycles_compared, delivery_analytics
 from core.exports.snapshots import (
     BacklogEntry,
     MapSnapshot,
@@ -144,8 +145,9 @@ async def value_stream_snapshot(
     series = await targets.measurements.for_parents(session, actor, [t.id for t in target_rows])
 
     map_views = await map_snapshots(session, actor, stream_maps)
+    now = utcnow()
     snapshot = ValueStreamSnapshot(
-        exported_at=utcnow(),
+        exported_at=now,
         organization=org.name,
         value_stream=ValueStreamRead.model_validate(stream, from_attributes=True),
         phase_names={p.key: p.name for p in playbook.phases},
@@ -184,6 +186,8 @@ async def value_stream_snapshot(
     current, desired = snapshot.current_maps()
     if current and desired and current.metrics and desired.metrics:
         snapshot.comparison = _comparison(current.metrics, desired.metrics)
+    snapshot.cycles_compared = cycles_compared(snapshot)
+    snapshot.delivery = await delivery_analytics(session, actor, stream.id, now)
     people_ids, team_ids = _references(snapshot)
     people = await crud.get_many(session, actor, Person, list(people_ids))
     teams = await crud.get_many(session, actor, Team, list(team_ids))
