@@ -678,7 +678,13 @@ async def run_service(engine: Any, organization_id: uuid.UUID, stream_id: uuid.U
     actor = Actor(organization_id=organization_id, role=Role.viewer)
     async with maker() as session:
         report = await flow_metrics.flow_metrics(
-            session, actor, stream_id, start=PERIOD_START, end=PERIOD_END, bucket="week"
+            session,
+            actor,
+            stream_id,
+            start=PERIOD_START,
+            end=PERIOD_END,
+            bucket="week",
+            aging=True,
         )
         await session.rollback()
     return report
@@ -745,7 +751,7 @@ async def measure(
     engine = make_engine(database_url, write=False, pool_size=2)
     path = (
         f"/api/v1/value-streams/{stream_id}/flow-metrics"
-        f"?start={_iso(PERIOD_START)}&end={_iso(PERIOD_END)}&bucket=week"
+        f"?start={_iso(PERIOD_START)}&end={_iso(PERIOD_END)}&bucket=week&aging=true"
     )
     try:
         await refresh_statistics(engine)

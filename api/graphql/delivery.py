@@ -141,6 +141,7 @@ class Query:
         end: datetime,
         bucket: FlowBucketSize = FlowBucketSize.week,
         percentile_method: PercentileMethodName = PercentileMethodName.linear,
+        aging: Annotated[bool, strawberry.argument(description=flow_metrics.AGING_HELP)] = False,
     ) -> FlowReport:
         return await flow_metrics.flow_metrics(
             info.context.session,
@@ -150,6 +151,7 @@ class Query:
             end=end,
             bucket=FlowBucketSize(bucket).value,
             percentile_method=method_named(PercentileMethodName(percentile_method).value),
+            aging=aging,
         )
 
     @strawberry.field(

@@ -101,6 +101,12 @@ class FlowReport(BaseModel):
     buckets: list[FlowBucket]
 
 
+AGING_HELP = (
+    "also give each bucket's aging work in progress at its window's end (`aging`): the "
+    "items in progress then, their ages, and those older than their type's p85 flow time "
+    f"over the {AGING_HISTORY_DAYS} days before; off by default, as it costs more than every "
+    "other metric together on a long report by day"
+)
 DEFAULT_HISTORY_DAYS = 90
 MAX_HISTORY_DAYS = 730
 """The history a report looks back over (work item age, forecasts), in days."""
@@ -174,8 +180,11 @@ async def flow_metrics(
     end: datetime,
     bucket: str,
     percentile_method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+    aging: bool = False,
 ) -> FlowReport:
-    """Every flow metric and DORA key per calendar bucket of ``[start, end)``, oldest first."""
+    """Every flow metric and DORA key per calendar bucket of ``[start, end)``, oldest first,
+    with the aging work in progress at each bucket's end when asked (`_aging` costs more
+    than all the rest on a long report by day, so a report without it stays cheap)."""
     windows = calendar_windows(start, end, bucket)
     await crud.get(session, actor, ValueStream, value_stream_id)
     return FlowReport(
@@ -185,7 +194,9 @@ async def flow_metrics(
         bucket=bucket,
         percentile_method=percentile_method,
         median_method=METHOD_DESCRIPTIONS[percentile_method],
-        buckets=await compute_windows(session, value_stream_id, windows, percentile_method),
+        buckets=await compute_windows(
+            session, value_stream_id, windows, percentile_method, aging=aging
+        ),
     )
 
 
@@ -509,8 +520,11 @@ async def compute_windows(
     value_stream_id: uuid.UUID,
     windows: list[Window],
     method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+    *,
+    aging: bool = False,
 ) -> list[FlowBucket]:
-    """All metrics of contiguous windows in five statements; the caller checked the stream.
+    """All metrics of contiguous windows in four statements (five with the `aging`); the
+    caller checked the stream.
 
     Flow load adds per-window starts and finishes onto the counts before the first
     window, which is exact because ingest never stores a finish before its start.
@@ -530,12 +544,14 @@ async def compute_windows(
     spreads: dict[str, dict[int, Distribution | None]] = defaultdict(dict)
     for row in await session.exec(_spreads(w, stream, spread)):
         spreads[row.tag][row.b] = distribution_of(row)
-    aging = {
-        row.b: AgingAt(
-            in_progress=int(row.n), over_p85=int(row.over or 0), age=distribution_of(row)
-        )
-        for row in await session.exec(_aging(windows, stream, spread))
-    }
+    aged: dict[int, AgingAt] | None = None
+    if aging:
+        aged = {
+            row.b: AgingAt(
+                in_progress=int(row.n), over_p85=int(row.over or 0), age=distribution_of(row)
+            )
+            for row in await session.exec(_aging(windows, stream, spread))
+        }
 
     started = flows["started"].get(-1, 0)
     ended = flows["finished"].get(-1, 0)
@@ -552,7 +568,7 @@ async def compute_windows(
                 lead=spreads["lead"].get(index),
                 restore=spreads["restore"].get(index),
                 states=_time_in_state(spreads, index),
-                aging=aging.get(index, NOTHING_IN_PROGRESS),
+                aging=None if aged is None else aged.get(index, NOTHING_IN_PROGRESS),
             )
         )
     return results
@@ -576,7 +592,7 @@ def _bucket(
     lead: Distribution | None,
     restore: Distribution | None,
     states: TimeInState | None,
-    aging: AgingAt,
+    aging: AgingAt | None,
 ) -> FlowBucket:
     velocity = int(items.n) if items is not None else 0
     distribution: dict[str, float] = dict.fromkeys(ITEM_TYPES, 0.0)

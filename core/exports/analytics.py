@@ -56,7 +56,7 @@ async def delivery_analytics(
     start = bucket_floor(now, "week") - timedelta(weeks=READOUT_WEEKS - 1)
     method = DEFAULT_PERCENTILE_METHOD
     report = await flow_metrics.flow_metrics(
-        session, actor, value_stream_id, start=start, end=now, bucket="week"
+        session, actor, value_stream_id, start=start, end=now, bucket="week", aging=True
     )
     overall = await flow_metrics.window_metrics(
         session, actor, value_stream_id, start=start, end=now

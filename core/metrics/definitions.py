@@ -88,7 +88,8 @@ FLOW: dict[str, str] = {
         "how many are older than the 85th percentile flow time of their type's items "
         "finished in the 90 days before window_end (Vacanti, Actionable Agile Metrics for "
         "Predictability, 2015); what the work item age report answers at that instant with "
-        "its default history. Null only in answers stored before it was measured"
+        "its default history. Null unless asked for (`aging`: it costs more than every "
+        "other metric together on a long report by day)"
     ),
 }
 

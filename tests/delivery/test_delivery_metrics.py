@@ -308,7 +308,7 @@ def test_sql_gives_the_reference_numbers(
 ) -> None:
     stream, data = history
 
-    report = factory.flow_metrics(stream, start=start, end=end, bucket=bucket)
+    report = factory.flow_metrics(stream, start=start, end=end, bucket=bucket, aging=True)
 
     assert report["percentile_method"] == "linear"
     assert report["bucket"] == bucket
@@ -329,7 +329,7 @@ def test_sql_gives_the_reference_numbers_by_nearest_rank_too(
     method: PercentileMethod = "nearest_rank"
 
     report = factory.flow_metrics(
-        stream, start=start, end=end, bucket=bucket, percentile_method=method
+        stream, start=start, end=end, bucket=bucket, percentile_method=method, aging=True
     )
 
     assert report["percentile_method"] == method
@@ -667,7 +667,7 @@ def test_a_thousand_buckets_are_allowed(factory: Factory) -> None:
 
 FLOW_QUERY = """
 query Flow($id: ID!, $start: DateTime!, $end: DateTime!, $bucket: FlowBucketSize!) {
-  flowMetrics(valueStreamId: $id, start: $start, end: $end, bucket: $bucket) {
+  flowMetrics(valueStreamId: $id, start: $start, end: $end, bucket: $bucket, aging: true) {
     valueStreamId bucket percentileMethod medianMethod
     buckets {
       start end windowStart windowEnd
@@ -700,7 +700,7 @@ def test_graphql_flow_metrics_equal_rest(
     stream, _data = history
     period = {"start": "2025-01-15T13:00:00Z", "end": "2025-04-20T07:30:00Z", "bucket": "week"}
 
-    rest = factory.flow_metrics(stream, **period)
+    rest = factory.flow_metrics(stream, **period, aging=True)
     answer = editor.graphql(FLOW_QUERY, {"id": stream["id"], **period})
 
     assert "errors" not in answer, answer

@@ -194,7 +194,9 @@ def test_the_last_buckets_aging_is_the_work_item_age_at_its_end(factory: Factory
     random_history(20251207, items=300, deployments=0, incidents=0).send(factory, stream)
     end = "2025-03-31T12:00:00Z"
 
-    report = factory.flow_metrics(stream, start="2025-02-03T00:00:00Z", end=end, bucket="week")
+    report = factory.flow_metrics(
+        stream, start="2025-02-03T00:00:00Z", end=end, bucket="week", aging=True
+    )
     age = factory.api.ok(
         factory.api.get(f"/api/v1/value-streams/{stream['id']}/work-item-age", params={"at": end})
     )
@@ -203,3 +205,20 @@ def test_the_last_buckets_aging_is_the_work_item_age_at_its_end(factory: Factory
     assert aging["in_progress"] == age["in_progress"] == report["buckets"][-1]["flow_load"]
     assert aging["over_p85"] == age["over_p85"] > 0
     assert close(aging["age"], age["age"])
+
+
+def test_the_aging_of_each_bucket_is_given_when_asked(editor: Api, factory: Factory) -> None:
+    stream = factory.value_stream()
+    period = {"start": "2025-02-03T00:00:00Z", "end": "2025-02-17T00:00:00Z"}
+
+    plain = factory.flow_metrics(stream, **period)
+    asked = factory.flow_metrics(stream, **period, aging=True)
+    refused = editor.get(
+        f"/api/v1/value-streams/{stream['id']}/flow-metrics", params={**period, "aging": "maybe"}
+    )
+
+    assert [b["aging"] for b in plain["buckets"]] == [None, None]
+    assert [b["aging"] for b in asked["buckets"]] == [
+        {"in_progress": 0, "over_p85": 0, "age": None}
+    ] * 2
+    assert_problem(refused, 422, field="aging")

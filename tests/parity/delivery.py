@@ -137,7 +137,8 @@ def _flow_by_graphql(method: str) -> Any:
         buckets = f"{selection('FlowBucket')} timeInState {{ {states} }} {aging}"
         text = (
             "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
-            f"start: $a, end: $b, bucket: day, percentileMethod: {method}) {{ valueStreamId "
+            f"start: $a, end: $b, bucket: day, percentileMethod: {method}, aging: true) {{ "
+            "valueStreamId "
             f"start end bucket percentileMethod medianMethod buckets {{ {buckets} }} }} }}"
         )
         data = graphql_data(api, text, s=twin["stream"]["id"], a=WINDOW["start"], b=WINDOW["end"])
@@ -158,6 +159,7 @@ def _flow_case(method: str) -> QueryCase:
                 f"/api/v1/value-streams/{t['stream']['id']}/flow-metrics",
                 **WINDOW,
                 percentile_method=method,
+                aging="true",
             )
         ),
         via_graphql=_flow_by_graphql(method),
