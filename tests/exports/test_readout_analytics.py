@@ -47,6 +47,10 @@ def force(admin: Api, stream: dict[str, Any], *phases: str) -> None:
 
 @pytest.fixture
 def looped(factory: Factory, admin: Api) -> dict[str, Any]:
+    return looped_stream(factory, admin)
+
+
+def looped_stream(factory: Factory, admin: Api) -> dict[str, Any]:
     """A stream in its second cycle, with delivery data relative to now.
 
     Cycle 1 mapped a lead time of 10 days (two steps of 1 day, each waiting 4) and chose a
