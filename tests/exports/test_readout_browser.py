@@ -131,5 +131,5 @@ def test_the_delivery_and_cycle_sections_are_drawn_and_fit_the_page(
     assert page.locator("#delivery-analytics .card .value.late").inner_text() == "1"
     forecast = page.locator("#delivery-analytics table.forecast tbody tr")
     assert forecast.count() == 3
-    lead = page.locator("#compared-previous_current tr", has_text="Lead time")
+    lead = page.locator("#compared-previous_current tr", has_text="Lead time").first
     assert lead.inner_text().split("\t") == ["Lead time", "10 d", "6 d", "-4 d", "-40 %", "better"]
