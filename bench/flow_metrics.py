@@ -19,7 +19,10 @@ rounds, three ways to get every flow metric and DORA key of 2025 by ISO week:
   a week expression (`date_trunc` on PostgreSQL, `date(.., 'weekday 0', '-6 days')` on
   SQLite), with PostgreSQL's own `percentile_cont` for the distributions (flow time, lead
   time for changes, time to restore, time in each kind of state) and on SQLite the same
-  linear interpolation written by hand over ROW_NUMBER.
+  linear interpolation written by hand over ROW_NUMBER; the aging work in progress at
+  each week's end (its ages' spread, and the items older than the p85 flow time of their
+  type's items finished in the 90 days before) from the weeks generated in SQL
+  (`generate_series` on PostgreSQL, a recursive CTE on SQLite).
 
 The direct SQL's numbers are checked against the API's before any figure is reported.
 The ratio API / direct SQL is the headline; the target is at most 2.
@@ -296,6 +299,72 @@ SPREADS = {
 what else a row must be."""
 
 
+SQLITE_AGING = """
+WITH RECURSIVE mondays(we) AS (
+  SELECT datetime(:start, 'weekday 1')
+  UNION ALL SELECT datetime(we, '+7 days') FROM mondays
+  WHERE datetime(we, '+7 days') < datetime(:end)
+), ends(we) AS (SELECT we FROM mondays WHERE we < datetime(:end) UNION SELECT datetime(:end)),
+fr AS (
+  SELECT e.we, w.type, w.flow_seconds AS x,
+         row_number() OVER (PARTITION BY e.we, w.type ORDER BY w.flow_seconds) AS rn,
+         count(*) OVER (PARTITION BY e.we, w.type) AS n
+  FROM ends e JOIN work_item w
+    ON w.value_stream_id = :vs AND w.finished_at >= datetime(e.we, '-{days} days')
+   AND w.finished_at < e.we
+), ref AS (SELECT we, type, {p85} AS p85 FROM fr GROUP BY we, type),
+aged AS (
+  SELECT e.we, w.type, strftime('%s', e.we) - strftime('%s', w.start_at) AS x
+  FROM ends e JOIN work_item w
+    ON w.value_stream_id = :vs AND w.start_at < e.we
+   AND (w.finished_at IS NULL OR w.finished_at >= e.we)
+), wip AS (
+  SELECT we, type, x, row_number() OVER (PARTITION BY we ORDER BY x) AS rn,
+         count(*) OVER (PARTITION BY we) AS n
+  FROM aged
+)
+SELECT wip.we, count(*), {ages}, sum(CASE WHEN wip.x > ref.p85 THEN 1 ELSE 0 END)
+FROM wip LEFT JOIN ref ON ref.we = wip.we AND ref.type = wip.type
+GROUP BY wip.we ORDER BY 1
+"""
+
+POSTGRES_AGING = """
+WITH ends AS (
+  SELECT g AS we FROM generate_series(
+    date_trunc('week', CAST(:start AS timestamptz), 'UTC') + interval '168 hours',
+    CAST(:end AS timestamptz) - interval '1 microsecond', interval '168 hours') AS g
+  UNION SELECT CAST(:end AS timestamptz)
+), ref AS (
+  SELECT e.we, w.type, percentile_cont(0.85) WITHIN GROUP (ORDER BY w.flow_seconds) AS p85
+  FROM ends e JOIN work_item w
+    ON w.value_stream_id = :vs AND w.finished_at >= e.we - interval '{hours} hours'
+   AND w.finished_at < e.we
+  GROUP BY e.we, w.type
+), wip AS (
+  SELECT e.we, w.type, extract(epoch FROM e.we - w.start_at) AS x
+  FROM ends e JOIN work_item w
+    ON w.value_stream_id = :vs AND w.start_at < e.we
+   AND (w.finished_at IS NULL OR w.finished_at >= e.we)
+)
+SELECT wip.we, count(*), {ages}, sum(CASE WHEN wip.x > ref.p85 THEN 1 ELSE 0 END)
+FROM wip LEFT JOIN ref ON ref.we = wip.we AND ref.type = wip.type
+GROUP BY wip.we ORDER BY 1
+"""
+"""The aging work in progress at each week's end: the items in progress then, their
+ages' spread, and how many are older than the p85 flow time of their type's items
+finished in the 90 days before (weeks of 168 hours, so no zone shifts them)."""
+
+
+def aging_query(dialect: str) -> str:
+    if dialect == "sqlite":
+        return SQLITE_AGING.format(
+            days=AGING_DAYS,
+            p85=SQLITE_PERCENTILE.format(p=85, r=""),
+            ages=_sqlite_spread("wip"),
+        )
+    return POSTGRES_AGING.format(hours=AGING_DAYS * 24, ages=_postgres_spread("wip.x"))
+
+
 def direct_queries(dialect: str) -> dict[str, str]:
     """The hand-written SQL of each aggregate, as someone would write it for one database:
     PostgreSQL's own percentile_cont, and on SQLite the same interpolation by hand."""
@@ -324,9 +393,11 @@ def direct_queries(dialect: str) -> dict[str, str]:
             extra=extra,
             percentiles=", ".join(percentiles),
         )
+    queries["aging"] = aging_query(dialect)
     return queries
 
 
+AGING_DAYS = 90
 AGE_AT = datetime(2025, 10, 1, tzinfo=UTC)
 AGE_HISTORY_DAYS = 90
 AGE_OLDEST = 20
@@ -559,6 +630,7 @@ def compare(api: dict[str, Any], direct: dict[str, list[tuple[Any, ...]]]) -> li
             parts = ("count", "mean", *(f"p{p}" for p in LEVELS))
             for part, value in zip(parts, values, strict=True):
                 check(_label(bucket_start), f"{name} {part}", _spread_part(name, part), value)
+    problems += compare_aging(api, direct["aging"])
     loads = {_label(r[0]): r[1] for r in direct["load"]}
     current = None
     for bucket in api["buckets"]:
@@ -567,6 +639,30 @@ def compare(api: dict[str, Any], direct: dict[str, list[tuple[Any, ...]]]) -> li
             problems.append(
                 f"{bucket['start'][:10]} flow_load: API {bucket['flow_load']}, SQL {current}"
             )
+    return problems
+
+
+def compare_aging(api: dict[str, Any], rows: list[tuple[Any, ...]]) -> list[str]:
+    """Each week end's aging in the API's answer against the direct SQL's rows."""
+    by_end = {b["window_end"][:10]: b["aging"] for b in api["buckets"]}
+    problems: list[str] = []
+    for we, count, mean, p50, p85, p95, over in rows:
+        label = _label(we)
+        ours = by_end.get(label)
+        spread = (ours or {}).get("age") or {}
+        theirs = (count, over or 0, mean, p50, p85, p95)
+        got = (
+            ours and ours["in_progress"],
+            ours and ours["over_p85"],
+            *(spread.get(part) for part in ("mean", "p50", "p85", "p95")),
+        )
+        if got[:2] != theirs[:2] or not all(
+            g is not None and _near(g, t) for g, t in zip(got[2:], theirs[2:], strict=True)
+        ):
+            problems.append(f"{label} aging: API {got}, direct SQL {theirs}")
+    in_progress = sum(a["in_progress"] for a in by_end.values())
+    if in_progress != sum(r[1] for r in rows):
+        problems.append(f"aging: API {in_progress} in progress over the weeks, SQL otherwise")
     return problems
 
 
@@ -582,7 +678,13 @@ async def run_service(engine: Any, organization_id: uuid.UUID, stream_id: uuid.U
     actor = Actor(organization_id=organization_id, role=Role.viewer)
     async with maker() as session:
         report = await flow_metrics.flow_metrics(
-            session, actor, stream_id, start=PERIOD_START, end=PERIOD_END, bucket="week"
+            session,
+            actor,
+            stream_id,
+            start=PERIOD_START,
+            end=PERIOD_END,
+            bucket="week",
+            aging=True,
         )
         await session.rollback()
     return report
@@ -649,7 +751,7 @@ async def measure(
     engine = make_engine(database_url, write=False, pool_size=2)
     path = (
         f"/api/v1/value-streams/{stream_id}/flow-metrics"
-        f"?start={_iso(PERIOD_START)}&end={_iso(PERIOD_END)}&bucket=week"
+        f"?start={_iso(PERIOD_START)}&end={_iso(PERIOD_END)}&bucket=week&aging=true"
     )
     try:
         await refresh_statistics(engine)

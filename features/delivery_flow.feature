@@ -124,6 +124,23 @@ Feature: Delivery flow and the four keys
     And F-3 is 78 hours old, past the 27 hours that 85% of finished features took
     And the oldest is R-1, 138 hours old, with no finished risk to compare with
 
+  Scenario: How the work in progress aged day by day
+    Asked for it, each day of a report gives the aging of the work in progress at its
+    end: every item then in progress beside the flow time of the items of its type
+    finished in the 90 days before, as the age of the work in progress would have said
+    that night.
+    Given the tracker reports these work items:
+      | item | type    | started          | finished         | active hours |
+      | F-1  | feature | Mon 3 Mar 00:00  | Mon 3 Mar 10:00  | 5            |
+      | F-2  | feature | Mon 3 Mar 02:00  | Tue 4 Mar 08:00  | 6            |
+      | F-3  | feature | Tue 4 Mar 06:00  |                  | 2            |
+      | R-1  | risk    | Sat 1 Mar 18:00  | Tue 11 Mar 08:00 | 1            |
+    When the team asks for the delivery metrics day by day from Mon 3 Mar to Sat 8 Mar, with the aging of the work in progress
+    Then at the end of Mon 3 Mar 2 items are in progress, 1 of them older than 85% of the finished items of its type
+    And at the end of Tue 4 Mar 2 items are in progress, 0 of them older than 85% of the finished items of its type
+    And at the end of Fri 7 Mar 2 items are in progress, 1 of them older than 85% of the finished items of its type
+    And at the end of Fri 7 Mar the work in progress is 120 hours old at the median and 147 hours at the 95th percentile
+
   Scenario: When will the remaining work be done
     A forecast replays the future many times, each day's throughput drawn at random from
     the days of the team's recent history, and reads the answer at a confidence. It is

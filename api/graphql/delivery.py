@@ -28,7 +28,7 @@ from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS, FlowReport
 from core.delivery.work_item_age import DEFAULT_OLDEST, WorkItemAgeReport, work_item_age
 from core.metrics.flow import FlowBucket, FlowDistribution, TimeInState
 from core.metrics.percentiles import PERCENTILE_METHOD_HELP, Distribution, method_named
-from core.metrics.work_item_age import AgeByType, AgingItem
+from core.metrics.work_item_age import AgeByType, AgingAt, AgingItem
 from core.models.delivery_input import (
     MAX_BATCH,
     DeploymentInput,
@@ -70,6 +70,7 @@ DistributionType = output_type(Distribution, "Distribution", description=Distrib
 TimeInStateType = output_type(TimeInState, "TimeInState", description=TimeInState.__doc__)
 FLOW_REPORT_PARTS = (DoraTiersType, DoraBenchmarkSettingType)
 """Made before the flow report's types, which show them."""
+AgingAtType = output_type(AgingAt, "AgingAt", description=AgingAt.__doc__)
 FlowBucketType = output_type(FlowBucket, "FlowBucket", description=FlowBucket.__doc__)
 FlowReportType = output_type(FlowReport, "FlowReport")
 ForecastDateType = output_type(forecasts.ForecastDate, "ForecastDate")
@@ -144,6 +145,7 @@ class Query:
         end: datetime,
         bucket: FlowBucketSize = FlowBucketSize.week,
         percentile_method: PercentileMethodName = PercentileMethodName.linear,
+        aging: Annotated[bool, strawberry.argument(description=flow_metrics.AGING_HELP)] = False,
     ) -> FlowReport:
         return await flow_metrics.flow_metrics(
             info.context.session,
@@ -153,6 +155,7 @@ class Query:
             end=end,
             bucket=FlowBucketSize(bucket).value,
             percentile_method=method_named(PercentileMethodName(percentile_method).value),
+            aging=aging,
         )
 
     @strawberry.field(

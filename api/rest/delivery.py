@@ -18,7 +18,7 @@ from core import delivery
 from core.actor import Actor
 from core.delivery import flow_metrics
 from core.delivery import forecast as forecasts
-from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from core.delivery.flow_metrics import AGING_HELP, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from core.delivery.work_item_age import DEFAULT_OLDEST, WorkItemAgeReport, work_item_age
 from core.metrics.forecast import MAX_TRIALS
 from core.metrics.percentiles import (
@@ -187,6 +187,7 @@ class DeliveryController(Controller):
         percentile_method: Annotated[
             PercentileMethod, Parameter(description=PERCENTILE_METHOD_HELP)
         ] = DEFAULT_PERCENTILE_METHOD,
+        aging: Annotated[bool, Parameter(description=AGING_HELP)] = False,
     ) -> flow_metrics.FlowReport:
         return await flow_metrics.flow_metrics(
             session,
@@ -196,6 +197,7 @@ class DeliveryController(Controller):
             end=end,
             bucket=bucket,
             percentile_method=percentile_method,
+            aging=aging,
         )
 
     @get(

@@ -20,10 +20,12 @@ from typing import Any, TypeGuard, get_args
 
 from pydantic import BaseModel, Field
 from sqlalchemy import (
+    Float,
     Integer,
     String,
     and_,
     case,
+    cast,
     column,
     func,
     literal,
@@ -57,6 +59,7 @@ from core.metrics.percentiles import (
     PercentileMethod,
     median,
 )
+from core.metrics.work_item_age import AGING_HISTORY_DAYS, AgingAt
 from core.models.base import table_of
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem
 from core.models.value_stream import ValueStream
@@ -104,6 +107,12 @@ class FlowReport(BaseModel):
     buckets: list[FlowBucket]
 
 
+AGING_HELP = (
+    "also give each bucket's aging work in progress at its window's end (`aging`): the "
+    "items in progress then, their ages, and those older than their type's p85 flow time "
+    f"over the {AGING_HISTORY_DAYS} days before; off by default, as it costs more than every "
+    "other metric together on a long report by day"
+)
 DEFAULT_HISTORY_DAYS = 90
 MAX_HISTORY_DAYS = 730
 """The history a report looks back over (work item age, forecasts), in days."""
@@ -177,13 +186,18 @@ async def flow_metrics(
     end: datetime,
     bucket: str,
     percentile_method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+    aging: bool = False,
 ) -> FlowReport:
     """Every flow metric and DORA key per calendar bucket of ``[start, end)``, oldest first,
-    each key with its tier by the organization's benchmark."""
+    each key with its tier by the organization's benchmark, and with the aging work in
+    progress at each bucket's end when asked (`_aging` costs more than all the rest on a
+    long report by day, so a report without it stays cheap)."""
     windows = calendar_windows(start, end, bucket)
     await crud.get(session, actor, ValueStream, value_stream_id)
     setting = await get_benchmark(session, actor)
-    buckets = await compute_windows(session, value_stream_id, windows, percentile_method)
+    buckets = await compute_windows(
+        session, value_stream_id, windows, percentile_method, aging=aging
+    )
     return FlowReport(
         value_stream_id=value_stream_id,
         start=start,
@@ -363,6 +377,109 @@ def _deployments(w: Any, stream: Any) -> Any:
     )
 
 
+def age_seconds(moment: Any, way: Percentiles) -> Any:
+    """Seconds from an item's start to `moment` (a time in SQL), in SQL. SQLite counts whole
+    seconds since the epoch and adds the fractions (to the millisecond) apart, so
+    whole-second times give whole-second ages, as Python's do, and an age equal to a p85
+    compares equal."""
+    if way.native:
+        return cast(func.extract("epoch", moment - ITEMS.c.start_at), Float)
+    start = ITEMS.c.start_at
+
+    def fraction(value: Any) -> Any:
+        return func.strftime("%f", value) - func.strftime("%S", value)
+
+    whole = cast(func.strftime("%s", moment), Integer) - cast(func.strftime("%s", start), Integer)
+    return whole + fraction(moment) - fraction(start)
+
+
+def _aging(windows: list[Window], stream: Any, spread: Spread) -> Any:
+    """The work in progress at each window's end, its ages' spread, and how many are older
+    than the p85 flow time of their type's items finished in the `AGING_HISTORY_DAYS`
+    before that end, per bucket, in one statement.
+
+    The windows go in as a VALUES table of their ends and history starts; each end joins
+    the items in progress then (a range join: an item counts in every bucket it spans)
+    and the items finished in its history, so the cost grows with the buckets times the
+    items a history holds, not with queries.
+    """
+    ends = (
+        values(
+            column("b", Integer),
+            column("hs", UTCDateTime()),
+            column("we", UTCDateTime()),
+            name="aw",
+        )
+        .data(
+            [
+                (index, w.end - timedelta(days=AGING_HISTORY_DAYS), w.end)
+                for index, w in enumerate(windows)
+            ]
+        )
+        .cte("aw")
+    )
+    way = spread.percentiles
+    finished = (
+        select(
+            ends.c.b.label("b"),
+            ITEMS.c.type.label("type"),
+            ITEMS.c.flow_seconds.label("x"),
+            *way.ranks((ends.c.b, ITEMS.c.type), ITEMS.c.flow_seconds),
+        )
+        .select_from(
+            ends.join(
+                ITEMS,
+                and_(
+                    ITEMS.c.value_stream_id == stream,
+                    ITEMS.c.finished_at >= ends.c.hs,
+                    ITEMS.c.finished_at < ends.c.we,
+                ),
+            )
+        )
+        .subquery()
+    )
+    reference = (
+        select(finished.c.b, finished.c.type, *way.spread(finished, spread.method))
+        .group_by(finished.c.b, finished.c.type)
+        .subquery()
+    )
+    age = age_seconds(ends.c.we, way)
+    wip = (
+        select(
+            ends.c.b.label("b"),
+            ITEMS.c.type.label("type"),
+            age.label("x"),
+            *way.ranks(ends.c.b, age),
+        )
+        .select_from(
+            ends.join(
+                ITEMS,
+                and_(
+                    ITEMS.c.value_stream_id == stream,
+                    ITEMS.c.start_at < ends.c.we,
+                    or_(ITEMS.c.finished_at.is_(None), ITEMS.c.finished_at >= ends.c.we),
+                ),
+            )
+        )
+        .subquery()
+    )
+    late = case((wip.c.x > reference.c.p85, 1), else_=0)
+    return (
+        select(
+            wip.c.b,
+            func.count().label("n"),
+            *way.spread(wip, spread.method),
+            func.sum(late).label("over"),
+        )
+        .select_from(
+            wip.outerjoin(reference, and_(reference.c.b == wip.c.b, reference.c.type == wip.c.type))
+        )
+        .group_by(wip.c.b)
+    )
+
+
+NOTHING_IN_PROGRESS = AgingAt(in_progress=0, over_p85=0, age=None)
+
 STATE_SECONDS = {
     "active": ITEMS.c.active_seconds,
     "waiting": ITEMS.c.waiting_seconds,
@@ -415,8 +532,11 @@ async def compute_windows(
     value_stream_id: uuid.UUID,
     windows: list[Window],
     method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+    *,
+    aging: bool = False,
 ) -> list[FlowBucket]:
-    """All metrics of contiguous windows in four statements; the caller checked the stream.
+    """All metrics of contiguous windows in four statements (five with the `aging`); the
+    caller checked the stream.
 
     Flow load adds per-window starts and finishes onto the counts before the first
     window, which is exact because ingest never stores a finish before its start.
@@ -436,6 +556,14 @@ async def compute_windows(
     spreads: dict[str, dict[int, Distribution | None]] = defaultdict(dict)
     for row in await session.exec(_spreads(w, stream, spread)):
         spreads[row.tag][row.b] = distribution_of(row)
+    aged: dict[int, AgingAt] | None = None
+    if aging:
+        aged = {
+            row.b: AgingAt(
+                in_progress=int(row.n), over_p85=int(row.over or 0), age=distribution_of(row)
+            )
+            for row in await session.exec(_aging(windows, stream, spread))
+        }
 
     started = flows["started"].get(-1, 0)
     ended = flows["finished"].get(-1, 0)
@@ -452,6 +580,7 @@ async def compute_windows(
                 lead=spreads["lead"].get(index),
                 restore=spreads["restore"].get(index),
                 states=_time_in_state(spreads, index),
+                aging=None if aged is None else aged.get(index, NOTHING_IN_PROGRESS),
             )
         )
     return results
@@ -475,6 +604,7 @@ def _bucket(
     lead: Distribution | None,
     restore: Distribution | None,
     states: TimeInState | None,
+    aging: AgingAt | None,
 ) -> FlowBucket:
     velocity = int(items.n) if items is not None else 0
     distribution: dict[str, float] = dict.fromkeys(ITEM_TYPES, 0.0)
@@ -506,4 +636,5 @@ def _bucket(
         time_to_restore_seconds=median(restore),
         time_to_restore=restore,
         time_in_state=states,
+        aging=aging,
     )

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.actor import Actor
 from core.delivery.flow_metrics import (
     DEFAULT_HISTORY_DAYS,
     ITEMS,
+    age_seconds,
     aware,
     check_history_days,
 )
@@ -82,7 +83,7 @@ async def work_item_age(
         if spread is not None:
             flow_times[row.type] = spread
     wip = _in_progress(stream, instant)
-    age = _age_seconds(instant, way)
+    age = age_seconds(literal(instant, UTCDateTime()), way)
     ages: dict[str, Any] = {}
     for row in await session.exec(_ages(wip, age, flow_times, percentile_method, way)):
         ages[row.type] = row
@@ -134,22 +135,6 @@ def _in_progress(stream: Any, at: datetime) -> list[Any]:
         ITEMS.c.start_at < at,
         or_(ITEMS.c.finished_at.is_(None), ITEMS.c.finished_at >= at),
     ]
-
-
-def _age_seconds(at: datetime, way: Percentiles) -> Any:
-    """Seconds from an item's start to `at`, in SQL. SQLite counts whole seconds since the
-    epoch and adds the fractions (to the millisecond) apart, so whole-second times give
-    whole-second ages, as Python's do, and an age equal to a p85 compares equal."""
-    moment = literal(at, UTCDateTime())
-    if way.native:
-        return cast(func.extract("epoch", moment - ITEMS.c.start_at), Float)
-    start = ITEMS.c.start_at
-
-    def fraction(value: Any) -> Any:
-        return func.strftime("%f", value) - func.strftime("%S", value)
-
-    whole = cast(func.strftime("%s", moment), Integer) - cast(func.strftime("%s", start), Integer)
-    return whole + fraction(moment) - fraction(start)
 
 
 def _ages(

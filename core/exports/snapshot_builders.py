@@ -19,6 +19,7 @@ from core.delivery.flow_metrics import DEFAULT_HISTORY_DAYS, FlowReport, flow_me
 from core.engagement import records as engagement
 from core.engagement.value_streams import get_value_stream
 from core.errors import ValidationFailed
+from core.exports.analytics import cycles_compared, delivery_analytics
 from core.exports.snapshots import (
     BacklogEntry,
     BacklogOutlook,
@@ -152,7 +153,7 @@ async def value_stream_snapshot(
     map_views = await map_snapshots(session, actor, stream_maps)
     backlog_effects = await effects.stream_effects(session, actor, stream.id)
     outlook = await backlog_outlook(session, actor, stream.id)
-    exported_at = utcnow()
+    now = exported_at = utcnow()
     snapshot = ValueStreamSnapshot(
         exported_at=exported_at,
         organization=org.name,
@@ -196,6 +197,8 @@ async def value_stream_snapshot(
     current, desired = snapshot.current_maps()
     if current and desired and current.metrics and desired.metrics:
         snapshot.comparison = _comparison(current.metrics, desired.metrics)
+    snapshot.cycles_compared = cycles_compared(snapshot)
+    snapshot.delivery = await delivery_analytics(session, actor, stream.id, now)
     people_ids, team_ids = _references(snapshot)
     people = await crud.get_many(session, actor, Person, list(people_ids))
     teams = await crud.get_many(session, actor, Team, list(team_ids))

@@ -14,6 +14,9 @@ from pydantic import BaseModel, Field
 from core.backlog.effects import ItemEffects
 from core.delivery.flow_metrics import FlowReport
 from core.delivery.forecast import Forecast
+from core.delivery.work_item_age import WorkItemAgeReport
+from core.metrics.flow import FlowBucket
+from core.metrics.map_metrics import Change
 from core.models.action_item import ActionItemRead
 from core.models.backlog import BacklogRead, MilestoneRead, RaciRead
 from core.models.deliverable import DeliverableRead
@@ -72,6 +75,39 @@ class Timebox(BaseModel):
     overdue: bool
 
 
+class DeliveryAnalytics(BaseModel):
+    """The stream's delivery when the snapshot was taken, as the API answers it."""
+
+    start: datetime = Field(description="the first week's start (Monday, UTC)")
+    end: datetime = Field(description="the snapshot's instant, the last week's end")
+    bucket: str
+    percentile_method: str
+    median_method: str
+    overall: FlowBucket = Field(description="the whole period as one window")
+    buckets: list[FlowBucket] = Field(description="week by week, with the aging at each end")
+    work_item_age: WorkItemAgeReport = Field(description="the work in progress at `end`")
+    forecast_question: str
+    forecast: Forecast | None = Field(
+        default=None, description="when the work in progress at `end` is likely done"
+    )
+    forecast_note: str | None = Field(default=None, description="why there is no forecast")
+
+
+class CyclesCompared(BaseModel):
+    """Two maps of the stream from different cycles, the later against the earlier
+    (`core.metrics.map_metrics.MapsCompared`)."""
+
+    key: str
+    question: str
+    before_map_id: uuid.UUID
+    before_name: str
+    before_cycle: int
+    after_map_id: uuid.UUID
+    after_name: str
+    after_cycle: int
+    changes: dict[str, Change]
+
+
 class ValueStreamSnapshot(BaseModel):
     format: Literal["valuestream-export"] = "valuestream-export"
     format_version: int = FORMAT_VERSION
@@ -92,6 +128,13 @@ class ValueStreamSnapshot(BaseModel):
     maps: list[MapSnapshot] = Field(default_factory=list)
     comparison: dict[str, Any] | None = Field(
         default=None, description="metric -> {current, desired, absolute_change, percent_change}"
+    )
+    cycles_compared: list[CyclesCompared] = Field(
+        default_factory=list,
+        description="this cycle's current state against the previous cycle's maps",
+    )
+    delivery: DeliveryAnalytics | None = Field(
+        default=None, description="delivery analytics; None without delivery data"
     )
     backlog: list[BacklogEntry] = Field(default_factory=list)
     milestones: list[MilestoneRead] = Field(default_factory=list)

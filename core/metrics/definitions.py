@@ -90,6 +90,14 @@ FLOW: dict[str, str] = {
         f"counts as none of them), each a distribution over those items: {_SPREAD}. Items "
         "sent without state changes are left out. Null when no finished item has them"
     ),
+    "aging": (
+        "aging work in progress at window_end: the items in progress then, their ages, and "
+        "how many are older than the 85th percentile flow time of their type's items "
+        "finished in the 90 days before window_end (Vacanti, Actionable Agile Metrics for "
+        "Predictability, 2015); what the work item age report answers at that instant with "
+        "its default history. Null unless asked for (`aging`: it costs more than every "
+        "other metric together on a long report by day)"
+    ),
 }
 
 MAP: dict[str, str] = {

@@ -29,6 +29,13 @@ from core.metrics.percentiles import (
     distribution,
     median,
 )
+from core.metrics.work_item_age import (
+    AGING_HISTORY_DAYS,
+    AgingAt,
+    InProgress,
+    aging_at,
+    flow_times_by_type,
+)
 
 ItemType = Literal["feature", "defect", "risk", "debt"]
 BucketSize = Literal["day", "week", "month"]
@@ -132,6 +139,7 @@ class FlowBucket(BaseModel):
     time_to_restore: Distribution | None
     dora_tiers: DoraTiers | None = None
     time_in_state: TimeInState | None
+    aging: AgingAt | None = None
 
 
 def _require_aware(name: str, value: datetime) -> None:
@@ -359,6 +367,28 @@ def time_in_state(
     return TimeInState(active=active, waiting=waiting, blocked=blocked)
 
 
+def aging(
+    items: Iterable[WorkItem],
+    at: datetime,
+    method: PercentileMethod = DEFAULT_PERCENTILE_METHOD,
+    history_days: int = AGING_HISTORY_DAYS,
+) -> AgingAt:
+    """The work in progress at `at` against the flow time of its type's items finished in
+    the `history_days` before it (`core.metrics.work_item_age`)."""
+    every = list(items)
+    wip = [
+        InProgress(item.external_id, item.type, None, item.began)
+        for item in every
+        if item.began < at and (item.finished is None or item.finished >= at)
+    ]
+    history = finished_in(every, at - timedelta(days=history_days), at)
+    flow_times = flow_times_by_type(
+        ((item.type, item.flow_seconds) for item in history if item.flow_seconds is not None),
+        method,
+    )
+    return aging_at(wip, flow_times, at, method)
+
+
 def compute_window(
     items: Sequence[WorkItem],
     deployments: Sequence[Deployment],
@@ -394,6 +424,7 @@ def compute_window(
         time_to_restore_seconds=median(restore),
         time_to_restore=restore,
         time_in_state=time_in_state(items, window_start, window_end, method),
+        aging=aging(items, window_end, method),
     )
 
 

@@ -20,6 +20,7 @@ from plugins.formatting import (
     seconds_per_day,
 )
 from plugins.map_picture import map_svg_parts
+from plugins.readout.analytics import delivery_view
 from plugins.readout.charts import Charts, sparkline
 from plugins.readout.dora import dora_context
 from plugins.readout.effects import effects_context
@@ -63,8 +64,17 @@ def _metric_value(kind: str, value: float | None, per_day: float) -> str:
 
 
 def _comparison(snapshot: ValueStreamSnapshot, per_day: float) -> list[dict[str, Any]]:
+    return change_rows(snapshot.comparison or {}, per_day, ("current", "desired"))
+
+
+def change_rows(
+    changes: dict[str, Any], per_day: float, sides: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """Each compared metric of two maps, formatted, with whether it moved the right way;
+    `sides` name the two values in `changes` and in the rows."""
+    first, second = sides
     rows = []
-    for key, change in (snapshot.comparison or {}).items():
+    for key, change in changes.items():
         label, kind, better = COMPARED.get(key, (words(key).capitalize(), "count", "lower"))
         absolute = change.get("absolute_change")
         pct = change.get("percent_change")
@@ -84,14 +94,32 @@ def _comparison(snapshot: ValueStreamSnapshot, per_day: float) -> list[dict[str,
         rows.append(
             {
                 "label": label,
-                "current": _metric_value(kind, change.get("current"), per_day),
-                "desired": _metric_value(kind, change.get("desired"), per_day),
+                first: _metric_value(kind, change.get(first), per_day),
+                second: _metric_value(kind, change.get(second), per_day),
                 "change": shown,
                 "percent": "—" if pct is None else f"{'+' if pct > 0 else ''}{number(pct)} %",
                 "verdict": verdict,
             }
         )
     return rows
+
+
+def cycles_view(snapshot: ValueStreamSnapshot, per_day: float) -> list[dict[str, Any]]:
+    """This cycle's current state against the previous cycle's maps, as tables."""
+    return [
+        {
+            "key": compared.key,
+            "question": compared.question,
+            "before": f"cycle {compared.before_cycle}: {compared.before_name}",
+            "after": f"cycle {compared.after_cycle}: {compared.after_name}",
+            "rows": change_rows(
+                {k: v.model_dump() for k, v in compared.changes.items()},
+                per_day,
+                ("before", "after"),
+            ),
+        }
+        for compared in snapshot.cycles_compared
+    ]
 
 
 def _as_image(svg: str, alt: str) -> Markup:
@@ -461,6 +489,8 @@ def stream_context(
         "dora": dora_context(snapshot.dora),
         "history": _history(snapshot),
         **effects_context(snapshot),
+        "delivery": delivery_view(snapshot.delivery),
+        "cycles_compared": cycles_view(snapshot, per_day),
     }
 
 

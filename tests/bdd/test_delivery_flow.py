@@ -154,6 +154,51 @@ def look_at_ages(editor: Api, stream: Stream, day: str, time: str) -> dict[str, 
     return editor.ok(editor.get(f"{stream.url}/work-item-age", params={"at": iso(at)}))
 
 
+@when(
+    p(
+        "the team asks for the delivery metrics day by day from {first} to {last}, with the "
+        "aging of the work in progress"
+    ),
+    target_fixture="report",
+)
+def ask_day_by_day(editor: Api, stream: Stream, first: str, last: str) -> dict[str, Any]:
+    params = {
+        "start": iso(moment(f"{first} 00:00")),
+        "end": iso(moment(f"{last} 00:00")),
+        "bucket": "day",
+        "aging": "true",
+    }
+    return editor.ok(editor.get(f"{stream.url}/flow-metrics", params=params))
+
+
+def aging_on(report: dict[str, Any], day: str) -> dict[str, Any]:
+    (bucket,) = [b for b in report["buckets"] if b["start"] == iso(moment(f"{day} 00:00"))]
+    aging: dict[str, Any] = bucket["aging"]
+    return aging
+
+
+@then(
+    p(
+        "at the end of {day} {count:d} items are in progress, {late:d} of them older than 85% "
+        "of the finished items of its type"
+    )
+)
+def in_progress_at_the_end_of(report: dict[str, Any], day: str, count: int, late: int) -> None:
+    aging = aging_on(report, day)
+    assert (aging["in_progress"], aging["over_p85"]) == (count, late)
+
+
+@then(
+    p(
+        "at the end of {day} the work in progress is {p50:Num} hours old at the median and "
+        "{p95:Num} hours at the 95th percentile"
+    )
+)
+def aged_at_the_end_of(report: dict[str, Any], day: str, p50: float, p95: float) -> None:
+    age = aging_on(report, day)["age"]
+    assert (age["p50"], age["p95"]) == (pytest.approx(p50 * 3600), pytest.approx(p95 * 3600))
+
+
 @given(p("the team finished {count:d} items on every one of the {days:d} days before {day}"))
 def steady_throughput(factory: Factory, stream: Stream, count: int, days: int, day: str) -> None:
     first = moment(f"{day} 12:00")

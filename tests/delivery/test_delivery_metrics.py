@@ -266,6 +266,16 @@ def assert_same(answer: list[dict[str, Any]], expected: list[FlowBucket]) -> Non
             for state, spread in want.time_in_state:
                 expected = pytest.approx(spread.model_dump(), rel=1e-9)
                 assert got["time_in_state"][state] == expected, (label, state)
+        assert want.aging is not None
+        aging = got["aging"]
+        assert (aging["in_progress"], aging["over_p85"]) == (
+            want.aging.in_progress,
+            want.aging.over_p85,
+        ), label
+        if want.aging.age is None:
+            assert aging["age"] is None, label
+        else:
+            assert aging["age"] == pytest.approx(want.aging.age.model_dump(), rel=1e-9), label
 
 
 # -- the SQL against the reference ------------------------------------------------------------
@@ -298,7 +308,7 @@ def test_sql_gives_the_reference_numbers(
 ) -> None:
     stream, data = history
 
-    report = factory.flow_metrics(stream, start=start, end=end, bucket=bucket)
+    report = factory.flow_metrics(stream, start=start, end=end, bucket=bucket, aging=True)
 
     assert report["percentile_method"] == "linear"
     assert report["bucket"] == bucket
@@ -319,7 +329,7 @@ def test_sql_gives_the_reference_numbers_by_nearest_rank_too(
     method: PercentileMethod = "nearest_rank"
 
     report = factory.flow_metrics(
-        stream, start=start, end=end, bucket=bucket, percentile_method=method
+        stream, start=start, end=end, bucket=bucket, percentile_method=method, aging=True
     )
 
     assert report["percentile_method"] == method
@@ -657,7 +667,7 @@ def test_a_thousand_buckets_are_allowed(factory: Factory) -> None:
 
 FLOW_QUERY = """
 query Flow($id: ID!, $start: DateTime!, $end: DateTime!, $bucket: FlowBucketSize!) {
-  flowMetrics(valueStreamId: $id, start: $start, end: $end, bucket: $bucket) {
+  flowMetrics(valueStreamId: $id, start: $start, end: $end, bucket: $bucket, aging: true) {
     valueStreamId bucket percentileMethod medianMethod
     buckets {
       start end windowStart windowEnd
@@ -674,6 +684,7 @@ query Flow($id: ID!, $start: DateTime!, $end: DateTime!, $bucket: FlowBucketSize
         waiting { count mean p50 p85 p95 }
         blocked { count mean p50 p85 p95 }
       }
+      aging { inProgress overP85 age { count mean p50 p85 p95 } }
     }
   }
 }
@@ -690,7 +701,7 @@ def test_graphql_flow_metrics_equal_rest(
     stream, _data = history
     period = {"start": "2025-01-15T13:00:00Z", "end": "2025-04-20T07:30:00Z", "bucket": "week"}
 
-    rest = factory.flow_metrics(stream, **period)
+    rest = factory.flow_metrics(stream, **period, aging=True)
     answer = editor.graphql(FLOW_QUERY, {"id": stream["id"], **period})
 
     assert "errors" not in answer, answer
@@ -701,6 +712,7 @@ def test_graphql_flow_metrics_equal_rest(
     for ours, theirs in zip(graph["buckets"], rest["buckets"], strict=True):
         converted = {snake(k): v for k, v in ours.items()}
         converted["dora_tiers"] = {snake(k): v for k, v in converted["dora_tiers"].items()}
+        converted["aging"] = {snake(k): v for k, v in converted["aging"].items()}
         for name in TIME_FIELDS:
             assert when(converted.pop(name)) == when(theirs.pop(name))
         assert converted == theirs

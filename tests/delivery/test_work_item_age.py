@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from core.metrics.flow import WorkItem, compute_flow
 from core.metrics.work_item_age import InProgress, age_summary, flow_times_by_type
 from tests.api_client import Api
 from tests.delivery.test_delivery_metrics import History, iso, random_history, when
@@ -148,3 +149,76 @@ def test_bad_requests_are_refused(
     answer = editor.get(f"/api/v1/value-streams/{stream['id']}/work-item-age", params=params)
 
     assert_problem(answer, 422, field=field)
+
+
+def test_each_bucket_gives_the_aging_work_in_progress_at_its_end() -> None:
+    """Vacanti's aging chart at each bucket's end (Actionable Agile Metrics for
+    Predictability, 2015): features finished in 2, 4, 6, 8 and 10 days in February, so at
+    the end of the week of 3 March their 85th percentile is 8.8 days (linear, position 3.4);
+    F-1, begun 9 days before that end, is older than it, F-2 (3 days) is not. A week later
+    both are 7 days older, and F-2 (10 days) has passed it too."""
+    week_end = datetime(2025, 3, 10, tzinfo=UTC)
+    finished = [
+        WorkItem(f"D-{d}", "feature", feb(1), feb(1), feb(1) + d * DAY, None)
+        for d in (2, 4, 6, 8, 10)
+    ]
+    wip = [
+        WorkItem("F-1", "feature", week_end - 9 * DAY, None, None, None),
+        WorkItem("F-2", "feature", week_end - 3 * DAY, None, None, None),
+    ]
+
+    first, second = compute_flow(
+        finished + wip,
+        [],
+        [],
+        start=week_end - 7 * DAY,
+        end=week_end + 7 * DAY,
+        bucket="week",
+    )
+
+    assert first.aging is not None and second.aging is not None
+    assert (first.aging.in_progress, first.aging.over_p85) == (2, 1)
+    assert first.aging.age is not None and first.aging.age.p50 == 6 * 86_400
+    assert (second.aging.in_progress, second.aging.over_p85) == (2, 2)
+    assert second.aging.age is not None and second.aging.age.p95 == pytest.approx(
+        (16 - 0.05 * 6) * 86_400
+    )
+
+
+def feb(day: int) -> datetime:
+    return datetime(2025, 2, day, tzinfo=UTC)
+
+
+def test_the_last_buckets_aging_is_the_work_item_age_at_its_end(factory: Factory) -> None:
+    stream = factory.value_stream()
+    random_history(20251207, items=300, deployments=0, incidents=0).send(factory, stream)
+    end = "2025-03-31T12:00:00Z"
+
+    report = factory.flow_metrics(
+        stream, start="2025-02-03T00:00:00Z", end=end, bucket="week", aging=True
+    )
+    age = factory.api.ok(
+        factory.api.get(f"/api/v1/value-streams/{stream['id']}/work-item-age", params={"at": end})
+    )
+
+    aging = report["buckets"][-1]["aging"]
+    assert aging["in_progress"] == age["in_progress"] == report["buckets"][-1]["flow_load"]
+    assert aging["over_p85"] == age["over_p85"] > 0
+    assert close(aging["age"], age["age"])
+
+
+def test_the_aging_of_each_bucket_is_given_when_asked(editor: Api, factory: Factory) -> None:
+    stream = factory.value_stream()
+    period = {"start": "2025-02-03T00:00:00Z", "end": "2025-02-17T00:00:00Z"}
+
+    plain = factory.flow_metrics(stream, **period)
+    asked = factory.flow_metrics(stream, **period, aging=True)
+    refused = editor.get(
+        f"/api/v1/value-streams/{stream['id']}/flow-metrics", params={**period, "aging": "maybe"}
+    )
+
+    assert [b["aging"] for b in plain["buckets"]] == [None, None]
+    assert [b["aging"] for b in asked["buckets"]] == [
+        {"in_progress": 0, "over_p85": 0, "age": None}
+    ] * 2
+    assert_problem(refused, 422, field="aging")

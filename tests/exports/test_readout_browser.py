@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.api_client import Api
+from tests.exports.test_readout_analytics import looped_stream
 from tests.exports.test_readout_render import EVIL, build_engagement, export
 from tests.factories import Factory
 
@@ -98,3 +99,37 @@ def test_the_html_readout_draws_the_maps_and_every_chart_in_chromium(
     assert page.get_by_text(EVIL).count() >= 1, "the step's name is shown as text"
     assert dialogs == [], "user text ran as a script"
     assert requests == [readout.as_uri()], "the readout loaded something from elsewhere"
+
+
+def test_the_delivery_and_cycle_sections_are_drawn_and_fit_the_page(
+    factory: Factory, admin: Api, viewer: Api, tmp_path: Path, page: Any
+) -> None:
+    """What a leader reads of delivery and across cycles is on screen, inside the page's
+    width: the spread of flow time with its method, the aging work, the forecast, and this
+    cycle against the previous one."""
+    stream = looped_stream(factory, admin)
+    readout = tmp_path / "readout.html"
+    readout.write_bytes(export(viewer, {"stream": stream}, "html").content)
+
+    page.goto(readout.as_uri(), wait_until="load")
+
+    width = page.evaluate("document.documentElement.clientWidth")
+    for region in ("#delivery-analytics", "#cycles-compared"):
+        section = page.locator(region)
+        section.scroll_into_view_if_needed()
+        box = section.bounding_box()
+        assert box and box["height"] > 200 and box["x"] + box["width"] <= width, (region, box)
+        assert inked_share(section.screenshot()) > 0.02, region
+        overflowing = page.evaluate(
+            f"[...document.querySelectorAll('{region} table')]"
+            ".filter(t => t.scrollWidth > t.clientWidth + 1).length"
+        )
+        assert overflowing == 0, region
+    flow = page.locator("#delivery-analytics table.spreads tr", has_text="Flow time")
+    assert flow.inner_text().split("\t")[2:] == ["5", "6 d", "6 d", "8.8 d", "9.6 d"]
+    assert page.get_by_text("linear interpolation between the two nearest ranks").is_visible()
+    assert page.locator("#delivery-analytics .card .value.late").inner_text() == "1"
+    forecast = page.locator("#delivery-analytics table.forecast tbody tr")
+    assert forecast.count() == 3
+    lead = page.locator("#compared-previous_current tr", has_text="Lead time").first
+    assert lead.inner_text().split("\t") == ["Lead time", "10 d", "6 d", "-4 d", "-40 %", "better"]

@@ -134,12 +134,13 @@ def _flow_by_graphql(method: str) -> Any:
     def read(api: Api, twin: Twin) -> Any:
         spread = selection("Distribution")
         states = " ".join(f"{state} {{ {spread} }}" for state in ("active", "waiting", "blocked"))
-        buckets = f"{selection('FlowBucket')} timeInState {{ {states} }}"
+        aging = f"aging {{ {selection('AgingAt')} age {{ {spread} }} }}"
+        buckets = f"{selection('FlowBucket')} timeInState {{ {states} }} {aging}"
         text = (
             "query($s: ID!, $a: DateTime!, $b: DateTime!) { flowMetrics(valueStreamId: $s, "
-            f"start: $a, end: $b, bucket: day, percentileMethod: {method}) {{ valueStreamId "
-            f"start end bucket percentileMethod medianMethod doraBenchmark {{ {DORA_SETTING} }} "
-            f"buckets {{ {buckets} }} }} }}"
+            f"start: $a, end: $b, bucket: day, percentileMethod: {method}, aging: true) {{ "
+            "valueStreamId start end bucket percentileMethod medianMethod "
+            f"doraBenchmark {{ {DORA_SETTING} }} buckets {{ {buckets} }} }} }}"
         )
         data = graphql_data(api, text, s=twin["stream"]["id"], a=WINDOW["start"], b=WINDOW["end"])
         return comparable(data["flowMetrics"])
@@ -159,6 +160,7 @@ def _flow_case(method: str) -> QueryCase:
                 f"/api/v1/value-streams/{t['stream']['id']}/flow-metrics",
                 **WINDOW,
                 percentile_method=method,
+                aging="true",
             )
         ),
         via_graphql=_flow_by_graphql(method),
