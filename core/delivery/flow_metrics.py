@@ -212,6 +212,17 @@ async def flow_metrics(
     )
 
 
+async def has_delivery_data(session: AsyncSession, value_stream_id: uuid.UUID) -> bool:
+    """Whether the stream has any work item, deployment or incident: one statement that
+    spares a readout of a stream without delivery data the reports it would show empty."""
+    found = [
+        select(table.c.id).where(table.c.value_stream_id == value_stream_id).exists()
+        for table in (ITEMS, DEPLOYMENTS, INCIDENTS)
+    ]
+    statement: Any = select(or_(*found))
+    return bool((await session.exec(statement)).scalar())
+
+
 async def window_metrics(
     session: AsyncSession,
     actor: Actor,

@@ -52,12 +52,12 @@ async def delivery_analytics(
     session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID, now: datetime
 ) -> DeliveryAnalytics | None:
     """The stream's delivery over the `READOUT_WEEKS` weeks to `now`; None when it has no
-    delivery data then (nothing finished, deployed, restored or in progress)."""
+    delivery data then (nothing finished, deployed, restored or in progress), found out
+    before the week-by-week report with its aging, the costly part, is asked for."""
+    if not await flow_metrics.has_delivery_data(session, value_stream_id):
+        return None
     start = bucket_floor(now, "week") - timedelta(weeks=READOUT_WEEKS - 1)
     method = DEFAULT_PERCENTILE_METHOD
-    report = await flow_metrics.flow_metrics(
-        session, actor, value_stream_id, start=start, end=now, bucket="week", aging=True
-    )
     overall = await flow_metrics.window_metrics(
         session, actor, value_stream_id, start=start, end=now
     )
@@ -70,6 +70,9 @@ async def delivery_analytics(
     )
     if not measured:
         return None
+    report = await flow_metrics.flow_metrics(
+        session, actor, value_stream_id, start=start, end=now, bucket="week", aging=True
+    )
     history = HISTORY_DAYS
     forecast, note = None, None
     if age.in_progress:
