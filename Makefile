@@ -46,14 +46,16 @@ browser:
 			echo "!! no /usr/bin/chromium and no way to install it: the browser tests will skip"; \
 		fi; }
 
+# Two workers that steal queued tests from each other, so neither idles while the other
+# finishes a run of slow ones (about 20 s less per database than plain -n 2).
 test-sqlite: $(STAMP) $(BROWSER_SETUP)
 	@echo "== test suite on SQLite =="
-	VSM_TEST_DATABASE_URL= $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	VSM_TEST_DATABASE_URL= $(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 test-postgres: $(STAMP) $(BROWSER_SETUP)
 	@if $(BIN)/python -m tests.postgres_available "$(POSTGRES_URL)"; then \
 		echo "== test suite on PostgreSQL =="; \
-		VSM_TEST_DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -n 2 $(PYTEST_ARGS); \
+		VSM_TEST_DATABASE_URL="$(POSTGRES_URL)" $(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS); \
 	else \
 		echo "!! PostgreSQL is not reachable at $(POSTGRES_URL): SKIPPING the PostgreSQL run"; \
 		if [ -n "$(TEST_SUMMARY)" ]; then \
