@@ -275,10 +275,13 @@ class FlowMap:
 
         Inventory days = units waiting ÷ daily demand (Rother & Shook, *Learning to
         See*): 7,000 parts before a step of a plant shipping 920 a day wait 7.6 days.
-        A measured wait stays as it is; without demand nothing changes.
+        A measured wait stays as it is; without demand, or with no step to work out (a
+        map worked out already), the map itself comes back.
         """
         daily = self.data_box.daily_demand
-        if daily is None:
+        if daily is None or not any(
+            step.wait_seconds is None and step.queue_size is not None for step in self.steps
+        ):
             return self
         day = self.calendar.seconds_per_day
         steps = tuple(
@@ -368,11 +371,6 @@ class FlowMap:
         return loop.to_step != loop.from_step and reaches(
             self.successors(), loop.to_step, loop.from_step
         )
-
-    def loop_not_going_back(self) -> Handoff | None:
-        """The first rework loop that does not go back, if any."""
-        self.topological_order()
-        return next((loop for loop in self.rework_loops if not self.goes_back(loop)), None)
 
     def check_handoff(self, handoff: Handoff) -> None:
         """Raise if adding `handoff` closes a forward cycle, or is a rework loop that does

@@ -46,7 +46,11 @@ from core.workflow.facts import MapFact
 
 async def metrics(session: AsyncSession, actor: Actor, map_id: uuid.UUID) -> MapMetrics:
     """The map's metrics (a map with a loop has none: `ValidationFailed` says where)."""
-    stream_map = await maps.get(session, actor, map_id)
+    return await metrics_of(session, await maps.get(session, actor, map_id))
+
+
+async def metrics_of(session: AsyncSession, stream_map: ValueStreamMap) -> MapMetrics:
+    """`metrics` of a map the caller has read already."""
     return _metrics_or_raise((await summaries(session, [stream_map]))[stream_map.id][1])
 
 

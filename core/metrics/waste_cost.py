@@ -19,6 +19,7 @@ themselves, after any finding that costs the flow time.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.metrics.map_metrics import MapMetrics
@@ -62,6 +63,19 @@ class FlowCost:
     people_hours_per_week: float | None
 
 
+def counted_waits(
+    measured: Iterable[tuple[str, float | None]], metrics: MapMetrics, seconds_per_day: float
+) -> dict[str, float]:
+    """Each step's wait as the metrics counted it: the measured one, else the days of
+    demand its inventory holds (`MapMetrics.inventory_days`), else none."""
+    return {
+        step_id: wait
+        if wait is not None
+        else metrics.inventory_days.get(step_id, 0.0) * seconds_per_day
+        for step_id, wait in measured
+    }
+
+
 def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
@@ -74,8 +88,8 @@ def flow_costs(
 ) -> list[FlowCost]:
     """Each finding's cost to the flow, ranked by `RANKING_RULE`.
 
-    `waits` holds each step's wait in seconds as the metrics counted it (inventory
-    worked out into days included). Wait counts only on the critical path, where it
+    `waits` holds each step's wait in seconds as the metrics counted it
+    (`counted_waits`). Wait counts only on the critical path, where it
     lengthens lead time; rework counts wherever it is expected.
     """
     on_path = set(metrics.critical_path)

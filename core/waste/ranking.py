@@ -16,7 +16,7 @@ from core.errors import ValidationFailed
 from core.maps import measuring
 from core.maps import service as maps
 from core.maps.flowmap import Calendar
-from core.metrics.waste_cost import RANKING_RULE, Handed, Located, flow_costs
+from core.metrics.waste_cost import RANKING_RULE, Handed, Located, counted_waits, flow_costs
 from core.models.base import table_of
 from core.models.value_stream_map import MapHandoff, MapStep
 from core.models.waste_finding import FindingRead, FindingStatus, WasteFinding
@@ -79,7 +79,7 @@ async def ranking(
     if not 1 <= first <= MAX_RANKED:
         raise ValidationFailed(f"first must be from 1 to {MAX_RANKED}, not {first}", field="first")
     stream_map = await maps.maps.get(session, actor, map_id)
-    metrics = await measuring.metrics(session, actor, map_id)
+    metrics = await measuring.metrics_of(session, stream_map)
     organization = actor.organization_id
     found = await session.exec(
         select_columns(
@@ -102,10 +102,7 @@ async def ranking(
         .where(of_organization(table_of(MapStep), organization))
         .where(col(MapStep.map_id) == map_id)
     )
-    waits = {
-        str(i): wait if wait is not None else metrics.inventory_days.get(str(i), 0.0) * day
-        for i, wait in step_rows
-    }
+    waits = counted_waits(((str(i), wait) for i, wait in step_rows), metrics, day)
     handoff_rows = await session.exec(
         select_columns(col(MapHandoff.id), col(MapHandoff.to_step_id), col(MapHandoff.rework))
         .where(of_organization(table_of(MapHandoff), organization))

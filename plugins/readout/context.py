@@ -9,7 +9,14 @@ from markupsafe import Markup
 
 from core.exports.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
 from core.metrics.map_metrics import MapMetrics
-from core.metrics.waste_cost import RANKING_RULE, FlowCost, Handed, Located, flow_costs
+from core.metrics.waste_cost import (
+    RANKING_RULE,
+    FlowCost,
+    Handed,
+    Located,
+    counted_waits,
+    flow_costs,
+)
 from core.waste.vocabulary import WasteCategory
 from plugins.formatting import (
     VALUE_CLASS_LABELS,
@@ -272,12 +279,7 @@ def _flow_costs(view: MapSnapshot, findings: list[Any]) -> dict[str, FlowCost]:
         return {}
     metrics = MapMetrics.model_validate(view.metrics)
     per_day = seconds_per_day(view)
-    waits = {
-        str(s.id): s.wait_seconds
-        if s.wait_seconds is not None
-        else metrics.inventory_days.get(str(s.id), 0.0) * per_day
-        for s in view.steps
-    }
+    waits = counted_waits(((str(s.id), s.wait_seconds) for s in view.steps), metrics, per_day)
     handoffs = {str(h.id): Handed(str(h.to_step_id), h.rework) for h in view.handoffs}
     located = [
         Located(

@@ -258,7 +258,7 @@ def test_a_rework_loop_must_go_back() -> None:
 
     with pytest.raises(FlowMapError, match="back from a later step"):
         rework_chain().check_handoff(forward)
-    assert rework_chain(forward).loop_not_going_back() == forward
+    assert not rework_chain().goes_back(forward)
 
 
 def test_a_loop_across_steps_not_joined_yet_has_no_expected_time() -> None:
