@@ -11,6 +11,11 @@ where the schema promises a value, a coercion that refuses, a middleware) takes 
 general path, which answers with the same error it always did; reading an attribute
 twice changes nothing.
 
+Most of those scalars belong to objects that hold nothing else (a criterion's key and
+whether it passed): such an object's fields are answered in one loop, without the path,
+the resolve info and the awaitable test graphql-core gives each field; the selection
+decides once per query whether an object is such a one.
+
 Every object a field returns is also tested for an awaitable; `is_awaitable` answers that
 once per type.
 """
@@ -23,14 +28,16 @@ from typing import Any, TypeGuard
 
 from graphql import (
     GraphQLField,
+    GraphQLList,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
     is_object_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.undefined import UndefinedType
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -65,6 +72,9 @@ def _basic(read: Callable[..., Any]) -> bool:
 
 
 Leaves = dict[GraphQLObjectType, dict[str, Leaf]]
+
+LeafSet = list[tuple[str, Leaf]] | None
+"""A selection's fields by response name, when every one is a plain leaf."""
 
 _LEAVES: "weakref.WeakKeyDictionary[GraphQLSchema, Leaves]" = weakref.WeakKeyDictionary()
 
@@ -112,6 +122,106 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         self.is_awaitable = is_awaitable
         manager = self.middleware_manager
         self.leaves = leaves_of(self.schema) if not manager or not manager.middlewares else {}
+        self.leaf_sets: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, LeafSet]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        leaves = self._leaves_of_set(parent_type, grouped_field_set)
+        if leaves is not None:
+            results: dict[str, Any] = {}
+            for response_name, leaf in leaves:
+                answer = _answer(leaf, source_value)
+                if answer is Undefined:
+                    break
+                results[response_name] = answer
+            else:
+                return results
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        rows = self._plain_rows(return_type, field_details_list, path, result)
+        if rows is not None:
+            return rows
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _plain_rows(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: FieldDetailsList,
+        path: Path,
+        result: Any,
+    ) -> list[Any] | None:
+        """A list of plain objects (a gate's criteria) answered item by item in one loop,
+        or None where graphql-core's path must decide: an object whose type checks its
+        values, a selection that defers or streams, an item that is not plain."""
+        item_type = return_type.of_type
+        kind = get_nullable_type(item_type)
+        if not isinstance(result, list | tuple) or not is_object_type(kind) or kind.is_type_of:
+            return None
+        grouped, deferred, _ = self.collect_subfields(kind, field_details_list)
+        if deferred or self.get_stream_usage(field_details_list, path) is not None:
+            return None
+        leaves = self._leaves_of_set(kind, grouped)
+        if leaves is None:
+            return None
+        nullable = not is_non_null_type(item_type)
+        rows: list[Any] = []
+        for item in result:
+            if item is None:
+                if not nullable:
+                    return None
+                rows.append(None)
+                continue
+            row: dict[str, Any] = {}
+            for response_name, leaf in leaves:
+                answer = _answer(leaf, item)
+                if answer is Undefined:
+                    return None
+                row[response_name] = answer
+            rows.append(row)
+        return rows
+
+    def _leaves_of_set(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> LeafSet:
+        """The selection's leaves when it selects plain scalar fields only, else None.
+
+        graphql-core collects a list's items' selection once, so the same set comes back
+        for each item; like its own memo this one is keyed by identity and keeps the set
+        alive, so that an id is never reused within the query.
+        """
+        key = (parent_type, id(grouped_field_set))
+        known = self.leaf_sets.get(key)
+        if known is not None:
+            return known[1]
+        of_type = self.leaves.get(parent_type, {})
+        leaves: list[tuple[str, Leaf]] | None = []
+        for response_name, details in grouped_field_set.items():
+            leaf = of_type.get(details[0].node.name.value)
+            if leaf is None or leaves is None:
+                leaves = None
+                break
+            leaves.append((response_name, leaf))
+        self.leaf_sets[key] = (grouped_field_set, leaves)
+        return leaves
 
     def execute_field(
         self,

@@ -57,6 +57,8 @@ async def read_value_stream(work: Work, value_stream_id: uuid.UUID) -> ValueStre
 
 
 def filtered(actor: Actor, filters: ValueStreamFilter) -> SelectOfScalar[ValueStream]:
+    """Narrowed by WHERE alone: the portfolio reads its streams with their revisions by
+    taking this select's WHERE clause (`kept.with_revisions`), and would lose a join."""
     statement = crud.scoped(ValueStream, actor)
     if filters.phase is not None:
         statement = statement.where(ValueStream.phase == filters.phase)

@@ -27,10 +27,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import true
+from sqlalchemy import ColumnElement, true
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import Select, SelectOfScalar
+from sqlmodel.sql.expression import Select
 
 from core.memo import memo_of
 from core.models.stream_change import StreamChange
@@ -96,24 +96,19 @@ async def revisions(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uui
     return {i: r for i, r in read_.items() if r is not None}
 
 
-def with_revisions(
-    streams: SelectOfScalar[ValueStream],
-) -> Select[ValueStream, Any]:
-    """The value streams `streams` selects, each with its revision, in one statement.
+def with_revisions(where: ColumnElement[bool] | None) -> Select[ValueStream, Any]:
+    """The value streams `where` selects, each with its revision, in one statement.
 
     A page of the portfolio then reads its streams and their revisions together, instead
     of a statement for each: each costs the service more CPU than the database's work.
-    The new statement keeps `streams`' WHERE clause, so `streams` must be narrowed by that
-    alone (no join); ordering and paging are added to the result.
+    It takes the WHERE clause of the streams' select rather than the select itself, so
+    there is no FROM clause or join to lose; ordering and paging are added to the result.
     """
     revision = (
         select(func.sum(StreamChange.weight))
         .where(col(StreamChange.value_stream_id) == ValueStream.id)
         .scalar_subquery()
     )
-    if [str(f) for f in streams.get_final_froms()] != [ValueStream.__tablename__]:
-        raise ValueError("with_revisions takes a select of value streams narrowed by WHERE alone")
-    where = streams.whereclause
     return select(ValueStream, revision).where(true() if where is None else where)
 
 

@@ -259,7 +259,10 @@ async def portfolio(
         condition = _overdue_condition(playbook, now)
         statement = statement.where(condition if filters.overdue else ~condition)
     window = page_window(
-        kept.with_revisions(statement), keys=[col(ValueStream.id)], limit=limit, cursor=cursor
+        kept.with_revisions(statement.whereclause),
+        keys=[col(ValueStream.id)],
+        limit=limit,
+        cursor=cursor,
     )
     rows = (await session.exec(window.statement)).all()
     page = window.page(kept.read_with_streams(session, rows), getattr)

@@ -51,16 +51,32 @@ class Query:
     def steps(self) -> list[Any]:
         return STEPS
 
+    @strawberry.field(graphql_type=list[Step | None])
+    def gaps(self) -> list[Any]:
+        return STEPS
+
+    @strawberry.field(graphql_type=Step | None)
+    def first(self) -> Any:
+        return STEPS[0]
+
 
 QUERY = "{ steps { name minutes note phase shout } }"
+PLAIN_QUERIES = [
+    pytest.param("{ steps { name minutes note phase } }", id="a list of plain objects"),
+    pytest.param("{ gaps { name minutes note phase } }", id="a list that may hold nulls"),
+    pytest.param("{ first { name minutes note phase } }", id="one plain object"),
+    pytest.param("{ steps { a: name b: name phase } }", id="aliases"),
+]
 
 
-def run(context: type, steps: list[Any], *extensions: type[SchemaExtension]) -> Any:
+def run(
+    context: type, steps: list[Any], *extensions: type[SchemaExtension], query: str = QUERY
+) -> Any:
     STEPS[:] = steps
     schema = strawberry.Schema(
         query=Query, execution_context_class=context, extensions=list(extensions)
     )
-    result = schema.execute_sync(QUERY)
+    result = schema.execute_sync(query)
     return result.data, [(e.message, e.path) for e in result.errors or []]
 
 
@@ -113,6 +129,45 @@ def test_a_broken_value_gets_the_general_paths_error(broken: dict[str, Any]) -> 
 
     assert fast == run(StrawberryGraphQLCoreExecutionContext, steps)
     assert fast[1], "the broken value must be reported"
+
+
+@pytest.mark.parametrize("query", PLAIN_QUERIES)
+def test_objects_of_plain_fields_alone_are_answered_in_one_loop(
+    monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    executed: list[str] = []
+    one_by_one = Execution.execute_field
+
+    def watched(self: Execution, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
+        executed.append(details[0].node.name.value)
+        return one_by_one(self, parent_type, source, details, *rest)
+
+    monkeypatch.setattr(Execution, "execute_field", watched)
+    steps = [Step(name="Approve", minutes=30, note=None, phase=Phase.MAPPING)] * 2
+
+    fast = run(Execution, steps, query=query)
+
+    assert fast == run(StrawberryGraphQLCoreExecutionContext, steps, query=query)
+    assert not fast[1]
+    assert len(executed) == 1, "only the root field goes field by field"
+
+
+@pytest.mark.parametrize("query", PLAIN_QUERIES)
+@pytest.mark.parametrize(
+    "steps",
+    [
+        pytest.param([Raw(name=None, minutes=1, note=None, phase=Phase.PLANNING)], id="null name"),
+        pytest.param([Raw(name="A", minutes="x", note=None, phase=Phase.PLANNING)], id="bad Int"),
+        pytest.param([None], id="a null item"),
+        pytest.param([Raw(name="A", minutes=1, note=None, phase="gone")], id="bad enum"),
+    ],
+)
+def test_a_broken_item_of_plain_objects_gets_the_general_paths_answer(
+    query: str, steps: list[Any]
+) -> None:
+    fast = run(Execution, steps, query=query)
+
+    assert fast == run(StrawberryGraphQLCoreExecutionContext, steps, query=query)
 
 
 def test_a_middleware_sees_every_field(counted: list[str]) -> None:

@@ -14,10 +14,11 @@ import pytest
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.actor import Actor
 from core.db import make_oneshot_engine
-from core.models.person import Person
+from core.engagement.value_streams import ValueStreamFilter, filtered
 from core.models.stream_change import StreamChange
-from core.models.value_stream import ValueStream
+from core.models.token import Role
 from core.workflow.kept import KEPT, with_revisions
 from tests.api_client import Api
 from tests.factories import Factory, map_document
@@ -202,13 +203,15 @@ def test_a_kept_portfolio_reads_its_streams_and_their_revisions_together(
     assert all("FROM value_stream" in s for s in reads_changes)
 
 
-def test_revisions_are_added_only_to_a_select_narrowed_by_where_alone() -> None:
-    """A join would be dropped with the rest of the FROM clause, and the page widened."""
-    joined = select(ValueStream).join(Person, col(Person.id) == col(ValueStream.owner_id))
+def test_the_portfolio_reads_streams_narrowed_by_their_own_columns_alone() -> None:
+    """It takes the filter's WHERE clause, so a join added to the filter would be lost."""
+    statement = filtered(
+        Actor(organization_id=uuid.uuid4(), role=Role.viewer),
+        ValueStreamFilter(phase="planning", owner_id=uuid.uuid4(), q="claims"),
+    )
 
-    with pytest.raises(ValueError, match="WHERE alone"):
-        with_revisions(joined)
-    assert "stream_change" in str(with_revisions(select(ValueStream).where(ValueStream.cycle == 2)))
+    assert [str(f) for f in statement.get_final_froms()] == ["value_stream"]
+    assert "stream_change" in str(with_revisions(statement.whereclause))
 
 
 def change_log(database_url: str, stream_id: str) -> tuple[int, int]:
