@@ -1,5 +1,6 @@
 """The Litestar app factory: one place that wires settings, database, plugins and transports."""
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,8 +38,10 @@ from api.urls import API_PREFIX
 from core.config import Settings
 from core.db import Database
 from core.exports.exporters import collect_exporters
+from core.jobs.kinds import Environment
+from core.jobs.worker import Worker, running
 from core.plugins import Plugins, build_plugin_manager
-from core.types import Clock
+from core.types import Clock, system_clock
 
 
 def create_app(
@@ -85,8 +88,16 @@ def create_app(
         state.db = Database.from_settings(settings)
         try:
             manager.hook.startup(settings=settings)
-            yield
+            async with contextlib.AsyncExitStack() as background:
+                if settings.jobs_in_process:
+                    worker = Worker(
+                        Environment(state.db, settings, state.exporters),
+                        clock=clock or system_clock,
+                    )
+                    state.job_worker = await background.enter_async_context(running(worker))
+                yield
         finally:
+            state.job_worker = None
             await state.db.dispose()
             state.db = None
 

@@ -13,6 +13,7 @@ from core.actor import Actor
 from core.config import Settings
 from core.db import Database
 from core.exports.exporters import Exporter
+from core.jobs.worker import Worker
 from core.plugins import Plugins
 from core.readiness import WriteHealth
 from core.types import Clock
@@ -118,6 +119,7 @@ class AppState:
     failed_auth: TokenBuckets = field(default_factory=lambda: TokenBuckets(0, 60))
     query_rules: dict[Any, Any] = field(default_factory=dict)
     allowed_methods: dict[str, str] = field(default_factory=dict)
+    job_worker: Worker | None = None
 
     @property
     def database(self) -> Database:

@@ -36,6 +36,7 @@ BENCHMARKS = (
     "noisy_neighbour",
     "overload",
     "request_costs",
+    "webhooks",
     "load_objective",
 )
 """Quick ones first; the load objective's memory soak takes ten minutes per database."""

@@ -115,6 +115,45 @@ class Settings(BaseSettings):
     map_import_max_handoffs: int = Field(
         default=50_000, ge=0, description="Most handoffs a map document may hold (422 beyond)."
     )
+    job_output_max_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description="The largest file a background job (an export) may store.",
+    )
+    jobs_in_process: bool = Field(
+        default=True,
+        description="`vsm serve` runs a job worker in each server process; false leaves "
+        "jobs to `vsm worker`.",
+    )
+    job_poll_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="How often an idle worker looks for due jobs."
+    )
+    job_lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        le=3600,
+        description="How long a claimed job is its worker's; a live worker renews it, so "
+        "a job whose worker died runs again this long after.",
+    )
+    webhook_allow_loopback: bool = Field(
+        default=False,
+        description="Let webhooks go to loopback addresses (a receiver on this machine).",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks go to private addresses (a receiver inside this network). "
+        "Link-local and metadata addresses are always refused.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long one delivery attempt may take."
+    )
+    webhook_secret_overlap_hours: float = Field(
+        default=24.0,
+        ge=0,
+        le=720,
+        description="After a secret rotation, how long deliveries carry the old secret's "
+        "signature too.",
+    )
     classifier_config: dict[str, Any] = Field(
         default_factory=dict,
         description="JSON settings for waste classifier plugins, each under its plugin's name; "

@@ -76,9 +76,12 @@ def database_url(worker_database: str) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
+    """No job worker runs in the apps of tests: a test runs jobs itself (`tests.jobs`), or
+    starts an app with one when the worker is what it tests."""
     return Settings(
         database_url=database_url,
         auth_cache_seconds=0,
+        jobs_in_process=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 

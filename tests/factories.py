@@ -190,6 +190,10 @@ class Factory:
         url = f"/api/v1/backlog-items/{item['id']}/raci"
         return self.api.ok(self.api.post(url, body), 201)
 
+    def export_job(self, subject: str = "value_stream", **body: Any) -> dict[str, Any]:
+        """An export queued in the background; answers the job as its 202 showed it."""
+        return self.api.ok(self.api.post("/api/v1/export-jobs", {"subject": subject, **body}), 202)
+
     def exportable_stream(self, name: str | None = None) -> dict[str, Any]:
         """A value stream with something on every sheet of an export; answers what it made.
 

@@ -18,6 +18,7 @@ from api.cli.exports import export, report
 from api.cli.organizations import org_app, token_app
 from api.cli.runner import FAILED, WRONG_REQUEST, fail
 from api.cli.serve import serve
+from api.cli.worker import worker
 from core import migrate
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(org_app, name="org")
 app.command("bootstrap")(bootstrap)
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.command("export")(export)
 app.command("report")(report)
 

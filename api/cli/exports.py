@@ -21,7 +21,7 @@ from core.workflow import phases as workflow
 T = TypeVar("T")
 
 
-def _exporters(settings: Settings) -> dict[str, Exporter]:
+def configured_exporters(settings: Settings) -> dict[str, Exporter]:
     """The exporters of the plugins these settings leave enabled, as the server has them."""
     return collect_exporters(build_plugin_manager(disabled=settings.disabled_plugins))
 
@@ -80,7 +80,7 @@ def export(
         raise fail("--backlog needs --value-stream ID")
     subject = "portfolio" if portfolio else "backlog" if backlog else "value_stream"
     settings = load_settings()
-    exporter = _exporter(_exporters(settings), subject, format)
+    exporter = _exporter(configured_exporters(settings), subject, format)
     stream_id = _stream_id(value_stream) if value_stream is not None else None
 
     async def snapshot(runner: Runner) -> tuple[Any, str]:
@@ -126,7 +126,7 @@ def report(
     Meant for a scheduler: e.g. weekly, then mail the folder's files to the leaders.
     """
     settings = load_settings()
-    exporter = _exporter(_exporters(settings), "value_stream", format)
+    exporter = _exporter(configured_exporters(settings), "value_stream", format)
     stream_id = _stream_id(value_stream) if value_stream is not None else None
     used: set[str] = set()
 

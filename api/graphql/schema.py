@@ -25,9 +25,11 @@ from api.graphql import (
     engagement,
     exports,
     foundation,
+    jobs,
     maps,
     plugins,
     portfolio,
+    webhooks,
     workflow,
 )
 from api.graphql.context import Context
@@ -49,6 +51,8 @@ QUERIES: tuple[type, ...] = (
     delivery.Query,
     dora.Query,
     exports.Query,
+    jobs.Query,
+    webhooks.Query,
     plugins.Query,
 )
 MUTATIONS: tuple[type, ...] = (
@@ -62,6 +66,8 @@ MUTATIONS: tuple[type, ...] = (
     backlog.BacklogChildMutation,
     delivery.Mutation,
     dora.Mutation,
+    jobs.Mutation,
+    webhooks.Mutation,
     plugins.Mutation,
 )
 

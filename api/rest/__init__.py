@@ -6,6 +6,7 @@ from api.rest.delivery import CONTROLLERS as DELIVERY_CONTROLLERS
 from api.rest.dora import DoraBenchmarkController
 from api.rest.engagement import CONTROLLERS as ENGAGEMENT_CONTROLLERS
 from api.rest.exports import ExportsController
+from api.rest.jobs import ExportJobsController, JobsController
 from api.rest.maps import CONTROLLERS as MAP_CONTROLLERS
 from api.rest.organizations import OrganizationController
 from api.rest.people import PeopleController
@@ -16,6 +17,11 @@ from api.rest.targets import CONTROLLERS as TARGET_CONTROLLERS
 from api.rest.teams import TeamsController
 from api.rest.tokens import TokensController
 from api.rest.value_streams import ValueStreamsController
+from api.rest.webhooks import (
+    WebhookDeliveriesController,
+    WebhookEventTypesController,
+    WebhookSubscriptionsController,
+)
 
 CONTROLLERS: list[type] = [
     OrganizationController,
@@ -31,7 +37,12 @@ CONTROLLERS: list[type] = [
     *BACKLOG_CONTROLLERS,
     *TARGET_CONTROLLERS,
     ExportsController,
+    ExportJobsController,
+    JobsController,
     PortfolioController,
     *DELIVERY_CONTROLLERS,
     DoraBenchmarkController,
+    WebhookSubscriptionsController,
+    WebhookDeliveriesController,
+    WebhookEventTypesController,
 ]

@@ -32,6 +32,7 @@ from core.services import crud, reads
 from core.services.children import ChildService
 from core.services.filters import ListFilter
 from core.types import utcnow
+from core.webhooks import events
 
 
 class BacklogService(ChildService[BacklogItem]):
@@ -96,6 +97,23 @@ class BacklogService(ChildService[BacklogItem]):
             changes["wsjf_sort"] = _wsjf_sort(merged)
         if "owner_id" in changes and changes["owner_id"] != obj.owner_id:
             await raci.replace_accountable(session, actor, obj, changes["owner_id"])
+
+    async def changed(
+        self, session: AsyncSession, actor: Actor, obj: BacklogItem, before: dict[str, Any]
+    ) -> None:
+        if "status" in before and before["status"] != obj.status:
+            await events.emit(
+                session,
+                actor,
+                "backlog_item.status_changed",
+                {
+                    "backlog_item_id": str(obj.id),
+                    "value_stream_id": str(obj.value_stream_id),
+                    "title": obj.title,
+                    "from_status": str(before["status"]),
+                    "to_status": str(obj.status),
+                },
+            )
 
     async def _checked(
         self, session: AsyncSession, actor: Actor, stream_id: uuid.UUID, values: dict[str, Any]

@@ -16,6 +16,7 @@ from core.models.risk import Risk
 from core.models.signoff import SponsorSignoff
 from core.services.children import ChildService
 from core.services.filters import CycleFilter, ListFilter
+from core.webhooks import events
 from core.workflow.vocabulary import (
     ActionKind,
     ActionStatus,
@@ -144,6 +145,20 @@ class SignoffService(CycleRecordService):
                 "sponsor_id is not a sponsor of this value stream", field="sponsor_id"
             )
         return values
+
+    async def created(self, session: AsyncSession, actor: Actor, obj: Any) -> None:
+        await events.emit(
+            session,
+            actor,
+            "signoff.recorded",
+            {
+                "signoff_id": str(obj.id),
+                "value_stream_id": str(obj.value_stream_id),
+                "sponsor_id": str(obj.sponsor_id),
+                "phase": obj.phase,
+                "cycle": obj.cycle,
+            },
+        )
 
 
 participants = ParticipantService(

@@ -21,6 +21,7 @@ from core.services import crud
 from core.services.context import Work
 from core.services.filters import ListFilter
 from core.services.reads import get_one, read_page
+from core.webhooks import events
 from core.workflow import organization_playbook as playbooks
 
 StreamPhase = Annotated[
@@ -43,7 +44,14 @@ async def create_value_stream(
     actor.require_write()
     await crud.require_reference(session, actor, Person, data.owner_id, field="owner_id")
     playbook, _ = await playbooks.get_playbook(session, actor)
-    return await crud.create(session, actor, ValueStream, data, phase=playbook.keys[0], cycle=1)
+    stream = await crud.create(session, actor, ValueStream, data, phase=playbook.keys[0], cycle=1)
+    await events.emit(
+        session,
+        actor,
+        "value_stream.created",
+        {"value_stream_id": str(stream.id), "name": stream.name, "phase": stream.phase},
+    )
+    return stream
 
 
 async def get_value_stream(

@@ -15,7 +15,7 @@ from core.services import reads
 from core.services.context import Work
 from core.services.filters import ListFilter
 
-SECRET_FIELDS = frozenset({"token_hash"})
+SECRET_FIELDS = frozenset({"token_hash", "secret", "previous_secret"})
 
 
 def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:

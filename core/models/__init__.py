@@ -7,6 +7,7 @@ from core.models.deliverable import Deliverable
 from core.models.delivery import Deployment, DeploymentChange, Incident, WorkItem, WorkItemState
 from core.models.dora_benchmark import DoraBenchmarkRecord
 from core.models.idempotency import IdempotentRequest
+from core.models.job import Job, JobOutput
 from core.models.organization import Organization
 from core.models.participant import Participant
 from core.models.person import Person
@@ -21,6 +22,7 @@ from core.models.token import ApiToken
 from core.models.value_stream import PhaseTransition, ValueStream
 from core.models.value_stream_map import MapHandoff, MapStep, ValueStreamMap
 from core.models.waste_finding import WasteFinding
+from core.models.webhook import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ActionItem",
@@ -35,6 +37,8 @@ __all__ = [
     "FlowTarget",
     "IdempotentRequest",
     "Incident",
+    "Job",
+    "JobOutput",
     "MapHandoff",
     "MapStep",
     "Measurement",
@@ -54,6 +58,9 @@ __all__ = [
     "ValueStream",
     "ValueStreamMap",
     "WasteFinding",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkItem",
     "WorkItemState",
 ]

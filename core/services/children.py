@@ -77,6 +77,15 @@ class ChildService(Generic[C]):
     ) -> None:
         """Refuse a change that would break a rule of the kind; override per kind."""
 
+    async def created(self, session: AsyncSession, actor: Actor, obj: C) -> None:
+        """What follows a new record in its transaction (an event to subscribers)."""
+
+    async def changed(
+        self, session: AsyncSession, actor: Actor, obj: C, before: dict[str, Any]
+    ) -> None:
+        """What follows a change in its transaction; `before` holds the changed fields'
+        earlier values."""
+
     async def _check_people(
         self, session: AsyncSession, actor: Actor, values: Mapping[str, Any]
     ) -> None:
@@ -92,9 +101,11 @@ class ChildService(Generic[C]):
         values = data.model_dump()
         await self._check_people(session, actor, values)
         values = await self.prepare(session, actor, parent, values)
-        return await crud.create(
+        obj = await crud.create(
             session, actor, self.model, values, **{self.parent_field: parent.id}
         )
+        await self.created(session, actor, obj)
+        return obj
 
     async def get(self, session: AsyncSession, actor: Actor, ident: uuid.UUID) -> C:
         return await crud.get(session, actor, self.model, ident)
@@ -229,7 +240,10 @@ class ChildService(Generic[C]):
         await self._check_people(session, actor, changes)
         changes = await self.revise(session, actor, obj, changes)
         await self.check_change(session, actor, obj, changes)
-        return await crud.update(session, actor, obj, changes, expected_version=expected_version)
+        before = {name: getattr(obj, name) for name in changes}
+        obj = await crud.update(session, actor, obj, changes, expected_version=expected_version)
+        await self.changed(session, actor, obj, before)
+        return obj
 
     async def delete(
         self,

@@ -45,6 +45,7 @@ from core.services import crud
 from core.services.children import ChildService
 from core.services.filters import ListFilter
 from core.types import utcnow
+from core.webhooks import events
 
 MAP_METRICS: dict[MetricKey, tuple[str, Direction, str]] = {
     MetricKey.lead_time: ("lead_time_seconds", Direction.lower_is_better, "seconds"),
@@ -166,6 +167,22 @@ class MeasurementService(ChildService[Measurement]):
         self, session: AsyncSession, actor: Actor, obj: Measurement, changes: dict[str, Any]
     ) -> None:
         not_in_future(changes.get("measured_at"), "measured_at")
+
+    async def created(self, session: AsyncSession, actor: Actor, obj: Measurement) -> None:
+        target = await crud.get(session, actor, FlowTarget, obj.target_id)
+        await events.emit(
+            session,
+            actor,
+            "measurement.recorded",
+            {
+                "measurement_id": str(obj.id),
+                "target_id": str(target.id),
+                "value_stream_id": str(target.value_stream_id),
+                "metric": target.metric,
+                "value": obj.value,
+                "measured_at": obj.measured_at.isoformat().replace("+00:00", "Z"),
+            },
+        )
 
 
 class TargetFilter(ListFilter):

@@ -18,6 +18,7 @@ from core.services.filters import ListFilter
 from core.types import utcnow
 from core.waste.merging import severity
 from core.waste.vocabulary import WasteCategory
+from core.webhooks import events
 
 
 class FindingFilter(ListFilter):
@@ -127,7 +128,8 @@ async def triage(
         raise ValidationFailed("triage confirms or dismisses", field="status")
     if decision.status == FindingStatus.dismissed and not (decision.reason or "").strip():
         raise ValidationFailed("dismissing a finding needs a reason", field="reason")
-    return await crud.update(
+    was = finding.status
+    finding = await crud.update(
         session,
         actor,
         finding,
@@ -141,6 +143,20 @@ async def triage(
         expected_version=expected_version,
         action="triage",
     )
+    if decision.status == FindingStatus.confirmed and was != FindingStatus.confirmed:
+        await events.emit(
+            session,
+            actor,
+            "finding.confirmed",
+            {
+                "finding_id": str(finding.id),
+                "map_id": str(finding.map_id),
+                "value_stream_id": str(finding.value_stream_id),
+                "category": finding.category,
+                "description": finding.description,
+            },
+        )
+    return finding
 
 
 async def untriaged_counts(

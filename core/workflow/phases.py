@@ -28,6 +28,7 @@ from core.services import crud
 from core.services.filters import ListFilter
 from core.targets import service as targets
 from core.types import utcnow
+from core.webhooks import events
 from core.workflow import gate_facts, kept
 from core.workflow import organization_playbook as playbooks
 from core.workflow.gates import (
@@ -116,6 +117,22 @@ async def transition(
         {"phase": plan.to_phase, "cycle": plan.to_cycle, "phase_entered_at": utcnow()},
         expected_version=expected_version,
         action="forced_transition" if plan.forced else "transition",
+    )
+    await events.emit(
+        session,
+        actor,
+        "value_stream.phase_changed",
+        {
+            "value_stream_id": str(stream.id),
+            "transition_id": str(record.id),
+            "kind": record.kind,
+            "from_phase": record.from_phase,
+            "to_phase": record.to_phase,
+            "from_cycle": record.from_cycle,
+            "to_cycle": record.to_cycle,
+            "forced": record.forced,
+            "justification": record.justification,
+        },
     )
     return stream, record
 

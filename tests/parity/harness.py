@@ -20,6 +20,7 @@ Twin = dict[str, Any]
 TIMES = frozenset(
     {"created_at", "updated_at", "revoked_at", "last_used_at", "at", "signed_at", "triaged_at"}
     | {"phase_entered_at", "imported_at"}
+    | {"run_at", "started_at", "finished_at", "delivered_at", "previous_secret_expires_at"}
 )
 _INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")

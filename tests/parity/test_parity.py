@@ -25,11 +25,13 @@ from tests.parity import (
     engagement,
     exports,
     foundation,
+    jobs,
     maps,
     plugins,
     system,
     targets,
     waste,
+    webhooks,
 )
 from tests.parity.harness import Case, QueryCase, anonymized
 
@@ -43,8 +45,10 @@ AREAS = (
     delivery,
     dora,
     exports,
+    jobs,
     plugins,
     system,
+    webhooks,
 )
 EVERY_CASE: list[Case | QueryCase] = [case for area in AREAS for case in area.CASES]
 CASES = [case for case in EVERY_CASE if isinstance(case, Case)]

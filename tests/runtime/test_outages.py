@@ -36,6 +36,7 @@ def outage_settings(url: str, **overrides: Any) -> Settings:
     return Settings(
         database_url=url,
         auth_cache_seconds=0,
+        jobs_in_process=False,
         **FAST,
         **overrides,
         _env_file=None,  # type: ignore[call-arg]
