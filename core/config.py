@@ -154,6 +154,21 @@ class Settings(BaseSettings):
         description="After a secret rotation, how long deliveries carry the old secret's "
         "signature too.",
     )
+    readout_directory: str | None = Field(
+        default=None,
+        description="The folder scheduled readouts may be written below; unset: no "
+        "schedule may deliver to a directory.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="The SMTP server scheduled readouts are mailed through."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection to TLS.")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = Field(
+        default="valuestream@localhost", description="The From address of mailed readouts."
+    )
     classifier_config: dict[str, Any] = Field(
         default_factory=dict,
         description="JSON settings for waste classifier plugins, each under its plugin's name; "

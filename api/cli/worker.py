@@ -36,6 +36,7 @@ def worker(
         workers = [Worker(env) for _ in range(concurrency)]
         if once:
             ran = 0
+            await workers[0].sweep()
             while await workers[0].run_once():
                 ran += 1
             return ran

@@ -29,6 +29,7 @@ from api.graphql import (
     maps,
     plugins,
     portfolio,
+    schedules,
     webhooks,
     workflow,
 )
@@ -53,6 +54,7 @@ QUERIES: tuple[type, ...] = (
     exports.Query,
     jobs.Query,
     webhooks.Query,
+    schedules.Query,
     plugins.Query,
 )
 MUTATIONS: tuple[type, ...] = (
@@ -68,6 +70,7 @@ MUTATIONS: tuple[type, ...] = (
     dora.Mutation,
     jobs.Mutation,
     webhooks.Mutation,
+    schedules.Mutation,
     plugins.Mutation,
 )
 

@@ -13,6 +13,7 @@ from api.rest.people import PeopleController
 from api.rest.playbook import PlaybookController
 from api.rest.plugins import PluginConfigController
 from api.rest.portfolio import PortfolioController
+from api.rest.schedules import ReadoutSchedulesController
 from api.rest.targets import CONTROLLERS as TARGET_CONTROLLERS
 from api.rest.teams import TeamsController
 from api.rest.tokens import TokensController
@@ -45,4 +46,5 @@ CONTROLLERS: list[type] = [
     WebhookSubscriptionsController,
     WebhookDeliveriesController,
     WebhookEventTypesController,
+    ReadoutSchedulesController,
 ]

@@ -8,7 +8,7 @@ was deleted, a format no longer offered): the job is dead at once instead of ret
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.config import Settings
@@ -60,9 +60,39 @@ def kind(name: str, policy: RetryPolicy = DEFAULT_POLICY) -> Callable[[Handler],
     return register
 
 
+Sweep = Callable[[Database, datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """What workers do between jobs: queue or emit what time has made due (scheduled
+    readouts, watched events), at most once per `every` per worker. Answers a count."""
+
+    work: Sweep
+    every: timedelta
+
+
+SWEEPS: list[Periodic] = []
+
+
+def sweep(every: timedelta = timedelta(0)) -> Callable[[Sweep], Sweep]:
+    def register(work: Sweep) -> Sweep:
+        SWEEPS.append(Periodic(work, every))
+        return work
+
+    return register
+
+
+def sweeps() -> list[Periodic]:
+    _load_built_in_kinds()
+    return list(SWEEPS)
+
+
 def _load_built_in_kinds() -> None:
     import core.exports.export_jobs
-    import core.webhooks.delivery  # noqa: F401
+    import core.schedules.delivery
+    import core.webhooks.delivery
+    import core.webhooks.watch  # noqa: F401
 
 
 def policy_of(name: str) -> RetryPolicy:

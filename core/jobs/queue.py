@@ -100,11 +100,20 @@ def _due(now: datetime) -> Any:
     )
 
 
+async def any_due(database: Database, now: datetime) -> bool:
+    async with UnitOfWork.on(database, write=False) as session:
+        found = await session.exec(select(Job.id).where(_due(now)).limit(1))
+        return found.first() is not None
+
+
 async def claim(database: Database, worker: str, lease: timedelta, now: datetime) -> Claim | None:
     """The oldest due job, now this worker's until `now + lease`, or None when none is due.
 
     A job whose lease ran out on its last attempt is not claimed again but marked dead:
-    its workers died with it every time."""
+    its workers died with it every time. An idle worker asks every second: it looks with a
+    read first, so on SQLite it takes the write lock only when there is a job to take."""
+    if not await any_due(database, now):
+        return None
     while True:
         async with UnitOfWork.on(database, write=True) as session:
             oldest = (

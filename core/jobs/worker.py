@@ -15,10 +15,10 @@ import random
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.jobs import queue
-from core.jobs.kinds import Deferred, Environment, Permanent, handler_of, policy_of
+from core.jobs.kinds import Deferred, Environment, Permanent, handler_of, policy_of, sweeps
 from core.jobs.queue import Claim, Outcome
 from core.jobs.retry import RetryPolicy
 from core.types import Clock, system_clock, using_clock
@@ -49,6 +49,7 @@ class Worker:
         self.rng = rng or random.Random()
         self.lease = timedelta(seconds=env.settings.job_lease_seconds)
         self.wake = asyncio.Event()
+        self.swept: dict[Callable[..., object], datetime] = {}
         self.settled: list[Callable[[Claim, bool], None]] = []
         """Called with each job this worker settled and whether it succeeded."""
 
@@ -63,13 +64,28 @@ class Worker:
             callback(held, succeeded)
         return True
 
+    async def sweep(self) -> int:
+        """What time has made due (`kinds.sweep`), each sweep when its interval has passed
+        since this worker last ran it; how many jobs or events it made."""
+        made = 0
+        for periodic in sweeps():
+            now = self.clock()
+            last = self.swept.get(periodic.work)
+            if last is not None and now - last < periodic.every:
+                continue
+            self.swept[periodic.work] = now
+            made += await periodic.work(self.env.database, now)
+        return made
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Work until `stop` is set: every due job, then wait for a new one or the next poll."""
+        """Work until `stop` is set: what time made due, every due job, then wait for a new
+        one or the next poll."""
         poll = self.env.settings.job_poll_seconds
         while not stop.is_set():
             try:
-                if await self.run_once():
-                    continue
+                await self.sweep()
+                while not stop.is_set() and await self.run_once():
+                    pass
             except Exception:
                 log.exception("the job worker %s could not claim or settle a job", self.name)
             self.wake.clear()

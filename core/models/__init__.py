@@ -14,8 +14,10 @@ from core.models.person import Person
 from core.models.playbook import PlaybookRecord
 from core.models.plugin_config import PluginConfigRecord
 from core.models.risk import Risk
+from core.models.schedule import ReadoutDelivery, ReadoutSchedule
 from core.models.signoff import SponsorSignoff
 from core.models.stream_change import StreamChange
+from core.models.stream_watch import StreamWatch
 from core.models.target import FlowTarget, Measurement
 from core.models.team import Team, TeamMember
 from core.models.token import ApiToken
@@ -50,9 +52,12 @@ __all__ = [
     "PlaybookRecord",
     "PluginConfigRecord",
     "RaciAssignment",
+    "ReadoutDelivery",
+    "ReadoutSchedule",
     "Risk",
     "SponsorSignoff",
     "StreamChange",
+    "StreamWatch",
     "Team",
     "TeamMember",
     "ValueStream",

@@ -15,10 +15,19 @@ EVENT_TYPES: dict[str, str] = {
     "value_stream.created": "A value stream was created.",
     "value_stream.phase_changed": "A value stream moved to another phase (forward, back, "
     "forced or into its next cycle).",
+    "gate.blocked": "A value stream's gate stopped passing: a criterion it met no longer holds.",
+    "gate.passing": "A value stream's gate now passes: it may move to its next phase.",
+    "value_stream.timebox_overdue": "A value stream has been in its phase longer than the "
+    "playbook's timebox.",
+    "milestone.missed": "A milestone's due date passed before all its items were done.",
+    "target.status_changed": "A flow target's status changed (on track, at risk, off track, "
+    "achieved, no data).",
     "signoff.recorded": "A sponsor's sign-off was recorded.",
     "finding.confirmed": "A waste finding was confirmed in triage.",
     "backlog_item.status_changed": "A backlog item changed status.",
     "measurement.recorded": "A measurement of a flow target was recorded.",
+    "report.delivered": "A scheduled readout was delivered; its file can be downloaded from "
+    "`download_url` with a token of the organization.",
     "webhook_subscription.disabled": "A subscription was disabled after its deliveries failed "
     "for about a day.",
 }

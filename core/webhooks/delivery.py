@@ -13,6 +13,7 @@ import asyncio
 import json
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -77,6 +78,28 @@ def signed_headers(
     }
 
 
+CLIENTS_PER_LOOP = 256
+
+_CLIENTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx.AsyncClient]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _client(host: str) -> httpx.AsyncClient:
+    """One client per receiving host and event loop: making one loads the CA bundle into a
+    TLS context, which took longer than a delivery to a receiver nearby, and its pool
+    keeps connections open between messages. Per host, because the pool knows a
+    connection by the address it was made to, and a TLS connection was verified for the
+    host it was made for."""
+    clients = _CLIENTS.setdefault(asyncio.get_running_loop(), {})
+    client = clients.pop(host, None) or httpx.AsyncClient(follow_redirects=False)
+    clients[host] = client
+    if len(clients) > CLIENTS_PER_LOOP:
+        oldest = next(iter(clients))
+        asyncio.get_running_loop().create_task(clients.pop(oldest).aclose())
+    return client
+
+
 async def post(target: Target, body: bytes, headers: dict[str, str], seconds: float) -> Sent:
     """POST to the checked address itself, naming the host in `Host` (and in TLS's SNI,
     against which the certificate is verified); a redirect is an answer, not followed."""
@@ -87,13 +110,13 @@ async def post(target: Target, body: bytes, headers: dict[str, str], seconds: fl
     host = target.host if parts.port is None else f"{target.host}:{parts.port}"
     started = time.perf_counter()
     try:
-        async with httpx.AsyncClient(timeout=seconds, follow_redirects=False) as client:
-            answer = await client.post(
-                url,
-                content=body,
-                headers={**headers, "host": host},
-                extensions={"sni_hostname": target.host},
-            )
+        answer = await _client(target.host).post(
+            url,
+            content=body,
+            headers={**headers, "host": host},
+            extensions={"sni_hostname": target.host},
+            timeout=seconds,
+        )
         status, error = answer.status_code, None
     except httpx.HTTPError as exc:
         status, error = None, f"{type(exc).__name__}: {exc}"[:2000]

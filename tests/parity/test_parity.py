@@ -28,6 +28,7 @@ from tests.parity import (
     jobs,
     maps,
     plugins,
+    schedules,
     system,
     targets,
     waste,
@@ -47,6 +48,7 @@ AREAS = (
     exports,
     jobs,
     plugins,
+    schedules,
     system,
     webhooks,
 )
