@@ -49,6 +49,7 @@ from core.models.value_stream import PhaseTransitionRead, ValueStreamRead
 from core.models.value_stream_map import MapRead, handoff_read, step_read
 from core.models.waste_finding import FindingRead
 from core.offload import off_loop
+from core.schedules.service import latest_figures
 from core.services import crud
 from core.services.children import ChildService
 from core.targets import service as targets
@@ -193,6 +194,7 @@ async def value_stream_snapshot(
         backlog_effects=backlog_effects,
         backlog_outlook=outlook,
         dora=await dora_weeks(session, actor, stream.id, exported_at),
+        previous_readout=await latest_figures(session, actor, stream.id),
     )
     current, desired = snapshot.current_maps()
     if current and desired and current.metrics and desired.metrics:

@@ -15,6 +15,7 @@ from core.backlog.effects import ItemEffects
 from core.delivery.flow_metrics import FlowReport
 from core.delivery.forecast import Forecast
 from core.delivery.work_item_age import WorkItemAgeReport
+from core.exports.readout_figures import ReadoutFigures
 from core.metrics.flow import FlowBucket
 from core.metrics.map_metrics import Change
 from core.models.action_item import ActionItemRead
@@ -150,6 +151,11 @@ class ValueStreamSnapshot(BaseModel):
         default=None,
         description="the flow report of the whole weeks before the export, for the four "
         "keys and their DORA performance tiers",
+    )
+    previous_readout: ReadoutFigures | None = Field(
+        default=None,
+        description="the stream as the last delivered scheduled readout showed it, for what "
+        "changed since; none before the first",
     )
 
     def person(self, person_id: uuid.UUID | None) -> PersonRef | None:

@@ -10,6 +10,7 @@ delivers the latest of them once, not one per missed tick.
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from sqlalchemy import Index, String, UniqueConstraint
@@ -74,6 +75,9 @@ class ReadoutDelivery(Identified, OrgScoped, table=True):
     bytes: int | None = SQLField(default=None)
     error: str | None = SQLField(default=None, max_length=2000)
     job_id: uuid.UUID | None = SQLField(default=None)
+    figures: list[dict[str, Any]] = SQLField(default_factory=list, sa_type=JSONType, nullable=False)
+    """Each value stream as the readout showed it (`core.exports.readout_figures`), for the
+    next readout's "what changed since"."""
 
 
 class ReadoutScheduleCreate(BaseModel):

@@ -28,6 +28,7 @@ from core.db import Database
 from core.errors import NotFound
 from core.exports import snapshot_builders as snapshots
 from core.exports.exporters import choose, file_name, rendered
+from core.exports.readout_figures import figures_of
 from core.jobs import queue
 from core.jobs.kinds import Environment, Permanent, kind, sweep
 from core.jobs.queue import Claim, Outcome
@@ -92,7 +93,10 @@ class File:
     media_type: str
 
 
-async def _render(env: Environment, actor: Actor, schedule: ReadoutSchedule) -> list[File]:
+async def _render(
+    env: Environment, actor: Actor, schedule: ReadoutSchedule
+) -> tuple[list[File], list[dict[str, Any]]]:
+    """The readout's files, and the figures of each stream it showed."""
     subject = subject_of(ReadoutScope(schedule.scope))
     try:
         exporter = choose(env.exporters, subject, name=schedule.format)
@@ -100,6 +104,7 @@ async def _render(env: Environment, actor: Actor, schedule: ReadoutSchedule) -> 
         raise Permanent(f"the format {schedule.format!r} is not offered any more") from exc
     files = []
     titled: list[tuple[Any, str]] = []
+    shown: list[dict[str, Any]] = []
     async with UnitOfWork.on(env.database, write=False) as session:
         try:
             if schedule.scope == ReadoutScope.portfolio:
@@ -111,12 +116,13 @@ async def _render(env: Environment, actor: Actor, schedule: ReadoutSchedule) -> 
                 for ident in schedule.value_stream_ids:
                     held = await snapshots.value_stream_snapshot(session, actor, uuid.UUID(ident))
                     titled.append((held, held.value_stream.name))
+                    shown.append(figures_of(held).model_dump(mode="json"))
         except NotFound as exc:
             raise Permanent("a value stream of the schedule was deleted") from exc
     for data, title in titled:
         body = await rendered(exporter, subject, data)
         files.append(File(file_name(exporter, subject, title), body, exporter.media_type))
-    return files
+    return files, shown
 
 
 def _write(folder: Path, tick: datetime, files: list[File]) -> list[str]:
@@ -176,7 +182,7 @@ async def deliver_readout(claim: Claim, env: Environment) -> Outcome:
     if delivery.status == ReadoutDeliveryStatus.delivered:
         return Outcome(result={"delivery": str(delivery_id), "status": "delivered"})
     try:
-        files = await _render(env, claim.actor, schedule)
+        files, shown = await _render(env, claim.actor, schedule)
         total = sum(len(f.data) for f in files)
         if total > env.settings.job_output_max_bytes:
             raise Permanent(
@@ -202,6 +208,7 @@ async def deliver_readout(claim: Claim, env: Environment) -> Outcome:
         files=names,
         size=total,
         job_id=claim.job_id,
+        figures=shown,
     )
     return _bundle(files)
 
@@ -215,6 +222,7 @@ async def _record(
     size: int | None = None,
     error: str | None = None,
     job_id: uuid.UUID | None = None,
+    figures: list[dict[str, Any]] | None = None,
 ) -> None:
     async with UnitOfWork.on(env.database, write=True) as session:
         delivery = await session.get(ReadoutDelivery, delivery_id)
@@ -226,6 +234,7 @@ async def _record(
             delivery.delivered_at = utcnow()
             delivery.files = files or []
             delivery.bytes = size
+            delivery.figures = figures or []
             system = Actor(organization_id=delivery.organization_id, role=Role.admin)
             await session.flush()
             await events.emit(

@@ -18,6 +18,7 @@ from core.actor import Actor
 from core.config import Settings
 from core.errors import ValidationFailed
 from core.exports.exporters import Exporter, choose
+from core.exports.readout_figures import ReadoutFigures
 from core.models.schedule import (
     ReadoutDelivery,
     ReadoutDeliveryStatus,
@@ -198,3 +199,29 @@ async def list_deliveries(
         cursor=cursor,
         descending=True,
     )
+
+
+RECENT_DELIVERIES = 50
+"""Delivered readouts looked through for a stream's last one: the figures are JSON, read in
+Python, so the look stops at the organization's latest few."""
+
+
+async def latest_figures(
+    session: AsyncSession, actor: Actor, value_stream_id: uuid.UUID
+) -> ReadoutFigures | None:
+    """The stream as the latest delivered scheduled readout that showed it saw it."""
+    delivered = await session.exec(
+        select(ReadoutDelivery.figures)
+        .where(
+            col(ReadoutDelivery.organization_id) == actor.organization_id,
+            col(ReadoutDelivery.status) == ReadoutDeliveryStatus.delivered,
+        )
+        .order_by(col(ReadoutDelivery.delivered_at).desc())
+        .limit(RECENT_DELIVERIES)
+    )
+    wanted = str(value_stream_id)
+    for figures in delivered:
+        for one in figures:
+            if one.get("value_stream_id") == wanted:
+                return ReadoutFigures.model_validate(one)
+    return None

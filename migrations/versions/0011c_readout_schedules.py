@@ -71,6 +71,9 @@ def upgrade() -> None:
         sa.Column("bytes", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(length=2000), nullable=True),
         sa.Column("job_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "figures", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=False
+        ),
         sa.ForeignKeyConstraint(
             ["organization_id"],
             ["organization.id"],

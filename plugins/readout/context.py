@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from core.exports.snapshots import MapSnapshot, PortfolioSnapshot, ValueStreamSnapshot
 from core.metrics.map_metrics import MapMetrics
+from core.metrics.rag import RAG_RULE, portfolio_rag
 from core.metrics.waste_cost import (
     RANKING_RULE,
     FlowCost,
@@ -31,6 +32,7 @@ from plugins.readout.analytics import delivery_view
 from plugins.readout.charts import Charts, sparkline
 from plugins.readout.dora import dora_context
 from plugins.readout.effects import effects_context
+from plugins.readout.summary import RAG_LABELS, summary_context
 from plugins.readout.wording import (
     COMPARED,
     METRIC_LABELS,
@@ -490,9 +492,23 @@ def stream_context(
         "chart": Charts(charts).target,
         "dora": dora_context(snapshot.dora),
         "history": _history(snapshot),
+        "summary": summary_context(snapshot, targets, lambda s: duration(s, per_day)),
         **effects_context(snapshot),
         "delivery": delivery_view(snapshot.delivery),
         "cycles_compared": cycles_view(snapshot, per_day),
+    }
+
+
+def _row_rag(row: Any) -> dict[str, Any]:
+    rated = portfolio_rag(
+        overdue=row.overdue,
+        blocking=row.blocking_criteria,
+        target_counts=dict(row.targets),
+    )
+    return {
+        "rag": rated.rag.value,
+        "rag_label": RAG_LABELS[rated.rag.value],
+        "rag_reasons": "; ".join(rated.reasons),
     }
 
 
@@ -521,6 +537,7 @@ def portfolio_context(snapshot: PortfolioSnapshot) -> dict[str, Any]:
                 ],
                 "on_track": row.targets.get("on_track", 0) + row.targets.get("achieved", 0),
                 "off_track": row.targets.get("off_track", 0) + row.targets.get("at_risk", 0),
+                **_row_rag(row),
             }
         )
     return {
@@ -532,6 +549,12 @@ def portfolio_context(snapshot: PortfolioSnapshot) -> dict[str, Any]:
         "overdue": sum(1 for r in rows if r["overdue"]),
         "blocked": sum(1 for r in rows if r["blocking_criteria"]),
         "phases": Counter(r["phase"] for r in rows).most_common(),
+        "rag_counts": [
+            (RAG_LABELS[c], c, n)
+            for c in ("red", "amber", "green")
+            if (n := sum(1 for r in rows if r["rag"] == c))
+        ],
+        "rag_rule": RAG_RULE,
     }
 
 

@@ -137,10 +137,9 @@ def test_the_readouts_write_extreme_values_readably(viewer: Api, extreme: dict[s
     markdown = _export(viewer, extreme, "markdown").text
     html = _export(viewer, extreme, "html").text
 
-    huge = next(line for line in markdown.splitlines() if line.startswith("| huge"))
-    assert "1e+308" in huge and "-1e+308" in huge
-    endless = next(line for line in markdown.splitlines() if line.startswith("| endless"))
-    assert "∞" in endless and "-∞" in endless
+    rows = markdown.splitlines()
+    assert any("1e+308" in row and "-1e+308" in row for row in rows if row.startswith("| huge"))
+    assert any("∞" in row and "-∞" in row for row in rows if row.startswith("| endless"))
     assert "values x 1e+308" in html, "the chart of the huge target is drawn scaled"
     assert re.search(r"\d values? not drawn: not a finite number", html)
     assert not re.search(r"\d{30}", markdown + html), "no number is written out in full"

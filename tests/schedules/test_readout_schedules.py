@@ -277,3 +277,31 @@ def test_a_schedule_is_removed_with_its_history(app_with: Any, folder: Path) -> 
 
     assert_problem(admin.get(f"{URL}/{made['id']}"), 404)
     assert_problem(admin.get(f"{URL}/{made['id']}/deliveries"), 404)
+
+
+def test_the_next_readout_says_what_changed_since_the_last_one(app_with: Any, folder: Path) -> None:
+    admin = app_with(readout_directory=str(folder.parent))
+    factory = Factory(admin)
+    stream = factory.value_stream(name="Quote to cash")
+    made = schedule(
+        admin,
+        cron="0 8 * * *",
+        scope="value_stream",
+        value_stream_ids=[stream["id"]],
+        destination="directory",
+        directory=folder.name,
+    )
+    clock = when_due(admin, made)
+    tick_over(admin, clock)
+    factory.transition(stream["id"], "planning", force=True, justification="Chartered.")
+    clock.advance(timedelta(days=1))
+    tick_over(admin, clock)
+
+    first, second = (path.read_text() for path in sorted(folder.iterdir()))
+    summary = second.split("## Phase and gate")[0]
+    assert "This is the first readout" in first
+    assert "## Executive summary" in second
+    assert "Compared with the readout delivered on" in summary
+    assert "- Moved from Pre-planning to Planning." in summary
+    assert "### Decisions needed" in summary
+    assert "The gate to " in summary
