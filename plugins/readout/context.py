@@ -32,6 +32,7 @@ from plugins.readout.analytics import delivery_view
 from plugins.readout.charts import Charts, sparkline
 from plugins.readout.dora import dora_context
 from plugins.readout.effects import effects_context
+from plugins.readout.register import register_context
 from plugins.readout.summary import RAG_LABELS, summary_context
 from plugins.readout.wording import (
     COMPARED,
@@ -493,6 +494,7 @@ def stream_context(
         "dora": dora_context(snapshot.dora),
         "history": _history(snapshot),
         "summary": summary_context(snapshot, targets, lambda s: duration(s, per_day)),
+        "registers": register_context(snapshot),
         **effects_context(snapshot),
         "delivery": delivery_view(snapshot.delivery),
         "cycles_compared": cycles_view(snapshot, per_day),
