@@ -9,7 +9,9 @@ shipped) and a receiver listens on loopback in this process. `--clients` clients
 `value_stream.created` event, which the worker delivers, signed, to the receiver. The delay
 of an event runs from the creation's answer (its commit) to the receiver having the
 message; the throughput is the events delivered over the time from the first creation to
-the last delivery.
+the last delivery. Creations as fast as the server answers queue events faster than one
+worker delivers them, so their delays measure the queue; a paced run (`--paced-rate`
+events a second, open loop) measures the delay of an event when the worker keeps up.
 
 The yardstick, measured in the same run on the same server, is the same creations with no
 subscriber: what the writes cost before any event is sent. Medians of `--rounds`
@@ -68,22 +70,36 @@ def start_receiver(arrivals: Arrivals) -> tuple[http.server.ThreadingHTTPServer,
     return server, f"http://127.0.0.1:{server.server_address[1]}/hooks"
 
 
-async def create_streams(base: str, token: str, names: list[str], clients: int) -> dict[str, float]:
-    """Each stream's creation answered at; `clients` at a time."""
+async def create_streams(
+    base: str, token: str, names: list[str], clients: int, rate: float | None = None
+) -> dict[str, float]:
+    """Each stream's creation answered at; `clients` at a time, as fast as the server
+    answers or, with `rate`, started at that many a second (open loop)."""
     answered: dict[str, float] = {}
     queue = list(reversed(names))
     headers = {"Authorization": f"Bearer {token}"}
+    started = time.perf_counter()
+
+    async def create(http: httpx.AsyncClient, name: str) -> None:
+        answer = await http.post("/api/v1/value-streams", json={"name": name})
+        if answer.status_code != 201:
+            raise RuntimeError(f"{answer.status_code}: {answer.text[:200]}")
+        answered[name] = time.perf_counter()
 
     async def client() -> None:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
             while queue:
-                name = queue.pop()
-                answer = await http.post("/api/v1/value-streams", json={"name": name})
-                if answer.status_code != 201:
-                    raise RuntimeError(f"{answer.status_code}: {answer.text[:200]}")
-                answered[name] = time.perf_counter()
+                await create(http, queue.pop())
 
-    await asyncio.gather(*(client() for _ in range(clients)))
+    if rate is None:
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return answered
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
+        pending = []
+        for n, name in enumerate(names):
+            await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+            pending.append(asyncio.create_task(create(http, name)))
+        await asyncio.gather(*pending)
     return answered
 
 
@@ -97,7 +113,9 @@ async def measure(args: argparse.Namespace, database_url: str, log: Path) -> dic
     arrivals = Arrivals()
     receiver, url = start_receiver(arrivals)
     settings = {"VSM_WEBHOOK_ALLOW_LOOPBACK": "true", "VSM_RATE_LIMIT_REQUESTS": "0"}
-    rounds: dict[str, list[float]] = {"bare": [], "with": [], "events": [], "p50": [], "p95": []}
+    rounds: dict[str, list[float]] = {
+        "bare": [], "with": [], "events": [], "p50": [], "p95": [], "paced50": [], "paced95": []
+    }  # fmt: skip
     try:
         with server_process(
             database_url, free_port(), 1, log, app="api.app:create_app_from_env", settings=settings
@@ -127,6 +145,13 @@ async def measure(args: argparse.Namespace, database_url: str, log: Path) -> dic
                 rounds["events"].append(args.events / (last - started))
                 rounds["p50"].append(statistics.median(delays))
                 rounds["p95"].append(percentile(delays, 0.95))
+                paced = [f"paced {n}-{i}" for i in range(args.paced_events)]
+                answered = await create_streams(base, token, paced, 1, rate=args.paced_rate)
+                if not await asyncio.to_thread(arrivals.wait_for, set(paced), 600):
+                    raise RuntimeError("not every paced event arrived within ten minutes")
+                delays = [(arrivals.at[name] - answered[name]) * 1000 for name in paced]
+                rounds["paced50"].append(statistics.median(delays))
+                rounds["paced95"].append(percentile(delays, 0.95))
                 async with httpx.AsyncClient(base_url=base, timeout=60) as http:
                     await http.delete(
                         f"/api/v1/webhook-subscriptions/{subscription['id']}",
@@ -159,6 +184,8 @@ def section(database: str, when: str, figures: dict[str, Any], args: argparse.Na
             f"| events delivered/s, first creation to last delivery | {figures['events']:,.1f} |",
             f"| delay from commit to delivery, p50 ms | {figures['p50']:,.0f} |",
             f"| delay from commit to delivery, p95 ms | {figures['p95']:,.0f} |",
+            f"| delay at {args.paced_rate:g} events/s, p50 ms | {figures['paced50']:,.0f} |",
+            f"| delay at {args.paced_rate:g} events/s, p95 ms | {figures['paced95']:,.0f} |",
             "",
             f"- events delivered/s over creations/s without a subscriber: "
             f"**{figures['events'] / figures['bare']:.2f}**",
@@ -174,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=200, help="events per round")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--paced-rate", type=float, default=10.0, help="events/s of the paced run (delay)"
+    )
+    parser.add_argument("--paced-events", type=int, default=50)
     add_output_arguments(parser)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vsm-webhooks-") as folder:

@@ -167,7 +167,7 @@ def figures_of(snapshot: "ValueStreamSnapshot") -> ReadoutFigures:
         backlog_total=len(live),
         targets={
             str(t.id): TargetFigure(
-                name=t.custom_key or _value(t.metric).replace("_", " "),
+                name=(t.custom_key or _value(t.metric)).replace("_", " "),
                 status=_value(t.progress.status) if t.progress else "no_data",
                 reason=t.progress.reason if t.progress else "",
             )

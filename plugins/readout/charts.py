@@ -6,7 +6,7 @@ import math
 import re
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -77,6 +77,8 @@ class Charts:
         return axes
 
     def target(self, target: TargetEntry) -> Markup:
+        """The measurements against baseline and target, on an axis scaled to the data
+        (`x_range`)."""
         import matplotlib as mpl
         from matplotlib import dates as mdates
 
@@ -104,13 +106,25 @@ class Charts:
                 else:
                     not_drawn += 1
                     axes.plot([], [], " ", label=f"{name} {number(level)}")
-            axes.axvline(
-                due,
-                color="#c62828",
-                linestyle=":",
-                linewidth=1.4,
-                label=f"due {target.due_date.isoformat()}",
-            )
+            first, last, due_shown = x_range(start, due, [_aware(at) for at, _ in points])
+            if due_shown:
+                axes.axvline(
+                    due,
+                    color="#c62828",
+                    linestyle=":",
+                    linewidth=1.4,
+                    label=f"due {target.due_date.isoformat()}",
+                )
+            else:
+                axes.text(
+                    0.99,
+                    0.02,
+                    f"due {target.due_date.isoformat()} →",
+                    transform=axes.transAxes,
+                    ha="right",
+                    va="bottom",
+                    color="#c62828",
+                )
             if points:
                 axes.plot(
                     [_aware(at) for at, _ in points],
@@ -152,8 +166,6 @@ class Charts:
                     va="top",
                     color="#455a64",
                 )
-            first = min([start, *(_aware(at) for at, _ in points)])
-            last = max([due, *(_aware(at) for at, _ in points)])
             pad = (last - first) * 0.03
             axes.set_xlim(first - pad, last + pad)
             locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
@@ -212,3 +224,26 @@ def _inline_svg(svg: str, prefix: str) -> str:
         names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
         svg = re.sub(rf'(id="|#)({names})(?=["\)])', rf"\g<1>{prefix}\g<2>", svg)
     return svg.replace("<svg ", '<svg class="chart-svg" role="img" ', 1).strip()
+
+
+MIN_SPAN = timedelta(days=14)
+DUE_WITHIN = 0.5
+"""The due date is drawn on the axis when it lies within half the measured span past the
+last measurement; farther, it is named at the right edge instead."""
+
+
+def x_range(
+    start: datetime, due: datetime, measured: list[datetime]
+) -> tuple[datetime, datetime, bool]:
+    """The time axis of a target chart: what was measured, not the whole target period, so
+    a few weeks of data fill the chart instead of a dot at the left of a year; and whether
+    the due date is on it. Without measurements it runs from start to due."""
+    if not measured:
+        return min(start, due), max(start, due), True
+    first, last = min(measured), max(measured)
+    if last - first < MIN_SPAN:
+        last = first + MIN_SPAN
+    reach = last + (last - first) * DUE_WITHIN
+    if first <= due <= reach:
+        return first, max(last, due), True
+    return first, last, False

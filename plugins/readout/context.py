@@ -370,7 +370,8 @@ def _targets(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
     for t in snapshot.targets:
         progress = t.progress
         metric = str(getattr(t.metric, "value", t.metric))
-        label = t.custom_key if metric == "custom" and t.custom_key else METRIC_LABELS.get(metric)
+        custom = words(t.custom_key) if metric == "custom" and t.custom_key else None
+        label = custom[:1].upper() + custom[1:] if custom else METRIC_LABELS.get(metric)
         values = [m.value for m in sorted(t.measurements, key=lambda m: m.measured_at)]
         status = str(getattr(progress.status, "value", progress.status)) if progress else "no_data"
         rows.append(
