@@ -62,7 +62,11 @@ async def start_export(
     if data.filters is not None and data.subject is not ExportSubject.portfolio:
         raise ValidationFailed("only the portfolio takes filters", field="filters")
     if data.id is not None:
-        await _title(session, actor, subject, data.id)
+        try:
+            await _title(session, actor, subject, data.id)
+        except NotFound as exc:
+            what = "map" if data.subject is ExportSubject.map else "value stream"
+            raise ValidationFailed(f"no {what} {data.id} in your organization", field="id") from exc
     payload = {
         "subject": subject,
         "id": str(data.id) if data.id is not None else None,

@@ -2,6 +2,7 @@
 
 import json
 import threading
+import uuid
 from typing import Any
 
 import pytest
@@ -76,14 +77,20 @@ def test_an_export_that_could_never_run_is_refused_and_nothing_is_queued(
     assert editor.ok(editor.get("/api/v1/jobs"))["items"] == []
 
 
-def test_a_stream_of_another_organization_is_not_found_and_nothing_is_queued(
+def test_a_stream_of_another_organization_is_refused_like_a_missing_one_and_nothing_is_queued(
     editor: Api, outsider_factory: Factory
 ) -> None:
     foreign = outsider_factory.value_stream()
 
     answer = editor.post("/api/v1/export-jobs", {"subject": "value_stream", "id": foreign["id"]})
+    missing = editor.post("/api/v1/export-jobs", {"subject": "map", "id": str(uuid.uuid4())})
 
-    assert_problem(answer, 404)
+    assert_problem(answer, 422, field="id")
+    assert_problem(missing, 422, field="id")
+    assert (
+        answer.json()["detail"].replace(foreign["id"], "X")
+        == "no value stream X in your organization"
+    )
     assert editor.ok(editor.get("/api/v1/jobs"))["items"] == []
 
 
