@@ -114,6 +114,48 @@ def change_rows(
     return rows
 
 
+def story_view(snapshot: ValueStreamSnapshot) -> list[dict[str, Any]]:
+    """The story across cycles: each cycle's current state, the desired state it chose,
+    and how far the lead time has come since the first cycle; the current cycle is today.
+    Earlier cycles stay: their maps are kept when a stream iterates."""
+    current: dict[int, MapSnapshot] = {}
+    desired: dict[int, MapSnapshot] = {}
+    for view in snapshot.maps:
+        if view.map.kind == "current":
+            current[view.map.cycle] = view
+        elif view.map.chosen:
+            desired[view.map.cycle] = view
+    first_lead: float | None = None
+    rows = []
+    for cycle in sorted(current.keys() | desired.keys()):
+        now = current.get(cycle)
+        metrics = (now.metrics or {}) if now else {}
+        lead = metrics.get("lead_time_seconds")
+        per_day = seconds_per_day(now) if now else 86400.0
+        if first_lead is None and lead:
+            first_lead = lead
+        planned = desired.get(cycle)
+        planned_lead = (planned.metrics or {}).get("lead_time_seconds") if planned else None
+        ratio = metrics.get("activity_ratio")
+        rows.append(
+            {
+                "cycle": cycle,
+                "label": "today" if cycle == snapshot.value_stream.cycle else f"cycle {cycle}",
+                "map": now.map.name if now else "—",
+                "lead_time": duration(lead, per_day) if lead is not None else "—",
+                "activity_ratio": percent(ratio * 100) if ratio is not None else "—",
+                "rolled_pca": percent(metrics.get("rolled_pca_percent")),
+                "planned": duration(planned_lead, seconds_per_day(planned))
+                if planned and planned_lead is not None
+                else "—",
+                "since_first": f"{(lead - first_lead) / first_lead * 100:+.0f} %"
+                if lead is not None and first_lead and cycle != min(current, default=cycle)
+                else "—",
+            }
+        )
+    return rows if len(rows) > 1 else []
+
+
 def cycles_view(snapshot: ValueStreamSnapshot, per_day: float) -> list[dict[str, Any]]:
     """This cycle's current state against the previous cycle's maps, as tables."""
     return [
@@ -499,6 +541,7 @@ def stream_context(
         **effects_context(snapshot),
         "delivery": delivery_view(snapshot.delivery),
         "cycles_compared": cycles_view(snapshot, per_day),
+        "story": story_view(snapshot),
     }
 
 

@@ -276,3 +276,25 @@ def test_a_snapshot_stored_before_the_analytics_still_renders() -> None:
     context = stream_context(ValueStreamSnapshot.model_validate(stored))
 
     assert (context["delivery"], context["cycles_compared"]) == (None, [])
+
+
+def test_a_stream_in_its_third_cycle_tells_its_story_from_cycle_one_to_today(
+    viewer: Api, factory: Factory, admin: Api
+) -> None:
+    """Cycle 1 took 10 days, cycle 2 took 6; cycle 3's current state takes 4 (waits of a
+    day): 60 % less than cycle 1. Earlier cycles stay in the readout after iterating."""
+    stream = looped_stream(factory, admin)
+    force(admin, stream, "desired_state", "transformation_plan", "execution", "iterate")
+    two_step_map(factory, stream, "1 day", kind="current", name="Orders in cycle 3")
+
+    html = export(viewer, stream, "html").text
+    markdown = export(viewer, stream, "markdown").text
+
+    rows = cells(section(html, "story"))
+    assert rows[1][:3] == ["cycle 1", "Orders in cycle 1", "10 d"]
+    assert rows[2][:3] == ["cycle 2", "Orders in cycle 2", "6 d"]
+    assert rows[1][5] == "4 d", "what cycle 1 planned"
+    assert rows[2][6] == "-40 %"
+    assert rows[3][:3] == ["today (cycle 3)", "Orders in cycle 3", "4 d"]
+    assert rows[3][6] == "-60 %"
+    assert "| **today** (cycle 3) | Orders in cycle 3 | 4 d |" in markdown
