@@ -23,6 +23,7 @@ once per type.
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from types import CoroutineType, GeneratorType
 from typing import Any, TypeGuard
 
@@ -48,7 +49,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 class Leaf:
     """How a plain scalar field is answered: its attribute read, its value coerced."""
 
-    read: Callable[[Any, None], Any]
+    read: Callable[[Any], Any]
     coerce: Callable[[Any], Any]
     non_null: bool
 
@@ -61,7 +62,18 @@ def plain_leaf(field: GraphQLField) -> Leaf | None:
         return None
     if not is_leaf_type(kind):
         return None
-    return Leaf(read, kind.coerce_output_value, is_non_null_type(field.type))
+    return Leaf(_reader(field, read), kind.coerce_output_value, is_non_null_type(field.type))
+
+
+def _reader(field: GraphQLField, resolve: Callable[..., Any]) -> Callable[[Any], Any]:
+    """The attribute read itself where strawberry's basic resolver would call `getattr`
+    (its default resolver) with the field's Python name: one C call instead of three
+    Python frames; otherwise the basic resolver."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    name = getattr(definition, "python_name", None)
+    if name and getattr(definition, "default_resolver", None) is getattr:
+        return attrgetter(name)
+    return lambda source: resolve(source, None)
 
 
 def _basic(read: Callable[..., Any]) -> bool:
@@ -246,7 +258,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
 def _answer(leaf: Leaf, source: Any) -> Any:
     """The field's answer, or Undefined where the general path must decide (and explain)."""
     try:
-        value = leaf.read(source, None)
+        value = leaf.read(source)
         if isinstance(value, Exception):
             return Undefined
         if value is None:
