@@ -1,16 +1,11 @@
 """When a schedule runs: pure functions over its cron expression and time zone."""
 
-import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
 
 from core.errors import ValidationFailed
-
-MAX_MISSED = 100_000
-"""Occurrences looked through to find the latest missed one: a schedule every minute, down
-for more than two months."""
 
 
 def zone(name: str) -> ZoneInfo:
@@ -38,14 +33,10 @@ def due(
 ) -> tuple[datetime, datetime]:
     """The tick to deliver now and the run after it, for a schedule due since `next_run_at`.
 
-    Several missed ticks give one: the latest of them; the next run is the first after
-    `now`, so a restart catches up once, not once per tick it missed."""
+    Several missed ticks give one: the latest of them, found by reading the expression
+    backwards from `now`, however long the service was down; the next run is the first
+    after `now`, so a restart catches up once, not once per tick it missed."""
     local_zone = zone(timezone)
-    tick = next_run_at
-    occurrences = CronSim(cron, next_run_at.astimezone(local_zone))
-    for occurrence in itertools.islice(occurrences, MAX_MISSED):
-        moment = occurrence.astimezone(UTC)
-        if moment > now:
-            return tick, moment
-        tick = moment
-    return tick, next_run(cron, timezone, now)
+    just_after = (now.replace(microsecond=0) + timedelta(seconds=1)).astimezone(local_zone)
+    latest = next(CronSim(cron, just_after, reverse=True)).astimezone(UTC)
+    return max(latest, next_run_at), next_run(cron, timezone, now)

@@ -50,3 +50,15 @@ def test_what_is_not_a_schedule_is_refused_by_its_field(cron: str, zone: str, fi
         ticks.zone(zone)
 
     assert refused.value.problems[0].field == field
+
+
+def test_a_schedule_every_minute_down_for_a_year_catches_up_with_its_latest_minute() -> None:
+    first_missed = datetime(2025, 12, 7, 8, 0, tzinfo=UTC)
+    now = datetime(2026, 12, 7, 9, 30, 42, tzinfo=UTC)
+
+    tick, following = ticks.due("* * * * *", "Europe/Berlin", first_missed, now)
+
+    assert (tick, following) == (
+        datetime(2026, 12, 7, 9, 30, tzinfo=UTC),
+        datetime(2026, 12, 7, 9, 31, tzinfo=UTC),
+    )
