@@ -24,7 +24,6 @@ from sqlmodel.sql.expression import SelectOfScalar
 from core.actor import Actor
 from core.db import Database
 from core.errors import Conflict
-from core.foundation import audit
 from core.jobs.retry import DEFAULT_POLICY, RetryPolicy
 from core.models.job import Job, JobOutput, JobRead, JobStatus
 from core.models.token import Role
@@ -346,29 +345,21 @@ async def retry_job(
     crud.check_version(job, expected_version)
     if job.status != JobStatus.dead:
         raise Conflict(f"only a dead job is retried; this one is {job.status}")
-    before = _snapshot(job)
-    now = utcnow()
-    job.status = JobStatus.queued
-    job.run_at = now
-    job.finished_at = None
-    job.max_attempts = job.attempts + DEFAULT_MAX_ATTEMPTS
-    job.updated_at = now
-    await crud.flush(session)
-    audit.record(
+    job = await crud.update(
         session,
         actor,
+        job,
+        {
+            "status": JobStatus.queued,
+            "run_at": utcnow(),
+            "finished_at": None,
+            "max_attempts": job.attempts + DEFAULT_MAX_ATTEMPTS,
+        },
+        expected_version=expected_version,
         action="retry",
-        entity_type=crud.entity_type(Job),
-        entity_id=job.id,
-        before=before,
-        after=_snapshot(job),
     )
     UnitOfWork.of(session).after_commit(_wake)
     return job
-
-
-def _snapshot(job: Job) -> dict[str, Any]:
-    return JobRead.model_validate(job).model_dump(mode="json")
 
 
 async def job_output(session: AsyncSession, actor: Actor, job_id: uuid.UUID) -> tuple[Job, bytes]:

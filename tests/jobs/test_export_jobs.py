@@ -151,6 +151,10 @@ def test_a_dead_job_is_retried_by_an_editor_with_if_match_and_runs_again(
     assert_problem(stale, 412)
     assert (retried["status"], retried["max_attempts"]) == ("queued", dead["attempts"] + 5)
     assert_problem(again, 409)
+    (audited,) = admin.ok(
+        admin.get("/api/v1/audit", params={"entity_id": job["id"], "action": "retry"})
+    )["items"]
+    assert (audited["before"]["status"], audited["after"]["status"]) == ("dead", "queued")
 
 
 def test_jobs_are_listed_newest_first_and_filtered_by_status_and_kind(
