@@ -74,7 +74,8 @@ class Worker:
             if last is not None and now - last < periodic.every:
                 continue
             self.swept[periodic.work] = now
-            made += await periodic.work(self.env.database, now)
+            with using_clock(self.clock):
+                made += await periodic.work(self.env.database, now)
         return made
 
     async def run(self, stop: asyncio.Event) -> None:

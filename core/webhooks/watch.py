@@ -100,7 +100,7 @@ async def _watch(
     streams = [stream for stream, _, _ in rows]
     ids = [s.id for s in streams]
     gates = await phases.gates_of(session, actor, streams, playbook)
-    statuses = await _target_statuses(session, actor, ids, now)
+    statuses = await _target_statuses(session, actor, ids)
     missed = await _missed_milestones(session, actor, ids, now)
     emitted = 0
     for stream, revision, watched in rows:
@@ -157,16 +157,18 @@ def _differences(
 
 
 async def _target_statuses(
-    session: AsyncSession, actor: Actor, ids: list[uuid.UUID], now: datetime
+    session: AsyncSession, actor: Actor, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[uuid.UUID, tuple[str, dict[str, Any]]]]:
-    """Each target's status now, and what its event would say, per stream."""
+    """Each target's status now (the worker's clock, which sweeps run on), and what its
+    event would say, per stream."""
     by_stream = await targets.targets_of_streams(session, actor, ids)
-    flat = [t for ts in by_stream.values() for t in ts]
-    series = await targets.measurements.for_parents(session, actor, [t.id for t in flat])
+    progress_of = await targets.progress_of(
+        session, actor, [t for ts in by_stream.values() for t in ts]
+    )
     found: dict[uuid.UUID, dict[uuid.UUID, tuple[str, dict[str, Any]]]] = defaultdict(dict)
     for stream_id, stream_targets in by_stream.items():
         for target in stream_targets:
-            progress = targets.target_progress(target, series.get(target.id, []), now)
+            progress = progress_of[target.id]
             status = progress.status.value
             found[stream_id][target.id] = (
                 status,
