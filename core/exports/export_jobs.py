@@ -95,21 +95,17 @@ async def _data(session: AsyncSession, actor: Actor, payload: dict[str, Any]) ->
     return held, held.value_stream.name
 
 
-@kind(EXPORT)
-async def run_export(claim: Claim, env: Environment) -> Outcome:
-    payload = claim.payload
-    subject = payload["subject"]
+def still_offered(exporters: dict[str, Exporter], subject: str, name: str) -> Exporter:
+    """The exporter a job was queued for; its plugin may have gone since, for good."""
     try:
-        exporter = choose(env.exporters, subject, name=payload["format"])
-    except Exception as exc:
-        raise Permanent(f"the format {payload['format']!r} is not offered any more") from exc
-    try:
-        async with UnitOfWork.on(env.database, write=False) as session:
-            data, title = await _data(session, claim.actor, payload)
-    except NotFound as exc:
-        what = "map" if subject == "map" else "value stream"
-        raise Permanent(f"the {what} to export was deleted after the export was queued") from exc
-    limit = env.settings.job_output_max_bytes
+        return choose(exporters, subject, name=name)
+    except ValidationFailed as exc:
+        raise Permanent(f"the format {name!r} is not offered any more") from exc
+
+
+async def rendered_within(exporter: Exporter, subject: str, data: Any, limit: int) -> bytes:
+    """The whole file, rendered chunk by chunk off the event loop, given up as soon as it
+    grows past `limit` bytes."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in await streamed(exporter, subject, data):
@@ -117,9 +113,24 @@ async def run_export(claim: Claim, env: Environment) -> Outcome:
         if size > limit:
             raise Permanent(f"the file grew past the limit of {limit} bytes")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@kind(EXPORT)
+async def run_export(claim: Claim, env: Environment) -> Outcome:
+    payload = claim.payload
+    subject = payload["subject"]
+    exporter = still_offered(env.exporters, subject, payload["format"])
+    try:
+        async with UnitOfWork.on(env.database, write=False) as session:
+            data, title = await _data(session, claim.actor, payload)
+    except NotFound as exc:
+        what = "map" if subject == "map" else "value stream"
+        raise Permanent(f"the {what} to export was deleted after the export was queued") from exc
+    output = await rendered_within(exporter, subject, data, env.settings.job_output_max_bytes)
     return Outcome(
         result={"subject": subject, "format": exporter.name},
-        output=b"".join(chunks),
+        output=output,
         media_type=exporter.media_type,
         name=file_name(exporter, subject, title),
     )

@@ -27,7 +27,8 @@ from core.config import Settings
 from core.db import Database
 from core.errors import NotFound
 from core.exports import snapshot_builders as snapshots
-from core.exports.exporters import choose, file_name, rendered
+from core.exports.export_jobs import rendered_within, still_offered
+from core.exports.exporters import file_name
 from core.exports.readout_figures import figures_of
 from core.jobs import queue
 from core.jobs.kinds import Environment, Permanent, kind, sweep
@@ -98,10 +99,8 @@ async def _render(
 ) -> tuple[list[File], list[dict[str, Any]]]:
     """The readout's files, and the figures of each stream it showed."""
     subject = subject_of(ReadoutScope(schedule.scope))
-    try:
-        exporter = choose(env.exporters, subject, name=schedule.format)
-    except Exception as exc:
-        raise Permanent(f"the format {schedule.format!r} is not offered any more") from exc
+    exporter = still_offered(env.exporters, subject, schedule.format)
+    limit = env.settings.job_output_max_bytes
     files = []
     titled: list[tuple[Any, str]] = []
     shown: list[dict[str, Any]] = []
@@ -120,7 +119,7 @@ async def _render(
         except NotFound as exc:
             raise Permanent("a value stream of the schedule was deleted") from exc
     for data, title in titled:
-        body = await rendered(exporter, subject, data)
+        body = await rendered_within(exporter, subject, data, limit)
         files.append(File(file_name(exporter, subject, title), body, exporter.media_type))
     return files, shown
 

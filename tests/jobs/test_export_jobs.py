@@ -224,3 +224,16 @@ def test_graphql_refuses_an_export_that_could_never_run_with_a_code(
 
     assert answer["errors"][0]["extensions"]["code"] == "VALIDATION_FAILED"
     assert editor.ok(editor.get("/api/v1/jobs"))["items"] == []
+
+
+def test_an_export_growing_past_the_output_limit_dies_and_says_so(app_with: Any) -> None:
+    admin = app_with(job_output_max_bytes=1024)
+    factory = Factory(admin)
+    stream = factory.exportable_stream()["stream"]
+    job = factory.export_job(id=stream["id"], format="json")
+
+    run_due_jobs(admin)
+
+    dead = admin.ok(admin.get(f"/api/v1/jobs/{job['id']}"))
+    assert (dead["status"], dead["attempts"]) == ("dead", 1)
+    assert dead["last_error"] == "the file grew past the limit of 1024 bytes"
