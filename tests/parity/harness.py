@@ -51,6 +51,11 @@ class QueryCase:
     via_graphql: Callable[[Api, Twin], Any]
 
 
+def graphql_nodes(api: Api, text: str, field: str, **variables: Any) -> list[Any]:
+    """The nodes of the connection `field` a query answers, without errors."""
+    return [edge["node"] for edge in graphql_data(api, text, **variables)[field]["edges"]]
+
+
 def graphql_data(api: Api, text: str, **variables: Any) -> dict[str, Any]:
     """The `data` of a query or mutation that must answer without errors."""
     answer = api.graphql(text, variables)

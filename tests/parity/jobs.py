@@ -7,7 +7,14 @@ from tests.api_client import Api
 from tests.factories import Factory
 from tests.job_runner import run_due_jobs
 from tests.parity.crud import selection
-from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data
+from tests.parity.harness import (
+    Case,
+    QueryCase,
+    Twin,
+    comparable,
+    graphql_data,
+    graphql_nodes,
+)
 
 JOB = selection("Job", leave_out=("output_link",))
 
@@ -117,12 +124,7 @@ CASES: list[Case | QueryCase] = [
         arrange=_done,
         via_rest=lambda api, t: comparable(api.ok(api.get("/api/v1/jobs"))["items"]),
         via_graphql=lambda api, t: comparable(
-            [
-                edge["node"]
-                for edge in graphql_data(api, f"{{ jobs {{ edges {{ node {{ {JOB} }} }} }} }}")[
-                    "jobs"
-                ]["edges"]
-            ]
+            graphql_nodes(api, f"{{ jobs {{ edges {{ node {{ {JOB} }} }} }} }}", "jobs")
         ),
     ),
     QueryCase(

@@ -5,7 +5,14 @@ from typing import Any
 from tests.api_client import Api
 from tests.factories import Factory
 from tests.parity.crud import selection
-from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data
+from tests.parity.harness import (
+    Case,
+    QueryCase,
+    Twin,
+    comparable,
+    graphql_data,
+    graphql_nodes,
+)
 
 URL = "/api/v1/readout-schedules"
 SCHEDULE = selection("ReadoutSchedule")
@@ -127,12 +134,11 @@ CASES: list[Case | QueryCase] = [
         arrange=_scheduled,
         via_rest=lambda api, t: comparable(api.ok(api.get(URL))["items"]),
         via_graphql=lambda api, t: comparable(
-            [
-                e["node"]
-                for e in graphql_data(
-                    api, f"{{ readoutSchedules {{ edges {{ node {{ {SCHEDULE} }} }} }} }}"
-                )["readoutSchedules"]["edges"]
-            ]
+            graphql_nodes(
+                api,
+                f"{{ readoutSchedules {{ edges {{ node {{ {SCHEDULE} }} }} }} }}",
+                "readoutSchedules",
+            )
         ),
     ),
     QueryCase(
@@ -147,15 +153,13 @@ CASES: list[Case | QueryCase] = [
         via_graphql=lambda api, t: [
             "checked",
             comparable(
-                [
-                    e["node"]
-                    for e in graphql_data(
-                        api,
-                        "query($id: ID!) { readoutDeliveries(scheduleId: $id) { edges { node "
-                        f"{{ {selection('ReadoutDelivery')} }} }} }} }}",
-                        id=t["schedule"]["id"],
-                    )["readoutDeliveries"]["edges"]
-                ]
+                graphql_nodes(
+                    api,
+                    "query($id: ID!) { readoutDeliveries(scheduleId: $id) { edges { node "
+                    f"{{ {selection('ReadoutDelivery')} }} }} }} }}",
+                    "readoutDeliveries",
+                    id=t["schedule"]["id"],
+                )
             ),
         ],
     ),

@@ -5,7 +5,14 @@ from typing import Any
 from tests.api_client import Api
 from tests.factories import Factory
 from tests.parity.crud import selection
-from tests.parity.harness import Case, QueryCase, Twin, comparable, graphql_data
+from tests.parity.harness import (
+    Case,
+    QueryCase,
+    Twin,
+    comparable,
+    graphql_data,
+    graphql_nodes,
+)
 
 URL = "/api/v1/webhook-subscriptions"
 SUBSCRIPTION = selection("WebhookSubscription")
@@ -167,12 +174,11 @@ CASES: list[Case | QueryCase] = [
         arrange=_subscribed,
         via_rest=lambda api, t: comparable(api.ok(api.get(URL))["items"]),
         via_graphql=lambda api, t: comparable(
-            [
-                e["node"]
-                for e in graphql_data(
-                    api, f"{{ webhookSubscriptions {{ edges {{ node {{ {SUBSCRIPTION} }} }} }} }}"
-                )["webhookSubscriptions"]["edges"]
-            ]
+            graphql_nodes(
+                api,
+                f"{{ webhookSubscriptions {{ edges {{ node {{ {SUBSCRIPTION} }} }} }} }}",
+                "webhookSubscriptions",
+            )
         ),
     ),
     QueryCase(
@@ -184,15 +190,13 @@ CASES: list[Case | QueryCase] = [
             api.ok(api.get(f"{URL}/{t['subscription']['id']}/deliveries"))["items"]
         ),
         via_graphql=lambda api, t: comparable(
-            [
-                e["node"]
-                for e in graphql_data(
-                    api,
-                    f"query($id: ID!) {{ webhookDeliveries(subscriptionId: $id) {{ edges "
-                    f"{{ node {{ {DELIVERY} }} }} }} }}",
-                    id=t["subscription"]["id"],
-                )["webhookDeliveries"]["edges"]
-            ]
+            graphql_nodes(
+                api,
+                f"query($id: ID!) {{ webhookDeliveries(subscriptionId: $id) {{ edges "
+                f"{{ node {{ {DELIVERY} }} }} }} }}",
+                "webhookDeliveries",
+                id=t["subscription"]["id"],
+            )
         ),
     ),
     QueryCase(
